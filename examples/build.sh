@@ -1,0 +1,9 @@
+#!/usr/bin/env sh
+# Rebuild the worked example claims.db (the Balti case) from examples/balti.json.
+#   sh examples/build.sh [OUTPUT]     (default: claims.db at the top of the repository)
+set -e
+cd "$(dirname "$0")/.."
+out=${1:-claims.db}
+rm -f "$out" "$out-wal" "$out-shm"
+verity --db "$out" init
+verity --db "$out" import examples/balti.json

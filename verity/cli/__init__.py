@@ -1,0 +1,70 @@
+"""verity's command line: a thin typer skin over the core library.
+
+Commands open the store, make one call, and print. Errors a user can cause are
+`VerityError`s: one line on stderr and exit 1 (a traceback with VERITY_DEBUG=1).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Optional
+
+import typer
+from typer.core import TyperGroup
+from typing import Annotated
+
+from ..errors import VerityError
+from . import claim, database, source, stance
+
+
+class VerityGroup(TyperGroup):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except VerityError as exc:
+            if os.environ.get("VERITY_DEBUG"):
+                raise
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+
+
+app = typer.Typer(
+    cls=VerityGroup,
+    name="verity",
+    help="Track claims, the sources that speak to them, and where those sources contradict each other.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    db: Annotated[
+        Optional[str],
+        typer.Option(
+            "--db",
+            envvar="VERITY_DB",
+            metavar="PATH",
+            help="The database file (default ./claims.db, or $VERITY_DB).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Track claims, the sources that speak to them, and where those sources contradict each other.
+
+    Example: verity --db balti.db reconcile --json
+    """
+    ctx.obj = {"db": db}
+
+
+app.add_typer(source.app, name="source")
+app.add_typer(claim.app, name="claim")
+app.add_typer(stance.app, name="stance")
+database.register(app)
+
+
+def main() -> None:
+    app(prog_name="verity")

@@ -1,0 +1,292 @@
+"""The domain: sources, claims, stances and a claim's reconciliation.
+
+Plain frozen attrs classes. They know nothing of the database; validators state
+the rules of DESIGN.md §1 and raise `InvalidValue` with a message a user can act on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from typing import Optional
+
+import attrs
+
+from .errors import InvalidValue, did_you_mean
+
+POSITIONS = ("affirms", "partially-affirms", "neutral", "partially-denies", "denies")
+AFFIRMING = frozenset({"affirms", "partially-affirms"})
+DENYING = frozenset({"denies", "partially-denies"})
+GRADES = ("A", "B", "C", "D", "E", "F")
+GRADE_MEANINGS = {
+    "A": "completely reliable",
+    "B": "usually reliable",
+    "C": "fairly reliable",
+    "D": "not usually reliable",
+    "E": "unreliable",
+    "F": "reliability cannot be judged",
+}
+RULINGS = ("true", "mostly-true", "mixture", "mostly-false", "false", "unproven")
+# Ordered as reports list them: the disagreements first.
+VERDICTS = ("contested", "single-source", "corroborated", "denied", "unverified")
+
+_KEY_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_DATE_RE = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})"
+    r"(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(Z|[+-]\d{2}:\d{2})?)?$"
+)
+KEY_MAX_WORDS = 8
+
+
+def utc_now() -> str:
+    """The current UTC time as verity stores it: ISO 8601 with microseconds and Z."""
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def check_choice(kind: str, allowed: tuple[str, ...], value, field: str, fix: str = "") -> None:
+    if value not in allowed:
+        hint = did_you_mean(str(value), allowed)
+        raise InvalidValue(
+            f"{value!r} is not a {kind}{hint}; use one of: {', '.join(allowed)}{fix}", field
+        )
+
+
+def _choice(kind: str, allowed: tuple[str, ...], fix: str = ""):
+    def check(_instance, attribute, value):
+        if value is None and attribute.default is None:
+            return
+        check_choice(kind, allowed, value, attribute.name, fix)
+
+    return check
+
+
+def parse_ruling(value: str) -> str:
+    """A ruling as verity stores it ('Mostly true' -> 'mostly-true'), or InvalidValue."""
+    ruling = _tidy_position(value)
+    check_choice("ruling", RULINGS, ruling, "ruling")
+    return ruling
+
+
+def _not_blank(what: str, fix: str):
+    def check(_instance, attribute, value):
+        if not isinstance(value, str) or not value.strip():
+            raise InvalidValue(f"{what} is empty; {fix}", attribute.name)
+
+    return check
+
+
+def _tidy(value):
+    """Strip surrounding white space; an empty optional text becomes None."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        return value
+    value = value.strip()
+    return value or None
+
+
+def _tidy_required(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _tidy_grade(value):
+    value = _tidy(value)
+    return value.upper() if isinstance(value, str) and len(value) == 1 else value
+
+
+def _tidy_position(value):
+    value = _tidy(value)
+    if isinstance(value, str):
+        value = value.lower().replace("_", "-").replace(" ", "-")
+    return value
+
+
+def _tidy_tags(value) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    seen: dict[str, None] = {}
+    for tag in value:
+        if not isinstance(tag, str):
+            raise InvalidValue(f"tag {tag!r} is not text; give each tag as a string", "tags")
+        tag = tag.strip()
+        if tag:
+            seen.setdefault(tag, None)
+    return tuple(seen)
+
+
+def check_date(value: Optional[str], what: str = "date") -> Optional[str]:
+    """Validate an ISO date (YYYY-MM-DD) or date-time and return it with a 'T' separator."""
+    if value is None:
+        return None
+    match = _DATE_RE.match(value)
+    fix = "use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM], e.g. 2022-01-10"
+    if not match:
+        raise InvalidValue(f"{what} {value!r} is not an ISO date; {fix}")
+    year, month, day, hour, minute, second, _frac, tz = match.groups()
+    try:
+        dt.date(int(year), int(month), int(day))
+        if hour is not None:
+            dt.time(int(hour), int(minute), int(second or 0))
+        if tz and tz != "Z":
+            sign_hours, tz_minutes = int(tz[1:3]), int(tz[4:6])
+            if sign_hours > 23 or tz_minutes > 59:
+                raise ValueError("offset")
+    except ValueError:
+        raise InvalidValue(f"{what} {value!r} is not a real date or time; {fix}") from None
+    return value.replace(" ", "T", 1)
+
+
+def _check_said_on(_instance, _attribute, value):
+    try:
+        check_date(value, "said-on date")
+    except InvalidValue as exc:
+        exc.field = "said_on"
+        raise
+
+
+def slugify(text: str) -> str:
+    """A claim key from its text: 'Balti was killed' -> 'balti-was-killed'."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    return "-".join(words[:KEY_MAX_WORDS])
+
+
+def _check_key(_instance, _attribute, value):
+    if not isinstance(value, str) or not value:
+        raise InvalidValue("claim key is empty; give --key a slug such as balti-was-killed", "key")
+    if not _KEY_RE.match(value):
+        suggestion = slugify(value)
+        hint = f" such as {suggestion!r}" if suggestion else ""
+        raise InvalidValue(
+            f"claim key {value!r} is not a slug; use lower-case letters, digits and hyphens{hint}",
+            "key",
+        )
+    if value.isdigit():
+        raise InvalidValue(
+            f"claim key {value!r} is only digits and would be read as a claim id; add a word", "key"
+        )
+
+
+def _check_name(_instance, _attribute, value):
+    _not_blank("source name", "give the source a name such as 'Afghan government spokesperson'")(
+        _instance, _attribute, value
+    )
+    if value.isdigit():
+        raise InvalidValue(
+            f"source name {value!r} is only digits and would be read as a source id; add a word",
+            "name",
+        )
+
+
+@attrs.frozen
+class Source:
+    """Who said something: a person, office, group, outlet or report."""
+
+    name: str = attrs.field(converter=_tidy_required, validator=_check_name)
+    kind: Optional[str] = attrs.field(default=None, converter=_tidy)
+    affiliation: Optional[str] = attrs.field(default=None, converter=_tidy)
+    reliability: Optional[str] = attrs.field(
+        default=None,
+        converter=_tidy_grade,
+        validator=_choice("reliability grade", GRADES, " (Admiralty code: A best, E worst, F cannot be judged)"),
+    )
+    url: Optional[str] = attrs.field(default=None, converter=_tidy)
+    note: Optional[str] = attrs.field(default=None, converter=_tidy)
+    id: Optional[int] = attrs.field(default=None, eq=False)
+
+    @property
+    def origin(self) -> str:
+        """What makes two sources one origin: the affiliation, else the source itself."""
+        return origin_of(self.name, self.affiliation)
+
+
+def origin_of(name: str, affiliation: Optional[str]) -> str:
+    if affiliation and affiliation.strip():
+        return "affiliation:" + affiliation.strip().casefold()
+    return "source:" + name.strip().casefold()
+
+
+@attrs.frozen
+class Claim:
+    """One checkable statement, with the fact-checker's own ruling when there is one."""
+
+    text: str = attrs.field(
+        converter=_tidy_required,
+        validator=_not_blank("claim text", "give the statement to check, e.g. 'Mufti Khalid Balti was killed'"),
+    )
+    key: str = attrs.field(validator=_check_key)
+    subject: Optional[str] = attrs.field(default=None, converter=_tidy)
+    tags: tuple[str, ...] = attrs.field(default=(), converter=_tidy_tags)
+    note: Optional[str] = attrs.field(default=None, converter=_tidy)
+    ruling: Optional[str] = attrs.field(
+        default=None, converter=_tidy_position, validator=_choice("ruling", RULINGS)
+    )
+    ruling_explanation: Optional[str] = attrs.field(default=None, converter=_tidy)
+    ruled_at: Optional[str] = attrs.field(default=None)
+    ruled_by: Optional[str] = attrs.field(default=None)
+    id: Optional[int] = attrs.field(default=None, eq=False)
+
+    @key.default
+    def _key_from_text(self) -> str:
+        key = slugify(self.text) if isinstance(self.text, str) else ""
+        if not key:
+            raise InvalidValue(
+                f"cannot make a key from the text {self.text!r}; give one with --key", "key"
+            )
+        return key
+
+
+@attrs.frozen
+class Retraction:
+    """Why and when a stance stopped counting. The stance itself is kept."""
+
+    reason: str = attrs.field(
+        converter=_tidy_required,
+        validator=_not_blank("retraction reason", "say why with --reason, e.g. 'logged against the wrong source'"),
+    )
+    at: str = attrs.field(factory=utc_now)
+    by: Optional[str] = attrs.field(default=None)
+
+
+@attrs.frozen
+class Stance:
+    """Source `source` took `position` on claim `claim` (a key), on `said_on`."""
+
+    claim: str
+    source: str
+    position: str = attrs.field(converter=_tidy_position, validator=_choice("position", POSITIONS))
+    quote: Optional[str] = attrs.field(default=None, converter=_tidy)
+    url: Optional[str] = attrs.field(default=None, converter=_tidy)
+    said_on: Optional[str] = attrs.field(default=None, converter=_tidy, validator=_check_said_on)
+    via: Optional[str] = attrs.field(default=None, converter=_tidy)
+    note: Optional[str] = attrs.field(default=None, converter=_tidy)
+    logged_at: str = attrs.field(factory=utc_now)
+    logged_by: Optional[str] = attrs.field(default=None)
+    retracted: Optional[Retraction] = attrs.field(default=None)
+    id: Optional[int] = attrs.field(default=None, eq=False)
+
+    @property
+    def effective_date(self) -> str:
+        """What 'latest' orders by: when it was said, else when it was logged."""
+        return self.said_on or self.logged_at
+
+
+@attrs.frozen
+class Reconciliation:
+    """What the sources say about one claim, by the rules of DESIGN.md §2."""
+
+    claim: str
+    text: str
+    verdict: str
+    score: Optional[float]
+    agreement: Optional[float]
+    affirming: tuple[str, ...]
+    denying: tuple[str, ...]
+    neutral: tuple[str, ...]
+    affirming_origins: int
+    denying_origins: int
+    contradictions: tuple[tuple[str, str], ...]
+    ruling: Optional[str] = None

@@ -1,0 +1,593 @@
+"""The store: verity's SQLite database, through sqlite-utils.
+
+All SQL lives here and in `migrations`. Every write runs in one IMMEDIATE
+transaction that also refreshes the stored reconciliation of exactly the
+claims it touches, so the `reconciliations` table is never stale.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import json
+import os
+import sqlite3
+from pathlib import Path
+from typing import Iterable, Iterator, Optional, Sequence
+
+import attrs
+import sqlite_utils
+
+from . import migrations
+from .errors import Conflict, DatabaseUnavailable, Duplicate, InvalidValue, NotFound, did_you_mean
+from .models import VERDICTS, Claim, parse_ruling, Reconciliation, Retraction, Source, Stance, utc_now
+from .reconcile import StanceFact, contradiction_pairs, counted_stances, reconcile_claim
+
+BUSY_TIMEOUT_MS = 30_000
+_CHUNK = 500  # ids per IN (...) list, well under SQLite's parameter limit
+
+_VERDICT_RANK = "CASE r.verdict " + " ".join(
+    f"WHEN '{v}' THEN {i}" for i, v in enumerate(VERDICTS)
+) + " END"
+
+_FACT_COLUMNS = """
+    s.claim_id, s.id, s.source_id, src.name, src.affiliation, src.reliability,
+    s.position, coalesce(s.said_on, s.logged_at), s.retracted_at IS NOT NULL
+"""
+
+
+def current_user() -> str:
+    """Who is logging: $VERITY_USER, else the login name."""
+    user = os.environ.get("VERITY_USER", "").strip()
+    if user:
+        return user
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "unknown"
+
+
+def _fact(row) -> StanceFact:
+    return StanceFact(
+        source_id=row[2],
+        source=row[3],
+        affiliation=row[4],
+        reliability=row[5],
+        position=row[6],
+        effective_date=row[7],
+        sequence=row[1],
+        retracted=bool(row[8]),
+    )
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
+
+
+@attrs.frozen
+class ClaimRecord:
+    """A claim with its reconciliation and every stance ever logged on it, oldest first."""
+
+    claim: Claim
+    reconciliation: Reconciliation
+    stances: tuple[Stance, ...]
+    counted_ids: frozenset[int]
+    sources: dict  # name -> Source, for the sources of these stances
+
+
+class Store:
+    """A verity database. Open with `Store.open(path)`; create with `Store.create(path)`."""
+
+    def __init__(self, db: sqlite_utils.Database, path: str):
+        self.db = db
+        self.path = path
+        self.conn = db.conn
+
+    # -- opening -------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | os.PathLike, *, create: bool = False) -> "Store":
+        path = os.fspath(path)
+        where = Path(path)
+        if where.is_dir():
+            raise DatabaseUnavailable(f"{path} is a directory; give --db the path of a database file")
+        exists = where.exists()
+        if not exists and not create:
+            raise DatabaseUnavailable(
+                f"no verity database at {path}; create one with 'verity init' "
+                "or point --db (or VERITY_DB) at an existing one"
+            )
+        if not exists and not where.parent.exists():
+            raise DatabaseUnavailable(
+                f"cannot create {path}: folder {where.parent} does not exist; create it or choose another --db"
+            )
+        try:
+            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        except sqlite3.Error as ex:
+            raise DatabaseUnavailable(f"cannot open {path}: {ex}; check the path and its permissions") from None
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.DatabaseError:
+            conn.close()
+            raise DatabaseUnavailable(
+                f"{path} is not a SQLite database; point --db at a verity database or run 'verity init' on a new path"
+            ) from None
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        db = sqlite_utils.Database(conn, execute_plugins=False)
+        store = cls(db, path)
+        store._check_is_verity(created=not exists)
+        try:
+            store.migrate()
+        except sqlite3.OperationalError as ex:
+            conn.close()
+            raise DatabaseUnavailable(f"cannot upgrade {path}: {ex}; check that the file is writable") from None
+        return store
+
+    @classmethod
+    def create(cls, path: str | os.PathLike) -> "Store":
+        return cls.open(path, create=True)
+
+    def _check_is_verity(self, created: bool) -> None:
+        names = set(self.db.table_names())
+        if names and migrations.MIGRATIONS_TABLE not in names:
+            self.close()
+            raise DatabaseUnavailable(
+                f"{self.path} is a SQLite database but not a verity database; "
+                "choose another --db or run 'verity init' on a new path"
+            )
+
+    def migrate(self) -> list[str]:
+        """Apply pending migrations, each in its own transaction with its record."""
+        done = []
+        if not migrations.pending(self.db):
+            return done
+        mode = self.conn.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode != "wal":
+            self.conn.execute("PRAGMA journal_mode = WAL")
+        for name, fn in migrations.MIGRATIONS:
+            with self.transaction():
+                if name in migrations.applied(self.db):
+                    continue  # another process applied it while we waited
+                fn(self.db)
+                self.db[migrations.MIGRATIONS_TABLE].insert(
+                    {"name": name, "applied_at": utc_now()}, pk="name"
+                )
+                done.append(name)
+        return done
+
+    def schema_version(self) -> int:
+        return len(migrations.applied(self.db))
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction; IMMEDIATE so two writers queue instead of deadlocking."""
+        if self.conn.in_transaction:
+            with self.db.atomic():
+                yield
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    # -- looking things up ---------------------------------------------------
+
+    def get_source(self, ref: str | int) -> Source:
+        """A source by name (case-insensitive) or id."""
+        ref_text = str(ref).strip()
+        row = self.conn.execute(
+            "SELECT * FROM sources WHERE name = ? COLLATE NOCASE", [ref_text]
+        ).fetchone()
+        if row is None and ref_text.isdigit():
+            row = self.conn.execute("SELECT * FROM sources WHERE id = ?", [int(ref_text)]).fetchone()
+        if row is None:
+            names = (r[0] for r in self.conn.execute("SELECT name FROM sources"))
+            raise NotFound(
+                f"no source {ref_text!r}{did_you_mean(ref_text, names)}; "
+                "see 'verity source list' or add it with 'verity source add'"
+            )
+        return self._source_from_row(row)
+
+    def get_claim(self, ref: str | int) -> Claim:
+        """A claim by key or id."""
+        ref_text = str(ref).strip()
+        row = self.conn.execute("SELECT * FROM claims WHERE key = ?", [ref_text]).fetchone()
+        if row is None and ref_text.isdigit():
+            row = self.conn.execute("SELECT * FROM claims WHERE id = ?", [int(ref_text)]).fetchone()
+        if row is None:
+            keys = (r[0] for r in self.conn.execute("SELECT key FROM claims"))
+            raise NotFound(
+                f"no claim {ref_text!r}{did_you_mean(ref_text, keys)}; "
+                "see 'verity claim list' or add it with 'verity claim add'"
+            )
+        return self._claim_from_row(row)
+
+    def get_stance(self, stance_id: int) -> Stance:
+        row = self.conn.execute(
+            _STANCE_SELECT + " WHERE s.id = ?", [stance_id]
+        ).fetchone()
+        if row is None:
+            highest = self.conn.execute("SELECT max(id) FROM stances").fetchone()[0]
+            known = f"stance ids run from 1 to {highest}" if highest else "no stances are logged yet"
+            raise NotFound(f"no stance with id {stance_id}; {known} (see 'verity claim show CLAIM')")
+        return _stance_from_row(row)
+
+    def _source_from_row(self, row) -> Source:
+        return source_from_row(dict(zip(_columns(self.conn, "sources"), row)))
+
+    def _claim_from_row(self, row) -> Claim:
+        return claim_from_row(dict(zip(_columns(self.conn, "claims"), row)))
+
+    # -- writing -------------------------------------------------------------
+
+    def add_source(self, source: Source) -> Source:
+        with self.transaction():
+            return self._insert_source(source)
+
+    def _insert_source(self, source: Source) -> Source:
+        existing = self.conn.execute(
+            "SELECT name FROM sources WHERE name = ? COLLATE NOCASE", [source.name]
+        ).fetchone()
+        if existing:
+            raise Duplicate(
+                f"a source named {existing[0]!r} already exists (names are matched ignoring case); "
+                "use that source or choose another name"
+            )
+        row = attrs.asdict(source)
+        row.pop("id")
+        source_id = self.db["sources"].insert(row).last_pk
+        return attrs.evolve(source, id=source_id)
+
+    def add_claim(self, claim: Claim) -> Claim:
+        with self.transaction():
+            return self._insert_claim(claim)
+
+    def _insert_claim(self, claim: Claim) -> Claim:
+        existing = self.conn.execute("SELECT text FROM claims WHERE key = ?", [claim.key]).fetchone()
+        if existing:
+            raise Duplicate(
+                f"claim key {claim.key!r} is already taken by {existing[0]!r}; "
+                "give this claim another --key, or log stances on the existing one"
+            )
+        row = {
+            "key": claim.key,
+            "text": claim.text,
+            "subject": claim.subject,
+            "tags": json.dumps(list(claim.tags), ensure_ascii=False),
+            "note": claim.note,
+            "ruling": claim.ruling,
+            "ruling_explanation": claim.ruling_explanation,
+            "ruled_at": claim.ruled_at,
+            "ruled_by": claim.ruled_by,
+        }
+        claim_id = self.db["claims"].insert(row).last_pk
+        self._refresh([claim_id])
+        return attrs.evolve(claim, id=claim_id)
+
+    def add_stance(self, stance: Stance) -> Stance:
+        """Log a stance; `stance.claim` and `stance.source` may be key/name or id."""
+        with self.transaction():
+            claim = self.get_claim(stance.claim)
+            source = self.get_source(stance.source)
+            stance = attrs.evolve(
+                stance,
+                claim=claim.key,
+                source=source.name,
+                logged_by=stance.logged_by or current_user(),
+            )
+            return self._insert_stance(stance, claim.id, source.id)
+
+    def _insert_stance(self, stance: Stance, claim_id: int, source_id: int, refresh: bool = True) -> Stance:
+        retracted = stance.retracted
+        stance_id = self.db["stances"].insert(
+            {
+                "claim_id": claim_id,
+                "source_id": source_id,
+                "position": stance.position,
+                "quote": stance.quote,
+                "url": stance.url,
+                "said_on": stance.said_on,
+                "via": stance.via,
+                "note": stance.note,
+                "logged_at": stance.logged_at,
+                "logged_by": stance.logged_by,
+                "retracted_at": retracted.at if retracted else None,
+                "retraction_reason": retracted.reason if retracted else None,
+                "retracted_by": retracted.by if retracted else None,
+            }
+        ).last_pk
+        if refresh:
+            self._refresh([claim_id])
+        return attrs.evolve(stance, id=stance_id)
+
+    def retract_stance(self, stance_id: int, reason: str, by: Optional[str] = None) -> Stance:
+        retraction = Retraction(reason=reason, by=by or current_user())
+        with self.transaction():
+            stance = self.get_stance(stance_id)
+            if stance.retracted:
+                raise Conflict(
+                    f"stance {stance_id} was already retracted on {stance.retracted.at} "
+                    f"({stance.retracted.reason}); log a new stance if the position changed again"
+                )
+            self.conn.execute(
+                "UPDATE stances SET retracted_at = ?, retraction_reason = ?, retracted_by = ? WHERE id = ?",
+                [retraction.at, retraction.reason, retraction.by, stance_id],
+            )
+            claim_id = self.conn.execute("SELECT claim_id FROM stances WHERE id = ?", [stance_id]).fetchone()[0]
+            self._refresh([claim_id])
+        return attrs.evolve(stance, retracted=retraction)
+
+    def rule_claim(self, ref: str | int, ruling: str, explanation: Optional[str] = None,
+                   by: Optional[str] = None) -> Claim:
+        ruling = parse_ruling(ruling)
+        with self.transaction():
+            claim = self.get_claim(ref)
+            ruled = attrs.evolve(
+                claim, ruling=ruling, ruling_explanation=explanation, ruled_at=utc_now(),
+                ruled_by=by or current_user(),
+            )
+            self.conn.execute(
+                "UPDATE claims SET ruling = ?, ruling_explanation = ?, ruled_at = ?, ruled_by = ? WHERE id = ?",
+                [ruled.ruling, ruled.ruling_explanation, ruled.ruled_at, ruled.ruled_by, claim.id],
+            )
+        return ruled
+
+    def import_records(self, sources=(), claims=(), stances=(), where: str = "$") -> dict[str, int]:
+        """Add sources, claims and stances in one transaction: all of them, or none."""
+        from .importer import import_records
+
+        return import_records(self, sources, claims, stances, where)
+
+    # -- the stored reconciliation --------------------------------------------
+
+    def _refresh(self, claim_ids: Iterable[int]) -> None:
+        """Recompute and store the reconciliation of these claims (inside a transaction)."""
+        ids = sorted(set(claim_ids))
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            facts: dict[int, list[StanceFact]] = {claim_id: [] for claim_id in chunk}
+            for row in self.conn.execute(
+                f"SELECT {_FACT_COLUMNS} FROM stances s JOIN sources src ON src.id = s.source_id "
+                f"WHERE s.claim_id IN ({marks})",
+                list(chunk),
+            ):
+                facts[row[0]].append(_fact(row))
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO reconciliations (claim_id, verdict, score, agreement, "
+                "affirming, denying, neutral, affirming_origins, denying_origins, contradictions) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [_reconciliation_row(claim_id, reconcile_claim("", "", claim_facts))
+                 for claim_id, claim_facts in facts.items()],
+            )
+
+    def rebuild_reconciliations(self) -> int:
+        """Recompute every claim's stored reconciliation in one pass; returns the claim count."""
+        count = 0
+        with self.transaction():
+            batch = []
+            for claim_id, reconciliation in self._fresh_pass():
+                batch.append(_reconciliation_row(claim_id, reconciliation))
+                if len(batch) >= 5000:
+                    self._write_rows(batch)
+                    count += len(batch)
+                    batch = []
+            self._write_rows(batch)
+            count += len(batch)
+        return count
+
+    def _write_rows(self, rows) -> None:
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO reconciliations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+        )
+
+    def reconciliations(
+        self, claims: Optional[Sequence[str | int]] = None, verdicts: Optional[Sequence[str]] = None
+    ) -> Iterator[Reconciliation]:
+        """The stored reconciliation of the named claims (in the order named), else of every claim."""
+        if claims:
+            ids = [self.get_claim(ref).id for ref in claims]
+            for claim_id in ids:
+                row = self.conn.execute(_RECONCILIATION_SELECT + " WHERE c.id = ?", [claim_id]).fetchone()
+                yield _reconciliation_from_row(row)
+            return
+        where, params = _verdict_filter(verdicts)
+        for row in self.conn.execute(_RECONCILIATION_SELECT + where + " ORDER BY c.id", params):
+            yield _reconciliation_from_row(row)
+
+    def fresh_reconciliations(self) -> Iterator[Reconciliation]:
+        """Every claim's reconciliation computed now from the stances, in one streaming pass."""
+        for _claim_id, reconciliation in self._fresh_pass():
+            yield reconciliation
+
+    def _fresh_pass(self) -> Iterator[tuple[int, Reconciliation]]:
+        rows = self.conn.execute(
+            f"SELECT c.id, c.key, c.text, c.ruling, {_FACT_COLUMNS.replace('s.claim_id', 's.claim_id AS x')} "
+            "FROM claims c LEFT JOIN stances s ON s.claim_id = c.id "
+            "LEFT JOIN sources src ON src.id = s.source_id ORDER BY c.id"
+        )
+        current = None
+        facts: list[StanceFact] = []
+        for row in rows:
+            if current is None or row[0] != current[0]:
+                if current is not None:
+                    yield current[0], reconcile_claim(current[1], current[2], facts, current[3])
+                current = row[:4]
+                facts = []
+            if row[5] is not None:
+                facts.append(_fact(row[4:]))
+        if current is not None:
+            yield current[0], reconcile_claim(current[1], current[2], facts, current[3])
+
+    # -- listings --------------------------------------------------------------
+
+    def sources(self) -> Iterator[tuple[Source, int]]:
+        """Every source with the number of stances logged for it, by name."""
+        columns = _columns(self.conn, "sources")
+        for row in self.conn.execute(
+            "SELECT src.*, (SELECT count(*) FROM stances s WHERE s.source_id = src.id) "
+            "FROM sources src ORDER BY src.name COLLATE NOCASE"
+        ):
+            yield source_from_row(dict(zip(columns, row))), row[-1]
+
+    def claims(self, verdicts: Optional[Sequence[str]] = None) -> Iterator[tuple[Claim, Reconciliation]]:
+        """Every claim (optionally only those with these verdicts) with its reconciliation."""
+        where, params = _verdict_filter(verdicts)
+        columns = _columns(self.conn, "claims")
+        n = len(columns)
+        for row in self.conn.execute(
+            "SELECT c.*, " + _RECONCILIATION_COLUMNS + " FROM claims c "
+            "JOIN reconciliations r ON r.claim_id = c.id" + where + " ORDER BY c.id",
+            params,
+        ):
+            yield claim_from_row(dict(zip(columns, row[:n]))), _reconciliation_from_row(row[n:])
+
+    def all_stances(self) -> Iterator[Stance]:
+        """Every stance ever logged, in logging order."""
+        for row in self.conn.execute(_STANCE_SELECT + " ORDER BY s.id"):
+            yield _stance_from_row(row)
+
+    def claim_record(self, ref: str | int) -> ClaimRecord:
+        claim = self.get_claim(ref)
+        return self._record(claim, next(self.reconciliations([claim.id])))
+
+    def claim_records(self, verdicts: Optional[Sequence[str]] = None) -> Iterator[ClaimRecord]:
+        """Every claim with its stances, disagreements first (contested, single-source, ...)."""
+        where, params = _verdict_filter(verdicts)
+        columns = _columns(self.conn, "claims")
+        n = len(columns)
+        cursor = self.conn.execute(
+            "SELECT c.*, " + _RECONCILIATION_COLUMNS + " FROM claims c "
+            "JOIN reconciliations r ON r.claim_id = c.id" + where
+            + f" ORDER BY {_VERDICT_RANK}, c.key",
+            params,
+        )
+        for row in cursor:
+            yield self._record(claim_from_row(dict(zip(columns, row[:n]))), _reconciliation_from_row(row[n:]))
+
+    def _record(self, claim: Claim, reconciliation: Reconciliation) -> ClaimRecord:
+        stances, facts, sources = [], [], {}
+        source_columns = _columns(self.conn, "sources")
+        for row in self.conn.execute(
+            _STANCE_SELECT.replace("SELECT ", "SELECT src.*, ", 1)
+            + " WHERE s.claim_id = ? ORDER BY coalesce(s.said_on, s.logged_at), s.id",
+            [claim.id],
+        ):
+            source = source_from_row(dict(zip(source_columns, row[: len(source_columns)])))
+            stance = _stance_from_row(row[len(source_columns):])
+            sources[source.name] = source
+            stances.append(stance)
+            facts.append(
+                StanceFact(
+                    source_id=source.id,
+                    source=source.name,
+                    affiliation=source.affiliation,
+                    reliability=source.reliability,
+                    position=stance.position,
+                    effective_date=stance.effective_date,
+                    sequence=stance.id,
+                    retracted=stance.retracted is not None,
+                )
+            )
+        counted = frozenset(f.sequence for f in counted_stances(facts))
+        return ClaimRecord(claim, reconciliation, tuple(stances), counted, sources)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            table: self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("sources", "claims", "stances")
+        }
+
+
+# -- rows <-> models ---------------------------------------------------------------
+
+_STANCE_SELECT = (
+    "SELECT s.id, c.key, src.name, s.position, s.quote, s.url, s.said_on, s.via, s.note, "
+    "s.logged_at, s.logged_by, s.retracted_at, s.retraction_reason, s.retracted_by "
+    "FROM stances s JOIN claims c ON c.id = s.claim_id JOIN sources src ON src.id = s.source_id"
+)
+
+_RECONCILIATION_COLUMNS = (
+    "c.key, c.text, c.ruling, r.verdict, r.score, r.agreement, r.affirming, r.denying, "
+    "r.neutral, r.affirming_origins, r.denying_origins"
+)
+_RECONCILIATION_SELECT = (
+    "SELECT " + _RECONCILIATION_COLUMNS + " FROM claims c JOIN reconciliations r ON r.claim_id = c.id"
+)
+
+
+def _verdict_filter(verdicts: Optional[Sequence[str]]) -> tuple[str, list]:
+    if not verdicts:
+        return "", []
+    for verdict in verdicts:
+        if verdict not in VERDICTS:
+            raise InvalidValue(
+                f"{verdict!r} is not a verdict{did_you_mean(verdict, VERDICTS)}; "
+                f"use one of: {', '.join(VERDICTS)}"
+            )
+    return f" WHERE r.verdict IN ({','.join('?' * len(verdicts))})", list(verdicts)
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    return [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+
+
+def _stance_from_row(row) -> Stance:
+    (stance_id, claim, source, position, quote, url, said_on, via, note,
+     logged_at, logged_by, retracted_at, reason, retracted_by) = row
+    retracted = Retraction(reason=reason, at=retracted_at, by=retracted_by) if retracted_at else None
+    return Stance(
+        claim=claim, source=source, position=position, quote=quote, url=url, said_on=said_on,
+        via=via, note=note, logged_at=logged_at, logged_by=logged_by, retracted=retracted, id=stance_id,
+    )
+
+
+def source_from_row(row: dict) -> Source:
+    return Source(
+        name=row["name"], kind=row["kind"], affiliation=row["affiliation"],
+        reliability=row["reliability"], url=row["url"], note=row["note"], id=row["id"],
+    )
+
+
+def claim_from_row(row: dict) -> Claim:
+    return Claim(
+        key=row["key"], text=row["text"], subject=row["subject"], tags=tuple(json.loads(row["tags"])),
+        note=row["note"], ruling=row["ruling"], ruling_explanation=row["ruling_explanation"],
+        ruled_at=row["ruled_at"], ruled_by=row["ruled_by"], id=row["id"],
+    )
+
+
+def _reconciliation_row(claim_id: int, r: Reconciliation) -> tuple:
+    return (
+        claim_id, r.verdict, r.score, r.agreement,
+        json.dumps(r.affirming, ensure_ascii=False), json.dumps(r.denying, ensure_ascii=False),
+        json.dumps(r.neutral, ensure_ascii=False), r.affirming_origins, r.denying_origins,
+        len(r.contradictions),
+    )
+
+
+def _reconciliation_from_row(row) -> Reconciliation:
+    (key, text, ruling, verdict, score, agreement, affirming, denying, neutral,
+     affirming_origins, denying_origins) = row
+    affirming, denying = tuple(json.loads(affirming)), tuple(json.loads(denying))
+    return Reconciliation(
+        claim=key, text=text, verdict=verdict, score=score, agreement=agreement,
+        affirming=affirming, denying=denying, neutral=tuple(json.loads(neutral)),
+        affirming_origins=affirming_origins, denying_origins=denying_origins,
+        contradictions=contradiction_pairs(affirming, denying), ruling=ruling,
+    )
