@@ -14,7 +14,7 @@ from typer.core import TyperGroup
 from typing import Annotated
 
 from ..errors import VerityError
-from . import claim, database, source, stance
+from . import claim, database, io, source, stance
 
 
 class VerityGroup(TyperGroup):
@@ -64,6 +64,7 @@ app.add_typer(source.app, name="source")
 app.add_typer(claim.app, name="claim")
 app.add_typer(stance.app, name="stance")
 database.register(app)
+io.register(app)
 
 
 def main() -> None:
