@@ -20,7 +20,7 @@ VerdictOption = Annotated[
 @app.command("add")
 def add(
     ctx: typer.Context,
-    text: Annotated[str, typer.Argument(help="The checkable statement.")],
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="The checkable statement.")],
     key: Annotated[Optional[str], typer.Option(help="A slug; derived from the text when not given.")] = None,
     subject: Annotated[Optional[str], typer.Option(help="Who or what the claim is about.")] = None,
     tag: Annotated[Optional[List[str]], typer.Option("--tag", help="A tag; repeat for more.")] = None,
@@ -68,7 +68,7 @@ def list_claims(ctx: typer.Context, verdict: VerdictOption = None, json_: JsonFl
 @app.command("show")
 def show(
     ctx: typer.Context,
-    claim: Annotated[str, typer.Argument(help="The claim's key or id.")],
+    claim: Annotated[str, typer.Argument(metavar="CLAIM", help="The claim's key or id.")],
     json_: JsonFlag = False,
 ) -> None:
     """Show a claim: its fields, verdict and ruling, and every stance ever logged on it.
@@ -123,8 +123,8 @@ def show(
 @app.command("rule")
 def rule(
     ctx: typer.Context,
-    claim: Annotated[str, typer.Argument(help="The claim's key or id.")],
-    ruling: Annotated[str, typer.Argument(help="true, mostly-true, mixture, mostly-false, false or unproven.")],
+    claim: Annotated[str, typer.Argument(metavar="CLAIM", help="The claim's key or id.")],
+    ruling: Annotated[str, typer.Argument(metavar="RULING", help="true, mostly-true, mixture, mostly-false, false or unproven.")],
     explanation: Annotated[Optional[str], typer.Option(help="Why: what the ruling rests on.")] = None,
 ) -> None:
     """Record your ruling on a claim (shown beside the sources' verdict).

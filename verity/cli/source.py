@@ -14,7 +14,7 @@ app = typer.Typer(help="Add and list sources.", no_args_is_help=True)
 @app.command("add")
 def add(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Unique name (matched ignoring case).")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Unique name (matched ignoring case).")],
     kind: Annotated[Optional[str], typer.Option(help="official, militant group, news outlet, analyst, NGO, anonymous…")] = None,
     affiliation: Annotated[Optional[str], typer.Option(help="The body it speaks for; same affiliation = not independent.")] = None,
     reliability: Annotated[Optional[str], typer.Option(metavar="A-F", help="Admiralty grade: A completely reliable … E unreliable, F cannot be judged.")] = None,

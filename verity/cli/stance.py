@@ -14,9 +14,9 @@ app = typer.Typer(help="Log and retract stances.", no_args_is_help=True)
 @app.command("add")
 def add(
     ctx: typer.Context,
-    claim: Annotated[str, typer.Argument(help="The claim's key or id.")],
-    source: Annotated[str, typer.Argument(help="The source's name (any case) or id.")],
-    position: Annotated[str, typer.Argument(help="affirms, partially-affirms, neutral, partially-denies or denies.")],
+    claim: Annotated[str, typer.Argument(metavar="CLAIM", help="The claim's key or id.")],
+    source: Annotated[str, typer.Argument(metavar="SOURCE", help="The source's name (any case) or id.")],
+    position: Annotated[str, typer.Argument(metavar="POSITION", help="affirms, partially-affirms, neutral, partially-denies or denies.")],
     quote: Annotated[Optional[str], typer.Option(help="What the source said, verbatim.")] = None,
     url: Annotated[Optional[str], typer.Option(help="Link to where it was said.")] = None,
     said_on: Annotated[Optional[str], typer.Option("--said-on", metavar="DATE", help="When it was said: YYYY-MM-DD or an ISO date-time.")] = None,
