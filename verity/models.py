@@ -209,13 +209,16 @@ def origin_of(name: str, affiliation: Optional[str]) -> str:
     return "source:" + name.strip().casefold()
 
 
+_CLAIM_TEXT_FIX = "give the statement to check, e.g. 'Mufti Khalid Balti was killed'"
+
+
 @attrs.frozen
 class Claim:
     """One checkable statement, with the fact-checker's own ruling when there is one."""
 
     text: str = attrs.field(
         converter=_tidy_required,
-        validator=_not_blank("claim text", "give the statement to check, e.g. 'Mufti Khalid Balti was killed'"),
+        validator=_not_blank("claim text", _CLAIM_TEXT_FIX),
     )
     key: str = attrs.field(validator=_check_key)
     subject: Optional[str] = attrs.field(default=None, converter=_tidy)
@@ -231,7 +234,9 @@ class Claim:
 
     @key.default
     def _key_from_text(self) -> str:
-        key = slugify(self.text) if isinstance(self.text, str) else ""
+        # Runs before the validators, so an empty text must be reported here.
+        _not_blank("claim text", _CLAIM_TEXT_FIX)(self, attrs.fields(Claim).text, self.text)
+        key = slugify(self.text)
         if not key:
             raise InvalidValue(
                 f"cannot make a key from the text {self.text!r}; give one with --key", "key"

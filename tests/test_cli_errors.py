@@ -1,0 +1,101 @@
+"""Bad input through the real CLI: non-zero exit, one plain stderr line, nothing written."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+
+import pytest
+
+from verity.errors import NotFound
+
+
+@pytest.fixture
+def seeded(cli, db_path):
+    assert cli("init").exit_code == 0
+    assert cli("source", "add", "Afghan government spokesperson", "--affiliation", "Islamic Emirate").exit_code == 0
+    assert cli("source", "add", "TTP spokesman", "--affiliation", "TTP").exit_code == 0
+    assert cli("claim", "add", "Mufti Khalid Balti was killed", "--key", "balti-was-killed").exit_code == 0
+    assert cli("stance", "add", "balti-was-killed", "TTP spokesman", "affirms").exit_code == 0
+    return db_path
+
+
+def snapshot(path):
+    data = {p: hashlib.sha256(open(p, "rb").read()).hexdigest()
+            for p in (str(path), f"{path}-wal") if os.path.exists(p) and os.path.getsize(p)}
+    return data
+
+
+BAD = [
+    # (arguments, words the message must contain)
+    (["claim", "show", "balti-was-kiled"], ["no claim 'balti-was-kiled'", "did you mean 'balti-was-killed'"]),
+    (["stance", "add", "balti-was-kiled", "TTP spokesman", "denies"], ["no claim", "did you mean"]),
+    (["stance", "add", "balti-was-killed", "TTP spokesmen", "denies"], ["no source 'TTP spokesmen'", "did you mean 'TTP spokesman'"]),
+    (["stance", "add", "balti-was-killed", "TTP spokesman", "deny"], ["'deny' is not a position", "did you mean 'denies'"]),
+    (["stance", "add", "balti-was-killed", "TTP spokesman", "denies", "--said-on", "10/01/2022"], ["not an ISO date", "YYYY-MM-DD"]),
+    (["stance", "add", "balti-was-killed", "TTP spokesman", "denies", "--said-on", "2022-02-30"], ["not a real date"]),
+    (["stance", "add", "balti-was-killed", "TTP spokesman", "denies", "--said-on", "2022-01-10T25:00"], ["not a real date or time"]),
+    (["source", "add", "Bill Roggio", "--reliability", "G"], ["'G' is not a reliability grade", "A, B, C, D, E, F"]),
+    (["source", "add", "ttp SPOKESMAN"], ["already exists", "ignoring case"]),
+    (["source", "add", "   "], ["source name is empty"]),
+    (["claim", "add", ""], ["claim text is empty"]),
+    (["claim", "add", "   "], ["claim text is empty"]),
+    (["claim", "add", "Balti was killed again", "--key", "balti-was-killed"], ["already taken", "another --key"]),
+    (["claim", "add", "Another", "--key", "Not A Slug"], ["not a slug", "'not-a-slug'"]),
+    (["claim", "add", "?!"], ["cannot make a key", "--key"]),
+    (["claim", "rule", "balti-was-killed", "mostly-flase"], ["not a ruling", "did you mean 'mostly-false'"]),
+    (["claim", "rule", "nope", "true"], ["no claim 'nope'"]),
+    (["claim", "list", "--verdict", "contestd"], ["not a verdict", "did you mean 'contested'"]),
+    (["stance", "retract", "999", "--reason", "typo"], ["no stance with id 999", "from 1 to 1"]),
+    (["stance", "retract", "1", "--reason", "  "], ["retraction reason is empty"]),
+    (["reconcile", "no-such-claim"], ["no claim 'no-such-claim'"]),
+]
+
+
+@pytest.mark.parametrize("args,words", BAD, ids=[" ".join(a) for a, _ in BAD])
+def test_bad_input_is_one_line_and_writes_nothing(cli, seeded, args, words):
+    before = snapshot(seeded)
+    result = cli(*args)
+    assert result.exit_code == 1, result.output
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: ")
+    for word in words:
+        assert word in lines[0]
+    assert "Traceback" not in result.stderr
+    assert snapshot(seeded) == before
+
+
+def test_debug_shows_the_exception(cli, seeded, monkeypatch):
+    monkeypatch.setenv("VERITY_DEBUG", "1")
+    result = cli("claim", "show", "nope")
+    assert result.exit_code != 0
+    assert isinstance(result.exception, NotFound)
+
+
+@pytest.mark.parametrize("kind", ["missing", "folder", "no-parent", "text", "foreign"])
+def test_databases_that_cannot_be_opened(cli, tmp_path, kind):
+    path = {
+        "missing": tmp_path / "missing.db",
+        "folder": tmp_path,
+        "no-parent": tmp_path / "nowhere" / "x.db",
+        "text": tmp_path / "notes.txt",
+        "foreign": tmp_path / "other.db",
+    }[kind]
+    if kind == "text":
+        path.write_text("not a database\n" * 200)
+    if kind == "foreign":
+        sqlite3.connect(path).execute("CREATE TABLE t (x)").connection.close()
+    before = path.read_bytes() if path.is_file() else None
+    command = ["init"] if kind in ("no-parent", "text", "foreign") else ["claim", "list"]
+    result = cli("--db", path, *command)
+    assert result.exit_code == 1
+    assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("Error: ")
+    assert "Traceback" not in result.stderr
+    if before is not None:
+        assert path.read_bytes() == before
+    if kind == "missing":
+        assert not path.exists()
+        assert "verity init" in result.stderr

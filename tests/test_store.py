@@ -1,0 +1,223 @@
+"""The store: writes, the stored reconciliation, concurrency, and the bundled example."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from verity.errors import Conflict, DatabaseUnavailable, Duplicate, NotFound
+from verity.models import POSITIONS, Claim, Source, Stance
+from verity.store import Store
+
+from conftest import EXAMPLE_DB, ROOT
+
+
+def test_stances_are_stored_with_logged_at_and_logged_by(store):
+    store.add_source(Source(name="TTP spokesman", affiliation="TTP"))
+    store.add_claim(Claim(text="Balti was killed"))
+    stance = store.add_stance(Stance(claim="balti-was-killed", source="ttp SPOKESMAN", position="affirms"))
+    saved = store.get_stance(stance.id)
+    assert saved.source == "TTP spokesman"
+    assert saved.logged_by == "tester"
+    assert saved.logged_at.endswith("Z") and saved.logged_at[:2] == "20"
+
+
+def test_logged_by_falls_back_to_the_login_name(store, monkeypatch):
+    import getpass
+
+    monkeypatch.delenv("VERITY_USER")
+    store.add_source(Source(name="S"))
+    store.add_claim(Claim(text="C"))
+    assert store.add_stance(Stance(claim="c", source="S", position="neutral")).logged_by == getpass.getuser()
+
+
+def test_duplicate_names_ignore_case(store):
+    store.add_source(Source(name="Bilal Karimi"))
+    with pytest.raises(Duplicate, match="already exists"):
+        store.add_source(Source(name="bilal karimi"))
+
+
+def test_stances_cannot_be_edited_or_deleted_in_the_database(store):
+    store.add_source(Source(name="S"))
+    store.add_claim(Claim(text="C"))
+    store.add_stance(Stance(claim="c", source="S", position="affirms"))
+    with pytest.raises(sqlite3.IntegrityError, match="never deleted"):
+        store.conn.execute("DELETE FROM stances")
+    with pytest.raises(sqlite3.IntegrityError, match="never edited"):
+        store.conn.execute("UPDATE stances SET position = 'denies'")
+
+
+def test_retracted_twice_is_a_conflict(store):
+    store.add_source(Source(name="S"))
+    store.add_claim(Claim(text="C"))
+    stance = store.add_stance(Stance(claim="c", source="S", position="affirms"))
+    store.retract_stance(stance.id, "wrong source")
+    with pytest.raises(Conflict, match="already retracted"):
+        store.retract_stance(stance.id, "again")
+
+
+def test_write_refreshes_only_the_touched_claim(store):
+    store.add_source(Source(name="S"))
+    for text in ("one", "two"):
+        store.add_claim(Claim(text=text))
+    store.conn.execute("UPDATE reconciliations SET verdict = 'sentinel' WHERE claim_id = 2")
+    store.add_stance(Stance(claim="one", source="S", position="affirms"))
+    verdicts = dict(store.conn.execute("SELECT claim_id, verdict FROM reconciliations"))
+    assert verdicts == {1: "single-source", 2: "sentinel"}
+
+
+def test_unknown_claim_suggests_close_keys(store):
+    store.add_claim(Claim(text="Balti was killed"))
+    with pytest.raises(NotFound, match="did you mean 'balti-was-killed'"):
+        store.get_claim("balti-was-kiled")
+
+
+def test_open_refuses_missing_and_foreign_files(tmp_path):
+    with pytest.raises(DatabaseUnavailable, match="verity init"):
+        Store.open(tmp_path / "missing.db")
+    assert not (tmp_path / "missing.db").exists()
+    (tmp_path / "notes.txt").write_text("hello, not a database " * 100)
+    with pytest.raises(DatabaseUnavailable, match="not a SQLite database"):
+        Store.open(tmp_path / "notes.txt")
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.close()
+    with pytest.raises(DatabaseUnavailable, match="not a verity database"):
+        Store.open(other)
+
+
+def test_wal_mode_and_busy_timeout(store):
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+
+
+# -- the stored reconciliation never disagrees with a fresh computation --------------
+
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("stance"), st.integers(0, 3), st.integers(0, 4), st.sampled_from(POSITIONS),
+                  st.one_of(st.none(), st.sampled_from(["2022-01-10", "2022-01-11", "2022-01-11T08:00"]))),
+        st.tuples(st.just("retract"), st.integers(0, 30)),
+        st.tuples(st.just("rule"), st.integers(0, 3), st.sampled_from(["true", "false", "unproven"])),
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(operations)
+def test_stored_reconciliation_matches_a_fresh_computation(tmp_path_factory, ops):
+    path = tmp_path_factory.mktemp("prop") / "p.db"
+    with Store.create(path) as store:
+        for i, (name, affiliation, grade) in enumerate(
+            [("A", "X", "A"), ("B", "x ", None), ("C", None, "E"), ("D", "Y", "C"), ("E", None, "F")]
+        ):
+            store.add_source(Source(name=name, affiliation=affiliation, reliability=grade))
+        for i in range(4):
+            store.add_claim(Claim(text=f"claim {i}"))
+        stance_ids = []
+        for op in ops:
+            if op[0] == "stance":
+                _, claim, source, position, said_on = op
+                stance_ids.append(store.add_stance(Stance(
+                    claim=f"claim-{claim}", source="ABCDE"[source], position=position, said_on=said_on)).id)
+            elif op[0] == "retract" and stance_ids:
+                stance_id = stance_ids[op[1] % len(stance_ids)]
+                if store.get_stance(stance_id).retracted is None:
+                    store.retract_stance(stance_id, "test")
+            elif op[0] == "rule":
+                store.rule_claim(f"claim-{op[1]}", op[2])
+            assert list(store.reconciliations()) == list(store.fresh_reconciliations())
+
+
+def test_rebuild_reconciliations_restores_a_damaged_table(balti_db):
+    with Store.open(balti_db) as store:
+        fresh = list(store.fresh_reconciliations())
+        store.conn.execute("DELETE FROM reconciliations")
+        assert store.rebuild_reconciliations() == len(fresh)
+        assert list(store.reconciliations()) == fresh
+
+
+# -- two writers at once ----------------------------------------------------------
+
+def _writer(path: str, source: str, count: int) -> None:
+    with Store.open(path) as store:
+        for i in range(count):
+            store.add_stance(Stance(claim="contested-claim", source=source, position="affirms",
+                                    quote=f"{source} {i}"))
+
+
+def test_two_writers_at_once_both_succeed(db_path):
+    with Store.create(db_path) as store:
+        store.add_source(Source(name="one"))
+        store.add_source(Source(name="two"))
+        store.add_claim(Claim(text="contested claim"))
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_writer, args=(str(db_path), name, 40)) for name in ("one", "two")]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    with Store.open(db_path) as store:
+        assert store.counts()["stances"] == 80
+        assert list(store.reconciliations()) == list(store.fresh_reconciliations())
+
+
+def test_a_killed_writer_loses_nothing_committed(db_path):
+    with Store.create(db_path) as store:
+        store.add_source(Source(name="S"))
+        store.add_claim(Claim(text="C"))
+        store.add_stance(Stance(claim="c", source="S", position="affirms"))
+    # A process that is killed in the middle of a transaction.
+    code = (
+        "import os, sys; from verity.store import Store; from verity.models import Stance\n"
+        f"s = Store.open({str(db_path)!r})\n"
+        "s.conn.execute('BEGIN IMMEDIATE')\n"
+        "s._insert_stance(Stance(claim='c', source='S', position='denies'), 1, 1)\n"
+        "os._exit(9)\n"
+    )
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 9
+    with Store.open(db_path) as store:
+        assert store.counts()["stances"] == 1
+        assert next(store.reconciliations()).verdict == "single-source"
+
+
+# -- the bundled example ------------------------------------------------------------
+
+def _content(path) -> dict:
+    conn = sqlite3.connect(path)
+    out = {"schema": sorted(conn.execute("SELECT type, name, sql FROM sqlite_master").fetchall(),
+                            key=lambda r: (r[0], r[1]))}
+    for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+        rows = conn.execute(f'SELECT * FROM "{table}"').fetchall()
+        if table == "_verity_migrations":
+            rows = [row[0] for row in rows]  # when they were applied differs by build
+        out[table] = rows
+    conn.close()
+    return out
+
+
+def test_committed_claims_db_matches_a_fresh_build(tmp_path):
+    built = tmp_path / "fresh.db"
+    subprocess.run(["sh", str(ROOT / "examples" / "build.sh"), str(built)], check=True,
+                   capture_output=True)
+    assert _content(EXAMPLE_DB) == _content(built)
+
+
+def test_the_balti_case_shows_every_verdict_the_article_supports(balti_db):
+    with Store.open(balti_db) as store:
+        verdicts = {r.claim: r.verdict for r in store.reconciliations()}
+        counts = store.counts()
+    assert counts["sources"] >= 8 and counts["claims"] >= 10 and counts["stances"] >= 18
+    assert verdicts["balti-was-killed"] == "contested"
+    assert verdicts["balti-was-current-ttp-spokesman"] == "contested"
+    assert {"contested", "corroborated", "single-source", "unverified"} <= set(verdicts.values())
+    data = json.loads((ROOT / "examples" / "balti.json").read_text())
+    assert any(s["retracted"] for s in data["stances"])
