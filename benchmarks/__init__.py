@@ -1,0 +1,1 @@
+"""verity's benchmarks: seeded data (`generate`) and the runner (`run`), `python -m benchmarks`."""

@@ -1,0 +1,654 @@
+"""Run every verity benchmark beside its peer, in the same run on the same data.
+
+    python -m benchmarks                          # 10k and 100k stances, 5 runs each
+    python -m benchmarks --sizes 10k,100k,1m --repeat 3
+    python -m benchmarks --only import,reconcile --sizes 100k
+
+For each size it generates (or reuses) the seeded data of `benchmarks.generate`,
+then times whole commands as subprocesses — verity's and the peer's runs
+interleaved, so a noisy neighbour slows both — and prints, per benchmark, the
+median of verity's runs, the median of the peer's, their ratio, the target of
+issue 6 and whether it is met. Peak memory is the child's own maximum resident
+set size (`wait4`), not a sample. Results also go to `benchmarks/data/results.json`.
+
+| benchmark | verity | peer |
+|---|---|---|
+| import | `verity --db D import verity.jsonl` into a new file | `sqlite-utils insert P sources/claims/stances X.jsonl --nl --pk id` into plain tables of a new file |
+| reconcile | `verity --db D reconcile --json > /dev/null` | `sqlite-utils query D "<one SQL pass>" > /dev/null`: the counted stances (window function), sides, origins, score and agreement of every claim, over the same stances and sources tables of D |
+| stance-add | `verity --db D stance add CLAIM SOURCE affirms --quote ... --said-on ...` | `sqlite-utils insert D peer_stances -` of the same row (with ids) into a plain table of the same database |
+| report-html | `verity --db D report --format html` read from a pipe: time, first byte, peak memory | — |
+| datasette | median server time of `/D/<reconciliation view>?verdict=contested` through Datasette's in-process client | — |
+| startup | `verity --help`, `verity stance add` on a one-claim database | `python -c pass`, `sqlite-utils --version` |
+
+A benchmark whose command does not exist yet prints `not available yet: <why>`
+and is skipped; it runs as soon as the command lands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Optional
+
+from .generate import DATA_DIR, ensure, parse_size, size_label
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+MB = 1024 * 1024
+BENCHMARKS = ("startup", "import", "reconcile", "datasette", "report-html", "stance-add")
+MEMORY_LIMIT_MB = 200
+FLAT = 1.25  # "flat" growth: at most this factor between sizes
+FORBIDDEN_ON_STARTUP = ("datasette", "jinja2", "verity.reports", "verity.datasette")
+
+
+def _script(name: str, module: str) -> list[str]:
+    """The console script beside this Python (no pyenv shim in the timing), else `python -m`."""
+    path = BIN / name
+    return [str(path)] if path.exists() else [sys.executable, "-m", module]
+
+
+VERITY = _script("verity", "verity")
+SQLITE_UTILS = _script("sqlite-utils", "sqlite_utils")
+
+
+# -- running and timing commands -------------------------------------------------
+
+
+class Run:
+    """One finished command: wall seconds, peak RSS in bytes, exit code, stderr text."""
+
+    def __init__(self, seconds: float, max_rss: int, returncode: int, stderr: str,
+                 first_byte: Optional[float] = None, out_bytes: int = 0):
+        self.seconds = seconds
+        self.max_rss = max_rss
+        self.returncode = returncode
+        self.stderr = stderr
+        self.first_byte = first_byte
+        self.out_bytes = out_bytes
+
+    def check(self, what: str) -> "Run":
+        if self.returncode != 0:
+            raise RuntimeError(f"{what} failed (exit {self.returncode}): {self.stderr.strip()[-500:]}")
+        return self
+
+
+def run(argv: list[str], stdin: Optional[Path] = None, stdout: Optional[Path] = None,
+        stream: bool = False, env: Optional[dict] = None) -> Run:
+    """Run a command to completion; its own peak RSS comes from wait4, not from sampling."""
+    with tempfile.TemporaryFile() as err, \
+            (open(stdin, "rb") if stdin else open(os.devnull, "rb")) as inp, \
+            (open(stdout, "wb") if stdout else open(os.devnull, "wb")) as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, stdin=inp, stdout=subprocess.PIPE if stream else out,
+                                stderr=err, env=env)
+        first_byte, out_bytes = None, 0
+        if stream:
+            fd = proc.stdout.fileno()
+            while True:
+                chunk = os.read(fd, 1 << 16)
+                if not chunk:
+                    break
+                if first_byte is None:
+                    first_byte = time.perf_counter() - start
+                out_bytes += len(chunk)
+            proc.stdout.close()
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        stderr = err.read().decode("utf-8", "replace")
+    return Run(seconds, usage.ru_maxrss * 1024, proc.returncode, stderr, first_byte, out_bytes)
+
+
+def verity(db: Path, *args: str) -> list[str]:
+    return [*VERITY, "--db", str(db), *args]
+
+
+def median(values) -> Optional[float]:
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+# -- results ----------------------------------------------------------------------
+
+
+class Results:
+    def __init__(self):
+        self.rows: list[dict] = []
+
+    def add(self, what: str, size: str, verity_value=None, peer_value=None, unit: str = "s",
+            target: str = "", ok: Optional[bool] = None, note: str = "", runs: Optional[dict] = None):
+        ratio = verity_value / peer_value if verity_value is not None and peer_value else None
+        row = {"what": what, "size": size, "verity": verity_value, "peer": peer_value, "unit": unit,
+               "ratio": ratio, "target": target, "ok": ok, "note": note, "runs": runs or {}}
+        self.rows.append(row)
+        print(_format_row(row), flush=True)
+        return row
+
+    def skip(self, what: str, size: str, why: str):
+        row = {"what": what, "size": size, "skipped": why}
+        self.rows.append(row)
+        print(f"{what:<28} {size:>5}  not available yet: {why}", flush=True)
+
+    def value(self, what: str, size: str) -> Optional[float]:
+        for row in self.rows:
+            if row["what"] == what and row["size"] == size and "skipped" not in row:
+                return row["verity"]
+        return None
+
+
+def _fmt(value, unit: str) -> str:
+    if value is None:
+        return "—"
+    if unit == "s":
+        return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.2f} s"
+    if unit == "MB":
+        return f"{value:.0f} MB"
+    return f"{value:g}{unit}"
+
+
+def _format_row(row: dict) -> str:
+    ratio = "—" if row["ratio"] is None else f"{row['ratio']:.2f}x"
+    verdict = {True: "PASS", False: "FAIL", None: ""}[row["ok"]]
+    line = (f"{row['what']:<28} {row['size']:>5}  {_fmt(row['verity'], row['unit']):>10}  "
+            f"{_fmt(row['peer'], row['unit']):>10}  {ratio:>7}  {row['target']:<26} {verdict}")
+    return line + (f"  ({row['note']})" if row["note"] else "")
+
+
+HEADER = (f"{'benchmark':<28} {'size':>5}  {'verity':>10}  {'peer':>10}  {'ratio':>7}  {'target':<26} result\n"
+          + "-" * 100)
+
+
+# -- what exists yet -------------------------------------------------------------------
+
+
+def _tiny_jsonl(folder: Path) -> Path:
+    path = folder / "probe.jsonl"
+    lines = [
+        {"type": "source", "name": "Probe source"},
+        {"type": "claim", "key": "probe-claim", "text": "Probe claim"},
+        {"type": "stance", "claim": "probe-claim", "source": "Probe source", "position": "affirms"},
+    ]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return path
+
+
+def probe_import(work: Path) -> Optional[str]:
+    """None when `verity import FILE.jsonl` works, else why not."""
+    db = work / "probe-import.db"
+    for p in work.glob("probe-import.db*"):
+        p.unlink()
+    result = run(verity(db, "init"))
+    if result.returncode:
+        return f"'verity init' failed: {result.stderr.strip()}"
+    result = run(verity(db, "import", str(_tiny_jsonl(work))))
+    if result.returncode:
+        return "'verity import FILE.jsonl' does not work yet: " + _last_line(result.stderr)
+    with sqlite3.connect(db) as conn:
+        count = conn.execute("SELECT count(*) FROM stances").fetchone()[0]
+    return None if count == 1 else f"'verity import FILE.jsonl' imported {count} stances of 1"
+
+
+def probe_report_html() -> Optional[str]:
+    result = run([*VERITY, "report", "--help"], stdout=Path(os.devnull))
+    if result.returncode:
+        return "there is no 'verity report' command yet"
+    help_text = subprocess.run([*VERITY, "report", "--help"], capture_output=True, text=True).stdout
+    if "html" not in help_text:
+        return "'verity report' has no --format html yet"
+    return None
+
+
+def probe_datasette() -> Optional[str]:
+    result = run([sys.executable, "-c", "import datasette.app"])
+    if result.returncode:
+        return "Datasette does not load with verity's plugin: " + _last_line(result.stderr)
+    return None
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1].strip() if lines else "no message"
+
+
+# -- building the database ---------------------------------------------------------
+
+
+def build_in_process(jsonl: Path, db: Path) -> None:
+    """The benchmark database without `verity import`: the store's own import, streamed."""
+    from verity.formats import structure
+    from verity.models import Claim, Source, Stance
+    from verity.store import Store
+
+    def records(kind: str, cls):
+        with open(jsonl, encoding="utf-8") as lines:
+            for line in lines:
+                data = json.loads(line)
+                if data.pop("type") == kind:
+                    yield structure(data, cls)
+
+    with Store.create(db) as store:
+        store.import_records(records("source", Source), records("claim", Claim), records("stance", Stance))
+
+
+def _remove_db(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+# -- the benchmarks -------------------------------------------------------------------
+
+
+def bench_startup(results: Results, work: Path, repeat: int) -> None:
+    tiny = work / "startup.db"
+    _remove_db(tiny)
+    run(verity(tiny, "init")).check("verity init")
+    run(verity(tiny, "source", "add", "Probe source")).check("verity source add")
+    run(verity(tiny, "claim", "add", "Probe claim", "--key", "probe-claim")).check("verity claim add")
+    commands = {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "sqlite-utils --version": [*SQLITE_UTILS, "--version"],
+        "verity --help": [*VERITY, "--help"],
+        "verity stance add": verity(tiny, "stance", "add", "probe-claim", "Probe source", "affirms"),
+    }
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(max(repeat, 10)):
+        for name, argv in commands.items():
+            times[name].append(run(argv).check(name).seconds)
+    med = {name: median(values) for name, values in times.items()}
+    results.add("startup: python -c pass", "-", med["python -c pass"], None, runs=times)
+    results.add("startup: verity --help", "-", med["verity --help"], med["sqlite-utils --version"],
+                target="vs sqlite-utils --version", runs=times)
+    results.add("startup: verity stance add", "-", med["verity stance add"], med["sqlite-utils --version"],
+                target="vs sqlite-utils --version", runs=times)
+    for label, args in (("--help", ["--help"]),
+                        ("stance add", ["--db", str(tiny), "stance", "add", "probe-claim", "Probe source", "denies"])):
+        imported = modules_imported(args)
+        bad = sorted(m for m in imported if m.split(".")[0] in FORBIDDEN_ON_STARTUP[:2]
+                     or m.startswith(FORBIDDEN_ON_STARTUP[2:]))
+        roots = sorted({".".join(m.split(".")[:2]) if m.startswith("verity.") else m.split(".")[0] for m in bad})
+        results.add(f"imports: verity {label}", "-", None, None, target="no datasette/jinja2/reports",
+                    ok=not bad, note=("imports " + ", ".join(roots)) if bad else f"{len(imported)} modules")
+
+
+def modules_imported(args: list[str]) -> list[str]:
+    """The modules a verity command has imported by the time it exits."""
+    with tempfile.NamedTemporaryFile("r", suffix=".json") as report:
+        code = (
+            "import atexit, json, sys\n"
+            f"atexit.register(lambda: json.dump(sorted(sys.modules), open({report.name!r}, 'w')))\n"
+            f"sys.argv = ['verity'] + {args!r}\n"
+            "from verity.cli import main\n"
+            "main()\n"
+        )
+        run([sys.executable, "-c", code])
+        return json.load(open(report.name))
+
+
+def bench_import(results: Results, size: str, data: Path, work: Path, repeat: int, why_not: Optional[str]) -> Path:
+    """Time verity's import against sqlite-utils insert; returns the verity database it built."""
+    db = work / f"verity-{size}.db"
+    if why_not:
+        results.skip("import", size, why_not)
+        if not db.exists() or not (work / f"verity-{size}.ok").exists():
+            _remove_db(db)
+            print(f"{'':<28} {size:>5}  building the database in-process (store.import_records), not timed", flush=True)
+            build_in_process(data / "verity.jsonl", db)
+            (work / f"verity-{size}.ok").touch()
+        return db
+    peer_db = work / f"peer-{size}.db"
+    peer_script = " && ".join(
+        f"{' '.join(SQLITE_UTILS)} insert {peer_db} {table} {data / (table + '.jsonl')} --nl --pk id"
+        for table in ("sources", "claims", "stances")
+    )
+    (work / f"verity-{size}.ok").unlink(missing_ok=True)
+    mine, theirs = [], []
+    for _ in range(repeat):
+        _remove_db(db)
+        mine.append(run(verity(db, "import", str(data / "verity.jsonl"))).check("verity import"))
+        _remove_db(peer_db)
+        theirs.append(run(["sh", "-c", peer_script]).check("sqlite-utils insert"))
+    _remove_db(peer_db)
+    (work / f"verity-{size}.ok").touch()
+    runs = {"verity": [r.seconds for r in mine], "peer": [r.seconds for r in theirs]}
+    t_mine, t_theirs = median(runs["verity"]), median(runs["peer"])
+    results.add("import", size, t_mine, t_theirs, target="<= 0.5x peer", ok=t_mine <= 0.5 * t_theirs, runs=runs)
+    rss_mine = median(r.max_rss for r in mine) / MB
+    rss_theirs = median(r.max_rss for r in theirs) / MB
+    results.add("import peak memory", size, rss_mine, rss_theirs, unit="MB",
+                target=f"<= {MEMORY_LIMIT_MB} MB, flat", ok=rss_mine <= MEMORY_LIMIT_MB)
+    return db
+
+
+PEER_RECONCILE_SQL = """
+WITH ranked AS (
+  SELECT s.claim_id, s.source_id, s.position,
+         row_number() OVER (PARTITION BY s.claim_id, s.source_id
+                            ORDER BY coalesce(s.said_on, s.logged_at) DESC, s.id DESC) AS latest
+  FROM stances s WHERE s.retracted_at IS NULL
+),
+counted AS (
+  SELECT r.claim_id, src.name,
+    CASE WHEN trim(coalesce(src.affiliation, '')) <> '' THEN 'affiliation:' || lower(trim(src.affiliation))
+         ELSE 'source:' || lower(trim(src.name)) END AS origin,
+    CASE WHEN r.position IN ('affirms', 'partially-affirms') THEN 1
+         WHEN r.position IN ('denies', 'partially-denies') THEN -1 ELSE 0 END AS side,
+    CASE r.position WHEN 'affirms' THEN 1.0 WHEN 'partially-affirms' THEN 0.5 WHEN 'neutral' THEN 0.0
+         WHEN 'partially-denies' THEN -0.5 ELSE -1.0 END AS value,
+    CASE src.reliability WHEN 'A' THEN 1.0 WHEN 'B' THEN 0.8 WHEN 'C' THEN 0.6 WHEN 'D' THEN 0.4
+         WHEN 'E' THEN 0.2 ELSE 0.5 END AS weight
+  FROM ranked r JOIN sources src ON src.id = r.source_id
+  WHERE r.latest = 1
+  ORDER BY r.claim_id, src.name COLLATE BINARY
+),
+per_claim AS (
+  SELECT claim_id,
+    group_concat(CASE WHEN side = 1 THEN name END, char(31)) AS affirming,
+    group_concat(CASE WHEN side = -1 THEN name END, char(31)) AS denying,
+    group_concat(CASE WHEN side = 0 THEN name END, char(31)) AS neutral,
+    count(DISTINCT CASE WHEN side = 1 THEN origin END) AS affirming_origins,
+    count(DISTINCT CASE WHEN side = -1 THEN origin END) AS denying_origins,
+    round(sum(weight * value) / sum(weight), 3) AS score,
+    round(abs(sum(weight * value)) / nullif(sum(weight * abs(value)), 0), 3) AS agreement
+  FROM counted GROUP BY claim_id
+)
+SELECT c.key AS claim, c.text,
+  CASE WHEN coalesce(p.affirming_origins, 0) = 0 AND coalesce(p.denying_origins, 0) = 0 THEN 'unverified'
+       WHEN p.affirming_origins > 0 AND p.denying_origins > 0 THEN 'contested'
+       WHEN p.affirming_origins + p.denying_origins = 1 THEN 'single-source'
+       WHEN p.affirming_origins > 0 THEN 'corroborated' ELSE 'denied' END AS verdict,
+  p.score, p.agreement, p.affirming, p.denying, p.neutral,
+  coalesce(p.affirming_origins, 0) AS affirming_origins, coalesce(p.denying_origins, 0) AS denying_origins,
+  c.ruling
+FROM claims c LEFT JOIN per_claim p ON p.claim_id = c.id
+ORDER BY c.id
+"""
+
+
+def check_reconcile(db: Path, work: Path) -> Optional[str]:
+    """None when the peer's SQL pass and verity agree on every claim, else the first difference."""
+    mine_path, theirs_path = work / "reconcile-verity.json", work / "reconcile-peer.json"
+    run(verity(db, "reconcile", "--json"), stdout=mine_path).check("verity reconcile --json")
+    run([*SQLITE_UTILS, "query", str(db), PEER_RECONCILE_SQL], stdout=theirs_path).check("sqlite-utils query")
+    mine, theirs = json.loads(mine_path.read_text()), json.loads(theirs_path.read_text())
+    mine_path.unlink()
+    theirs_path.unlink()
+    if len(mine) != len(theirs):
+        return f"verity lists {len(mine)} claims, the SQL pass {len(theirs)}"
+    split = lambda text: text.split("\x1f") if text else []  # noqa: E731
+    for m, t in zip(mine, theirs):
+        expected = (m["claim"], m["verdict"], m["score"], m["agreement"], m["affirming"], m["denying"],
+                    m["neutral"], m["affirming_origins"], m["denying_origins"])
+        got = (t["claim"], t["verdict"], t["score"], t["agreement"], split(t["affirming"]),
+               split(t["denying"]), split(t["neutral"]), t["affirming_origins"], t["denying_origins"])
+        if not _same(expected, got):
+            return f"claim {m['claim']}: verity {expected} vs SQL {got}"
+    return None
+
+
+def _same(expected: tuple, got: tuple) -> bool:
+    """Equal, except that SQLite rounds halves up where Python's round() sees 0.3125 as 0.31249..."""
+    for a, b in zip(expected, got):
+        if isinstance(a, float) and isinstance(b, float):
+            if abs(a - b) > 0.0011:
+                return False
+        elif a != b:
+            return False
+    return True
+
+
+def bench_reconcile(results: Results, size: str, db: Path, work: Path, repeat: int) -> None:
+    difference = check_reconcile(db, work)
+    mine, theirs = [], []
+    for _ in range(repeat):
+        mine.append(run(verity(db, "reconcile", "--json")).check("verity reconcile").seconds)
+        theirs.append(run([*SQLITE_UTILS, "query", str(db), PEER_RECONCILE_SQL]).check("sqlite-utils query").seconds)
+    t_mine, t_theirs = median(mine), median(theirs)
+    note = "same sides and origins as verity" if difference is None else f"MISMATCH: {difference}"
+    results.add("reconcile --json", size, t_mine, t_theirs, target="<= 1.2x peer",
+                ok=t_mine <= 1.2 * t_theirs, note=note, runs={"verity": mine, "peer": theirs})
+
+
+DATASETTE_SCRIPT = r"""
+import asyncio, json, sys, time
+from datasette.app import Datasette
+
+db, path, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+
+async def main():
+    ds = Datasette([db])
+    await ds.invoke_startup()
+    first = await ds.client.get(path)
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        response = await ds.client.get(path)
+        times.append(time.perf_counter() - start)
+    print(json.dumps({"status": response.status_code, "first": first.status_code, "times": times,
+                      "bytes": len(response.content)}))
+
+asyncio.run(main())
+"""
+
+
+def reconciliation_page(db: Path) -> str:
+    """The per-claim reconciliation as Datasette shows it: a view with a verdict column, else the table."""
+    with sqlite3.connect(db) as conn:
+        views = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name")]
+        with_verdict = [v for v in views
+                        if "verdict" in {c[1] for c in conn.execute(f"PRAGMA table_info([{v}])")}]
+    preferred = [v for v in with_verdict if "claim" in v] or with_verdict
+    return preferred[0] if preferred else "reconciliations"
+
+
+def bench_datasette(results: Results, size: str, db: Path, repeat: int, why_not: Optional[str]) -> None:
+    if why_not:
+        results.skip("datasette page", size, why_not)
+        return
+    name = reconciliation_page(db)
+    path = f"/{db.stem}/{name}?verdict=contested"
+    out = subprocess.run([sys.executable, "-c", DATASETTE_SCRIPT, str(db), path, str(max(repeat, 10))],
+                         capture_output=True, text=True)
+    if out.returncode:
+        results.skip("datasette page", size, "Datasette failed: " + _last_line(out.stderr))
+        return
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    t = median(data["times"])
+    ok = t < 0.1 and data["status"] == 200
+    results.add("datasette page", size, t, None, target="< 100 ms server time", ok=ok,
+                note=f"{path} -> {data['status']}, {data['bytes']} bytes", runs={"verity": data["times"]})
+
+
+def bench_report_html(results: Results, size: str, db: Path, repeat: int, why_not: Optional[str]) -> None:
+    if why_not:
+        results.skip("report --format html", size, why_not)
+        return
+    runs = [run(verity(db, "report", "--format", "html"), stream=True).check("verity report --format html")
+            for _ in range(repeat)]
+    t = median(r.seconds for r in runs)
+    first = median(r.first_byte for r in runs)
+    rss = median(r.max_rss for r in runs) / MB
+    streams = first is not None and (first <= 0.25 * t or t < 0.5)
+    results.add("report --format html", size, t, None, target="streams", ok=streams,
+                note=f"first byte after {_fmt(first, 's')}, {runs[-1].out_bytes / MB:.1f} MB written",
+                runs={"verity": [r.seconds for r in runs]})
+    results.add("report html peak memory", size, rss, None, unit="MB", target=f"<= {MEMORY_LIMIT_MB} MB",
+                ok=rss <= MEMORY_LIMIT_MB)
+
+
+def bench_stance_add(results: Results, size: str, db: Path, manifest: dict, work: Path, repeat: int) -> None:
+    claim, source = manifest["first_claim"], manifest["first_source"]
+    row = work / "peer-stance.json"
+    with sqlite3.connect(db) as conn:
+        claim_id = conn.execute("SELECT id FROM claims WHERE key = ?", [claim]).fetchone()[0]
+        source_id = conn.execute("SELECT id FROM sources WHERE name = ?", [source]).fetchone()[0]
+    quote = "No such incident has taken place"
+    row.write_text(json.dumps({
+        "claim_id": claim_id, "source_id": source_id, "position": "affirms", "quote": quote,
+        "url": None, "said_on": "2024-01-10", "via": "Dawn", "note": None,
+        "logged_at": "2024-01-10T00:00:00.000000Z", "logged_by": "bench",
+    }))
+    mine_argv = verity(db, "stance", "add", claim, source, "affirms", "--quote", quote,
+                       "--said-on", "2024-01-10", "--via", "Dawn")
+    theirs_argv = [*SQLITE_UTILS, "insert", str(db), "peer_stances", "-"]
+    run(mine_argv).check("verity stance add")  # warm the page cache; creates nothing new
+    run(theirs_argv, stdin=row).check("sqlite-utils insert")  # creates the peer's table
+    mine, theirs = [], []
+    for _ in range(max(repeat, 5)):
+        mine.append(run(mine_argv).check("verity stance add").seconds)
+        theirs.append(run(theirs_argv, stdin=row).check("sqlite-utils insert").seconds)
+    t_mine, t_theirs = median(mine), median(theirs)
+    results.add("stance add", size, t_mine, t_theirs, target="<= 1.0x peer, flat in size",
+                ok=t_mine <= t_theirs, runs={"verity": mine, "peer": theirs})
+
+
+# -- scaling ------------------------------------------------------------------------------
+
+
+def scaling(results: Results, sizes: list[str]) -> list[dict]:
+    """verity's figure at each size and its growth per 10x more stances."""
+    if len(sizes) < 2:
+        return []
+    print("\nscaling (verity medians; growth = factor per 10x more stances; 10.0 is linear)")
+    whats = []
+    for row in results.rows:
+        if "skipped" not in row and row["size"] != "-" and row["verity"] is not None and row["what"] not in whats:
+            whats.append(row["what"])
+    table = []
+    for what in whats:
+        values = [results.value(what, s) for s in sizes]
+        growth = []
+        for a, b, sa, sb in zip(values, values[1:], sizes, sizes[1:]):
+            if a and b:
+                factor = (b / a) ** (1 / max(1e-9, _log10(parse_size(sb) / parse_size(sa))))
+                growth.append(f"{sa}->{sb}: {factor:.1f}")
+        unit = next(r["unit"] for r in results.rows if r["what"] == what and "skipped" not in r)
+        cells = "  ".join(f"{s}: {_fmt(v, unit)}" for s, v in zip(sizes, values))
+        print(f"  {what:<26} {cells}   growth {', '.join(growth) or '—'}")
+        table.append({"what": what, "values": dict(zip(sizes, values)), "growth": growth})
+    return table
+
+
+def _log10(x: float) -> float:
+    import math
+
+    return math.log10(x)
+
+
+def flatness(results: Results, sizes: list[str]) -> None:
+    """The 'flat' targets: stance add at the largest size vs the smallest; import memory 100k -> 1M."""
+    small, large = sizes[0], sizes[-1]
+    if small != large:
+        a, b = results.value("stance add", small), results.value("stance add", large)
+        if a and b:
+            results.add("stance add growth", f"{large}/{small}", b / a, None, unit="x",
+                        target=f"<= {FLAT}x (flat)", ok=b / a <= FLAT)
+        ma, mb = results.value("import peak memory", sizes[-2] if len(sizes) > 2 else small), \
+            results.value("import peak memory", large)
+        if ma and mb:
+            results.add("import memory growth", large, mb / ma, None, unit="x",
+                        target=f"<= {FLAT}x (flat)", ok=mb / ma <= FLAT)
+
+
+# -- machine -----------------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    def read(path):
+        try:
+            return Path(path).read_text()
+        except OSError:
+            return ""
+
+    cpu = next((line.split(":", 1)[1].strip() for line in read("/proc/cpuinfo").splitlines()
+                if line.startswith("model name")), platform.processor())
+    mem = next((int(line.split()[1]) // 1024 for line in read("/proc/meminfo").splitlines()
+                if line.startswith("MemTotal")), None)
+    versions = {}
+    for package in ("sqlite-utils", "datasette", "typer", "attrs", "cattrs"):
+        try:
+            from importlib.metadata import version
+
+            versions[package] = version(package)
+        except Exception:
+            versions[package] = None
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                            capture_output=True, text=True).stdout.strip()
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_mb": mem, "python": platform.python_version(),
+            "sqlite": sqlite3.sqlite_version, "platform": platform.platform(), "commit": commit, **versions}
+
+
+# -- main ----------------------------------------------------------------------------------------
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10k,100k", help="comma-separated stance counts (default 10k,100k; add 1m)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each command; medians are quoted (default 5)")
+    parser.add_argument("--only", default=",".join(BENCHMARKS), help=f"comma-separated subset of {', '.join(BENCHMARKS)}")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--data", type=Path, default=DATA_DIR, help="where data and databases go (default benchmarks/data)")
+    parser.add_argument("--output", type=Path, help="results JSON (default <data>/results.json)")
+    args = parser.parse_args(argv)
+    sizes = [size_label(parse_size(s)) for s in args.sizes.split(",") if s.strip()]
+    only = {b.strip() for b in args.only.split(",")}
+    unknown = only - set(BENCHMARKS)
+    if unknown:
+        parser.error(f"unknown benchmark(s) {', '.join(sorted(unknown))}; choose from {', '.join(BENCHMARKS)}")
+    work = args.data / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    info = machine()
+    command = "python -m benchmarks " + " ".join(argv if argv is not None else sys.argv[1:])
+    print(f"{command}\n{info['cpu']}, {info['cores']} cores, {info['memory_mb']} MB; Python {info['python']}, "
+          f"SQLite {info['sqlite']}, sqlite-utils {info['sqlite-utils']}, datasette {info['datasette']}; "
+          f"verity at {info['commit']}; medians of {args.repeat} runs\n")
+    why_import = probe_import(work) if "import" in only else None
+    why_report = probe_report_html() if "report-html" in only else None
+    why_datasette = probe_datasette() if "datasette" in only else None
+    print(HEADER)
+    results = Results()
+    started = time.time()
+    if "startup" in only:
+        bench_startup(results, work, args.repeat)
+    for size in sizes:
+        data, manifest = ensure(parse_size(size), args.seed, args.data)
+        needs_db = only & {"import", "reconcile", "datasette", "report-html", "stance-add"}
+        if not needs_db:
+            continue
+        if "import" in only:
+            db = bench_import(results, size, data, work, args.repeat, why_import)
+        else:
+            db = bench_import(results, size, data, work, args.repeat,
+                              "skipped (--only)" if why_import is None else why_import) \
+                if not (work / f"verity-{size}.ok").exists() else work / f"verity-{size}.db"
+        if "reconcile" in only:
+            bench_reconcile(results, size, db, work, args.repeat)
+        if "datasette" in only:
+            bench_datasette(results, size, db, args.repeat, why_datasette)
+        if "report-html" in only:
+            bench_report_html(results, size, db, args.repeat, why_report)
+        if "stance-add" in only:
+            bench_stance_add(results, size, db, manifest, work, args.repeat)
+    flatness(results, sizes)
+    table = scaling(results, sizes)
+    output = args.output or args.data / "results.json"
+    output.write_text(json.dumps({"command": command, "machine": info, "repeat": args.repeat, "sizes": sizes,
+                                  "seconds": round(time.time() - started, 1), "rows": results.rows,
+                                  "scaling": table}, indent=2) + "\n")
+    print(f"\nresults written to {output} ({time.time() - started:.0f} s)")
+    failed = [r for r in results.rows if r.get("ok") is False]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
