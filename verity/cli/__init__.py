@@ -14,7 +14,7 @@ from typer.core import TyperGroup
 from typing import Annotated
 
 from ..errors import VerityError
-from . import claim, database, io, source, stance
+from . import claim, database, io, report, source, stance
 
 
 class VerityGroup(TyperGroup):
@@ -65,6 +65,7 @@ app.add_typer(claim.app, name="claim")
 app.add_typer(stance.app, name="stance")
 database.register(app)
 io.register(app)
+report.register(app)
 
 
 def main() -> None:

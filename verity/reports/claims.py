@@ -1,0 +1,219 @@
+"""One claim as a report shows it, built from the store's `ClaimRecord`.
+
+Nothing here decides anything: which stance counts comes from the reconciler
+(`ClaimRecord.counted_ids`), and which side a source is on, the verdict, score,
+agreement and contradictions come from the stored reconciliation. This module
+only arranges them: sides grouped by independent origin, the history in date
+order, the sources that changed position, the retractions, a timeline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+import attrs
+
+from ..models import Claim, Reconciliation, Source, Stance, origin_of
+from ..store import ClaimRecord
+
+MARKS = {
+    "affirms": "✔",
+    "partially-affirms": "◐",
+    "neutral": "○",
+    "partially-denies": "◑",
+    "denies": "✘",
+}
+SIDES = ("affirming", "denying", "neutral")
+
+
+def origin_label(name: str, affiliation: Optional[str]) -> str:
+    """How a report names an independent origin: the affiliation, else the source itself."""
+    return affiliation.strip() if affiliation and affiliation.strip() else name
+
+
+@attrs.frozen
+class StanceView:
+    stance: Stance
+    source: Source
+    status: str  # counted, superseded (a later stance of the same source counts) or retracted
+
+    @property
+    def counted(self) -> bool:
+        return self.status == "counted"
+
+    @property
+    def date(self) -> str:
+        """The date the rules order by, as a reader should see it."""
+        if self.stance.said_on:
+            return self.stance.said_on
+        return f"undated (logged {self.stance.logged_at[:10]})"
+
+    @property
+    def day(self) -> str:
+        return self.stance.effective_date[:10]
+
+    @property
+    def mark(self) -> str:
+        return MARKS[self.stance.position]
+
+
+@attrs.frozen
+class OriginGroup:
+    """The sources of one side that count as one independent origin."""
+
+    label: str
+    affiliated: bool  # False: a source without affiliation, its own origin
+    stances: tuple[StanceView, ...]
+
+
+@attrs.frozen
+class Side:
+    name: str  # affirming, denying or neutral
+    sources: int
+    origins: int  # independent origins (for neutral: distinct origins, shown for context only)
+    groups: tuple[OriginGroup, ...]
+
+
+@attrs.frozen
+class Reversal:
+    """A source whose position on the claim changed between two of its (unretracted) stances."""
+
+    source: str
+    before: StanceView
+    after: StanceView
+
+
+@attrs.frozen
+class TimelinePoint:
+    view: StanceView
+    left: float  # per cent along the claim's date axis
+    row: int  # stacked rows keep points of nearby dates apart
+
+
+@attrs.frozen
+class Timeline:
+    first: str
+    last: str
+    rows: int
+    points: tuple[TimelinePoint, ...]
+
+
+@attrs.frozen
+class ClaimView:
+    claim: Claim
+    reconciliation: Reconciliation
+    sides: tuple[Side, ...]  # affirming, denying, neutral (empty sides included)
+    history: tuple[StanceView, ...]  # every stance ever logged, oldest first
+    reversals: tuple[Reversal, ...]
+    retractions: tuple[StanceView, ...]
+    positions: dict  # source name -> counted position, for the stance matrix
+
+    @property
+    def key(self) -> str:
+        return self.claim.key
+
+    @property
+    def counted(self) -> tuple[StanceView, ...]:
+        return tuple(v for v in self.history if v.counted)
+
+    def side(self, name: str) -> Side:
+        return self.sides[SIDES.index(name)]
+
+    def timeline(self) -> Timeline:
+        return timeline(self.history)
+
+
+def claim_view(record: ClaimRecord) -> ClaimView:
+    r = record.reconciliation
+    history = tuple(
+        StanceView(
+            stance=stance,
+            source=record.sources[stance.source],
+            status="retracted" if stance.retracted
+            else "counted" if stance.id in record.counted_ids
+            else "superseded",
+        )
+        for stance in record.stances
+    )
+    counted = {v.stance.source: v for v in history if v.counted}
+    sides = []
+    for name, members, origins in (
+        ("affirming", r.affirming, r.affirming_origins),
+        ("denying", r.denying, r.denying_origins),
+        ("neutral", r.neutral, None),
+    ):
+        views = [counted[source] for source in members if source in counted]
+        groups = _by_origin(views)
+        sides.append(Side(name, len(members), len(groups) if origins is None else origins, groups))
+    return ClaimView(
+        claim=record.claim,
+        reconciliation=r,
+        sides=tuple(sides),
+        history=history,
+        reversals=reversals(history),
+        retractions=tuple(v for v in history if v.status == "retracted"),
+        positions={name: view.stance.position for name, view in counted.items()},
+    )
+
+
+def _by_origin(views: list[StanceView]) -> tuple[OriginGroup, ...]:
+    groups: dict[str, list[StanceView]] = {}
+    for view in views:
+        groups.setdefault(origin_of(view.source.name, view.source.affiliation), []).append(view)
+    result = [
+        OriginGroup(
+            label=origin_label(members[0].source.name, members[0].source.affiliation),
+            affiliated=origin.startswith("affiliation:"),
+            stances=tuple(sorted(members, key=lambda v: v.source.name)),
+        )
+        for origin, members in groups.items()
+    ]
+    return tuple(sorted(result, key=lambda g: (g.label.casefold(), g.label)))
+
+
+def reversals(history: tuple[StanceView, ...]) -> tuple[Reversal, ...]:
+    """Each change of position between a source's consecutive unretracted stances."""
+    previous: dict[str, StanceView] = {}
+    found = []
+    for view in history:
+        if view.status == "retracted":
+            continue
+        before = previous.get(view.source.name)
+        if before is not None and before.stance.position != view.stance.position:
+            found.append(Reversal(view.source.name, before, view))
+        previous[view.source.name] = view
+    return tuple(found)
+
+
+def _ordinal(day: str) -> Optional[int]:
+    try:
+        return dt.date.fromisoformat(day).toordinal()
+    except ValueError:
+        return None
+
+
+SPACING = 6.0  # per cent of the axis two points on one row keep between them
+MAX_ROWS = 8  # beyond this many, points of one crowded day overlap on the last row
+
+
+def timeline(history: tuple[StanceView, ...]) -> Timeline:
+    """Points along the claim's date axis, in date order; close ones stacked in rows."""
+    if not history:
+        return Timeline("", "", 0, ())
+    days = [_ordinal(v.day) for v in history]
+    known = [d for d in days if d is not None]
+    low, high = (min(known), max(known)) if known else (0, 0)
+    span = high - low
+    row_ends: list[float] = []
+    points = []
+    for view, day in zip(history, days):
+        left = 50.0 if not span or day is None else round(100.0 * (day - low) / span, 2)
+        row = next((i for i, end in enumerate(row_ends) if left - end >= SPACING), len(row_ends))
+        if row == len(row_ends) and row < MAX_ROWS:
+            row_ends.append(left)
+        else:
+            row = min(row, MAX_ROWS - 1)
+            row_ends[row] = left
+        points.append(TimelinePoint(view, left, row))
+    return Timeline(history[0].day, history[-1].day, len(row_ends), tuple(points))

@@ -1,0 +1,94 @@
+"""The contradiction report as one self-contained HTML page.
+
+Jinja2 with autoescaping renders every value from the database as text; links
+are only made for http(s) and mailto addresses (see text.py). The page loads
+nothing from anywhere (its Content-Security-Policy forbids it, and scripts
+altogether), so it opens offline and prints cleanly.
+
+The stance matrix comes before the claims, so the HTML report reads the claims
+twice, each time streaming: once for the matrix rows, once for the claims.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, Optional
+
+import attrs
+import jinja2
+
+from .claims import MARKS, SIDES, ClaimView
+from .markdown import SIDE_TITLES, VERDICT_TITLES, plural
+from .queries import MatrixSource
+from .text import link_label, number, safe_url
+
+POSITION_LABELS = {
+    "affirms": "affirms",
+    "partially-affirms": "partially affirms",
+    "neutral": "neutral",
+    "partially-denies": "partially denies",
+    "denies": "denies",
+}
+
+
+@attrs.frozen
+class MatrixCell:
+    source: MatrixSource
+    position: Optional[str]
+    origin_start: bool  # the first column of a new origin: drawn with a divider
+
+
+@attrs.frozen
+class MatrixRow:
+    key: str
+    text: str
+    verdict: str
+    cells: tuple[MatrixCell, ...]
+
+
+def matrix_rows(report) -> Iterator[MatrixRow]:
+    columns = report.summary.matrix_sources
+    starts = [i == 0 or columns[i - 1].origin != s.origin for i, s in enumerate(columns)]
+    for view in report.claims():
+        yield MatrixRow(
+            key=view.key,
+            text=view.claim.text,
+            verdict=view.reconciliation.verdict,
+            cells=tuple(
+                MatrixCell(source, view.positions.get(source.name), start)
+                for source, start in zip(columns, starts)
+            ),
+        )
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("verity.reports", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(number=number, safe_url=safe_url, link_label=link_label, plural=plural)
+    env.globals.update(
+        MARKS=MARKS,
+        POSITION_LABELS=POSITION_LABELS,
+        SIDES=SIDES,
+        SIDE_TITLES=SIDE_TITLES,
+        VERDICT_TITLES=VERDICT_TITLES,
+    )
+    return env
+
+
+def render(report) -> Iterator[str]:
+    template = environment().get_template("report.html.j2")
+    summary = report.summary
+    return template.generate(
+        summary=summary,
+        verdict_counts=dict(summary.by_verdict),
+        largest=max([count for _v, count in summary.by_verdict] + [1]),
+        matrix=matrix_rows(report),
+        claims=report.claims(),
+    )
+
+
+__all__ = ["ClaimView", "render"]

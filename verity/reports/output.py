@@ -1,0 +1,88 @@
+"""Writing a report to a file: all of it, or nothing.
+
+The report streams into a temporary file beside the target and replaces the
+target only when the last chunk is written, so a failure (a full disk, a bad
+value, Ctrl-C) never leaves a partial report behind, nor clobbers an old one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterable, Optional
+
+from ..errors import VerityError
+
+
+class CannotWrite(VerityError):
+    """The report's output file cannot be written where it was asked for."""
+
+
+def check_writable(path: Path, protect: Iterable[str | os.PathLike] = ()) -> None:
+    """Fail early, with one line, when `path` cannot become the report file."""
+    folder = path.parent
+    if path.is_dir():
+        raise CannotWrite(f"cannot write {path}: it is a folder; give --output a file name such as {path / 'report.md'}")
+    if not folder.exists():
+        raise CannotWrite(f"cannot write {path}: folder {folder} does not exist; create it or choose another --output")
+    if not folder.is_dir():
+        raise CannotWrite(f"cannot write {path}: {folder} is a file, not a folder; choose another --output")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CannotWrite(f"cannot write {path}: no permission to write in {folder}; choose another --output")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise CannotWrite(f"cannot write {path}: the file is read-only; choose another --output")
+    for other in protect:
+        if path.exists() and Path(other).exists() and os.path.samefile(path, other):
+            raise CannotWrite(f"refusing to write the report over the database {other}; choose another --output")
+
+
+def _new_file_mode(path: Path) -> int:
+    """What a plain open() would give the file: its current mode, else 0666 less the umask."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def write_atomically(path: Path, chunks: Iterable[str]) -> int:
+    """Write every chunk to `path` (UTF-8), replacing it only once all are written. Returns bytes."""
+    check_writable(path)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            for chunk in chunks:
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+            size = out.tell()
+        os.chmod(temp, _new_file_mode(path))
+        os.replace(temp, path)
+    except OSError as exc:
+        _remove(temp)
+        raise CannotWrite(f"cannot write {path}: {exc.strerror or exc}; check the disk and choose another --output") from None
+    except BaseException:
+        _remove(temp)
+        raise
+    return size
+
+
+def _remove(temp: str) -> None:
+    try:
+        os.unlink(temp)
+    except FileNotFoundError:
+        pass
+
+
+def write_stream(out, chunks: Iterable[str], flush_every: Optional[int] = 64 * 1024) -> None:
+    """Write chunks to an open text stream, flushing now and then so a reader sees progress."""
+    pending = 0
+    for chunk in chunks:
+        out.write(chunk)
+        pending += len(chunk)
+        if flush_every and pending >= flush_every:
+            out.flush()
+            pending = 0
+    out.flush()

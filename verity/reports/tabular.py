@@ -1,0 +1,90 @@
+"""The report for programs and spreadsheets: JSON and CSV, one claim at a time.
+
+JSON is a list of DESIGN.md §4 reconcile objects, each with `stances`: the
+stances that count (one per source), with their details. CSV has one row per
+claim; lists are joined with "; " and a contradiction is "affirming vs denying".
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Iterator
+
+from ..formats import reconciliation_json, to_json
+from .claims import ClaimView
+
+CSV_COLUMNS = (
+    "claim", "text", "verdict", "score", "agreement", "affirming", "denying", "neutral",
+    "affirming_origins", "denying_origins", "contradictions", "ruling",
+)
+LIST_SEPARATOR = "; "
+# A spreadsheet runs a cell that starts with one of these as a formula; quotes
+# and names from the database must stay text (OWASP "CSV injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def counted_stances_json(view: ClaimView) -> list[dict]:
+    stances = []
+    for v in view.counted:
+        data = {"id": v.stance.id, **to_json(v.stance)}
+        for field in ("claim", "retracted"):  # the claim is the object's; counted ones are never retracted
+            data.pop(field)
+        data["source_affiliation"] = v.source.affiliation
+        data["source_reliability"] = v.source.reliability
+        stances.append(data)
+    return stances
+
+
+def claim_json(view: ClaimView) -> dict:
+    return {**reconciliation_json(view.reconciliation), "stances": counted_stances_json(view)}
+
+
+def render_json(report) -> Iterator[str]:
+    """A JSON list written object by object (one per line), so it starts at once."""
+    first = True
+    for view in report.claims():
+        yield ("[\n  " if first else ",\n  ") + json.dumps(claim_json(view), ensure_ascii=False)
+        first = False
+    yield "[]\n" if first else "\n]\n"
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    value = str(value)
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
+def _names(names) -> str:
+    return LIST_SEPARATOR.join(_text(n) for n in names)
+
+
+def csv_row(view: ClaimView) -> list:
+    r = view.reconciliation
+    return [
+        r.claim, _text(r.text), r.verdict,
+        "" if r.score is None else r.score, "" if r.agreement is None else r.agreement,
+        _names(r.affirming), _names(r.denying), _names(r.neutral),
+        r.affirming_origins, r.denying_origins,
+        LIST_SEPARATOR.join(f"{_text(a)} vs {d}" for a, d in r.contradictions),
+        r.ruling or "",
+    ]
+
+
+def render_csv(report) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow(CSV_COLUMNS)
+    yield flush()
+    for view in report.claims():
+        writer.writerow(csv_row(view))
+        yield flush()
