@@ -34,7 +34,6 @@ POSITION_LABELS = {
 class MatrixCell:
     source: MatrixSource
     position: Optional[str]
-    origin_start: bool  # the first column of a new origin: drawn with a divider
 
 
 @attrs.frozen
@@ -45,18 +44,19 @@ class MatrixRow:
     cells: tuple[MatrixCell, ...]
 
 
+def origin_starts(columns: tuple[MatrixSource, ...]) -> list[bool]:
+    """For each matrix column: does a new origin start here (drawn with a divider)?"""
+    return [i == 0 or columns[i - 1].origin != s.origin for i, s in enumerate(columns)]
+
+
 def matrix_rows(report) -> Iterator[MatrixRow]:
     columns = report.summary.matrix_sources
-    starts = [i == 0 or columns[i - 1].origin != s.origin for i, s in enumerate(columns)]
     for view in report.claims():
         yield MatrixRow(
             key=view.key,
             text=view.claim.text,
             verdict=view.reconciliation.verdict,
-            cells=tuple(
-                MatrixCell(source, view.positions.get(source.name), start)
-                for source, start in zip(columns, starts)
-            ),
+            cells=tuple(MatrixCell(source, view.positions.get(source.name)) for source in columns),
         )
 
 
@@ -87,6 +87,7 @@ def render(report) -> Iterator[str]:
         verdict_counts=dict(summary.by_verdict),
         largest=max([count for _v, count in summary.by_verdict] + [1]),
         matrix=matrix_rows(report),
+        matrix_origin_starts=origin_starts(summary.matrix_sources),
         claims=report.claims(),
     )
 
