@@ -361,3 +361,16 @@ def test_report_does_not_import_jinja_for_other_commands():
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'jinja2' or m.startswith('verity.reports')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_markdown_published_as_html_shows_hostile_text_as_text(cli, case):
+    """What a newsroom's CommonMark renderer makes of the markdown report (rich ships markdown-it)."""
+    from markdown_it import MarkdownIt
+
+    html = MarkdownIt("commonmark").enable("table").render(report(cli))
+    assert not re.search(r"<(script|img|svg)", html)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "“&lt;img src=x onerror=alert(1)&gt;”" in html
+    assert re.findall(r'href="([^"#]+)"', html) == ["https://example.org/ministry"]
+    assert "<h1>Contradiction report</h1>" in html and html.count("<h1>") == 1  # no heading smuggled in
+    assert '<a href="#bridge-collapsed">bridge-collapsed</a>' in html
