@@ -13,15 +13,17 @@ import json
 import os
 import sqlite3
 from pathlib import Path
-from typing import Iterable, Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Sequence
 
 import attrs
-import sqlite_utils
 
 from . import migrations
 from .errors import Conflict, DatabaseUnavailable, Duplicate, InvalidValue, NotFound, did_you_mean
 from .models import VERDICTS, Claim, parse_ruling, Reconciliation, Retraction, Source, Stance, utc_now
 from .reconcile import StanceFact, contradiction_pairs, counted_stances, reconcile_claim
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 BUSY_TIMEOUT_MS = 30_000
 _CHUNK = 500  # ids per IN (...) list, well under SQLite's parameter limit
@@ -79,10 +81,23 @@ class ClaimRecord:
 class Store:
     """A verity database. Open with `Store.open(path)`; create with `Store.create(path)`."""
 
-    def __init__(self, db: sqlite_utils.Database, path: str):
-        self.db = db
+    def __init__(self, conn: sqlite3.Connection, path: str):
+        self.conn = conn
         self.path = path
-        self.conn = db.conn
+        self._db: Optional[sqlite_utils.Database] = None
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils over the same connection, made on first use.
+
+        Importing sqlite-utils costs a command about 100 ms (it imports numpy when
+        numpy is installed); opening the store and logging one stance need none of it.
+        """
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn, execute_plugins=False)
+        return self._db
 
     # -- opening -------------------------------------------------------------
 
@@ -115,8 +130,7 @@ class Store:
             ) from None
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
-        db = sqlite_utils.Database(conn, execute_plugins=False)
-        store = cls(db, path)
+        store = cls(conn, path)
         store._check_is_verity(created=not exists)
         try:
             store.migrate()
@@ -130,7 +144,7 @@ class Store:
         return cls.open(path, create=True)
 
     def _check_is_verity(self, created: bool) -> None:
-        names = set(self.db.table_names())
+        names = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if names and migrations.MIGRATIONS_TABLE not in names:
             self.close()
             raise DatabaseUnavailable(
@@ -141,7 +155,7 @@ class Store:
     def migrate(self) -> list[str]:
         """Apply pending migrations, each in its own transaction with its record."""
         done = []
-        if not migrations.pending(self.db):
+        if not self._migrations_pending():
             return done
         mode = self.conn.execute("PRAGMA journal_mode").fetchone()[0]
         if mode != "wal":
@@ -156,6 +170,15 @@ class Store:
                 )
                 done.append(name)
         return done
+
+    def _migrations_pending(self) -> bool:
+        """Whether a migration is due, asked in plain SQL so opening needs no sqlite-utils."""
+        if not self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [migrations.MIGRATIONS_TABLE]
+        ).fetchone():
+            return True
+        applied = {row[0] for row in self.conn.execute(f"SELECT name FROM {migrations.MIGRATIONS_TABLE}")}
+        return any(name not in applied for name, _fn in migrations.MIGRATIONS)
 
     def schema_version(self) -> int:
         return len(migrations.applied(self.db))
@@ -295,23 +318,18 @@ class Store:
 
     def _insert_stance(self, stance: Stance, claim_id: int, source_id: int, refresh: bool = True) -> Stance:
         retracted = stance.retracted
-        stance_id = self.db["stances"].insert(
-            {
-                "claim_id": claim_id,
-                "source_id": source_id,
-                "position": stance.position,
-                "quote": stance.quote,
-                "url": stance.url,
-                "said_on": stance.said_on,
-                "via": stance.via,
-                "note": stance.note,
-                "logged_at": stance.logged_at,
-                "logged_by": stance.logged_by,
-                "retracted_at": retracted.at if retracted else None,
-                "retraction_reason": retracted.reason if retracted else None,
-                "retracted_by": retracted.by if retracted else None,
-            }
-        ).last_pk
+        # Plain SQL, not sqlite-utils' insert(): that one reads the table's schema on
+        # every call, which dominated a large import (and needs sqlite-utils imported).
+        stance_id = self.conn.execute(
+            _STANCE_INSERT,
+            [
+                claim_id, source_id, stance.position, stance.quote, stance.url, stance.said_on,
+                stance.via, stance.note, stance.logged_at, stance.logged_by,
+                retracted.at if retracted else None,
+                retracted.reason if retracted else None,
+                retracted.by if retracted else None,
+            ],
+        ).lastrowid
         if refresh:
             self._refresh([claim_id])
         return attrs.evolve(stance, id=stance_id)
@@ -515,6 +533,12 @@ class Store:
 
 
 # -- rows <-> models ---------------------------------------------------------------
+
+_STANCE_INSERT = (
+    "INSERT INTO stances (claim_id, source_id, position, quote, url, said_on, via, note, "
+    "logged_at, logged_by, retracted_at, retraction_reason, retracted_by) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 _STANCE_SELECT = (
     "SELECT s.id, c.key, src.name, s.position, s.quote, s.url, s.said_on, s.via, s.note, "
