@@ -278,7 +278,8 @@ def bench_startup(results: Results, work: Path, repeat: int) -> None:
                      or m.startswith(FORBIDDEN_ON_STARTUP[2:]))
         roots = sorted({".".join(m.split(".")[:2]) if m.startswith("verity.") else m.split(".")[0] for m in bad})
         results.add(f"imports: verity {label}", "-", None, None, target="no datasette/jinja2/reports",
-                    ok=not bad, note=("imports " + ", ".join(roots)) if bad else f"{len(imported)} modules")
+                    ok=not bad, note=("imports " + ", ".join(roots)) if bad else
+                    f"{len(imported)} modules; sqlite_utils {'imported' if 'sqlite_utils' in imported else 'not imported'}")
 
 
 def modules_imported(args: list[str]) -> list[str]:
@@ -295,17 +296,24 @@ def modules_imported(args: list[str]) -> list[str]:
         return json.load(open(report.name))
 
 
+def existing_db(size: str, data: Path, work: Path) -> Path:
+    """The database an earlier import built for this size, else one built in-process now (untimed)."""
+    db, done = work / f"verity-{size}.db", work / f"verity-{size}.ok"
+    if not (db.exists() and done.exists()):
+        _remove_db(db)
+        print(f"{'':<28} {size:>5}  building the database in-process (store.import_records), not timed",
+              flush=True)
+        build_in_process(data / "verity.jsonl", db)
+        done.touch()
+    return db
+
+
 def bench_import(results: Results, size: str, data: Path, work: Path, repeat: int, why_not: Optional[str]) -> Path:
     """Time verity's import against sqlite-utils insert; returns the verity database it built."""
     db = work / f"verity-{size}.db"
     if why_not:
         results.skip("import", size, why_not)
-        if not db.exists() or not (work / f"verity-{size}.ok").exists():
-            _remove_db(db)
-            print(f"{'':<28} {size:>5}  building the database in-process (store.import_records), not timed", flush=True)
-            build_in_process(data / "verity.jsonl", db)
-            (work / f"verity-{size}.ok").touch()
-        return db
+        return existing_db(size, data, work)
     peer_db = work / f"peer-{size}.db"
     peer_script = " && ".join(
         f"{' '.join(SQLITE_UTILS)} insert {peer_db} {table} {data / (table + '.jsonl')} --nl --pk id"
@@ -426,7 +434,13 @@ from datasette.app import Datasette
 db, path, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 
 async def main():
-    ds = Datasette([db])
+    try:  # what `verity browse` serves: verity's metadata and settings
+        from verity.datasette import inspect_database
+        from verity.datasette.server import make_datasette
+    except ImportError:
+        ds = Datasette([db])
+    else:
+        ds = make_datasette(inspect_database(db))
     await ds.invoke_startup()
     first = await ds.client.get(path)
     times = []
@@ -447,6 +461,12 @@ def reconciliation_page(db: Path) -> str:
         views = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name")]
         with_verdict = [v for v in views
                         if "verdict" in {c[1] for c in conn.execute(f"PRAGMA table_info([{v}])")}]
+    try:
+        from verity.datasette.metadata import RECONCILIATION_VIEW
+    except ImportError:
+        RECONCILIATION_VIEW = None
+    if RECONCILIATION_VIEW in with_verdict:
+        return RECONCILIATION_VIEW
     preferred = [v for v in with_verdict if "claim" in v] or with_verdict
     return preferred[0] if preferred else "reconciliations"
 
@@ -628,9 +648,7 @@ def main(argv=None) -> int:
         if "import" in only:
             db = bench_import(results, size, data, work, args.repeat, why_import)
         else:
-            db = bench_import(results, size, data, work, args.repeat,
-                              "skipped (--only)" if why_import is None else why_import) \
-                if not (work / f"verity-{size}.ok").exists() else work / f"verity-{size}.db"
+            db = existing_db(size, data, work)
         if "reconcile" in only:
             bench_reconcile(results, size, db, work, args.repeat)
         if "datasette" in only:
