@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import sqlite3
 import subprocess
 import sys
@@ -207,7 +208,7 @@ def _content(path) -> dict:
 def test_committed_claims_db_matches_a_fresh_build(tmp_path):
     built = tmp_path / "fresh.db"
     subprocess.run(["sh", str(ROOT / "examples" / "build.sh"), str(built)], check=True,
-                   capture_output=True)
+                   capture_output=True, env={**os.environ, "PYTHON": sys.executable})
     assert _content(EXAMPLE_DB) == _content(built)
 
 
