@@ -60,9 +60,14 @@ def test_blank_database_migrates_to_the_exact_schema(db_path):
 # Every schema object a fresh database has after all migrations, ordered by type then name.
 EXPECTED_NAMES = [
     "reconciliations_agreement", "reconciliations_score", "reconciliations_verdict",
-    "stances_claim_id", "stances_position", "stances_source_id",
-    "_verity_migrations", "claims", "reconciliations", "sources", "stances",
+    "stances_claim_id", "stances_claim_source", "stances_position", "stances_source_id",
+    "_verity_migrations", "claims",
+    "claims_fts", "claims_fts_config", "claims_fts_data", "claims_fts_docsize", "claims_fts_idx",
+    "reconciliations", "sources", "stances",
+    "stances_fts", "stances_fts_config", "stances_fts_data", "stances_fts_docsize", "stances_fts_idx",
+    "claims_ad", "claims_ai", "claims_au", "stances_ad", "stances_ai", "stances_au",
     "stances_never_deleted", "stances_never_edited",
+    "claim_verdicts", "counted_stances",
 ]
 
 
