@@ -531,6 +531,97 @@ class Store:
             for table in ("sources", "claims", "stances")
         }
 
+    # -- bulk import (import/export engineer) --
+    # verity.importer runs a whole import in one transaction of the caller's and
+    # does in bulk what add_* do per record: it checks names and keys through
+    # its own caches, writes stances in batches and refreshes reconciliations once.
+
+    def _bulk_start(self) -> int:
+        """The highest stance id as an import begins (0 when there are no stances)."""
+        return self.conn.execute("SELECT max(id) FROM stances").fetchone()[0] or 0
+
+    def _bulk_find_source(self, name: str) -> Optional[Source]:
+        row = self.conn.execute("SELECT * FROM sources WHERE name = ? COLLATE NOCASE", [name]).fetchone()
+        return self._source_from_row(row) if row else None
+
+    def _bulk_find_claim(self, key: str) -> Optional[Claim]:
+        row = self.conn.execute("SELECT * FROM claims WHERE key = ?", [key]).fetchone()
+        return self._claim_from_row(row) if row else None
+
+    def _bulk_names(self, table: str, limit: int) -> list[str]:
+        """Every source name or claim key, for 'did you mean'; [] when there are more than `limit`."""
+        column = {"sources": "name", "claims": "key"}[table]
+        names = [row[0] for row in self.conn.execute(f"SELECT {column} FROM {table} LIMIT ?", [limit + 1])]
+        return names if len(names) <= limit else []
+
+    def _bulk_claim_has_stances(self, claim_id: int) -> bool:
+        return self.conn.execute(
+            "SELECT 1 FROM stances WHERE claim_id = ? LIMIT 1", [claim_id]
+        ).fetchone() is not None
+
+    def _bulk_insert_source(self, source: Source) -> int:
+        return self.conn.execute(
+            "INSERT INTO sources (name, kind, affiliation, reliability, url, note) VALUES (?, ?, ?, ?, ?, ?)",
+            [source.name, source.kind, source.affiliation, source.reliability, source.url, source.note],
+        ).lastrowid
+
+    def _bulk_insert_claim(self, claim: Claim) -> int:
+        """Insert a claim without refreshing its reconciliation (the importer does that once)."""
+        return self.conn.execute(
+            "INSERT INTO claims (key, text, subject, tags, note, ruling, ruling_explanation, ruled_at, ruled_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [claim.key, claim.text, claim.subject, json.dumps(list(claim.tags), ensure_ascii=False),
+             claim.note, claim.ruling, claim.ruling_explanation, claim.ruled_at, claim.ruled_by],
+        ).lastrowid
+
+    @staticmethod
+    def _bulk_stance_row(stance: Stance, claim_id: int, source_id: int) -> tuple:
+        """A stance as the values of _STANCE_INSERT."""
+        retracted = stance.retracted
+        if retracted is None:
+            return (claim_id, source_id, stance.position, stance.quote, stance.url, stance.said_on,
+                    stance.via, stance.note, stance.logged_at, stance.logged_by, None, None, None)
+        return (claim_id, source_id, stance.position, stance.quote, stance.url, stance.said_on,
+                stance.via, stance.note, stance.logged_at, stance.logged_by,
+                retracted.at, retracted.reason, retracted.by)
+
+    def _bulk_insert_stances(self, rows: list[tuple]) -> None:
+        self.conn.executemany(_STANCE_INSERT, rows)
+
+    def _bulk_stance_exists(self, row: tuple, before_id: int, same_time: bool = True) -> bool:
+        """Whether a stance like `row` was logged before the import began (stance id <= before_id).
+
+        Alike means same claim, source, position, quote and said-on date, and the same
+        logged_at (`same_time`) or else the same url.
+        """
+        claim_id, source_id, position, quote, url, said_on = row[:6]
+        last = ("logged_at = ?", row[8]) if same_time else ("url IS ?", url)
+        return self.conn.execute(
+            "SELECT 1 FROM stances WHERE claim_id = ? AND id <= ? AND source_id = ? AND position = ? "
+            f"AND quote IS ? AND said_on IS ? AND {last[0]} LIMIT 1",
+            [claim_id, before_id, source_id, position, quote, said_on, last[1]],
+        ).fetchone() is not None
+
+    def _bulk_drop_stance_indexes(self) -> list[str]:
+        """Drop the stances table's indexes for a bulk load; returns the SQL that makes them again.
+
+        Building an index once over a million rows is much cheaper than keeping it
+        sorted row by row; the caller's transaction makes both steps one change.
+        """
+        sqls = [row[0] for row in self.conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'stances' AND sql IS NOT NULL"
+        )]
+        names = [row[0] for row in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'stances' AND sql IS NOT NULL"
+        )]
+        for name in names:
+            self.conn.execute(f'DROP INDEX "{name}"')
+        return sqls
+
+    def _bulk_create_indexes(self, sqls: list[str]) -> None:
+        for sql in sqls:
+            self.conn.execute(sql)
+
 
 # -- rows <-> models ---------------------------------------------------------------
 
