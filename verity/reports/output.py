@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable, Iterator
 
 from ..errors import VerityError
 
@@ -53,8 +53,8 @@ def write_atomically(path: Path, chunks: Iterable[str]) -> int:
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            for chunk in chunks:
-                out.write(chunk)
+            for text in batched(chunks):
+                out.write(text)
             out.flush()
             os.fsync(out.fileno())
             size = out.tell()
@@ -76,13 +76,26 @@ def _remove(temp: str) -> None:
         pass
 
 
-def write_stream(out, chunks: Iterable[str], flush_every: Optional[int] = 64 * 1024) -> None:
-    """Write chunks to an open text stream, flushing now and then so a reader sees progress."""
-    pending = 0
+BATCH = 64 * 1024  # characters gathered per write: Jinja yields many tiny strings
+
+
+def batched(chunks: Iterable[str], size: int = BATCH) -> Iterator[str]:
+    """The same text in pieces of about `size` characters (the first one at once)."""
+    pending: list[str] = []
+    length = 0
+    first = True
     for chunk in chunks:
-        out.write(chunk)
-        pending += len(chunk)
-        if flush_every and pending >= flush_every:
-            out.flush()
-            pending = 0
-    out.flush()
+        pending.append(chunk)
+        length += len(chunk)
+        if first or length >= size:
+            yield "".join(pending)
+            pending, length, first = [], 0, False
+    if pending:
+        yield "".join(pending)
+
+
+def write_stream(out, chunks: Iterable[str]) -> None:
+    """Write chunks to an open text stream, flushing each batch so a reader sees it at once."""
+    for text in batched(chunks):
+        out.write(text)
+        out.flush()
