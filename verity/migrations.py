@@ -7,14 +7,15 @@ migrations are never edited: a schema change is a new function at the end.
 
 from __future__ import annotations
 
-from typing import Callable
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Callable
 
 from .models import GRADES, POSITIONS, RULINGS
 
+if TYPE_CHECKING:  # only for annotations: importing sqlite-utils costs a command ~100 ms
+    import sqlite_utils
+
 MIGRATIONS_TABLE = "_verity_migrations"
-Migration = Callable[[sqlite_utils.Database], None]
+Migration = Callable[["sqlite_utils.Database"], None]
 MIGRATIONS: list[tuple[str, Migration]] = []
 
 
@@ -160,9 +161,9 @@ def m002_search_and_views(db: sqlite_utils.Database) -> None:
     db.execute(
         """
         CREATE VIEW claim_verdicts AS
-        SELECT c.id, c.key, c.text, c.subject, c.tags, r.verdict, c.ruling, r.score,
-               r.agreement, r.affirming, r.denying, r.neutral, r.affirming_origins,
-               r.denying_origins, r.contradictions
+        SELECT c.key, c.text, r.verdict, c.ruling, r.score, r.agreement,
+               r.affirming, r.denying, r.neutral, r.affirming_origins, r.denying_origins,
+               r.contradictions, c.subject, c.tags, c.id
         FROM claims c
         JOIN reconciliations r ON r.claim_id = c.id"""
     )
