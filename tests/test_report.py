@@ -374,3 +374,17 @@ def test_markdown_published_as_html_shows_hostile_text_as_text(cli, case):
     assert re.findall(r'href="([^"#]+)"', html) == ["https://example.org/ministry"]
     assert "<h1>Contradiction report</h1>" in html and html.count("<h1>") == 1  # no heading smuggled in
     assert '<a href="#bridge-collapsed">bridge-collapsed</a>' in html
+
+
+def test_html_claim_shows_reversal_retraction_and_timeline(cli, case):
+    html = report(cli, "--format", "html")
+    claim = html.split('id="claim-bridge-collapsed"', 1)[1].split("</article>", 1)[0]
+    reversals = claim.split("<h4>Reversals</h4>", 1)[1].split("</ul>", 1)[0]
+    assert re.sub(r"<[^>]+>", "", reversals).split() == [
+        "Interior", "ministry:", "✘", "denies", "(2022-03-01)", "→", "✔", "affirms", "(2022-03-04)"]
+    assert "retracted 2022-03-05: it was the fire brigade speaking" in claim
+    timeline = claim.split('class="timeline"', 1)[1].split("</div>", 1)[0]
+    points = re.findall(r'class="pt pos pos-(\S+) (\w+)[^"]*" style="left: ([\d.]+)%', timeline)
+    assert points == [("denies", "superseded", "0.0"), ("affirms", "retracted", "33.33"),
+                      ("affirms", "counted", "33.33"), ("partially-denies", "counted", "66.67"),
+                      ("affirms", "counted", "100.0")]
