@@ -40,6 +40,7 @@ def case(db_path):
                 Claim(text="The bridge collapsed on Monday", key="bridge-collapsed",
                       ruling="mostly-true", ruling_explanation="Photos *and* the ministry's own count"),
                 Claim(text="Nobody was hurt", key="nobody-hurt"),
+                Claim(text="The river rose", key="river-rose"),
             ],
             stances=[
                 Stance(claim="bridge-collapsed", source="Interior ministry", position="denies",
@@ -59,6 +60,9 @@ def case(db_path):
                        logged_at="2022-03-02T11:00:00Z"),
                 Stance(claim="nobody-hurt", source="Local paper", position="neutral",
                        logged_at="2022-03-02T12:00:00Z"),
+                # logging times are not checked as dates, so they are untrusted text too
+                Stance(claim="river-rose", source="Local paper", position="affirms", logged_at="<i>|x</i>",
+                       retracted=Retraction(reason="typo", at="<u>oops</u>")),
             ],
         )
     return db_path
@@ -368,8 +372,9 @@ def test_markdown_published_as_html_shows_hostile_text_as_text(cli, case):
     from markdown_it import MarkdownIt
 
     html = MarkdownIt("commonmark").enable("table").render(report(cli))
-    assert not re.search(r"<(script|img|svg)", html)
+    assert not re.search(r"<(script|img|svg|i|u)\b", html)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "undated (logged &lt;i&gt;|x&lt;/i&gt;)" in html and "retracted &lt;u&gt;oops&lt;/" in html
     assert "“&lt;img src=x onerror=alert(1)&gt;”" in html
     assert re.findall(r'href="([^"#]+)"', html) == ["https://example.org/ministry"]
     assert "<h1>Contradiction report</h1>" in html and html.count("<h1>") == 1  # no heading smuggled in

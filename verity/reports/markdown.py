@@ -130,7 +130,7 @@ def stance_item(view: StanceView) -> str:
     name = f"**{md(source.name)}**"
     if source.reliability:
         name += f" (reliability {source.reliability})"
-    parts = [f"- {name} {view.mark} {s.position}", view.date]
+    parts = [f"- {name} {view.mark} {s.position}", md(view.date)]
     if s.via:
         parts.append(f"via {md(s.via)}")
     text = ", ".join(parts)
@@ -169,16 +169,16 @@ def history_lines(view: ClaimView) -> list[str]:
     for v in view.history:
         status = v.status
         if v.stance.retracted:
-            status = f"retracted {v.stance.retracted.at[:10]}"
-        lines.append(f"| {v.date} | {md(v.source.name)} | {v.mark} {v.stance.position} | {status} |")
+            status = f"retracted {md(v.stance.retracted.at[:10])}"
+        lines.append(f"| {md(v.date)} | {md(v.source.name)} | {v.mark} {v.stance.position} | {status} |")
     lines.append("")
     if not view.reversals and not view.retractions:
         return lines + ["No reversals, no retractions.", ""]
     if view.reversals:
         lines += ["**Reversals**, sources whose position changed:", ""]
         lines += [
-            f"- {md(rev.source)}: {rev.before.mark} {rev.before.stance.position} ({rev.before.date}) → "
-            f"{rev.after.mark} {rev.after.stance.position} ({rev.after.date})"
+            f"- {md(rev.source)}: {rev.before.mark} {rev.before.stance.position} ({md(rev.before.date)}) → "
+            f"{rev.after.mark} {rev.after.stance.position} ({md(rev.after.date)})"
             for rev in view.reversals
         ]
         lines.append("")
@@ -187,8 +187,8 @@ def history_lines(view: ClaimView) -> list[str]:
     if view.retractions:
         lines += ["**Retractions**, kept on record but not counted:", ""]
         lines += [
-            f"- stance {v.stance.id}, {md(v.source.name)}, {v.mark} {v.stance.position}, {v.date}; "
-            f"retracted {v.stance.retracted.at[:10]}: {md(v.stance.retracted.reason)}"
+            f"- stance {v.stance.id}, {md(v.source.name)}, {v.mark} {v.stance.position}, {md(v.date)}; "
+            f"retracted {md(v.stance.retracted.at[:10])}: {md(v.stance.retracted.reason)}"
             for v in view.retractions
         ]
         lines.append("")
