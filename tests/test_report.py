@@ -393,3 +393,30 @@ def test_html_claim_shows_reversal_retraction_and_timeline(cli, case):
     assert points == [("denies", "superseded", "0.0"), ("affirms", "retracted", "33.33"),
                       ("affirms", "counted", "33.33"), ("partially-denies", "counted", "66.67"),
                       ("affirms", "counted", "100.0")]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("# Breaking", r"\# Breaking"),
+    ("1. The first", r"1\. The first"),
+    ("- a dash", r"\- a dash"),
+    ("> quoted", r"\> quoted"),
+    ("a *b* _c_ `d` [e](f) <g> h|i ~j~ &amp; & k", r"a \*b\* \_c\_ \`d\` \[e\](f) \<g\> h\|i \~j\~ \&amp; & k"),
+    ("two\nlines  and   spaces", "two lines and spaces"),
+])
+def test_markdown_text_is_shown_as_written(text, expected):
+    from verity.reports.text import md_line
+
+    assert md_line(text) == expected
+
+
+@pytest.mark.parametrize("url, safe", [
+    ("https://example.org/a b(c)", "https://example.org/a%20b%28c%29"),
+    ("HTTP://EXAMPLE.ORG", "HTTP://EXAMPLE.ORG"),
+    ("mailto:desk@example.org", "mailto:desk@example.org"),
+    ("javascript:alert(1)", None), (" JavaScript:alert(1)", None), ("data:text/html,x", None),
+    ("java\nscript:alert(1)", None), ("//example.org", None), ("", None), (None, None),
+])
+def test_only_web_and_mail_links_become_links(url, safe):
+    from verity.reports.text import safe_url
+
+    assert safe_url(url) == safe

@@ -16,10 +16,9 @@ from typing import Iterator, Optional
 import attrs
 import jinja2
 
-from .claims import MARKS, SIDES, ClaimView
-from .markdown import SIDE_TITLES, VERDICT_TITLES, plural
+from .claims import MARKS, SIDES
 from .queries import MatrixSource
-from .text import link_label, number, safe_url
+from .text import SIDE_TITLES, VERDICT_TITLES, link_label, number, plural, safe_url
 
 POSITION_LABELS = {
     "affirms": "affirms",
@@ -92,4 +91,4 @@ def render(report) -> Iterator[str]:
     )
 
 
-__all__ = ["ClaimView", "render"]
+__all__ = ["environment", "matrix_rows", "render"]

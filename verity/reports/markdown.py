@@ -10,20 +10,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from .claims import MARKS, ClaimView, Side, StanceView
-from .text import link_label, md, md_line, number, safe_url
-
-SIDE_TITLES = {"affirming": "Affirming", "denying": "Denying", "neutral": "Neutral"}
-VERDICT_TITLES = {
-    "contested": "Contested claims",
-    "single-source": "Single-source claims",
-    "corroborated": "Corroborated claims",
-    "denied": "Denied claims",
-    "unverified": "Unverified claims",
-}
-
-
-def plural(n: int, word: str, words: str = "") -> str:
-    return f"{n} {word if n == 1 else (words or word + 's')}"
+from .text import SIDE_TITLES, VERDICT_TITLES, link_label, md, md_line, number, plural, safe_url
 
 
 def render(report) -> Iterator[str]:

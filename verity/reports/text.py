@@ -66,3 +66,18 @@ def link_label(url: str) -> str:
 
 def number(value: Optional[float]) -> str:
     return "—" if value is None else f"{value:.3f}"
+
+
+# Words the markdown and HTML reports share.
+SIDE_TITLES = {"affirming": "Affirming", "denying": "Denying", "neutral": "Neutral"}
+VERDICT_TITLES = {
+    "contested": "Contested claims",
+    "single-source": "Single-source claims",
+    "corroborated": "Corroborated claims",
+    "denied": "Denied claims",
+    "unverified": "Unverified claims",
+}
+
+
+def plural(n: int, word: str, words: str = "") -> str:
+    return f"{n} {word if n == 1 else (words or word + 's')}"
