@@ -14,7 +14,7 @@ from typer.core import TyperGroup
 from typing import Annotated
 
 from ..errors import VerityError
-from . import claim, database, io, report, source, stance
+from . import browse, claim, database, io, report, source, stance
 
 
 class VerityGroup(TyperGroup):
@@ -66,6 +66,7 @@ app.add_typer(stance.app, name="stance")
 database.register(app)
 io.register(app)
 report.register(app)
+browse.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,464 @@
+"""What Datasette shows of a verity database: titles, descriptions, facets, named queries.
+
+`build_metadata` returns a Datasette 0.65 metadata document (descriptions *and*
+table options: label columns, facets, sorting, search, canned queries), keyed by
+the database's name as Datasette will call it (the file name without `.db`).
+`verity browse` serves with it; `verity datasette-metadata` writes it out for
+plain `datasette --metadata`.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from ..models import GRADES, GRADE_MEANINGS, POSITIONS, RULINGS, VERDICTS
+
+# Datasette settings verity serves with. A page must never be cached: verity may
+# write between two loads, and the next load has to show it. The facets worth
+# having are configured below; suggesting others costs a query per column on
+# every page (any column can still be faceted from its column menu). Facets over
+# the counted_stances view take ~200 ms each on 100,000 stances: allow them 1 s.
+SETTINGS: dict[str, Any] = {"default_cache_ttl": 0, "suggest_facets": False, "facet_time_limit_ms": 1000}
+
+# Columns whose values the plugin shows as coloured labels (verity.datasette.plugin).
+LABEL_COLUMNS = [
+    "position", "verdict", "ruling",
+    "affirming_position", "denying_position", "position_before", "position_after",
+]
+# JSON arrays of names, shown as a plain list.
+LIST_COLUMNS = ["tags", "affirming", "denying", "neutral"]
+
+RECONCILIATION_VIEW = "claim_verdicts"
+
+_grades = "; ".join(f"{g} {GRADE_MEANINGS[g]}" for g in GRADES)
+
+_POSITION = (
+    "What the source said about the claim: " + ", ".join(POSITIONS) + ". "
+    "affirms/partially-affirms are the affirming side, denies/partially-denies the "
+    "denying side; neutral is on no side."
+)
+_VERDICT = (
+    "What the sources say, not whether it is true: contested (both sides have a source); "
+    "corroborated (only affirming, from 2 or more independent origins); denied (only denying, "
+    "from 2 or more independent origins); single-source (one side, one origin); "
+    "unverified (no source on either side)."
+)
+_RULING = (
+    "The fact-checker's own conclusion, independent of the verdict: " + ", ".join(RULINGS) + ". "
+    "Empty when the claim has not been ruled on."
+)
+_SCORE = (
+    "Weighted mean of the counted stances, from -1 (all deny) to +1 (all affirm): affirms +1, "
+    "partially-affirms +0.5, neutral 0, partially-denies -0.5, denies -1, each weighted by the "
+    "source's reliability (A 1.0, B 0.8, C 0.6, D 0.4, E 0.2, F and ungraded 0.5)."
+)
+_AGREEMENT = (
+    "How one-sided the counted sided stances are, from 0 (evenly split) to 1 (all on one side). "
+    "Empty when no source took a side."
+)
+_ORIGINS = (
+    "independent origins: the distinct affiliations of the side's sources "
+    "(sources with the same affiliation are one origin; a source without one is its own)."
+)
+_TAGS = "Labels for grouping claims (a JSON list; facet on it to filter by one tag)."
+_COUNTED = (
+    "Only each source's latest non-retracted stance on a claim counts: latest by the date it "
+    "was said (or logged, when that is unknown), then by logging order."
+)
+
+_DESCRIPTIONS: dict[str, dict[str, Any]] = {
+    "sources": {
+        "description": (
+            "Who said something: a person, office, group, outlet or report. Sources with the "
+            "same affiliation are not independent: they count as one origin."
+        ),
+        "columns": {
+            "name": "The source's unique name (matched ignoring case).",
+            "kind": "What sort of source: official, militant group, news outlet, analyst, NGO, anonymous...",
+            "affiliation": (
+                "The body the source speaks for or belongs to. Sources sharing an affiliation "
+                "are one origin; a source without one is its own origin."
+            ),
+            "reliability": (
+                "Admiralty-code grade of the source: " + _grades + ". Empty when ungraded."
+            ),
+            "url": "Where to find out more about the source.",
+            "note": "Why the source is graded and described as it is.",
+        },
+    },
+    "claims": {
+        "description": (
+            "One checkable statement per row. Its stances are listed under 'Links from other "
+            "tables' on the claim's page; its reconciliation is in the claims reconciliation."
+        ),
+        "columns": {
+            "key": "The claim's short unique name (a slug), used on the command line.",
+            "text": "The statement being checked.",
+            "subject": "Who or what the claim is about.",
+            "tags": _TAGS,
+            "note": "The fact-checker's note on the claim.",
+            "ruling": _RULING,
+            "ruling_explanation": "Why the fact-checker ruled as they did.",
+            "ruled_at": "When the ruling was recorded (UTC).",
+            "ruled_by": "Who recorded the ruling.",
+        },
+    },
+    "stances": {
+        "description": (
+            "Each record that a source took a position on a claim, with the quote, link and "
+            "date. Stances are never edited or deleted: a source changing its mind is a new "
+            "stance, and a stance logged in error or withdrawn is retracted with a reason and "
+            "kept. " + _COUNTED
+        ),
+        "columns": {
+            "claim_id": "The claim the stance is about.",
+            "source_id": "The source who took the position.",
+            "position": _POSITION,
+            "quote": "The source's words, as reported.",
+            "url": "Where the statement can be read.",
+            "said_on": "When the source said it (ISO date or date-time), if known.",
+            "via": "The outlet through which the statement reached us.",
+            "note": "The fact-checker's note on the stance.",
+            "logged_at": "When the stance was logged in verity (UTC).",
+            "logged_by": "Who logged it.",
+            "retracted_at": "When the stance was retracted (it then no longer counts); empty if it stands.",
+            "retraction_reason": "Why it was retracted.",
+            "retracted_by": "Who retracted it.",
+        },
+    },
+    "reconciliations": {
+        "description": (
+            "verity's reconciliation of each claim, rewritten in the same transaction as every "
+            "verity write, so it is never stale. The claims reconciliation view shows it next "
+            "to each claim's text and ruling."
+        ),
+        "columns": {
+            "claim_id": "The claim reconciled.",
+            "verdict": _VERDICT,
+            "score": _SCORE,
+            "agreement": _AGREEMENT,
+            "affirming": "Sources whose counted stance affirms the claim (fully or partially).",
+            "denying": "Sources whose counted stance denies the claim (fully or partially).",
+            "neutral": "Sources whose counted stance is neutral.",
+            "affirming_origins": "The affirming side's " + _ORIGINS,
+            "denying_origins": "The denying side's " + _ORIGINS,
+            "contradictions": "Pairs of an affirming and a denying source (affirming x denying sources).",
+        },
+    },
+    RECONCILIATION_VIEW: {
+        "title": "Claims reconciliation",
+        "description": (
+            "Every claim with where its sources stand: the verdict, score and agreement "
+            "computed by verity from the counted stances, next to the fact-checker's ruling. "
+            "Facet by verdict or ruling, sort by score or agreement, and search the claims' "
+            "text and every quote logged on them. " + _COUNTED
+        ),
+        "columns": {
+            "key": "The claim's short unique name; links to the claim and its stances.",
+            "text": "The statement being checked.",
+            "verdict": _VERDICT,
+            "ruling": _RULING,
+            "score": _SCORE,
+            "agreement": _AGREEMENT,
+            "affirming": "Sources on the affirming side.",
+            "denying": "Sources on the denying side.",
+            "neutral": "Sources whose counted stance is neutral.",
+            "affirming_origins": "The affirming side's " + _ORIGINS,
+            "denying_origins": "The denying side's " + _ORIGINS,
+            "contradictions": "Pairs of an affirming and a denying source; see the contradictions query for their quotes.",
+            "subject": "Who or what the claim is about.",
+            "tags": _TAGS,
+            "id": "The claim's id.",
+        },
+    },
+    "counted_stances": {
+        "title": "Counted stances",
+        "description": (
+            "The stances the reconciliation is made of. " + _COUNTED + " "
+            "Facet by position or by the kind, affiliation and reliability of the source."
+        ),
+        "columns": {
+            "id": "The stance's id.",
+            "claim": "The claim's key.",
+            "source": "The source's name.",
+            "source_kind": "What sort of source it is.",
+            "affiliation": "The body the source speaks for.",
+            "reliability": "The source's Admiralty-code grade (A best, E worst, F cannot be judged).",
+            "position": _POSITION,
+            "quote": "The source's words, as reported.",
+            "said_on": "When the source said it, if known.",
+            "via": "The outlet through which the statement reached us.",
+            "url": "Where the statement can be read.",
+            "logged_at": "When the stance was logged in verity (UTC).",
+            "claim_id": "The claim's id.",
+            "source_id": "The source's id.",
+        },
+    },
+}
+
+_OPTIONS: dict[str, dict[str, Any]] = {
+    "sources": {
+        "label_column": "name",
+        "facets": ["kind", "affiliation", "reliability"],
+        "sort": "name",
+    },
+    "claims": {
+        "label_column": "text",
+        "facets": ["ruling", "subject", {"array": "tags"}],
+        "fts_table": "claims_fts",
+        "fts_pk": "id",
+    },
+    "stances": {
+        "facets": ["position", "source_id", "claim_id"],
+        "fts_table": "stances_fts",
+        "fts_pk": "id",
+    },
+    "reconciliations": {
+        "facets": ["verdict"],
+        "sortable_columns": ["claim_id", "verdict", "score", "agreement", "contradictions"],
+    },
+    RECONCILIATION_VIEW: {
+        "facets": ["verdict", "ruling", "subject"],
+        "sortable_columns": [
+            "key", "verdict", "ruling", "score", "agreement",
+            "affirming_origins", "denying_origins", "contradictions",
+        ],
+        # Searched by verity.datasette.plugin: claim words and every quote on the claim.
+        "sort_desc": "contradictions",
+    },
+    "counted_stances": {
+        "facets": ["position", "source_kind", "affiliation", "reliability"],
+        "sortable_columns": ["id", "claim", "source", "position", "said_on", "logged_at"],
+        "fts_table": "stances_fts",
+        "fts_pk": "id",
+    },
+    "_verity_migrations": {"hidden": True},
+}
+
+_AFFIRMING = "('affirms', 'partially-affirms')"
+_DENYING = "('denies', 'partially-denies')"
+
+# The questions fact-checkers ask, as Datasette canned queries. They read the
+# views of migration m002: claim_verdicts (the stored reconciliation) and
+# counted_stances (DESIGN.md §2 rule 1).
+QUERIES: dict[str, dict[str, str]] = {
+    "contested-claims": {
+        "title": "Contested claims",
+        "description": (
+            "Claims on which at least one source affirms and at least one denies, "
+            "most contradictions first."
+        ),
+        "sql": """
+select key as claim, text, ruling, score, agreement, affirming, denying,
+       affirming_origins, denying_origins, contradictions
+from claim_verdicts
+where verdict = 'contested'
+order by contradictions desc, key
+""".strip(),
+    },
+    "contradictions": {
+        "title": "Contradictions",
+        "description": (
+            "One row per pair of an affirming and a denying source on the same claim, with "
+            "both quotes. Only counted stances (each source's latest, not retracted) take part."
+        ),
+        # cross join keeps SQLite's join order: claims in key order, so the first
+        # page of pairs streams out without building and sorting every pair. Names
+        # sort as plain strings, as in `verity reconcile` (sources.name is NOCASE).
+        "sql": f"""
+select c.key as claim,
+       a.source as affirming_source, a.position as affirming_position,
+       a.quote as affirming_quote, a.said_on as affirming_said_on,
+       d.source as denying_source, d.position as denying_position,
+       d.quote as denying_quote, d.said_on as denying_said_on
+from claims c
+cross join reconciliations r on r.claim_id = c.id and r.contradictions > 0
+cross join counted_stances a on a.claim_id = c.id and a.position in {_AFFIRMING}
+cross join counted_stances d on d.claim_id = c.id and d.position in {_DENYING}
+order by c.key, a.source collate binary, d.source collate binary
+""".strip(),
+    },
+    "source-statements": {
+        "title": "Everything one source has said",
+        "description": (
+            "Every stance a source has taken, oldest first, retracted ones included. Give the "
+            "source's name or part of it (ignoring case). status says whether the stance "
+            "counts, was superseded by a later one, or was retracted."
+        ),
+        "sql": """
+select src.name as source, c.key as claim, c.text as claim_text, s.position, s.quote,
+       s.said_on, s.via, s.url,
+       case
+         when s.retracted_at is not null then 'retracted: ' || s.retraction_reason
+         when s.id in (select cs.id from counted_stances cs
+                       where cs.claim_id = s.claim_id and cs.source_id = s.source_id) then 'counted'
+         else 'superseded'
+       end as status,
+       s.note, s.logged_at, s.id as stance_id
+from sources src
+join stances s on s.source_id = src.id
+join claims c on c.id = s.claim_id
+where :source != '' and src.name like '%' || :source || '%'
+order by src.name, coalesce(s.said_on, s.logged_at), s.id
+""".strip(),
+    },
+    "reversals": {
+        "title": "Reversals",
+        "description": (
+            "Sources whose position on a claim changed: one row per change between two "
+            "consecutive non-retracted stances of the same source on the same claim, in the "
+            "order they were said. side_change says when the source crossed from one side "
+            "to the other (affirming to denying or back)."
+        ),
+        "sql": f"""
+with changes as (
+  select s.id, s.claim_id, s.source_id, s.position, s.quote,
+         coalesce(s.said_on, s.logged_at) as said,
+         (select p.id from stances p
+          where p.claim_id = s.claim_id and p.source_id = s.source_id and p.retracted_at is null
+            and (coalesce(p.said_on, p.logged_at), p.id) < (coalesce(s.said_on, s.logged_at), s.id)
+          order by coalesce(p.said_on, p.logged_at) desc, p.id desc
+          limit 1) as previous_id
+  from stances s
+  where s.retracted_at is null
+)
+select src.name as source, c.key as claim,
+       p.position as position_before, p.quote as quote_before,
+       coalesce(p.said_on, p.logged_at) as said_before,
+       changes.position as position_after, changes.quote as quote_after,
+       changes.said as said_after,
+       case
+         when p.position in {_AFFIRMING} and changes.position in {_DENYING} then 'affirming -> denying'
+         when p.position in {_DENYING} and changes.position in {_AFFIRMING} then 'denying -> affirming'
+         else ''
+       end as side_change
+from changes
+join stances p on p.id = changes.previous_id
+join sources src on src.id = changes.source_id
+join claims c on c.id = changes.claim_id
+where p.position != changes.position
+order by src.name, c.key, changes.said, changes.id
+""".strip(),
+    },
+    "single-source-claims": {
+        "title": "Single-source claims",
+        "description": (
+            "Claims that rest on one origin: only one side has sources, and they all share "
+            "one affiliation (or it is one unaffiliated source)."
+        ),
+        "sql": """
+select key as claim, text,
+       case when affirming_origins > 0 then 'affirming' else 'denying' end as side,
+       case when affirming_origins > 0 then affirming else denying end as sources,
+       neutral, score, ruling
+from claim_verdicts
+where verdict = 'single-source'
+order by key
+""".strip(),
+    },
+    "ruling-disagrees": {
+        "title": "Ruling and sources disagree",
+        "description": (
+            "Claims whose ruling points the other way from the sources: ruled true or "
+            "mostly-true while the sources' score is below 0, or ruled false or mostly-false "
+            "while it is above 0 (whatever the verdict); and claims ruled mixture or unproven "
+            "although the sources corroborate or deny them."
+        ),
+        "sql": """
+select key as claim, text, ruling, verdict, score, agreement,
+       case
+         when ruling in ('true', 'mostly-true') and score < 0
+           then 'ruled ' || ruling || ', but the sources lean towards denying'
+         when ruling in ('false', 'mostly-false') and score > 0
+           then 'ruled ' || ruling || ', but the sources lean towards affirming'
+         else 'ruled ' || ruling || ', but the sources have ' || verdict || ' it'
+       end as disagreement,
+       affirming, denying
+from claim_verdicts
+where (ruling in ('true', 'mostly-true') and score < 0)
+   or (ruling in ('false', 'mostly-false') and score > 0)
+   or (ruling in ('mixture', 'unproven') and verdict in ('corroborated', 'denied'))
+order by key
+""".strip(),
+    },
+}
+
+TITLE = "verity: where the sources agree and where they contradict each other"
+
+DATABASE_DESCRIPTION = (
+    "Claims, the sources that speak to them and each source's stance, reconciled by verity. "
+    "Start with the claims reconciliation (claim_verdicts), or a named query below: "
+    "contested claims, contradictions, everything one source has said, reversals, "
+    "single-source claims, and claims where the ruling and the sources disagree."
+)
+
+# The worked example (the Balti case) is credited to the articles it was logged from.
+WORKED_EXAMPLE_CLAIM = "balti-was-killed"
+WORKED_EXAMPLE_CREDIT = {
+    "source": (
+        "Dawn (Tahir Khan, 13 January 2022) and an Associated Press analysis published by Dawn "
+        "(6 January 2022), republished by siawi.org on 18 January 2022"
+    ),
+    "source_url": "https://www.siawi.org/",
+    "license": "Quotations © Dawn and The Associated Press, quoted for fact-checking; verity's example data: Apache-2.0",
+}
+
+
+WORKED_EXAMPLE_DESCRIPTION = (
+    "verity's worked example: the January 2022 killing of TTP leader Mufti Khalid Balti alias "
+    "Mohammad Khurasani, logged from Tahir Khan's Dawn report \"TTP confirms senior leader "
+    "Khurasani's death, calls it 'huge loss'\" (13 January 2022) and the Associated Press "
+    "analysis \"A resurging threat: Will Afghan Taliban take any real steps to stop TTP "
+    "terrorists for Pakistan?\" (published by Dawn, 6 January 2022), both as republished by "
+    "siawi.org on 18 January 2022."
+)
+
+
+def is_worked_example(claim_keys: set[str]) -> bool:
+    return WORKED_EXAMPLE_CLAIM in claim_keys
+
+
+def _description_html(database: str, worked_example: bool) -> str:
+    from urllib.parse import quote
+
+    # Datasette's own URL for a database name (tilde-encoding) matches quote() for
+    # ordinary file names; base_url is not known here, so links assume the root.
+    view = f"/{quote(database, safe='')}/{RECONCILIATION_VIEW}"
+    parts = []
+    if worked_example:
+        parts.append(f"<p>{escape(WORKED_EXAMPLE_DESCRIPTION)}</p>")
+    parts.append(
+        "<p>Claims, the sources that speak to them and each source's stance, reconciled by "
+        f'verity. Start with the <a href="{escape(view)}">claims reconciliation</a>: every claim\'s '
+        "verdict, score and agreement beside the fact-checker's ruling. The named queries below "
+        "answer the usual questions: contested claims, contradictions (with both quotes), "
+        "everything one source has said, reversals, single-source claims, and claims where the "
+        "ruling and the sources disagree.</p>"
+    )
+    return "".join(parts)
+
+
+def build_metadata(database: str, *, worked_example: bool = False) -> dict[str, Any]:
+    """Datasette metadata for the verity database Datasette names `database`."""
+    tables: dict[str, dict[str, Any]] = {}
+    for name in list(_DESCRIPTIONS) + [t for t in _OPTIONS if t not in _DESCRIPTIONS]:
+        tables[name] = {**_DESCRIPTIONS.get(name, {}), **_OPTIONS.get(name, {})}
+    db: dict[str, Any] = {
+        "title": "Claims, sources and stances",
+        "description": DATABASE_DESCRIPTION,
+        "tables": tables,
+        "queries": {name: dict(query) for name, query in QUERIES.items()},
+        "plugins": {"verity": {"label_columns": LABEL_COLUMNS, "list_columns": LIST_COLUMNS}},
+    }
+    db["description_html"] = _description_html(database, worked_example)
+    if worked_example:
+        db["title"] = "The Balti case: claims, sources and stances (verity's worked example)"
+        db["description"] = WORKED_EXAMPLE_DESCRIPTION + " " + DATABASE_DESCRIPTION
+        # Table and query pages show only their own credit, so each carries it.
+        for entry in [db, *tables.values(), *db["queries"].values()]:
+            entry.update(WORKED_EXAMPLE_CREDIT)
+    return {"title": TITLE, "databases": {database: db}}
+
+
+VOCABULARY = frozenset(POSITIONS) | frozenset(VERDICTS) | frozenset(RULINGS)

@@ -1,0 +1,122 @@
+"""verity's Datasette plugin: positions, verdicts and rulings as coloured labels.
+
+It also gives the claims reconciliation view its search (a claim is found by its
+words or by what any source said about it), folds the column descriptions away,
+and serves the small stylesheet the labels use.
+
+Registered through the `datasette` entry point in pyproject.toml. It acts only on
+databases whose metadata carries verity's plugin configuration (what
+`verity browse` and `verity datasette-metadata` give it), so other databases
+served by the same Datasette are left alone.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib.resources import files
+
+from datasette import hookimpl
+from datasette.filters import FilterArguments
+from datasette.utils.asgi import Response
+from markupsafe import Markup, escape
+
+from .metadata import RECONCILIATION_VIEW, VOCABULARY
+
+CSS = files(__package__).joinpath("verity.css").read_text(encoding="utf-8")
+CSS_PATH = "/-/verity.css"
+
+# Column descriptions are many; fold them under one line above the table.
+FOLD_COLUMN_DESCRIPTIONS = """
+document.querySelectorAll("dl.column-descriptions").forEach(function (dl) {
+  var details = document.createElement("details");
+  var summary = document.createElement("summary");
+  details.className = "verity-columns";
+  summary.textContent = "What the columns mean";
+  dl.parentNode.insertBefore(details, dl);
+  details.appendChild(summary);
+  details.appendChild(dl);
+});
+"""
+
+
+def _is_verity(datasette, database) -> bool:
+    return bool(database) and bool(datasette.plugin_config("verity", database=database))
+
+
+def label(value: str) -> Markup:
+    return Markup('<span class="verity-label verity-{v}">{v}</span>').format(v=value)
+
+
+def _names(value: str):
+    try:
+        items = json.loads(value)
+    except (TypeError, ValueError):
+        return None
+    if isinstance(items, list) and all(isinstance(item, str) for item in items):
+        return items
+    return None
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    config = datasette.plugin_config("verity", database=database)
+    if not config or not isinstance(value, str):
+        return None
+    if column in config.get("label_columns", ()) and value in VOCABULARY:
+        return label(value)
+    if column in config.get("list_columns", ()):
+        names = _names(value)
+        if names is not None:
+            return Markup(escape(" · ".join(names))) if names else Markup("—")
+    if table == RECONCILIATION_VIEW and column == "key" and "id" in row.keys():
+        href = datasette.urls.row(database, "claims", str(row["id"]))
+        return Markup('<a href="{}">{}</a>').format(href, value)
+    return None
+
+
+# A claim matches a search by its own words or by any quote logged on it (retracted
+# ones too: they stay on the record). Both indexes are kept current by triggers.
+_CLAIM_SEARCH = (
+    "id in (select rowid from claims_fts where claims_fts match {match} "
+    "union select stances.claim_id from stances_fts join stances on stances.id = stances_fts.rowid "
+    "where stances_fts match {match})"
+)
+
+
+@hookimpl(trylast=True)  # after Datasette's own search filter, which finds no index for a view
+def filters_from_request(request, database, table, datasette):
+    if table != RECONCILIATION_VIEW or not _is_verity(datasette, database):
+        return None
+    search = request.args.get("_search", "").strip()
+    if not search:
+        return FilterArguments([], extra_context={"supports_search": True})
+    raw = request.args.get("_searchmode") == "raw"
+    match = ":verity_search" if raw else "escape_fts(:verity_search)"
+    return FilterArguments(
+        [_CLAIM_SEARCH.format(match=match)],
+        params={"verity_search": search},
+        human_descriptions=[f'search matches "{search}"'],
+        extra_context={"supports_search": True, "search": search},
+    )
+
+
+@hookimpl
+def extra_css_urls(database, datasette):
+    if _is_verity(datasette, database):
+        return [datasette.urls.path(CSS_PATH)]
+    return []
+
+
+@hookimpl
+def extra_body_script(database, datasette):
+    if _is_verity(datasette, database):
+        return FOLD_COLUMN_DESCRIPTIONS
+    return ""
+
+
+@hookimpl
+def register_routes():
+    async def stylesheet():
+        return Response(CSS, content_type="text/css; charset=utf-8")
+
+    return [(r"^/-/verity\.css$", stylesheet)]

@@ -1,0 +1,80 @@
+"""Serve a verity database with Datasette: what `verity browse` runs.
+
+Imports Datasette and uvicorn, so only `verity browse` imports this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import socket
+from typing import Callable, Optional
+
+from . import Browsable, CannotListen, PortInUse, metadata_for
+from .metadata import RECONCILIATION_VIEW, SETTINGS
+
+
+def make_datasette(database: Browsable):
+    """A Datasette over the database, with verity's metadata and settings.
+
+    The file is opened mutable (not immutable) so that what verity writes while
+    it is being browsed shows on the next page load; Datasette only reads it.
+    """
+    from datasette.app import Datasette
+
+    return Datasette([database.path], metadata=metadata_for(database), settings=dict(SETTINGS))
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port, or a one-line error saying why not."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as ex:
+        raise CannotListen(f"cannot listen on {host!r}: {ex.strerror}; give --host an address such as 127.0.0.1") from None
+    sock = socket.socket(family, kind, proto)
+    # As uvicorn does: a port left in TIME_WAIT by a stopped server can be reused,
+    # a port another server is listening on cannot.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as ex:
+        sock.close()
+        if ex.errno == errno.EADDRINUSE:
+            raise PortInUse(f"port {port} is in use; choose another with --port") from None
+        raise CannotListen(f"cannot listen on {host}:{port}: {ex.strerror}; choose another --host or --port") from None
+    return sock
+
+
+def url_for(sock: socket.socket, host: str) -> str:
+    port = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+def serve(
+    database: Browsable,
+    host: str = "127.0.0.1",
+    port: int = 8001,
+    announce: Optional[Callable[[str, str], None]] = None,
+) -> None:
+    """Serve until interrupted; `announce(root_url, reconciliation_url)` once listening is set up."""
+    sock = listen(host, port)
+    try:
+        import uvicorn
+
+        ds = make_datasette(database)
+        asyncio.run(ds.invoke_startup())
+        root = url_for(sock, host)
+        if announce:
+            announce(root + "/", root + ds.urls.table(database.name, RECONCILIATION_VIEW))
+        config = uvicorn.Config(ds.app(), log_level="warning", lifespan="on")
+        server = uvicorn.Server(config)
+        try:
+            server.run(sockets=[sock])
+        except KeyboardInterrupt:
+            # uvicorn shuts down on Ctrl-C, then re-raises it: stopping is not an error.
+            pass
+    finally:
+        sock.close()
