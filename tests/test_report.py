@@ -60,9 +60,9 @@ def case(db_path):
                        logged_at="2022-03-02T11:00:00Z"),
                 Stance(claim="nobody-hurt", source="Local paper", position="neutral",
                        logged_at="2022-03-02T12:00:00Z"),
-                # logging times are not checked as dates, so they are untrusted text too
-                Stance(claim="river-rose", source="Local paper", position="affirms", logged_at="<i>|x</i>",
-                       retracted=Retraction(reason="typo", at="<u>oops</u>")),
+                Stance(claim="river-rose", source="Local paper", position="affirms",
+                       logged_at="2022-03-06T08:00:00Z",
+                       retracted=Retraction(reason="typo <u>oops</u>", at="2022-03-06T09:00:00Z")),
             ],
         )
     return db_path
@@ -374,7 +374,7 @@ def test_markdown_published_as_html_shows_hostile_text_as_text(cli, case):
     html = MarkdownIt("commonmark").enable("table").render(report(cli))
     assert not re.search(r"<(script|img|svg|i|u)\b", html)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "undated (logged &lt;i&gt;|x&lt;/i&gt;)" in html and "retracted &lt;u&gt;oops&lt;/" in html
+    assert "typo &lt;u&gt;oops&lt;/u&gt;" in html
     assert "“&lt;img src=x onerror=alert(1)&gt;”" in html
     assert re.findall(r'href="([^"#]+)"', html) == ["https://example.org/ministry"]
     assert "<h1>Contradiction report</h1>" in html and html.count("<h1>") == 1  # no heading smuggled in

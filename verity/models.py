@@ -147,6 +147,20 @@ def _check_said_on(_instance, _attribute, value):
         raise
 
 
+def _check_timestamp(_instance, attribute, value):
+    """logged_at and retraction times come from files too: they must be ISO date-times."""
+    if value is None and attribute.default is None:
+        return
+    if not isinstance(value, str):
+        raise InvalidValue(f"{attribute.name} {value!r} is not an ISO date-time; use e.g. 2022-01-18T09:00:00Z",
+                           attribute.name)
+    try:
+        check_date(value, attribute.name)
+    except InvalidValue as exc:
+        exc.field = attribute.name
+        raise
+
+
 def slugify(text: str) -> str:
     """A claim key from its text: 'Balti was killed' -> 'balti-was-killed'."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -228,7 +242,7 @@ class Claim:
         default=None, converter=_tidy_position, validator=_choice("ruling", RULINGS)
     )
     ruling_explanation: Optional[str] = attrs.field(default=None, converter=_tidy)
-    ruled_at: Optional[str] = attrs.field(default=None)
+    ruled_at: Optional[str] = attrs.field(default=None, validator=_check_timestamp)
     ruled_by: Optional[str] = attrs.field(default=None)
     id: Optional[int] = attrs.field(default=None, eq=False)
 
@@ -252,7 +266,7 @@ class Retraction:
         converter=_tidy_required,
         validator=_not_blank("retraction reason", "say why with --reason, e.g. 'logged against the wrong source'"),
     )
-    at: str = attrs.field(factory=utc_now)
+    at: str = attrs.field(factory=utc_now, validator=_check_timestamp)
     by: Optional[str] = attrs.field(default=None)
 
 
@@ -268,7 +282,7 @@ class Stance:
     said_on: Optional[str] = attrs.field(default=None, converter=_tidy, validator=_check_said_on)
     via: Optional[str] = attrs.field(default=None, converter=_tidy)
     note: Optional[str] = attrs.field(default=None, converter=_tidy)
-    logged_at: str = attrs.field(factory=utc_now)
+    logged_at: str = attrs.field(factory=utc_now, validator=_check_timestamp)
     logged_by: Optional[str] = attrs.field(default=None)
     retracted: Optional[Retraction] = attrs.field(default=None)
     id: Optional[int] = attrs.field(default=None, eq=False)
