@@ -540,6 +540,9 @@ class Store:
         """The highest stance id as an import begins (0 when there are no stances)."""
         return self.conn.execute("SELECT max(id) FROM stances").fetchone()[0] or 0
 
+    def _bulk_highest_claim(self) -> int:
+        return self.conn.execute("SELECT max(id) FROM claims").fetchone()[0] or 0
+
     def _bulk_find_source(self, name: str) -> Optional[Source]:
         row = self.conn.execute("SELECT * FROM sources WHERE name = ? COLLATE NOCASE", [name]).fetchone()
         return self._source_from_row(row) if row else None
@@ -591,36 +594,105 @@ class Store:
     def _bulk_stance_exists(self, row: tuple, before_id: int, same_time: bool = True) -> bool:
         """Whether a stance like `row` was logged before the import began (stance id <= before_id).
 
-        Alike means same claim, source, position, quote and said-on date, and the same
-        logged_at (`same_time`) or else the same url.
+        Alike means the same claim, source, position, quote, url, said-on date, via
+        and note, and (when `same_time`) the same logged_at.
         """
-        claim_id, source_id, position, quote, url, said_on = row[:6]
-        last = ("logged_at = ?", row[8]) if same_time else ("url IS ?", url)
-        return self.conn.execute(
-            "SELECT 1 FROM stances WHERE claim_id = ? AND id <= ? AND source_id = ? AND position = ? "
-            f"AND quote IS ? AND said_on IS ? AND {last[0]} LIMIT 1",
-            [claim_id, before_id, source_id, position, quote, said_on, last[1]],
-        ).fetchone() is not None
+        claim_id, source_id, position, quote, url, said_on, via, note, logged_at = row[:9]
+        sql = ("SELECT 1 FROM stances WHERE claim_id = ? AND id <= ? AND source_id = ? AND position = ? "
+               "AND quote IS ? AND url IS ? AND said_on IS ? AND via IS ? AND note IS ?")
+        params = [claim_id, before_id, source_id, position, quote, url, said_on, via, note]
+        if same_time:
+            sql += " AND logged_at = ?"
+            params.append(logged_at)
+        return self.conn.execute(sql + " LIMIT 1", params).fetchone() is not None
 
-    def _bulk_drop_stance_indexes(self) -> list[str]:
-        """Drop the stances table's indexes for a bulk load; returns the SQL that makes them again.
+    def _bulk_suspend_upkeep(self) -> list[str]:
+        """Before a bulk load into an empty stances table: drop what keeps it indexed,
+        and return the SQL that builds it all again (for `_bulk_resume_upkeep`).
 
-        Building an index once over a million rows is much cheaper than keeping it
-        sorted row by row; the caller's transaction makes both steps one change.
+        Building an index once over a million rows is far cheaper than keeping it
+        sorted row by row, and so is rebuilding a full-text index once rather than
+        tokenising each row in an insert trigger. The stances indexes are dropped;
+        so are the insert triggers that feed an external-content FTS table from any
+        of sources, claims or stances that is empty now (such a table is rebuilt
+        whole afterwards, which is exactly what the triggers would have made). The
+        caller's transaction makes the drop and the rebuild one change.
         """
-        sqls = [row[0] for row in self.conn.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'stances' AND sql IS NOT NULL"
-        )]
-        names = [row[0] for row in self.conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'stances' AND sql IS NOT NULL"
-        )]
-        for name in names:
-            self.conn.execute(f'DROP INDEX "{name}"')
-        return sqls
+        import re
 
-    def _bulk_create_indexes(self, sqls: list[str]) -> None:
+        empty = [table for table in ("sources", "claims", "stances")
+                 if self.conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None]
+        schema = self.conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL").fetchall()
+        drop, restore, rebuild = [], [], []
+        for kind, name, table, sql in schema:
+            if kind == "index" and table == "stances" and "stances" in empty:
+                drop.append(f'DROP INDEX "{name}"')
+                restore.append(sql)
+        for kind, name, _table, sql in schema:
+            match = re.search(r"content\s*=\s*['\"]?(\w+)", sql) if kind == "table" and "fts5" in sql.lower() else None
+            if not match or match.group(1) not in empty:
+                continue
+            feeders = [(n, s) for k, n, t, s in schema
+                       if k == "trigger" and t == match.group(1) and re.search(r"\bAFTER\s+INSERT\b", s, re.I)
+                       and re.search(rf"INSERT\s+INTO\s+['\"`\[]?{re.escape(name)}\b", s, re.I)]
+            for trigger, trigger_sql in feeders:
+                drop.append(f'DROP TRIGGER "{trigger}"')
+                restore.append(trigger_sql)
+            if feeders:
+                rebuild.append(f"INSERT INTO \"{name}\" (\"{name}\") VALUES ('rebuild')")
+        for sql in drop:
+            self.conn.execute(sql)
+        return restore + rebuild
+
+    def _bulk_resume_upkeep(self, sqls: list[str]) -> None:
         for sql in sqls:
             self.conn.execute(sql)
+
+    @contextlib.contextmanager
+    def _bulk_session(self) -> Iterator[None]:
+        """Foreign-key checks off for a bulk import (outside any transaction; restored after).
+
+        The importer writes only ids it has just looked up or inserted in the same
+        transaction, so the check SQLite would make on each of a million rows can
+        never fail. (SQLite ignores the pragma inside a transaction: then nothing changes.)
+        """
+        if self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            yield
+        finally:
+            self.conn.execute("PRAGMA foreign_keys = ON")
+
+    def _bulk_refresh_all(self) -> None:
+        """Recompute every claim's stored reconciliation after a load into an empty stances table.
+
+        The same facts, in the same order (by claim, then id), and the same rules as
+        `_refresh`, but read in one pass that SQLite sorts once, instead of fetched
+        claim by claim through an index: far less random reading of a large table.
+        """
+        sources = {row[0]: row[1:] for row in self.conn.execute(
+            "SELECT id, name, affiliation, reliability FROM sources")}
+        stances = self.conn.execute(
+            "SELECT claim_id, id, source_id, position, coalesce(said_on, logged_at), "
+            "retracted_at IS NOT NULL FROM stances ORDER BY +claim_id, id"
+        )
+        pending = next(stances, None)
+        batch = []
+        for (claim_id,) in self.conn.execute("SELECT id FROM claims ORDER BY id"):
+            facts = []
+            while pending is not None and pending[0] == claim_id:
+                _claim, stance_id, source_id, position, effective, retracted = pending
+                name, affiliation, reliability = sources[source_id]
+                facts.append(StanceFact(source_id, name, affiliation, reliability, position,
+                                        effective, stance_id, bool(retracted)))
+                pending = next(stances, None)
+            batch.append(_reconciliation_row(claim_id, reconcile_claim("", "", facts)))
+            if len(batch) >= 5000:
+                self._write_rows(batch)
+                batch = []
+        self._write_rows(batch)
 
 
 # -- rows <-> models ---------------------------------------------------------------
