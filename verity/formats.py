@@ -2,25 +2,57 @@
 
 Input is checked by the same attrs validators as the command line; unknown keys
 are errors (they are usually typos) and every error names its place, e.g.
-`$.stances[3].position`.
+`$.stances[3].position`, `line 12, $.position` (JSONL) or `line 12, column
+position` (CSV), says what is wrong and what is expected.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, Optional
+from typing import IO, Any, Iterable, Iterator, Optional, Union
 
 import attrs
 import cattrs
 from cattrs.preconf.json import make_converter
 
-from .errors import InvalidValue
-from .models import Claim, Reconciliation, Retraction, Source, Stance
+from .errors import InvalidValue, did_you_mean
+from .models import GRADES, POSITIONS, RULINGS, Claim, Reconciliation, Retraction, Source, Stance
 
 FORMAT_VERSION = 1
 MAX_ERRORS = 20
+RECORD_TYPES = {"source": Source, "claim": Claim, "stance": Stance}
 
 converter = make_converter(forbid_extra_keys=True, omit_if_default=False)
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _text(value: Any, _type: type) -> str:
+    # cattrs would make text of anything (null -> "None", [1] -> "[1]"); a file must say what it means.
+    if isinstance(value, str):
+        return value
+    raise InvalidValue(f"expected text, got {_shown(value)}")
+
+
+def _tags(value: Any, _type: type) -> Any:
+    # The model's own converter tidies tags (one string is one tag); a string must not become letters.
+    if isinstance(value, (str, list, tuple)):
+        return value
+    raise InvalidValue(f"expected a list of tags, got {_shown(value)}")
+
+
+def _optional_text(value: Any, _type: Any) -> Optional[str]:
+    if value is None or isinstance(value, str):
+        return value
+    raise InvalidValue(f"expected text or null, got {_shown(value)}")
+
+
+converter.register_structure_hook(str, _text)
+converter.register_structure_hook_func(lambda type_: type_ == Optional[str], _optional_text)
+converter.register_structure_hook_func(lambda type_: type_ == tuple[str, ...], _tags)
 
 
 @attrs.frozen
@@ -64,43 +96,167 @@ def reconciliation_json(reconciliation: Reconciliation) -> dict:
     return data
 
 
-def describe_errors(exc: BaseException, path: str = "$", type_: Optional[type] = None) -> list[str]:
+# -- where a value is, for error messages ------------------------------------------
+
+
+class Place:
+    """A JSON path, possibly inside a numbered line: `$.stances[3]`, `line 12, $`."""
+
+    def __init__(self, path: str = "$", prefix: str = ""):
+        self.path = path
+        self.prefix = prefix
+
+    def field(self, name: str) -> "Place":
+        return Place(f"{self.path}.{name}", self.prefix)
+
+    def item(self, index: Any) -> "Place":
+        return Place(f"{self.path}[{index!r}]", self.prefix)
+
+    def __str__(self) -> str:
+        return self.prefix + self.path
+
+
+class CsvPlace(Place):
+    """A CSV row (`line 12`) or one of its cells (`line 12, column position`)."""
+
+    def __init__(self, line: int, column: Optional[str] = None):
+        super().__init__()
+        self.line = line
+        self.column = column
+
+    def field(self, name: str) -> "CsvPlace":
+        return CsvPlace(self.line, name if self.column is None else f"{self.column}.{name}")
+
+    def item(self, index: Any) -> "CsvPlace":
+        return CsvPlace(self.line, f"{self.column}[{index!r}]")
+
+    def __str__(self) -> str:
+        return f"line {self.line}" + (f", column {self.column}" if self.column else "")
+
+
+class LinePlace(Place):
+    """The object on a JSONL line: `line 12, $`. Made for every line, so it is made cheaply."""
+
+    __slots__ = ("line",)
+
+    def __init__(self, line: int):
+        self.line = line
+
+    @property
+    def path(self) -> str:  # type: ignore[override]
+        return "$"
+
+    @property
+    def prefix(self) -> str:  # type: ignore[override]
+        return f"line {self.line}, "
+
+
+line_place = LinePlace
+
+
+# What a required field should hold, so "missing" can say what is expected.
+_EXPECTED = {
+    "name": "the source's name, e.g. \"Afghan government spokesperson\"",
+    "text": "the statement to check, e.g. \"Mufti Khalid Balti was killed\"",
+    "claim": "the key of a claim, e.g. \"balti-was-killed\"",
+    "source": "the name of a source",
+    "position": "one of: " + ", ".join(POSITIONS),
+    "reason": "why the stance was retracted",
+    "reliability": "one of: " + ", ".join(GRADES),
+    "ruling": "one of: " + ", ".join(RULINGS),
+}
+
+
+def describe_errors(exc: BaseException, path: Union[str, Place] = "$", type_: Optional[type] = None) -> list[str]:
     """One line per problem, each naming where it is, e.g. `... @ $.stances[3].position`."""
+    place = Place(path) if isinstance(path, str) else path
     if isinstance(exc, cattrs.IterableValidationError):
         with_notes, without = exc.group_exceptions()
         lines = []
         for inner, note in with_notes:
-            lines += describe_errors(inner, f"{path}[{note.index!r}]")
+            lines += describe_errors(inner, place.item(note.index))
         for inner in without:
-            lines += describe_errors(inner, path)
+            lines += describe_errors(inner, place)
         return lines
     if isinstance(exc, cattrs.ClassValidationError):
         with_notes, without = exc.group_exceptions()
         lines = []
         for inner, note in with_notes:
             if isinstance(inner, KeyError):
-                lines.append(f"required field missing @ {path}.{note.name}")
+                lines.append(f"{_missing(note.name)} @ {place.field(note.name)}")
             else:
-                lines += describe_errors(inner, f"{path}.{note.name}", type_=note.type)
+                lines += describe_errors(inner, place.field(note.name), type_=note.type)
         for inner in without:
-            lines += describe_errors(inner, path)
+            lines += describe_errors(inner, place)
         return lines
     field = getattr(exc, "field", None)
-    where = f"{path}.{field}" if field else path
+    if isinstance(exc, cattrs.ForbiddenExtraKeysError) and len(exc.extra_fields) == 1:
+        (field,) = exc.extra_fields
+    where = place.field(field) if field else place
     return [f"{_format_exception(exc, type_)} @ {where}"]
+
+
+def _missing(name: str) -> str:
+    expected = _EXPECTED.get(name)
+    return "required field missing" + (f"; expected {expected}" if expected else "")
+
+
+def _type_name(type_: Any) -> str:
+    names = {str: "text", int: "a whole number", float: "a number", bool: "true or false"}
+    if type_ in names:
+        return names[type_]
+    args = getattr(type_, "__args__", None)
+    if args and type(None) in args:  # Optional[X]
+        inner = [a for a in args if a is not type(None)]
+        return (_type_name(inner[0]) if len(inner) == 1 else "a value") + " or null"
+    if attrs.has(type_):
+        return f"an object with the {type_.__name__.lower()} fields"
+    if getattr(type_, "__origin__", None) in (tuple, list):
+        return "a list"
+    return getattr(type_, "__name__", str(type_))
 
 
 def _format_exception(exc: BaseException, type_: Optional[type]) -> str:
     if isinstance(exc, InvalidValue):
         return str(exc)
     if isinstance(exc, cattrs.ForbiddenExtraKeysError):
-        return f"unknown field(s) {', '.join(sorted(exc.extra_fields))}; remove or rename them"
+        return unknown_fields(exc.extra_fields, [f.name for f in attrs.fields(exc.cl) if f.name != "id"])
     if isinstance(exc, KeyError):
         return "required field missing"
-    if isinstance(exc, (TypeError, ValueError)) and type_ is not None:
-        name = getattr(type_, "__name__", str(type_))
-        return f"expected {name}, got something else"
+    if isinstance(exc, (TypeError, ValueError, AttributeError)) and type_ is not None:
+        return f"expected {_type_name(type_)}"
     return str(exc) or exc.__class__.__name__
+
+
+def unknown_fields(names: Iterable[str], allowed: list[str]) -> str:
+    """'unknown field 'qoute' (did you mean 'quote'?); ...' for fields a record may not have."""
+    names = sorted(names)
+    guesses = [did_you_mean(name, allowed) for name in names]
+    listed = ", ".join(repr(name) + guess for name, guess in zip(names, guesses))
+    plural = "s" if len(names) > 1 else ""
+    if any(guesses):
+        return f"unknown field{plural} {listed}; rename or remove {'them' if plural else 'it'}"
+    return f"unknown field{plural} {listed}; expected only: {', '.join(allowed)}"
+
+
+def structure_record(data: Any, cls: type, place: Place) -> tuple[Any, list[str]]:
+    """(the model, []) or (None, located errors) for one source, claim or stance."""
+    if not isinstance(data, dict):
+        kind = cls.__name__.lower()
+        got = "a list" if isinstance(data, list) else json.dumps(data)[:40]
+        return None, [f"expected an object with the {kind} fields, got {got} @ {place}"]
+    try:
+        return converter.structure(data, cls), []
+    except Exception as exc:  # cattrs groups every failure of the record
+        return None, describe_errors(exc, place) or [f"invalid {cls.__name__.lower()} @ {place}"]
+
+
+def join_errors(errors: list[str], total: Optional[int] = None) -> str:
+    """Up to MAX_ERRORS errors on one line, then '(and K more)'."""
+    total = len(errors) if total is None else total
+    shown = errors[:MAX_ERRORS]
+    more = f" (and {total - len(shown)} more)" if total > len(shown) else ""
+    return "; ".join(shown) + more
 
 
 def structure(data: Any, cls: type, path: str = "$"):
@@ -108,10 +264,38 @@ def structure(data: Any, cls: type, path: str = "$"):
     try:
         return converter.structure(data, cls)
     except Exception as exc:  # cattrs groups every failure of the document
-        errors = describe_errors(exc, path)
-        shown = errors[:MAX_ERRORS]
-        more = f" (and {len(errors) - MAX_ERRORS} more)" if len(errors) > MAX_ERRORS else ""
-        raise InvalidValue("; ".join(shown) + more) from None
+        raise InvalidValue(join_errors(describe_errors(exc, path))) from None
+
+
+# -- the JSON document -------------------------------------------------------------------
+
+
+def document_records(data: Any) -> Iterator[tuple[str, Any, Place]]:
+    """The records of a DESIGN §5 document as (type, data, place): sources, claims, stances.
+
+    Problems with the document's outline come out as ("error", message, place).
+    """
+    if not isinstance(data, dict):
+        yield "error", "a verity JSON document is an object with sources, claims and stances", Place()
+        return
+    version = data.get("verity", FORMAT_VERSION)
+    if version != FORMAT_VERSION:
+        yield "error", (
+            f"document version {version!r} is not one this verity reads; expected \"verity\": {FORMAT_VERSION}"
+        ), Place().field("verity")
+        return
+    parts = ["verity", "sources", "claims", "stances"]
+    unknown = sorted(set(data) - set(parts))
+    if unknown:
+        yield "error", unknown_fields(unknown, parts), Place().field(unknown[0]) if len(unknown) == 1 else Place()
+    for part, kind in (("sources", "source"), ("claims", "claim"), ("stances", "stance")):
+        items = data.get(part, [])
+        place = Place().field(part)
+        if not isinstance(items, list):
+            yield "error", f"expected a list of {part}", place
+            continue
+        for index, item in enumerate(items):
+            yield kind, item, place.item(index)
 
 
 def load_document(data: Any) -> Document:
@@ -134,4 +318,50 @@ def document_of(store) -> Document:
     )
 
 
-__all__ = ["Document", "Retraction", "converter", "dumps", "load_document", "structure", "to_json"]
+def _export_parts(store) -> Iterator[tuple[str, Iterable[Any]]]:
+    yield "sources", (source for source, _count in store.sources())
+    yield "claims", (claim for claim, _r in store.claims())
+    yield "stances", store.all_stances()
+
+
+def write_document(store, out: IO[str]) -> dict[str, int]:
+    """Write the whole database as a JSON document, record by record.
+
+    The text is exactly `dumps(document_of(store))` plus a newline, without
+    holding the database in memory. Returns the count of each record type.
+    """
+    counts = {}
+    out.write('{\n  "verity": %d' % FORMAT_VERSION)
+    for part, records in _export_parts(store):
+        out.write(f',\n  "{part}": [')
+        count = 0
+        for record in records:
+            text = json.dumps(converter.unstructure(record), indent=2, ensure_ascii=False)
+            # JSON strings escape their newlines, so every raw newline is layout.
+            out.write(("\n    " if count == 0 else ",\n    ") + text.replace("\n", "\n    "))
+            count += 1
+        out.write("\n  ]" if count else "]")
+        counts[part] = count
+    out.write("\n}\n")
+    return counts
+
+
+def write_jsonl(store, out: IO[str]) -> dict[str, int]:
+    """Write the whole database as JSONL: sources, claims, then stances, one per line."""
+    counts = {}
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    for part, records in _export_parts(store):
+        kind = part[:-1]
+        count = 0
+        for record in records:
+            out.write(encode({"type": kind, **converter.unstructure(record)}) + "\n")
+            count += 1
+        counts[part] = count
+    return counts
+
+
+__all__ = [
+    "CsvPlace", "Document", "Place", "Retraction", "converter", "describe_errors", "document_of",
+    "document_records", "dumps", "join_errors", "line_place", "load_document", "structure",
+    "structure_record", "to_json", "write_document", "write_jsonl",
+]

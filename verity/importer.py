@@ -1,16 +1,425 @@
-"""Importing records into the store: all of them in one transaction, or none."""
+"""Importing records into the store: all of them in one transaction, or none.
+
+An `Importer` takes records one at a time — from a JSON document, a JSONL or CSV
+stream, or ClaimReview — checks each with the attrs models through the one
+cattrs converter, writes it, and collects every problem with its place. At the
+end, any problem raises (so the transaction rolls back and the database is
+unchanged); otherwise the reconciliation of every claim touched is refreshed
+once, in the same transaction.
+
+Memory stays flat however long the input: stances go to the database in
+batches, and what is remembered is bounded by the number of claims and sources
+(their ids), never by the number of stances.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+import json
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Iterator, Optional
 
 import attrs
 
-from .errors import Conflict, NotFound
-from .models import Claim, Source, Stance
+from .errors import Conflict, InvalidValue, did_you_mean
+from .formats import MAX_ERRORS, RECORD_TYPES, Place, document_records, structure_record
+from .models import Claim, Source, Stance, slugify
 
 if TYPE_CHECKING:
     from .store import Store
+
+BATCH = 5_000  # stances per executemany
+SUGGEST_LIMIT = 20_000  # above this many names, 'did you mean' would cost more than it helps
+FORMATS = ("json", "jsonl", "csv", "claimreview")
+EXTENSIONS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".jsonld": "claimreview"}
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+Progress = Callable[[int], None]  # told how many bytes of the input have been read
+
+
+def fold(name: str) -> str:
+    """A source name as the database compares it (COLLATE NOCASE folds ASCII letters only)."""
+    return name.translate(_ASCII_LOWER)
+
+
+@attrs.define
+class ImportSummary:
+    """What an import did: records added, records that were already there, what it made up."""
+
+    sources: int = 0
+    claims: int = 0
+    stances: int = 0
+    sources_present: int = 0  # records that matched one already in the database
+    claims_present: int = 0
+    stances_present: int = 0  # stances identical to one logged before: skipped
+    sources_created: int = 0  # made by --create-missing, counted in `sources` too
+    claims_created: int = 0
+    notes: list[str] = attrs.field(factory=list)  # what could not be carried over, for the user
+
+    def as_dict(self) -> dict[str, int]:
+        return {"sources": self.sources, "claims": self.claims, "stances": self.stances}
+
+    def line(self, name: str) -> str:
+        """The one-line summary: 'Imported 3 sources, 2 claims, 10 stances from x.csv.'"""
+        text = (f"Imported {_count(self.sources, 'source')}, {_count(self.claims, 'claim')}, "
+                f"{_count(self.stances, 'stance')} from {name}")
+        extra = []
+        if self.sources_created or self.claims_created:
+            extra.append(f"created {_count(self.sources_created, 'missing source')} and "
+                         f"{_count(self.claims_created, 'missing claim')}")
+        present = []
+        if self.sources_present:
+            present.append(_count(self.sources_present, "source"))
+        if self.claims_present:
+            present.append(_count(self.claims_present, "claim"))
+        if present:
+            extra.append(f"{' and '.join(present)} already there")
+        if self.stances_present:
+            extra.append(f"{_count(self.stances_present, 'stance')} already logged, skipped")
+        return text + (f" ({'; '.join(extra)})" if extra else "") + "."
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+class Importer:
+    """One import. Call `begin()` inside a transaction, `add` each record, then `finish()`."""
+
+    def __init__(self, store: "Store", *, create_missing: bool = False, user: Optional[str] = None,
+                 missing_hint: str = ""):
+        from .store import current_user
+
+        self.store = store
+        self.create_missing = create_missing
+        self.user = user or current_user()
+        self.missing_hint = missing_hint  # how to fix an unknown claim or source in this format
+        self.summary = ImportSummary()
+        self.errors: list[str] = []
+        self.error_count = 0
+        self.conflict_count = 0
+        # What is remembered is bounded by the number of sources and claims, not stances:
+        self._sources: dict[str, tuple[int, Source, Optional[str]]] = {}  # folded name -> (id, source, where)
+        self._claims: dict[str, int] = {}  # key (or --create-missing text) -> id
+        self._claims_before = 0  # ids above this were added by this import
+        self._dedupe: set[int] = set()  # claims that had stances before: a stance may repeat one
+        self._broken_claims: set[str] = set()  # keys of claims that failed: their stances say nothing new
+        self._broken_sources: set[str] = set()
+        self._batch: list[tuple] = []
+        self._touched: set[int] = set()
+        self._before = 0
+        self._indexes: Optional[list[str]] = None
+        self._names: dict[str, list[str]] = {}
+
+    # -- the frame ---------------------------------------------------------------
+
+    def begin(self) -> None:
+        """Note the database as it is (call inside the transaction)."""
+        self._before = self.store._bulk_start()
+        self._claims_before = self.store._bulk_highest_claim()
+        if self._before == 0:  # nothing to keep sorted: build the stance indexes once, at the end
+            self._indexes = self.store._bulk_suspend_upkeep()
+
+    def finish(self, name: str = "the file") -> ImportSummary:
+        """Write what is pending, or raise every problem (the caller's transaction rolls back)."""
+        self._flush()
+        if self.error_count:
+            raise self.failure(name)
+        if self._indexes is not None:
+            self.store._bulk_resume_upkeep(self._indexes)
+            self._indexes = None
+        if self._before == 0 and len(self._touched) > 1000:
+            self.store._bulk_refresh_all()  # every stance is new: one sorted pass over them all
+        else:
+            self.store._refresh(self._touched)
+        return self.summary
+
+    def failure(self, name: str) -> Exception:
+        count = self.error_count
+        cls = Conflict if self.conflict_count == count else InvalidValue
+        if count == 1:
+            return cls(f"{self.errors[0]}; nothing was imported")
+        lines = [f"{count:,} problems in {name}; nothing was imported:"]
+        lines += [f"  {error}" for error in self.errors]
+        if count > len(self.errors):
+            lines.append(f"  (and {count - len(self.errors):,} more)")
+        return cls("\n".join(lines))
+
+    def error(self, message: str, place: Any, conflict: bool = False) -> None:
+        self.error_count += 1
+        self.conflict_count += conflict
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(f"{message} @ {place}")
+
+    # -- records -----------------------------------------------------------------
+
+    def add(self, kind: str, data: Any, place: Place) -> None:
+        """One record from a file: ("source" | "claim" | "stance", its JSON data, where it is).
+
+        ("error", message, place) records a problem the reader found.
+        """
+        if kind == "error":
+            self.error(data, place)
+            return
+        same_time = True
+        if kind == "stance" and isinstance(data, dict):
+            if "logged_by" not in data:
+                data["logged_by"] = self.user  # who imported it, as 'stance add' records who logged it
+            same_time = "logged_at" in data  # else it is logged now, and a re-import matches on content
+        record, errors = structure_record(data, RECORD_TYPES[kind], place)
+        if errors:
+            for error in errors:
+                self.error_count += 1
+                if len(self.errors) < MAX_ERRORS:
+                    self.errors.append(error)
+            self._note_broken(kind, data)
+            if kind == "stance" and isinstance(data, dict):  # its references may be wrong too: say so now
+                if isinstance(data.get("claim"), str) and data["claim"]:
+                    self._claim_id(data["claim"], place)
+                if isinstance(data.get("source"), str) and data["source"].strip():
+                    self._source_id(data["source"].strip(), place)
+            return
+        if kind == "stance":
+            self.stance(record, place, same_time)
+        else:
+            getattr(self, kind)(record, place)
+
+    def source(self, source: Source, place: Any, by_name: bool = False) -> Optional[int]:
+        """Add a source, or reuse the one with its name when the fields agree (or `by_name`)."""
+        folded = fold(source.name)
+        known = self._sources.get(folded)
+        if known is None:
+            existing = self.store._bulk_find_source(source.name)
+            if existing is None:
+                source_id = self.store._bulk_insert_source(source)
+                self._sources[folded] = (source_id, source, _record_place(place))
+                self.summary.sources += 1
+                return source_id
+            known = self._sources[folded] = (existing.id, existing, None)
+        source_id, held, where = known
+        if by_name or held == attrs.evolve(source, name=held.name):
+            if where is None:
+                self.summary.sources_present += 1
+            return source_id
+        there = f"the one at {where}" if where else "the one already in the database"
+        self.error(
+            f"source {source.name!r} differs from {there} "
+            f"({_differences(held, attrs.evolve(source, name=held.name), f'at {where}' if where else 'in the database')}); "
+            "make them agree or rename one",
+            place, conflict=True,
+        )
+        return None
+
+    def claim(self, claim: Claim, place: Any) -> Optional[int]:
+        """Add a claim, or reuse the one with its key when the fields agree."""
+        known = self._claims.get(claim.key)
+        if known is None:
+            existing = self.store._bulk_find_claim(claim.key)
+            if existing is None:
+                return self._insert_claim(claim)
+            known = self._remember(existing)
+        else:
+            existing = self.store._bulk_find_claim(claim.key)  # repeated keys are rare: compare in full
+        earlier = known > self._claims_before  # added by an earlier record of this import
+        if existing == claim:
+            self.summary.claims_present += not earlier
+            return known
+        there = "the one earlier in this file" if earlier else "the one already in the database"
+        self.error(
+            f"claim {claim.key!r} differs from {there} "
+            f"({_differences(existing, claim, 'earlier' if earlier else 'in the database')}); "
+            "make them agree or give it another key",
+            place, conflict=True,
+        )
+        return None
+
+    def claim_with_free_key(self, claim: Claim, place: Any) -> tuple[Optional[int], str]:
+        """Add a claim whose key was derived from its text: reuse an equal claim, else take
+        the first free key of key, key-2, key-3, ... Returns (id, key)."""
+        base = claim.key
+        for n in range(1, 10_000):
+            key = base if n == 1 else f"{base}-{n}"
+            candidate = attrs.evolve(claim, key=key)
+            known = self._claims.get(key)
+            existing = self.store._bulk_find_claim(key)
+            if existing is None:
+                return self._insert_claim(candidate), key
+            if existing == candidate:
+                if known is None:
+                    self._remember(existing)
+                    self.summary.claims_present += existing.id <= self._claims_before
+                return existing.id, key
+        self.error(f"too many claims with keys like {base!r}", place)  # pragma: no cover
+        return None, base
+
+    def stance(self, stance: Stance, place: Any, same_time: bool = True) -> None:
+        """Log a stance, unless one just like it was logged before this import."""
+        claim_id = self._claim_id(stance.claim, place)
+        source_id = self._source_id(stance.source, place)
+        if claim_id is None or source_id is None or self.error_count:
+            return  # nothing will be written now; keep checking the rest
+        row = self.store._bulk_stance_row(stance, claim_id, source_id)
+        if claim_id in self._dedupe and self.store._bulk_stance_exists(row, self._before, same_time):
+            self.summary.stances_present += 1
+            return
+        self._batch.append(row)
+        self._touched.add(claim_id)
+        self.summary.stances += 1
+        if len(self._batch) >= BATCH:
+            self._flush()
+
+    # -- inside --------------------------------------------------------------------
+
+    def _insert_claim(self, claim: Claim) -> int:
+        claim_id = self._claims[claim.key] = self.store._bulk_insert_claim(claim)
+        self._touched.add(claim_id)
+        self.summary.claims += 1
+        return claim_id
+
+    def _remember(self, existing: Claim) -> int:
+        self._claims[existing.key] = existing.id
+        if existing.id <= self._claims_before and self._before and self.store._bulk_claim_has_stances(existing.id):
+            self._dedupe.add(existing.id)
+        return existing.id
+
+    def _flush(self) -> None:
+        if self._batch:
+            if not self.error_count:
+                self.store._bulk_insert_stances(self._batch)
+            self._batch = []
+
+    def _claim_id(self, ref: str, place: Any) -> Optional[int]:
+        known = self._claims.get(ref)
+        if known is not None:
+            return known
+        existing = self.store._bulk_find_claim(ref)
+        if existing is not None:
+            return self._remember(existing)
+        if ref in self._broken_claims:
+            return None  # its own error is already reported
+        if self.create_missing:
+            return self._create_claim(ref, place)
+        self.error(f"no claim {ref!r}{self._suggest(ref, 'claims')}; {self._hint('claim')}", place.field("claim"))
+        self._broken_claims.add(ref)  # once is enough
+        return None
+
+    def _create_claim(self, ref: str, place: Any) -> Optional[int]:
+        """--create-missing: a claim whose text is the reference (its key, if it is one)."""
+        try:
+            claim = Claim(text=ref, key=ref) if _is_key(ref) else Claim(text=ref)
+        except InvalidValue as exc:
+            self.error(f"cannot create claim {ref!r}: {exc}", place.field("claim"))
+            self._broken_claims.add(ref)
+            return None
+        existing = self.store._bulk_find_claim(claim.key)
+        if existing is not None:  # the text makes the key of a claim already there
+            if existing.text.casefold() == ref.casefold():
+                self._claims[ref] = self._remember(existing)
+                return existing.id
+            self.error(
+                f"no claim {ref!r}, and the key it would get, {claim.key!r}, is taken by "
+                f"{existing.text!r}; use that key if it is the same claim",
+                place.field("claim"),
+            )
+            self._broken_claims.add(ref)
+            return None
+        claim_id = self._claims[ref] = self._insert_claim(claim)
+        self.summary.claims_created += 1
+        return claim_id
+
+    def _source_id(self, name: str, place: Any) -> Optional[int]:
+        folded = fold(name)
+        known = self._sources.get(folded)
+        if known is not None:
+            return known[0]
+        existing = self.store._bulk_find_source(name)
+        if existing is not None:
+            self._sources[folded] = (existing.id, existing, None)
+            return existing.id
+        if folded in self._broken_sources:
+            return None
+        if self.create_missing:
+            try:
+                source = Source(name=name)
+            except InvalidValue as exc:
+                self.error(f"cannot create source {name!r}: {exc}", place.field("source"))
+                self._broken_sources.add(folded)
+                return None
+            self.summary.sources_created += 1
+            return self.source(source, place)
+        self.error(f"no source {name!r}{self._suggest(name, 'sources')}; {self._hint('source')}", place.field("source"))
+        self._broken_sources.add(folded)
+        return None
+
+    def _hint(self, kind: str) -> str:
+        hint = self.missing_hint or "add the {kind} before its stances, or first with '{command}'"
+        return hint.format(kind=kind, command=f"verity {kind} add")
+
+    def _suggest(self, word: str, table: str) -> str:
+        if len(self.errors) >= MAX_ERRORS:
+            return ""  # not shown anyway
+        if table not in self._names:
+            self._names[table] = self.store._bulk_names(table, SUGGEST_LIMIT)
+        return did_you_mean(word, self._names[table])
+
+    def _note_broken(self, kind: str, data: Any) -> None:
+        """Remember the name of a record that failed, so its stances add no second error."""
+        if not isinstance(data, dict):
+            return
+        if kind == "claim":
+            key = data.get("key")
+            if not isinstance(key, str) and isinstance(data.get("text"), str):
+                key = slugify(data["text"])
+            if isinstance(key, str):
+                self._broken_claims.add(key)
+        elif kind == "source" and isinstance(data.get("name"), str):
+            self._broken_sources.add(fold(data["name"].strip()))
+
+
+def _record_place(place: Any) -> str:
+    """Where a record is, without the JSON path's root: 'line 3', '$.sources[2]'."""
+    text = str(place)
+    return text[:-3] if text.endswith(", $") else text
+
+
+_KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def _is_key(text: str) -> bool:
+    return bool(_KEY.match(text)) and not text.isdigit()
+
+
+def _differences(existing, incoming, there: str) -> str:
+    """"kind: 'official' in the database, 'analyst' here; ..." """
+    parts = []
+    for field in attrs.fields(type(existing)):
+        if field.name == "id" or not field.eq:
+            continue
+        old, new = getattr(existing, field.name), getattr(incoming, field.name)
+        if old != new:
+            parts.append(f"{field.name}: {_short(old)} {there}, {_short(new)} here")
+    return "; ".join(parts)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:59] + "…'"
+
+
+# -- running an import -----------------------------------------------------------------
+
+
+def run_import(store: "Store", records: Iterable[tuple[str, Any, Place]], name: str = "the file",
+               **options) -> ImportSummary:
+    """Import (type, data, place) records in one transaction: all of them, or none."""
+    importer = Importer(store, **options)
+    with store._bulk_session(), store.transaction():
+        importer.begin()
+        add = importer.add
+        for kind, data, place in records:
+            add(kind, data, place)
+        importer.finish(name)
+    return importer.summary
 
 
 def import_records(store: "Store", sources: Iterable[Source] = (), claims: Iterable[Claim] = (),
@@ -19,77 +428,97 @@ def import_records(store: "Store", sources: Iterable[Source] = (), claims: Itera
 
     A source or claim already present is reused when its fields agree and is
     an error when they differ; a stance identical to one already logged is
-    skipped, so importing the same file twice adds nothing.
+    skipped, so importing the same records twice adds nothing.
     """
-    added = {"sources": 0, "claims": 0, "stances": 0}
-    errors: list[str] = []
+    base = Place(where)
+    importer = Importer(store)
     with store.transaction():
+        importer.begin()
         for i, source in enumerate(sources):
-            try:
-                existing = store.get_source(source.name)
-            except NotFound:
-                store._insert_source(source)
-                added["sources"] += 1
-                continue
-            if existing != attrs.evolve(source, name=existing.name):
-                errors.append(
-                    f"source {source.name!r} differs from the one already in the database "
-                    f"({_differences(existing, source)}); make them agree or rename one @ {where}.sources[{i}]"
-                )
-        touched: set[int] = set()
+            importer.source(source, base.field("sources").item(i))
         for i, claim in enumerate(claims):
-            row = store.conn.execute("SELECT * FROM claims WHERE key = ?", [claim.key]).fetchone()
-            if row is None:
-                store._insert_claim(claim)
-                added["claims"] += 1
-                continue
-            existing = store._claim_from_row(row)
-            if existing != claim:
-                errors.append(
-                    f"claim {claim.key!r} differs from the one already in the database "
-                    f"({_differences(existing, claim)}); make them agree or give it another key @ {where}.claims[{i}]"
-                )
-        claim_ids: dict[str, int] = {}
-        source_ids: dict[str, int] = {}
+            importer.claim(claim, base.field("claims").item(i))
         for i, stance in enumerate(stances):
-            try:
-                if stance.claim not in claim_ids:
-                    claim_ids[stance.claim] = store.get_claim(stance.claim).id
-                folded = stance.source.casefold()
-                if folded not in source_ids:
-                    source_ids[folded] = store.get_source(stance.source).id
-            except NotFound as exc:
-                errors.append(f"{exc} @ {where}.stances[{i}]")
-                continue
-            claim_id, source_id = claim_ids[stance.claim], source_ids[folded]
-            if _stance_exists(store, stance, claim_id, source_id):
-                continue
-            store._insert_stance(stance, claim_id, source_id, refresh=False)
-            touched.add(claim_id)
-            added["stances"] += 1
-        if errors:
-            shown = errors[:20]
-            more = f" (and {len(errors) - 20} more)" if len(errors) > 20 else ""
-            raise Conflict("; ".join(shown) + more + "; nothing was imported")
-        store._refresh(touched)
-    return added
-
-def _stance_exists(store: "Store", stance: Stance, claim_id: int, source_id: int) -> bool:
-    return store.conn.execute(
-        "SELECT 1 FROM stances WHERE claim_id = ? AND source_id = ? AND position = ? "
-        "AND quote IS ? AND said_on IS ? AND logged_at = ? LIMIT 1",
-        [claim_id, source_id, stance.position, stance.quote, stance.said_on, stance.logged_at],
-    ).fetchone() is not None
+            importer.stance(stance, base.field("stances").item(i))
+        importer.finish("the records")
+    return importer.summary.as_dict()
 
 
+def format_of(path: Path, given: Optional[str] = None) -> str:
+    """The format named by --format, else by the file's extension."""
+    if given:
+        if given not in FORMATS:
+            raise InvalidValue(
+                f"{given!r} is not an import format{did_you_mean(given, FORMATS)}; use one of: {', '.join(FORMATS)}"
+            )
+        return given
+    fmt = EXTENSIONS.get(path.suffix.lower())
+    if fmt is None:
+        raise InvalidValue(
+            f"cannot tell the format of {path} from its extension; "
+            f"name it .json, .jsonl, .csv or .jsonld, or give --format {'|'.join(FORMATS)}"
+        )
+    return fmt
 
-def _differences(existing, incoming) -> str:
-    """'kind: 'official' in the database, 'analyst' in the file; ...'"""
-    parts = []
-    for field in attrs.fields(type(existing)):
-        if field.name == "id" or not field.eq:
-            continue
-        old, new = getattr(existing, field.name), getattr(incoming, field.name)
-        if old != new:
-            parts.append(f"{field.name}: {old!r} in the database, {new!r} in the file")
-    return "; ".join(parts)
+
+def import_file(store: "Store", path: Path, fmt: Optional[str] = None, *, create_missing: bool = False,
+                progress: Optional[Progress] = None, stream: Optional[BinaryIO] = None) -> ImportSummary:
+    """Import a file (or `stream`, e.g. stdin) in the given or implied format: all of it, or nothing."""
+    fmt = format_of(path, fmt)
+    if create_missing and fmt != "csv":
+        raise InvalidValue("--create-missing is for CSV files, whose rows name claims and sources by key and name")
+    with _open(path, stream) as handle:
+        if fmt == "jsonl":
+            from .jsonl import read_jsonl
+
+            return run_import(store, read_jsonl(handle, progress), str(path),
+                              missing_hint="add the {kind} on an earlier line, or first with '{command}'")
+        if fmt == "csv":
+            from .csvio import read_csv
+
+            return run_import(store, read_csv(handle, progress), str(path), create_missing=create_missing,
+                              missing_hint="add it first with '{command}', or import with --create-missing")
+        data = _load_json(path, handle)
+    from . import claimreview
+
+    if fmt == "claimreview" or (fmt == "json" and claimreview.looks_like_claimreview(data)):
+        return claimreview.import_claimreview(store, data, str(path))
+    return run_import(store, document_records(data), str(path),
+                      missing_hint="add the {kind} to the document's {kind}s, or first with '{command}'")
+
+
+class _open:
+    """The file as bytes, with a plain error when it cannot be read."""
+
+    def __init__(self, path: Path, stream: Optional[BinaryIO]):
+        self.path, self.stream, self.handle = path, stream, None
+
+    def __enter__(self) -> BinaryIO:
+        if self.stream is not None:
+            return self.stream
+        try:
+            self.handle = open(self.path, "rb")
+        except FileNotFoundError:
+            raise InvalidValue(f"cannot read {self.path}: no such file; check the path") from None
+        except IsADirectoryError:
+            raise InvalidValue(f"cannot read {self.path}: it is a folder; give the path of a file") from None
+        except OSError as exc:
+            raise InvalidValue(f"cannot read {self.path}: {exc.strerror}; check the path and its permissions") from None
+        return self.handle
+
+    def __exit__(self, *exc) -> None:
+        if self.handle is not None:
+            self.handle.close()
+
+
+def _load_json(path: Path, handle: BinaryIO) -> Any:
+    raw = handle.read()
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise InvalidValue(f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidValue(
+            f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); fix the file"
+        ) from None
+

@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
+import enum
+import os
+import sys
+import tempfile
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Callable, Iterator, Optional, TextIO
 
 import typer
 
-from .common import open_store, say
+from .common import db_path, open_store, say
+
+PROGRESS_MIN_BYTES = 1 << 20  # smaller files are done before a bar would be worth drawing
+
+
+class ImportFormat(str, enum.Enum):
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    claimreview = "claimreview"
+
+
+class ExportFormat(str, enum.Enum):
+    json = "json"
+    jsonl = "jsonl"
+    claimreview = "claimreview"
 
 
 def register(app: typer.Typer) -> None:
@@ -17,45 +37,139 @@ def register(app: typer.Typer) -> None:
 
 def import_file(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="A verity JSON document (.json).")],
+    file: Annotated[Path, typer.Argument(
+        metavar="FILE", help="The file to import; - reads standard input (give --format).",
+        show_default=False)],
+    format: Annotated[Optional[ImportFormat], typer.Option(
+        "--format", "-f", help="Read FILE as this format instead of going by its extension.",
+        show_default=False)] = None,
+    create_missing: Annotated[bool, typer.Option(
+        "--create-missing", help="CSV: create a source or claim a row names that does not exist yet.")] = False,
 ) -> None:
-    """Import a verity JSON document: all of it, or nothing.
+    """Import a file: all of it, or nothing.
+
+    The format comes from the extension: .json (a verity document, or schema.org
+    ClaimReview), .jsonl (one record per line), .csv (one stance per row), .jsonld
+    (ClaimReview). Records already in the database are reused when they agree and
+    stop the import when they differ; every problem is listed with its place.
 
     Example: verity import examples/balti.json
     """
-    import json
-
     from ..errors import InvalidValue
-    from ..formats import load_document
+    from ..importer import format_of
+    from ..importer import import_file as run
 
+    stdin = str(file) == "-"
+    if stdin and format is None:
+        raise InvalidValue("cannot tell the format of standard input; give --format json|jsonl|csv|claimreview")
+    fmt = format_of(file, format.value if format else None)
+    if not stdin and not file.is_file():
+        raise InvalidValue(f"cannot read {file}: {'it is a folder' if file.is_dir() else 'no such file'}; check the path")
+    path = Path(db_path(ctx))
+    created = not path.exists()
+    store = open_store(ctx, create=True)  # like 'sqlite-utils insert', importing into a new file makes it
+    name = "standard input" if stdin else str(file)
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InvalidValue(f"cannot read {file}: no such file; check the path") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidValue(f"cannot read {file}: {exc}; check the path and that it is UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise InvalidValue(f"{file} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); fix the file") from None
-    document = load_document(data)
-    store = open_store(ctx)
-    added = store.import_records(document.sources, document.claims, document.stances)
-    say(f"Imported {added['sources']} sources, {added['claims']} claims, {added['stances']} stances from {file}.")
+        with _progress(file, stdin) as progress:
+            summary = run(store, file, fmt, create_missing=create_missing, progress=progress,
+                          stream=sys.stdin.buffer if stdin else None)
+    except BaseException:
+        if created:  # nothing was imported: leave no empty database behind
+            store.close()
+            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+        raise
+    if created:
+        say(f"Created {path}.")
+    say(summary.line(name))
+    for note in summary.notes:
+        say(f"Note: {note}")
 
 
 def export(
     ctx: typer.Context,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    format: Annotated[ExportFormat, typer.Option(
+        "--format", "-f", help="json: the whole database as one document; jsonl: one record per line; "
+        "claimreview: schema.org ClaimReview of every ruled claim.")] = ExportFormat.json,
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", help="Write to this file instead of stdout.", show_default=False)] = None,
+    publisher: Annotated[Optional[str], typer.Option(
+        "--publisher", envvar="VERITY_PUBLISHER", show_envvar=False,
+        help="ClaimReview: the organisation publishing the reviews (or $VERITY_PUBLISHER).",
+        show_default=False)] = None,
+    url: Annotated[Optional[str], typer.Option(
+        "--url", metavar="TEMPLATE", help="ClaimReview: each review's page, {key} standing for the claim key.",
+        show_default=False)] = None,
 ) -> None:
-    """Export the whole database as a verity JSON document.
+    """Export the database: everything as JSON or JSONL, or rulings as ClaimReview.
 
-    Example: verity export --output balti.json
+    A JSON or JSONL export imported into an empty database gives the same export
+    back. ClaimReview publishes one review per claim with a ruling.
+
+    Example: verity export --format claimreview --publisher "Desk" --url "https://example.org/checks/{key}"
     """
-    from ..formats import dumps, document_of
-
     store = open_store(ctx)
-    text = dumps(document_of(store)) + "\n"
-    if output is None:
-        typer.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
-        say(f"Wrote {output}.")
+    if format is ExportFormat.claimreview:
+        import json
+
+        from ..claimreview import export_reviews
+
+        reviews, notes = export_reviews(store, publisher or "", url)
+        with _output(output) as out:
+            out.write(json.dumps(reviews, indent=2, ensure_ascii=False) + "\n")
+        for note in notes:
+            say(f"Note: {note}")
+        if output is not None:
+            say(f"Wrote {len(reviews)} ClaimReviews to {output}.")
+        return
+    from ..formats import write_document, write_jsonl
+
+    writer = write_document if format is ExportFormat.json else write_jsonl
+    with _output(output) as out:
+        counts = writer(store, out)
+    if output is not None:
+        say(f"Wrote {counts['sources']} sources, {counts['claims']} claims, {counts['stances']} stances to {output}.")
+
+
+@contextlib.contextmanager
+def _output(path: Optional[Path]) -> Iterator[TextIO]:
+    """stdout, or a file that appears whole or not at all (written aside, then renamed)."""
+    if path is None:
+        yield sys.stdout
+        return
+    from ..errors import InvalidValue
+
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise InvalidValue(f"cannot write {path}: folder {folder} does not exist; create it or choose another --output")
+    if path.is_dir():
+        raise InvalidValue(f"cannot write {path}: it is a folder; give --output a file name")
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    try:
+        with open(handle, "w", encoding="utf-8", newline="\n") as out:
+            yield out
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+@contextlib.contextmanager
+def _progress(file: Path, stdin: bool) -> Iterator[Optional[Callable[[int], None]]]:
+    """A progress bar on stderr for a long import, when stderr is a terminal."""
+    size = 0
+    if not stdin:
+        with contextlib.suppress(OSError):
+            size = file.stat().st_size
+    if size < PROGRESS_MIN_BYTES or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn("Importing {task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(file.name, total=size)
+        yield lambda done: bar.update(task, completed=done)

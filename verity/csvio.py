@@ -1,0 +1,92 @@
+"""CSV: one stance per row, under a header naming the stance fields.
+
+    claim,source,position,quote,url,said_on,via,note
+
+Read as a stream. Columns may come in any order; only claim, source and
+position are required, an empty cell is an absent value, and a header may say
+"Said on" or "said-on" for said_on. Every error names its line (the line a
+row starts on, as a spreadsheet shows it) and column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any, BinaryIO, Callable, Iterator, Optional
+
+from .errors import did_you_mean
+from .formats import CsvPlace
+
+COLUMNS = ("claim", "source", "position", "quote", "url", "said_on", "via", "note", "logged_at", "logged_by")
+REQUIRED = ("claim", "source", "position")
+PROGRESS_EVERY = 2_000
+
+
+def column_name(header: str) -> str:
+    """'Said on' / 'said-on' / ' SAID_ON ' -> 'said_on'."""
+    return "_".join(header.strip().lower().replace("-", " ").split())
+
+
+def read_csv(handle: BinaryIO, progress: Optional[Callable[[int], None]] = None
+             ) -> Iterator[tuple[str, Any, CsvPlace]]:
+    """("stance", row, place) for every row; problems come as ("error", message, place)."""
+    text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
+    reader = csv.reader(text)
+    start = 1
+    try:
+        header = next(reader, None)
+        if header is None:
+            yield "error", "the file is empty; expected a header row naming the columns: " + ", ".join(COLUMNS), CsvPlace(1)
+            return
+        names = [column_name(h) for h in header]
+        problems = _header_problems(header, names)
+        if problems:
+            for problem in problems:
+                yield "error", problem, CsvPlace(1)
+            return
+        rows = 0
+        start = reader.line_num + 1
+        for row in reader:
+            place = CsvPlace(start)
+            start = reader.line_num + 1
+            rows += 1
+            if progress is not None and rows % PROGRESS_EVERY == 0:
+                progress(handle.tell())
+            if not any(cell.strip() for cell in row):
+                continue  # a blank line
+            if len(row) != len(names):
+                yield "error", (f"{len(row)} cells, but the header has {len(names)} columns "
+                                f"({', '.join(names)}); check for a stray or missing comma or quote"), place
+                continue
+            yield "stance", {name: cell for name, cell in zip(names, row) if cell.strip()}, place
+    except UnicodeDecodeError:
+        yield "error", "the file is not UTF-8 text from here on; save it as UTF-8 (CSV UTF-8 in a spreadsheet)", CsvPlace(start)
+    except csv.Error as exc:
+        yield "error", f"unreadable CSV ({exc}); check the quotes on this row", CsvPlace(start)
+    finally:
+        if progress is not None:
+            try:
+                progress(handle.tell())
+            except (OSError, ValueError):
+                pass
+        text.detach()  # leave the caller's file open for the caller to close
+
+
+def _header_problems(header: list[str], names: list[str]) -> list[str]:
+    problems = []
+    for raw, name in zip(header, names):
+        if name not in COLUMNS:
+            hint = did_you_mean(name, COLUMNS)
+            problems.append(f"unknown column {raw!r}{hint}; the columns are: {', '.join(COLUMNS)}")
+    seen = set()
+    for name in names:
+        if name in seen and name in COLUMNS:
+            problems.append(f"column {name!r} appears twice; keep one")
+        seen.add(name)
+    missing = [name for name in REQUIRED if name not in names]
+    if missing:
+        problems.append(f"no {', '.join(missing)} column; a stance row needs claim, source and position")
+    return problems
+
+
+__all__ = ["COLUMNS", "column_name", "read_csv"]
