@@ -665,33 +665,51 @@ class Store:
         finally:
             self.conn.execute("PRAGMA foreign_keys = ON")
 
-    def _bulk_refresh_all(self) -> None:
-        """Recompute every claim's stored reconciliation after a load into an empty stances table.
+    def _bulk_refresh(self, claim_ids: Optional[Iterable[int]] = None) -> None:
+        """Recompute the stored reconciliation of these claims (of every claim when None).
 
-        The same facts, in the same order (by claim, then id), and the same rules as
-        `_refresh`, but read in one pass that SQLite sorts once, instead of fetched
-        claim by claim through an index: far less random reading of a large table.
+        The same facts, rules and order (by claim, then stance id) as `_refresh`,
+        but each claim's stances are streamed through the reconciler rather than
+        held in lists for 500 claims at once, so memory stays bounded by the
+        number of sources however many stances a claim has. Every claim (after a
+        load into an empty table) is one pass that SQLite sorts once, not claim
+        by claim through an index: far less random reading of a large table.
         """
+        from itertools import groupby
+
         sources = {row[0]: row[1:] for row in self.conn.execute(
             "SELECT id, name, affiliation, reliability FROM sources")}
-        stances = self.conn.execute(
-            "SELECT claim_id, id, source_id, position, coalesce(said_on, logged_at), "
-            "retracted_at IS NOT NULL FROM stances ORDER BY +claim_id, id"
-        )
-        pending = next(stances, None)
-        batch = []
-        for (claim_id,) in self.conn.execute("SELECT id FROM claims ORDER BY id"):
-            facts = []
-            while pending is not None and pending[0] == claim_id:
-                _claim, stance_id, source_id, position, effective, retracted = pending
+
+        def facts(rows):
+            for _claim, stance_id, source_id, position, effective, retracted in rows:
                 name, affiliation, reliability = sources[source_id]
-                facts.append(StanceFact(source_id, name, affiliation, reliability, position,
-                                        effective, stance_id, bool(retracted)))
-                pending = next(stances, None)
-            batch.append(_reconciliation_row(claim_id, reconcile_claim("", "", facts)))
-            if len(batch) >= 5000:
-                self._write_rows(batch)
-                batch = []
+                yield StanceFact(source_id, name, affiliation, reliability, position, effective, stance_id,
+                                 bool(retracted))
+
+        columns = ("SELECT claim_id, id, source_id, position, coalesce(said_on, logged_at), "
+                   "retracted_at IS NOT NULL FROM stances")
+        if claim_ids is None:
+            ids: Iterable[int] = (row[0] for row in self.conn.execute("SELECT id FROM claims ORDER BY id"))
+            parts = [(ids, self.conn.execute(columns + " ORDER BY +claim_id, id"))]
+        else:
+            ordered = sorted(set(claim_ids))
+            parts = ((chunk, self.conn.execute(
+                columns + f" WHERE claim_id IN ({','.join('?' * len(chunk))}) ORDER BY claim_id, id", list(chunk)))
+                for chunk in _chunks(ordered))
+        batch = []
+        for chunk, rows in parts:
+            groups = groupby(rows, key=lambda row: row[0])
+            group = next(groups, None)
+            for claim_id in chunk:
+                if group is not None and group[0] == claim_id:
+                    reconciliation = reconcile_claim("", "", facts(group[1]))
+                    group = next(groups, None)
+                else:
+                    reconciliation = reconcile_claim("", "", ())
+                batch.append(_reconciliation_row(claim_id, reconciliation))
+                if len(batch) >= 5000:
+                    self._write_rows(batch)
+                    batch = []
         self._write_rows(batch)
 
 
