@@ -532,3 +532,18 @@ def test_the_bulk_refresh_stores_what_the_per_claim_refresh_would(cli, db_path, 
             per_claim = store.conn.execute("SELECT * FROM reconciliations ORDER BY claim_id").fetchall()
         assert bulk == per_claim
         assert list(store.reconciliations()) == list(store.fresh_reconciliations())
+
+
+def test_the_bundled_examples_import(cli, balti_db, monkeypatch):
+    from conftest import ROOT
+
+    monkeypatch.setenv("VERITY_DB", str(balti_db))
+    result = cli("import", ROOT / "examples" / "stances.csv", "--create-missing")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.endswith("(created 1 missing source).\n")
+    result = cli("import", ROOT / "examples" / "claimreview.json")
+    assert result.exit_code == 0, result.stderr
+    assert "2 claims, 2 stances" in result.stderr
+    with Store.open(balti_db) as store:
+        misleading = store.get_claim("the-ttp-s-current-spokesman-was-killed-in")
+    assert (misleading.ruling, misleading.ruled_by) == ("mixture", "Example Fact Desk")

@@ -64,9 +64,10 @@ class ImportSummary:
         text = (f"Imported {_count(self.sources, 'source')}, {_count(self.claims, 'claim')}, "
                 f"{_count(self.stances, 'stance')} from {name}")
         extra = []
-        if self.sources_created or self.claims_created:
-            extra.append(f"created {_count(self.sources_created, 'missing source')} and "
-                         f"{_count(self.claims_created, 'missing claim')}")
+        created = [_count(n, what) for n, what in ((self.sources_created, "missing source"),
+                                                    (self.claims_created, "missing claim")) if n]
+        if created:
+            extra.append(f"created {' and '.join(created)}")
         present = []
         if self.sources_present:
             present.append(_count(self.sources_present, "source"))
@@ -129,9 +130,9 @@ class Importer:
             self.store._bulk_resume_upkeep(self._indexes)
             self._indexes = None
         if self._before == 0 and len(self._touched) > 1000:
-            self.store._bulk_refresh_all()  # every stance is new: one sorted pass over them all
+            self.store._bulk_refresh()  # every stance is new: one sorted pass over them all
         else:
-            self.store._refresh(self._touched)
+            self.store._bulk_refresh(self._touched)
         return self.summary
 
     def failure(self, name: str) -> Exception:
@@ -214,7 +215,8 @@ class Importer:
         """Add a claim, or reuse the one with its key when the fields agree."""
         known = self._claims.get(claim.key)
         if known is None:
-            existing = self.store._bulk_find_claim(claim.key)
+            # With no claims before the import, every claim there is one this import made and remembers.
+            existing = self.store._bulk_find_claim(claim.key) if self._claims_before else None
             if existing is None:
                 return self._insert_claim(claim)
             known = self._remember(existing)
@@ -254,8 +256,10 @@ class Importer:
 
     def stance(self, stance: Stance, place: Any, same_time: bool = True) -> None:
         """Log a stance, unless one just like it was logged before this import."""
-        claim_id = self._claim_id(stance.claim, place)
-        source_id = self._source_id(stance.source, place)
+        # The common case first: both already known (a dict look-up each, no query).
+        claim_id = self._claims.get(stance.claim) or self._claim_id(stance.claim, place)
+        known = self._sources.get(stance.source.translate(_ASCII_LOWER))
+        source_id = known[0] if known is not None else self._source_id(stance.source, place)
         if claim_id is None or source_id is None or self.error_count:
             return  # nothing will be written now; keep checking the rest
         row = self.store._bulk_stance_row(stance, claim_id, source_id)
@@ -289,10 +293,11 @@ class Importer:
             self._batch = []
 
     def _claim_id(self, ref: str, place: Any) -> Optional[int]:
+        ref = ref.strip()
         known = self._claims.get(ref)
         if known is not None:
             return known
-        existing = self.store._bulk_find_claim(ref)
+        existing = self.store._bulk_find_claim(ref) if self._claims_before else None
         if existing is not None:
             return self._remember(existing)
         if ref in self._broken_claims:
@@ -328,6 +333,7 @@ class Importer:
         return claim_id
 
     def _source_id(self, name: str, place: Any) -> Optional[int]:
+        name = name.strip()
         folded = fold(name)
         known = self._sources.get(folded)
         if known is not None:

@@ -6,7 +6,6 @@ import contextlib
 import enum
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Annotated, Callable, Iterator, Optional, TextIO
 
@@ -129,7 +128,8 @@ def export(
     with _output(output) as out:
         counts = writer(store, out)
     if output is not None:
-        say(f"Wrote {counts['sources']} sources, {counts['claims']} claims, {counts['stances']} stances to {output}.")
+        say(f"Wrote {counts['sources']:,} sources, {counts['claims']:,} claims, {counts['stances']:,} stances "
+            f"to {output}.")
 
 
 @contextlib.contextmanager
@@ -145,9 +145,9 @@ def _output(path: Optional[Path]) -> Iterator[TextIO]:
         raise InvalidValue(f"cannot write {path}: folder {folder} does not exist; create it or choose another --output")
     if path.is_dir():
         raise InvalidValue(f"cannot write {path}: it is a folder; give --output a file name")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    temporary = folder / f".{path.name}.{os.getpid()}.partial"
     try:
-        with open(handle, "w", encoding="utf-8", newline="\n") as out:
+        with open(temporary, "x", encoding="utf-8", newline="\n") as out:  # "x": honours the umask
             yield out
         os.replace(temporary, path)
     except BaseException:
