@@ -335,3 +335,9 @@ def test_published_reviews_come_back_as_the_same_rulings(cli, ruled, tmp_path):
         assert store.get_stance(1).url is None or store.get_stance(1).url.startswith("https://")
     assert copied == original
     assert copied_affirming == affirming
+
+
+def test_format_json_reads_a_verity_document_even_when_it_looks_like_json_ld(cli, db_path, tmp_path):
+    result = import_json(cli, tmp_path, review("Talks resumed", "False"), "r.json", "--format", "json")
+    assert result.exit_code == 1
+    assert "unknown fields '@context'" in result.stderr

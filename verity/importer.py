@@ -469,7 +469,11 @@ def format_of(path: Path, given: Optional[str] = None) -> str:
 
 def import_file(store: "Store", path: Path, fmt: Optional[str] = None, *, create_missing: bool = False,
                 progress: Optional[Progress] = None, stream: Optional[BinaryIO] = None) -> ImportSummary:
-    """Import a file (or `stream`, e.g. stdin) in the given or implied format: all of it, or nothing."""
+    """Import a file (or `stream`, e.g. stdin) in the given or implied format: all of it, or nothing.
+
+    A .json file is read as ClaimReview when it holds JSON-LD, unless `fmt` says json.
+    """
+    sniff = fmt is None
     fmt = format_of(path, fmt)
     if create_missing and fmt != "csv":
         raise InvalidValue("--create-missing is for CSV files, whose rows name claims and sources by key and name")
@@ -487,7 +491,7 @@ def import_file(store: "Store", path: Path, fmt: Optional[str] = None, *, create
         data = _load_json(path, handle)
     from . import claimreview
 
-    if fmt == "claimreview" or (fmt == "json" and claimreview.looks_like_claimreview(data)):
+    if fmt == "claimreview" or (sniff and fmt == "json" and claimreview.looks_like_claimreview(data)):
         return claimreview.import_claimreview(store, data, str(path))
     return run_import(store, document_records(data), str(path),
                       missing_hint="add the {kind} to the document's {kind}s, or first with '{command}'")

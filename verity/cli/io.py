@@ -61,7 +61,8 @@ def import_file(
     stdin = str(file) == "-"
     if stdin and format is None:
         raise InvalidValue("cannot tell the format of standard input; give --format json|jsonl|csv|claimreview")
-    fmt = format_of(file, format.value if format else None)
+    fmt = format.value if format else None
+    format_of(file, fmt)  # an unknown extension is an error before any database is made
     if not stdin and not file.is_file():
         raise InvalidValue(f"cannot read {file}: {'it is a folder' if file.is_dir() else 'no such file'}; check the path")
     path = Path(db_path(ctx))
