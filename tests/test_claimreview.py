@@ -110,7 +110,7 @@ def test_unproven_has_words_and_no_number(cli, ruled):
     rating = nangarhar["reviewRating"]
     assert rating["alternateName"] == "Unproven"
     assert not {"ratingValue", "bestRating", "worstRating"} & set(rating)
-    assert "datePublished" not in nangarhar  # ruled in the example file, which gives no date
+    assert nangarhar["datePublished"] == "2022-01-18"  # the ruling's date in the example file
 
 
 def test_the_claims_authors_are_its_affirming_sources_with_their_links(cli, ruled):
@@ -146,9 +146,16 @@ def test_a_url_template_needs_the_key(cli, ruled):
     assert result.exit_code == 1 and "has no {key}" in result.stderr
 
 
-def test_undated_rulings_are_reported(cli, ruled):
+def test_undated_rulings_are_reported(cli, ruled, tmp_path):
+    undated = {"verity": 1, "sources": [], "stances": [],
+               "claims": [{"key": "undated-ruling", "text": "A claim ruled in a file without a date",
+                           "ruling": "false"}]}
+    (tmp_path / "undated.json").write_text(json.dumps(undated))
+    assert cli("import", tmp_path / "undated.json").exit_code == 0
     result = cli("export", "--format", "claimreview", "--publisher", "D")
-    assert re.search(r"Note: \d+ of \d+ reviews have no datePublished", result.stderr)
+    assert re.search(r"Note: 1 of \d+ reviews have no datePublished", result.stderr)
+    (review,) = [r for r in json.loads(result.stdout) if r["claimReviewed"].startswith("A claim ruled")]
+    assert "datePublished" not in review
 
 
 # -- mapping ratings ------------------------------------------------------------------------

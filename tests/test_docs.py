@@ -22,7 +22,8 @@ def test_cli_reference_is_current():
 def test_every_command_is_in_the_reference():
     reference = (ROOT / "docs" / "cli.md").read_text()
     for command in ["init", "source add", "source list", "claim add", "claim list", "claim show",
-                    "claim rule", "stance add", "stance retract", "reconcile"]:
+                    "claim rule", "stance add", "stance retract", "reconcile", "report", "browse",
+                    "import", "export"]:
         assert f"## verity {command}\n" in reference
 
 

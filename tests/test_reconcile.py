@@ -240,3 +240,14 @@ def test_verdict_agrees_with_sides(items):
         assert -1.0 <= r.score <= 1.0
     if r.agreement is not None:
         assert 0.0 <= r.agreement <= 1.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(POSITIONS), st.sampled_from([None, "A", "B", "C", "D", "E", "F"])),
+                min_size=1, max_size=30), st.randoms())
+def test_score_does_not_depend_on_the_order_stances_are_read(items, rnd):
+    facts = [StanceFact(source_id=i, source=f"s{i}", affiliation=None, reliability=grade, position=position,
+                        effective_date="2022-01-10", sequence=i) for i, (position, grade) in enumerate(items)]
+    shuffled = list(facts)
+    rnd.shuffle(shuffled)
+    assert rec(*facts) == rec(*shuffled)

@@ -7,6 +7,7 @@ numbers from `reconcile_claim`. It is a pure function of the stances on one clai
 from __future__ import annotations
 
 from itertools import product
+from math import fsum
 from typing import Iterable, Optional
 
 import attrs
@@ -71,9 +72,11 @@ def reconcile_claim(
     else:
         verdict = "corroborated" if affirming else "denied"
 
-    weighted = sum(WEIGHTS[f.reliability] * VALUES[f.position] for f in counted)
-    total_weight = sum(WEIGHTS[f.reliability] for f in counted)
-    sided_weight = sum(WEIGHTS[f.reliability] * abs(VALUES[f.position]) for f in counted)
+    # fsum is exactly rounded, so the third decimal cannot depend on the order
+    # the stances were read in (a plain sum could give 0.562 one way, 0.563 another).
+    weighted = fsum(WEIGHTS[f.reliability] * VALUES[f.position] for f in counted)
+    total_weight = fsum(WEIGHTS[f.reliability] for f in counted)
+    sided_weight = fsum(WEIGHTS[f.reliability] * abs(VALUES[f.position]) for f in counted)
     score = round(weighted / total_weight, 3) if counted else None
     agreement = round(abs(weighted) / sided_weight, 3) if sided_weight else None
 
