@@ -85,6 +85,7 @@ class Store:
         self.conn = conn
         self.path = path
         self._db: Optional[sqlite_utils.Database] = None
+        self._column_names: dict[str, list[str]] = {}
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -251,11 +252,17 @@ class Store:
             raise NotFound(f"no stance with id {stance_id}; {known} (see 'verity claim show CLAIM')")
         return _stance_from_row(row)
 
+    def _columns(self, table: str) -> list[str]:
+        """A table's column names, read once per connection (reports ask per claim)."""
+        if table not in self._column_names:
+            self._column_names[table] = _columns(self.conn, table)
+        return self._column_names[table]
+
     def _source_from_row(self, row) -> Source:
-        return source_from_row(dict(zip(_columns(self.conn, "sources"), row)))
+        return source_from_row(dict(zip(self._columns("sources"), row)))
 
     def _claim_from_row(self, row) -> Claim:
-        return claim_from_row(dict(zip(_columns(self.conn, "claims"), row)))
+        return claim_from_row(dict(zip(self._columns("claims"), row)))
 
     # -- writing -------------------------------------------------------------
 
@@ -456,7 +463,7 @@ class Store:
 
     def sources(self) -> Iterator[tuple[Source, int]]:
         """Every source with the number of stances logged for it, by name."""
-        columns = _columns(self.conn, "sources")
+        columns = self._columns("sources")
         for row in self.conn.execute(
             "SELECT src.*, (SELECT count(*) FROM stances s WHERE s.source_id = src.id) "
             "FROM sources src ORDER BY src.name COLLATE NOCASE"
@@ -466,7 +473,7 @@ class Store:
     def claims(self, verdicts: Optional[Sequence[str]] = None) -> Iterator[tuple[Claim, Reconciliation]]:
         """Every claim (optionally only those with these verdicts) with its reconciliation."""
         where, params = _verdict_filter(verdicts)
-        columns = _columns(self.conn, "claims")
+        columns = self._columns("claims")
         n = len(columns)
         for row in self.conn.execute(
             "SELECT c.*, " + _RECONCILIATION_COLUMNS + " FROM claims c "
@@ -487,7 +494,7 @@ class Store:
     def claim_records(self, verdicts: Optional[Sequence[str]] = None) -> Iterator[ClaimRecord]:
         """Every claim with its stances, disagreements first (contested, single-source, ...)."""
         where, params = _verdict_filter(verdicts)
-        columns = _columns(self.conn, "claims")
+        columns = self._columns("claims")
         n = len(columns)
         cursor = self.conn.execute(
             "SELECT c.*, " + _RECONCILIATION_COLUMNS + " FROM claims c "
@@ -500,7 +507,7 @@ class Store:
 
     def _record(self, claim: Claim, reconciliation: Reconciliation) -> ClaimRecord:
         stances, facts, sources = [], [], {}
-        source_columns = _columns(self.conn, "sources")
+        source_columns = self._columns("sources")
         for row in self.conn.execute(
             _STANCE_SELECT.replace("SELECT ", "SELECT src.*, ", 1)
             + " WHERE s.claim_id = ? ORDER BY coalesce(s.said_on, s.logged_at), s.id",
