@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Optional
 
 import attrs
 
@@ -130,9 +130,9 @@ class Importer:
             self.store._bulk_resume_upkeep(self._indexes)
             self._indexes = None
         if self._before == 0 and len(self._touched) > 1000:
-            self.store._bulk_refresh()  # every stance is new: one sorted pass over them all
+            self.store._refresh()  # every stance is new: one sorted pass over them all
         else:
-            self.store._bulk_refresh(self._touched)
+            self.store._refresh(self._touched)
         return self.summary
 
     def failure(self, name: str) -> Exception:

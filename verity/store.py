@@ -12,6 +12,8 @@ import getpass
 import json
 import os
 import sqlite3
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Sequence
 
@@ -65,6 +67,21 @@ def _fact(row) -> StanceFact:
 def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
     for start in range(0, len(ids), _CHUNK):
         yield ids[start : start + _CHUNK]
+
+
+def _group_by_claim(claim_ids: Iterable[int], rows) -> Iterator[tuple[int, Reconciliation]]:
+    """Reconcile fact rows (ordered by claim, then stance id) for each of `claim_ids`, in order;
+    a claim with no rows is reconciled from no stances."""
+    groups = groupby(rows, key=itemgetter(0))
+    group = next(groups, None)
+    for claim_id in claim_ids:
+        if group is not None and group[0] == claim_id:
+            # reconcile before advancing: groupby invalidates a group once it moves on
+            reconciliation = reconcile_claim("", "", (_fact(row) for row in group[1]))
+            group = next(groups, None)
+        else:
+            reconciliation = reconcile_claim("", "", ())
+        yield claim_id, reconciliation
 
 
 @attrs.frozen
@@ -381,40 +398,52 @@ class Store:
 
     # -- the stored reconciliation --------------------------------------------
 
-    def _refresh(self, claim_ids: Iterable[int]) -> None:
-        """Recompute and store the reconciliation of these claims (inside a transaction)."""
-        ids = sorted(set(claim_ids))
-        for chunk in _chunks(ids):
-            marks = ",".join("?" * len(chunk))
-            facts: dict[int, list[StanceFact]] = {claim_id: [] for claim_id in chunk}
-            for row in self.conn.execute(
-                f"SELECT {_FACT_COLUMNS} FROM stances s JOIN sources src ON src.id = s.source_id "
-                f"WHERE s.claim_id IN ({marks})",
-                list(chunk),
-            ):
-                facts[row[0]].append(_fact(row))
-            self.conn.executemany(
-                "INSERT OR REPLACE INTO reconciliations (claim_id, verdict, score, agreement, "
-                "affirming, denying, neutral, affirming_origins, denying_origins, contradictions) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [_reconciliation_row(claim_id, reconcile_claim("", "", claim_facts))
-                 for claim_id, claim_facts in facts.items()],
+    def _computed(self, claim_ids: Optional[Iterable[int]] = None) -> Iterator[tuple[int, Reconciliation]]:
+        """(claim id, reconciliation computed now from its stances), by claim id.
+
+        The one path from stored stances to `reconcile_claim`. For every claim
+        (claim_ids None) it is one pass that SQLite sorts once, with the sources
+        held in a dict, rather than claim by claim through an index; for a few
+        claims it reads just their stances. Either way each claim's stances are
+        streamed through the reconciler, so memory is bounded by the number of
+        sources, not of stances.
+        """
+        if claim_ids is None:
+            sources = {row[0]: row[1:] for row in self.conn.execute(
+                "SELECT id, name, affiliation, reliability FROM sources")}
+            rows = (
+                (claim_id, stance_id, source_id, *sources[source_id], position, effective, retracted)
+                for claim_id, stance_id, source_id, position, effective, retracted in self.conn.execute(
+                    "SELECT claim_id, id, source_id, position, coalesce(said_on, logged_at), "
+                    "retracted_at IS NOT NULL FROM stances ORDER BY +claim_id, id")
             )
+            ids: Iterable[int] = (row[0] for row in self.conn.execute("SELECT id FROM claims ORDER BY id"))
+            yield from _group_by_claim(ids, rows)
+            return
+        for chunk in _chunks(sorted(set(claim_ids))):
+            rows = self.conn.execute(
+                f"SELECT {_FACT_COLUMNS} FROM stances s JOIN sources src ON src.id = s.source_id "
+                f"WHERE s.claim_id IN ({','.join('?' * len(chunk))}) ORDER BY s.claim_id, s.id",
+                list(chunk),
+            )
+            yield from _group_by_claim(chunk, rows)
+
+    def _refresh(self, claim_ids: Optional[Iterable[int]] = None) -> int:
+        """Recompute and store the reconciliation of these claims, or of every claim
+        (inside the caller's transaction); returns how many were stored."""
+        count, batch = 0, []
+        for claim_id, reconciliation in self._computed(claim_ids):
+            batch.append(_reconciliation_row(claim_id, reconciliation))
+            if len(batch) >= 5000:
+                self._write_rows(batch)
+                count, batch = count + len(batch), []
+        self._write_rows(batch)
+        return count + len(batch)
 
     def rebuild_reconciliations(self) -> int:
         """Recompute every claim's stored reconciliation in one pass; returns the claim count."""
-        count = 0
         with self.transaction():
-            batch = []
-            for claim_id, reconciliation in self._fresh_pass():
-                batch.append(_reconciliation_row(claim_id, reconciliation))
-                if len(batch) >= 5000:
-                    self._write_rows(batch)
-                    count += len(batch)
-                    batch = []
-            self._write_rows(batch)
-            count += len(batch)
-        return count
+            return self._refresh()
 
     def _write_rows(self, rows) -> None:
         self.conn.executemany(
@@ -437,27 +466,10 @@ class Store:
 
     def fresh_reconciliations(self) -> Iterator[Reconciliation]:
         """Every claim's reconciliation computed now from the stances, in one streaming pass."""
-        for _claim_id, reconciliation in self._fresh_pass():
-            yield reconciliation
-
-    def _fresh_pass(self) -> Iterator[tuple[int, Reconciliation]]:
-        rows = self.conn.execute(
-            f"SELECT c.id, c.key, c.text, c.ruling, {_FACT_COLUMNS.replace('s.claim_id', 's.claim_id AS x')} "
-            "FROM claims c LEFT JOIN stances s ON s.claim_id = c.id "
-            "LEFT JOIN sources src ON src.id = s.source_id ORDER BY c.id"
-        )
-        current = None
-        facts: list[StanceFact] = []
-        for row in rows:
-            if current is None or row[0] != current[0]:
-                if current is not None:
-                    yield current[0], reconcile_claim(current[1], current[2], facts, current[3])
-                current = row[:4]
-                facts = []
-            if row[5] is not None:
-                facts.append(_fact(row[4:]))
-        if current is not None:
-            yield current[0], reconcile_claim(current[1], current[2], facts, current[3])
+        claims = self.conn.execute("SELECT id, key, text, ruling FROM claims ORDER BY id")
+        for (claim_id, reconciliation), (same_id, key, text, ruling) in zip(self._computed(), claims):
+            assert claim_id == same_id
+            yield attrs.evolve(reconciliation, claim=key, text=text, ruling=ruling)
 
     # -- listings --------------------------------------------------------------
 
@@ -671,53 +683,6 @@ class Store:
             yield
         finally:
             self.conn.execute("PRAGMA foreign_keys = ON")
-
-    def _bulk_refresh(self, claim_ids: Optional[Iterable[int]] = None) -> None:
-        """Recompute the stored reconciliation of these claims (of every claim when None).
-
-        The same facts, rules and order (by claim, then stance id) as `_refresh`,
-        but each claim's stances are streamed through the reconciler rather than
-        held in lists for 500 claims at once, so memory stays bounded by the
-        number of sources however many stances a claim has. Every claim (after a
-        load into an empty table) is one pass that SQLite sorts once, not claim
-        by claim through an index: far less random reading of a large table.
-        """
-        from itertools import groupby
-
-        sources = {row[0]: row[1:] for row in self.conn.execute(
-            "SELECT id, name, affiliation, reliability FROM sources")}
-
-        def facts(rows):
-            for _claim, stance_id, source_id, position, effective, retracted in rows:
-                name, affiliation, reliability = sources[source_id]
-                yield StanceFact(source_id, name, affiliation, reliability, position, effective, stance_id,
-                                 bool(retracted))
-
-        columns = ("SELECT claim_id, id, source_id, position, coalesce(said_on, logged_at), "
-                   "retracted_at IS NOT NULL FROM stances")
-        if claim_ids is None:
-            ids: Iterable[int] = (row[0] for row in self.conn.execute("SELECT id FROM claims ORDER BY id"))
-            parts = [(ids, self.conn.execute(columns + " ORDER BY +claim_id, id"))]
-        else:
-            ordered = sorted(set(claim_ids))
-            parts = ((chunk, self.conn.execute(
-                columns + f" WHERE claim_id IN ({','.join('?' * len(chunk))}) ORDER BY claim_id, id", list(chunk)))
-                for chunk in _chunks(ordered))
-        batch = []
-        for chunk, rows in parts:
-            groups = groupby(rows, key=lambda row: row[0])
-            group = next(groups, None)
-            for claim_id in chunk:
-                if group is not None and group[0] == claim_id:
-                    reconciliation = reconcile_claim("", "", facts(group[1]))
-                    group = next(groups, None)
-                else:
-                    reconciliation = reconcile_claim("", "", ())
-                batch.append(_reconciliation_row(claim_id, reconciliation))
-                if len(batch) >= 5000:
-                    self._write_rows(batch)
-                    batch = []
-        self._write_rows(batch)
 
 
 # -- rows <-> models ---------------------------------------------------------------
