@@ -192,7 +192,7 @@ class Importer:
         if known is None:
             existing = self.store._bulk_find_source(source.name)
             if existing is None:
-                source_id = self.store._bulk_insert_source(source)
+                source_id = self.store._write_source(source)
                 self._sources[folded] = (source_id, source, _record_place(place))
                 self.summary.sources += 1
                 return source_id
@@ -262,7 +262,7 @@ class Importer:
         source_id = known[0] if known is not None else self._source_id(stance.source, place)
         if claim_id is None or source_id is None or self.error_count:
             return  # nothing will be written now; keep checking the rest
-        row = self.store._bulk_stance_row(stance, claim_id, source_id)
+        row = self.store._stance_row(stance, claim_id, source_id)
         if claim_id in self._dedupe and self.store._bulk_stance_exists(row, self._before, same_time):
             self.summary.stances_present += 1
             return
@@ -275,7 +275,7 @@ class Importer:
     # -- inside --------------------------------------------------------------------
 
     def _insert_claim(self, claim: Claim) -> int:
-        claim_id = self._claims[claim.key] = self.store._bulk_insert_claim(claim)
+        claim_id = self._claims[claim.key] = self.store._write_claim(claim)
         self._touched.add(claim_id)
         self.summary.claims += 1
         return claim_id
@@ -289,7 +289,7 @@ class Importer:
     def _flush(self) -> None:
         if self._batch:
             if not self.error_count:
-                self.store._bulk_insert_stances(self._batch)
+                self.store._write_stances(self._batch)
             self._batch = []
 
     def _claim_id(self, ref: str, place: Any) -> Optional[int]:

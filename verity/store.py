@@ -296,10 +296,7 @@ class Store:
                 f"a source named {existing[0]!r} already exists (names are matched ignoring case); "
                 "use that source or choose another name"
             )
-        row = attrs.asdict(source)
-        row.pop("id")
-        source_id = self.db["sources"].insert(row).last_pk
-        return attrs.evolve(source, id=source_id)
+        return attrs.evolve(source, id=self._write_source(source))
 
     def add_claim(self, claim: Claim) -> Claim:
         with self.transaction():
@@ -312,18 +309,7 @@ class Store:
                 f"claim key {claim.key!r} is already taken by {existing[0]!r}; "
                 "give this claim another --key, or log stances on the existing one"
             )
-        row = {
-            "key": claim.key,
-            "text": claim.text,
-            "subject": claim.subject,
-            "tags": json.dumps(list(claim.tags), ensure_ascii=False),
-            "note": claim.note,
-            "ruling": claim.ruling,
-            "ruling_explanation": claim.ruling_explanation,
-            "ruled_at": claim.ruled_at,
-            "ruled_by": claim.ruled_by,
-        }
-        claim_id = self.db["claims"].insert(row).last_pk
+        claim_id = self._write_claim(claim)
         self._refresh([claim_id])
         return attrs.evolve(claim, id=claim_id)
 
@@ -341,19 +327,9 @@ class Store:
             return self._insert_stance(stance, claim.id, source.id)
 
     def _insert_stance(self, stance: Stance, claim_id: int, source_id: int, refresh: bool = True) -> Stance:
-        retracted = stance.retracted
         # Plain SQL, not sqlite-utils' insert(): that one reads the table's schema on
         # every call, which dominated a large import (and needs sqlite-utils imported).
-        stance_id = self.conn.execute(
-            _STANCE_INSERT,
-            [
-                claim_id, source_id, stance.position, stance.quote, stance.url, stance.said_on,
-                stance.via, stance.note, stance.logged_at, stance.logged_by,
-                retracted.at if retracted else None,
-                retracted.reason if retracted else None,
-                retracted.by if retracted else None,
-            ],
-        ).lastrowid
+        stance_id = self.conn.execute(_STANCE_INSERT, self._stance_row(stance, claim_id, source_id)).lastrowid
         if refresh:
             self._refresh([claim_id])
         return attrs.evolve(stance, id=stance_id)
@@ -581,13 +557,13 @@ class Store:
             "SELECT 1 FROM stances WHERE claim_id = ? LIMIT 1", [claim_id]
         ).fetchone() is not None
 
-    def _bulk_insert_source(self, source: Source) -> int:
+    def _write_source(self, source: Source) -> int:
         return self.conn.execute(
             "INSERT INTO sources (name, kind, affiliation, reliability, url, note) VALUES (?, ?, ?, ?, ?, ?)",
             [source.name, source.kind, source.affiliation, source.reliability, source.url, source.note],
         ).lastrowid
 
-    def _bulk_insert_claim(self, claim: Claim) -> int:
+    def _write_claim(self, claim: Claim) -> int:
         """Insert a claim without refreshing its reconciliation (the importer does that once)."""
         return self.conn.execute(
             "INSERT INTO claims (key, text, subject, tags, note, ruling, ruling_explanation, ruled_at, ruled_by) "
@@ -597,7 +573,7 @@ class Store:
         ).lastrowid
 
     @staticmethod
-    def _bulk_stance_row(stance: Stance, claim_id: int, source_id: int) -> tuple:
+    def _stance_row(stance: Stance, claim_id: int, source_id: int) -> tuple:
         """A stance as the values of _STANCE_INSERT."""
         retracted = stance.retracted
         if retracted is None:
@@ -607,7 +583,7 @@ class Store:
                 stance.via, stance.note, stance.logged_at, stance.logged_by,
                 retracted.at, retracted.reason, retracted.by)
 
-    def _bulk_insert_stances(self, rows: list[tuple]) -> None:
+    def _write_stances(self, rows: list[tuple]) -> None:
         self.conn.executemany(_STANCE_INSERT, rows)
 
     def _bulk_stance_exists(self, row: tuple, before_id: int, same_time: bool = True) -> bool:
