@@ -582,6 +582,32 @@ def bench_stance_add(results: Results, size: str, db: Path, manifest: dict, work
     t_mine, t_theirs = median(mine), median(theirs)
     results.add("stance add", size, t_mine, t_theirs, target="<= 1.0x peer, flat in size",
                 ok=t_mine <= t_theirs, runs={"verity": mine, "peer": theirs})
+    out = subprocess.run([sys.executable, "-c", STORE_ADD_SCRIPT, str(db), claim, source, str(max(repeat, 5) * 4)],
+                         capture_output=True, text=True, env=CHILD_ENV)
+    if out.returncode:
+        raise RuntimeError("Store.add_stance timing failed: " + _last_line(out.stderr))
+    work_times = json.loads(out.stdout.strip().splitlines()[-1])
+    results.add("stance add: store work", size, median(work_times), None, target="flat in size",
+                note="Store.add_stance in one process: lookups, insert, triggers, refresh, commit",
+                runs={"verity": work_times})
+
+
+STORE_ADD_SCRIPT = r"""
+import json, sys, time
+from verity.models import Stance
+from verity.store import Store
+
+db, claim, source, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+times = []
+with Store.open(db) as store:
+    for i in range(n):
+        stance = Stance(claim=claim, source=source, position="denies", quote=f"Store timing {i}",
+                        said_on="2024-01-11", via="Dawn")
+        start = time.perf_counter()
+        store.add_stance(stance)
+        times.append(time.perf_counter() - start)
+print(json.dumps(times))
+"""
 
 
 # -- scaling ------------------------------------------------------------------------------
@@ -630,6 +656,11 @@ def flatness(results: Results, sizes: list[str]) -> None:
             results.add("stance add growth", large, b / a, None, unit="x",
                         target=f"<= {FLAT}x (flat) vs {small}", ok=b / a <= FLAT,
                         note=f"ratio to peer {a:.2f} at {small}, {b:.2f} at {large}; raw time x{raw:.2f}")
+        a, b = results.value("stance add: store work", small), results.value("stance add: store work", large)
+        if a and b:
+            results.add("store work growth", large, b / a, None, unit="x",
+                        target=f"<= {FLAT}x (flat) vs {small}", ok=b / a <= FLAT,
+                        note=f"{_fmt(a, 's')} at {small}, {_fmt(b, 's')} at {large}")
         ma, mb = results.value("import peak memory", sizes[-2] if len(sizes) > 2 else small), \
             results.value("import peak memory", large)
         if ma and mb:
