@@ -52,16 +52,8 @@ def current_user() -> str:
 
 
 def _fact(row) -> StanceFact:
-    return StanceFact(
-        source_id=row[2],
-        source=row[3],
-        affiliation=row[4],
-        reliability=row[5],
-        position=row[6],
-        effective_date=row[7],
-        sequence=row[1],
-        retracted=bool(row[8]),
-    )
+    """A StanceFact from a row of _FACT_COLUMNS (which begin with the claim id)."""
+    return StanceFact(row[2], row[3], row[4], row[5], row[6], row[7], row[1], bool(row[8]))
 
 
 def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
