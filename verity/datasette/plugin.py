@@ -39,8 +39,21 @@ document.querySelectorAll("dl.column-descriptions").forEach(function (dl) {
 """
 
 
+def _config(datasette, database):
+    """verity's plugin configuration for this database, looked up once per server.
+
+    render_cell runs for every cell of a page (about 1,500 of them), and
+    plugin_config resolves the metadata afresh each time; ours never changes
+    while a server runs.
+    """
+    cache = datasette.__dict__.setdefault("_verity_plugin_config", {})
+    if database not in cache:
+        cache[database] = datasette.plugin_config("verity", database=database) if database else None
+    return cache[database]
+
+
 def _is_verity(datasette, database) -> bool:
-    return bool(database) and bool(datasette.plugin_config("verity", database=database))
+    return bool(_config(datasette, database))
 
 
 def label(value: str) -> Markup:
@@ -59,7 +72,7 @@ def _names(value: str):
 
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
-    config = datasette.plugin_config("verity", database=database)
+    config = _config(datasette, database)
     if not config or not isinstance(value, str):
         return None
     if column in config.get("label_columns", ()) and value in VOCABULARY:
