@@ -50,6 +50,9 @@ BAD = [
     (["stance", "retract", "999", "--reason", "typo"], ["no stance with id 999", "from 1 to 1"]),
     (["stance", "retract", "1", "--reason", "  "], ["retraction reason is empty"]),
     (["reconcile", "no-such-claim"], ["no claim 'no-such-claim'"]),
+    (["import", "stances.json", "--format", "xml"], ["'xml' is not an import format", "json, jsonl, csv"]),
+    (["export", "--format", "jsonld"], ["'jsonld' is not an export format", "did you mean 'jsonl'"]),
+    (["report", "--format", "pdf"], ["'pdf' is not a report format", "markdown, html"]),
 ]
 
 

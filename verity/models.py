@@ -47,8 +47,9 @@ def utc_now() -> str:
 def check_choice(kind: str, allowed: tuple[str, ...], value, field: str, fix: str = "") -> None:
     if value not in allowed:
         hint = did_you_mean(str(value), allowed)
+        article = "an" if kind[0] in "aeiou" else "a"
         raise InvalidValue(
-            f"{value!r} is not a {kind}{hint}; use one of: {', '.join(allowed)}{fix}", field
+            f"{value!r} is not {article} {kind}{hint}; use one of: {', '.join(allowed)}{fix}", field
         )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import enum
 import os
 import sys
 from pathlib import Path
@@ -16,17 +15,9 @@ from .common import db_path, open_store, say
 PROGRESS_MIN_BYTES = 1 << 20  # smaller files are done before a bar would be worth drawing
 
 
-class ImportFormat(str, enum.Enum):
-    json = "json"
-    jsonl = "jsonl"
-    csv = "csv"
-    claimreview = "claimreview"
-
-
-class ExportFormat(str, enum.Enum):
-    json = "json"
-    jsonl = "jsonl"
-    claimreview = "claimreview"
+# Formats are plain text checked by the core, so a wrong one gets verity's one-line
+# error with a close match rather than click's boxed usage message.
+EXPORT_FORMATS = ("json", "jsonl", "claimreview")
 
 
 def register(app: typer.Typer) -> None:
@@ -39,8 +30,9 @@ def import_file(
     file: Annotated[Path, typer.Argument(
         metavar="FILE", help="The file to import; - reads standard input (give --format).",
         show_default=False)],
-    format: Annotated[Optional[ImportFormat], typer.Option(
-        "--format", "-f", help="Read FILE as this format instead of going by its extension.",
+    format: Annotated[Optional[str], typer.Option(
+        "--format", "-f", metavar="json|jsonl|csv|claimreview",
+        help="Read FILE as this format instead of going by its extension.",
         show_default=False)] = None,
     create_missing: Annotated[bool, typer.Option(
         "--create-missing", help="CSV: create a source or claim a row names that does not exist yet.")] = False,
@@ -61,7 +53,7 @@ def import_file(
     stdin = str(file) == "-"
     if stdin and format is None:
         raise InvalidValue("cannot tell the format of standard input; give --format json|jsonl|csv|claimreview")
-    fmt = format.value if format else None
+    fmt = format.strip().lower() if format else None
     format_of(file, fmt)  # an unknown extension is an error before any database is made
     if not stdin and not file.is_file():
         raise InvalidValue(f"cannot read {file}: {'it is a folder' if file.is_dir() else 'no such file'}; check the path")
@@ -89,9 +81,10 @@ def import_file(
 
 def export(
     ctx: typer.Context,
-    format: Annotated[ExportFormat, typer.Option(
-        "--format", "-f", help="json: the whole database as one document; jsonl: one record per line; "
-        "claimreview: schema.org ClaimReview of every ruled claim.")] = ExportFormat.json,
+    format: Annotated[str, typer.Option(
+        "--format", "-f", metavar="json|jsonl|claimreview",
+        help="json: the whole database as one document; jsonl: one record per line; "
+        "claimreview: schema.org ClaimReview of every ruled claim.")] = "json",
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", help="Write to this file instead of stdout.", show_default=False)] = None,
     publisher: Annotated[Optional[str], typer.Option(
@@ -109,8 +102,12 @@ def export(
 
     Example: verity export --format claimreview --publisher "Desk" --url "https://example.org/checks/{key}"
     """
+    from ..models import check_choice
+
+    format = format.strip().lower()
+    check_choice("export format", EXPORT_FORMATS, format, "format")
     store = open_store(ctx)
-    if format is ExportFormat.claimreview:
+    if format == "claimreview":
         import json
 
         from ..claimreview import export_reviews
@@ -125,7 +122,7 @@ def export(
         return
     from ..formats import write_document, write_jsonl
 
-    writer = write_document if format is ExportFormat.json else write_jsonl
+    writer = write_document if format == "json" else write_jsonl
     with _output(output) as out:
         counts = writer(store, out)
     if output is not None:
