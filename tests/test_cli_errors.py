@@ -49,6 +49,7 @@ BAD = [
     (["claim", "list", "--verdict", "contestd"], ["not a verdict", "did you mean 'contested'"]),
     (["stance", "retract", "999", "--reason", "typo"], ["no stance with id 999", "from 1 to 1"]),
     (["stance", "retract", "1", "--reason", "  "], ["retraction reason is empty"]),
+    (["stance", "retract", "first", "--reason", "typo"], ["stance id 'first' is not a number"]),
     (["reconcile", "no-such-claim"], ["no claim 'no-such-claim'"]),
     (["import", "stances.json", "--format", "xml"], ["'xml' is not an import format", "json, jsonl, csv"]),
     (["export", "--format", "jsonld"], ["'jsonld' is not an export format", "did you mean 'jsonl'"]),

@@ -39,7 +39,7 @@ def add(
 @app.command("retract")
 def retract(
     ctx: typer.Context,
-    stance_id: Annotated[int, typer.Argument(metavar="STANCE_ID", help="The id printed by 'stance add'.")],
+    stance_id: Annotated[str, typer.Argument(metavar="STANCE_ID", help="The id printed by 'stance add'.")],
     reason: Annotated[str, typer.Option(help="Why it no longer counts (kept on record).")],
 ) -> None:
     """Retract a stance: it stays on record, marked, and stops counting.
@@ -48,7 +48,12 @@ def retract(
     """
     from ..models import Retraction
 
+    from ..errors import InvalidValue
+
+    if not stance_id.strip().isdigit():
+        raise InvalidValue(f"stance id {stance_id!r} is not a number; give the id 'stance add' printed "
+                           "(see 'verity claim show CLAIM')")
     Retraction(reason=reason)  # check the reason before touching the database
     store = open_store(ctx)
-    stance = store.retract_stance(stance_id, reason)
+    stance = store.retract_stance(int(stance_id), reason)
     say(f"Retracted stance {stance.id} ({stance.source} {stance.position} {stance.claim}).")
