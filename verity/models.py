@@ -214,13 +214,9 @@ class Source:
     note: Optional[str] = attrs.field(default=None, converter=_tidy)
     id: Optional[int] = attrs.field(default=None, eq=False)
 
-    @property
-    def origin(self) -> str:
-        """What makes two sources one origin: the affiliation, else the source itself."""
-        return origin_of(self.name, self.affiliation)
-
 
 def origin_of(name: str, affiliation: Optional[str]) -> str:
+    """What makes two sources one origin: the affiliation (trimmed, any case), else the source itself."""
     if affiliation and affiliation.strip():
         return "affiliation:" + affiliation.strip().casefold()
     return "source:" + name.strip().casefold()
