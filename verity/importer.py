@@ -190,7 +190,7 @@ class Importer:
         folded = fold(source.name)
         known = self._sources.get(folded)
         if known is None:
-            existing = self.store._bulk_find_source(source.name)
+            existing = self.store.find_source(source.name)
             if existing is None:
                 source_id = self.store._write_source(source)
                 self._sources[folded] = (source_id, source, _record_place(place))
@@ -216,12 +216,12 @@ class Importer:
         known = self._claims.get(claim.key)
         if known is None:
             # With no claims before the import, every claim there is one this import made and remembers.
-            existing = self.store._bulk_find_claim(claim.key) if self._claims_before else None
+            existing = self.store.find_claim(claim.key) if self._claims_before else None
             if existing is None:
                 return self._insert_claim(claim)
             known = self._remember(existing)
         else:
-            existing = self.store._bulk_find_claim(claim.key)  # repeated keys are rare: compare in full
+            existing = self.store.find_claim(claim.key)  # repeated keys are rare: compare in full
         earlier = known > self._claims_before  # added by an earlier record of this import
         if existing == claim:
             self.summary.claims_present += not earlier
@@ -243,7 +243,7 @@ class Importer:
             key = base if n == 1 else f"{base}-{n}"
             candidate = attrs.evolve(claim, key=key)
             known = self._claims.get(key)
-            existing = self.store._bulk_find_claim(key)
+            existing = self.store.find_claim(key)
             if existing is None:
                 return self._insert_claim(candidate), key
             if existing == candidate:
@@ -297,7 +297,7 @@ class Importer:
         known = self._claims.get(ref)
         if known is not None:
             return known
-        existing = self.store._bulk_find_claim(ref) if self._claims_before else None
+        existing = self.store.find_claim(ref) if self._claims_before else None
         if existing is not None:
             return self._remember(existing)
         if ref in self._broken_claims:
@@ -316,7 +316,7 @@ class Importer:
             self.error(f"cannot create claim {ref!r}: {exc}", place.field("claim"))
             self._broken_claims.add(ref)
             return None
-        existing = self.store._bulk_find_claim(claim.key)
+        existing = self.store.find_claim(claim.key)
         if existing is not None:  # the text makes the key of a claim already there
             if existing.text.casefold() == ref.casefold():
                 self._claims[ref] = self._remember(existing)
@@ -338,7 +338,7 @@ class Importer:
         known = self._sources.get(folded)
         if known is not None:
             return known[0]
-        existing = self.store._bulk_find_source(name)
+        existing = self.store.find_source(name)
         if existing is not None:
             self._sources[folded] = (existing.id, existing, None)
             return existing.id

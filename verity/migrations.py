@@ -7,6 +7,8 @@ migrations are never edited: a schema change is a new function at the end.
 
 from __future__ import annotations
 
+import sqlite3
+
 from typing import TYPE_CHECKING, Callable
 
 from .models import GRADES, POSITIONS, RULINGS
@@ -169,12 +171,15 @@ def m002_search_and_views(db: sqlite_utils.Database) -> None:
     )
 
 
-def applied(db: sqlite_utils.Database) -> set[str]:
-    if not db[MIGRATIONS_TABLE].exists():
+def applied(conn: sqlite3.Connection) -> set[str]:
+    """Names of the migrations this database has had (plain SQL: opening needs no sqlite-utils)."""
+    if not conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [MIGRATIONS_TABLE]
+    ).fetchone():
         return set()
-    return {row[0] for row in db.execute(f"SELECT name FROM {MIGRATIONS_TABLE}")}
+    return {row[0] for row in conn.execute(f"SELECT name FROM {MIGRATIONS_TABLE}")}
 
 
-def pending(db: sqlite_utils.Database) -> list[tuple[str, Migration]]:
-    done = applied(db)
+def pending(conn: sqlite3.Connection) -> list[tuple[str, Migration]]:
+    done = applied(conn)
     return [(name, fn) for name, fn in MIGRATIONS if name not in done]

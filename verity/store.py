@@ -165,14 +165,14 @@ class Store:
     def migrate(self) -> list[str]:
         """Apply pending migrations, each in its own transaction with its record."""
         done = []
-        if not self._migrations_pending():
+        if not migrations.pending(self.conn):
             return done
         mode = self.conn.execute("PRAGMA journal_mode").fetchone()[0]
         if mode != "wal":
             self.conn.execute("PRAGMA journal_mode = WAL")
         for name, fn in migrations.MIGRATIONS:
             with self.transaction():
-                if name in migrations.applied(self.db):
+                if name in migrations.applied(self.conn):
                     continue  # another process applied it while we waited
                 fn(self.db)
                 self.db[migrations.MIGRATIONS_TABLE].insert(
@@ -181,17 +181,8 @@ class Store:
                 done.append(name)
         return done
 
-    def _migrations_pending(self) -> bool:
-        """Whether a migration is due, asked in plain SQL so opening needs no sqlite-utils."""
-        if not self.conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [migrations.MIGRATIONS_TABLE]
-        ).fetchone():
-            return True
-        applied = {row[0] for row in self.conn.execute(f"SELECT name FROM {migrations.MIGRATIONS_TABLE}")}
-        return any(name not in applied for name, _fn in migrations.MIGRATIONS)
-
     def schema_version(self) -> int:
-        return len(migrations.applied(self.db))
+        return len(migrations.applied(self.conn))
 
     def close(self) -> None:
         self.conn.close()
@@ -221,35 +212,45 @@ class Store:
 
     # -- looking things up ---------------------------------------------------
 
+    def find_source(self, name: str) -> Optional[Source]:
+        """The source with this name (matched ignoring case), or None."""
+        row = self.conn.execute("SELECT * FROM sources WHERE name = ? COLLATE NOCASE", [name]).fetchone()
+        return self._source_from_row(row) if row else None
+
+    def find_claim(self, key: str) -> Optional[Claim]:
+        """The claim with this key, or None."""
+        row = self.conn.execute("SELECT * FROM claims WHERE key = ?", [key]).fetchone()
+        return self._claim_from_row(row) if row else None
+
     def get_source(self, ref: str | int) -> Source:
         """A source by name (case-insensitive) or id."""
         ref_text = str(ref).strip()
-        row = self.conn.execute(
-            "SELECT * FROM sources WHERE name = ? COLLATE NOCASE", [ref_text]
-        ).fetchone()
-        if row is None and ref_text.isdigit():
+        source = self.find_source(ref_text)
+        if source is None and ref_text.isdigit():
             row = self.conn.execute("SELECT * FROM sources WHERE id = ?", [int(ref_text)]).fetchone()
-        if row is None:
+            source = self._source_from_row(row) if row else None
+        if source is None:
             names = (r[0] for r in self.conn.execute("SELECT name FROM sources"))
             raise NotFound(
                 f"no source {ref_text!r}{did_you_mean(ref_text, names)}; "
                 "see 'verity source list' or add it with 'verity source add'"
             )
-        return self._source_from_row(row)
+        return source
 
     def get_claim(self, ref: str | int) -> Claim:
         """A claim by key or id."""
         ref_text = str(ref).strip()
-        row = self.conn.execute("SELECT * FROM claims WHERE key = ?", [ref_text]).fetchone()
-        if row is None and ref_text.isdigit():
+        claim = self.find_claim(ref_text)
+        if claim is None and ref_text.isdigit():
             row = self.conn.execute("SELECT * FROM claims WHERE id = ?", [int(ref_text)]).fetchone()
-        if row is None:
+            claim = self._claim_from_row(row) if row else None
+        if claim is None:
             keys = (r[0] for r in self.conn.execute("SELECT key FROM claims"))
             raise NotFound(
                 f"no claim {ref_text!r}{did_you_mean(ref_text, keys)}; "
                 "see 'verity claim list' or add it with 'verity claim add'"
             )
-        return self._claim_from_row(row)
+        return claim
 
     def get_stance(self, stance_id: int) -> Stance:
         row = self.conn.execute(
@@ -280,12 +281,10 @@ class Store:
             return self._insert_source(source)
 
     def _insert_source(self, source: Source) -> Source:
-        existing = self.conn.execute(
-            "SELECT name FROM sources WHERE name = ? COLLATE NOCASE", [source.name]
-        ).fetchone()
+        existing = self.find_source(source.name)
         if existing:
             raise Duplicate(
-                f"a source named {existing[0]!r} already exists (names are matched ignoring case); "
+                f"a source named {existing.name!r} already exists (names are matched ignoring case); "
                 "use that source or choose another name"
             )
         return attrs.evolve(source, id=self._write_source(source))
@@ -295,10 +294,10 @@ class Store:
             return self._insert_claim(claim)
 
     def _insert_claim(self, claim: Claim) -> Claim:
-        existing = self.conn.execute("SELECT text FROM claims WHERE key = ?", [claim.key]).fetchone()
+        existing = self.find_claim(claim.key)
         if existing:
             raise Duplicate(
-                f"claim key {claim.key!r} is already taken by {existing[0]!r}; "
+                f"claim key {claim.key!r} is already taken by {existing.text!r}; "
                 "give this claim another --key, or log stances on the existing one"
             )
         claim_id = self._write_claim(claim)
@@ -529,14 +528,6 @@ class Store:
 
     def _bulk_highest_claim(self) -> int:
         return self.conn.execute("SELECT max(id) FROM claims").fetchone()[0] or 0
-
-    def _bulk_find_source(self, name: str) -> Optional[Source]:
-        row = self.conn.execute("SELECT * FROM sources WHERE name = ? COLLATE NOCASE", [name]).fetchone()
-        return self._source_from_row(row) if row else None
-
-    def _bulk_find_claim(self, key: str) -> Optional[Claim]:
-        row = self.conn.execute("SELECT * FROM claims WHERE key = ?", [key]).fetchone()
-        return self._claim_from_row(row) if row else None
 
     def _bulk_names(self, table: str, limit: int) -> list[str]:
         """Every source name or claim key, for 'did you mean'; [] when there are more than `limit`."""

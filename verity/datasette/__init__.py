@@ -75,7 +75,7 @@ def inspect_database(path: str | os.PathLike) -> Browsable:
             raise DatabaseUnavailable(
                 f"{path} is a SQLite database but not a verity database; point --db at a verity database"
             )
-        pending = migrations.pending(db)
+        pending = migrations.pending(conn)
         if pending:
             raise DatabaseUnavailable(
                 f"{path} was made by an older verity and needs upgrading ({len(pending)} migration(s) "
