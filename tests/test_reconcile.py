@@ -7,27 +7,27 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from verity.models import POSITIONS
-from verity.reconcile import StanceFact, counted_stances, reconcile_claim
+from verity.reconcile import SourceFacts, StanceFact, counted_stances, reconcile_claim
 
 _seq = iter(range(1, 10_000_000))
 
 
 def fact(source, position, date="2022-01-10", affiliation=None, grade=None, seq=None,
          retracted=False, source_id=None):
-    return StanceFact(
+    """A stance by `source` and what the rules need to know about that source."""
+    stance = StanceFact(
         source_id=source_id if source_id is not None else hash(source) & 0xFFFFFFF,
-        source=source,
-        affiliation=affiliation,
-        reliability=grade,
         position=position,
         effective_date=date,
         sequence=seq if seq is not None else next(_seq),
         retracted=retracted,
     )
+    return stance, SourceFacts.of(source, affiliation, grade)
 
 
 def rec(*facts, ruling=None):
-    return reconcile_claim("c", "claim text", facts, ruling)
+    return reconcile_claim("c", "claim text", [f for f, _ in facts],
+                           {f.source_id: source for f, source in facts}, ruling)
 
 
 def test_no_stance_is_unverified():
@@ -191,9 +191,8 @@ stance_lists = st.lists(
 def _facts(items):
     affiliation_of = {"A": "X", "B": "X", "C": None, "D": "Y", "E": None}
     return [
-        StanceFact(source_id=ord(name), source=name, affiliation=affiliation_of[name],
-                   reliability=None, position=position, effective_date=date, sequence=i,
-                   retracted=retracted)
+        fact(name, position, date, affiliation=affiliation_of[name], seq=i, retracted=retracted,
+             source_id=ord(name))
         for i, (name, position, date, retracted) in enumerate(items)
     ]
 
@@ -227,7 +226,7 @@ def test_adding_a_neutral_stance_changes_no_side_of_other_sources(items, name, d
 @given(stance_lists)
 def test_verdict_agrees_with_sides(items):
     r = rec(*_facts(items))
-    counted = counted_stances(_facts(items))
+    counted = counted_stances(f for f, _ in _facts(items))
     assert len(r.affirming) + len(r.denying) + len(r.neutral) == len(counted)
     if r.affirming and r.denying:
         assert r.verdict == "contested"
@@ -246,8 +245,7 @@ def test_verdict_agrees_with_sides(items):
 @given(st.lists(st.tuples(st.sampled_from(POSITIONS), st.sampled_from([None, "A", "B", "C", "D", "E", "F"])),
                 min_size=1, max_size=30), st.randoms())
 def test_score_does_not_depend_on_the_order_stances_are_read(items, rnd):
-    facts = [StanceFact(source_id=i, source=f"s{i}", affiliation=None, reliability=grade, position=position,
-                        effective_date="2022-01-10", sequence=i) for i, (position, grade) in enumerate(items)]
+    facts = [fact(f"s{i}", position, grade=grade, seq=i, source_id=i) for i, (position, grade) in enumerate(items)]
     shuffled = list(facts)
     rnd.shuffle(shuffled)
     assert rec(*facts) == rec(*shuffled)

@@ -22,7 +22,7 @@ import attrs
 from . import migrations
 from .errors import Conflict, DatabaseUnavailable, Duplicate, InvalidValue, NotFound, did_you_mean
 from .models import VERDICTS, Claim, parse_ruling, Reconciliation, Retraction, Source, Stance, utc_now
-from .reconcile import StanceFact, contradiction_pairs, counted_stances, reconcile_claim
+from .reconcile import Outcome, SourceFacts, StanceFact, contradiction_pairs, counted_stances, reconcile
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -34,10 +34,9 @@ _VERDICT_RANK = "CASE r.verdict " + " ".join(
     f"WHEN '{v}' THEN {i}" for i, v in enumerate(VERDICTS)
 ) + " END"
 
-_FACT_COLUMNS = """
-    s.claim_id, s.id, s.source_id, src.name, src.affiliation, src.reliability,
-    s.position, coalesce(s.said_on, s.logged_at), s.retracted_at IS NOT NULL
-"""
+# A stance as a StanceFact, field for field: its rows go to the reconciler as they come.
+_FACT_COLUMNS = "source_id, position, coalesce(said_on, logged_at), id, retracted_at IS NOT NULL, claim_id"
+_FACT_CLAIM_ID = itemgetter(StanceFact._fields.index("claim_id"))
 
 
 def current_user() -> str:
@@ -51,29 +50,26 @@ def current_user() -> str:
         return "unknown"
 
 
-def _fact(row) -> StanceFact:
-    """A StanceFact from a row of _FACT_COLUMNS (which begin with the claim id)."""
-    return StanceFact(row[2], row[3], row[4], row[5], row[6], row[7], row[1], bool(row[8]))
-
-
 def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
     for start in range(0, len(ids), _CHUNK):
         yield ids[start : start + _CHUNK]
 
 
-def _group_by_claim(claim_ids: Iterable[int], rows) -> Iterator[tuple[int, Reconciliation]]:
-    """Reconcile fact rows (ordered by claim, then stance id) for each of `claim_ids`, in order;
+def _group_by_claim(
+    claim_ids: Iterable[int], rows, sources: dict[int, SourceFacts]
+) -> Iterator[tuple[int, Outcome]]:
+    """Reconcile rows of _FACT_COLUMNS (ordered by claim) for each of `claim_ids`, in order;
     a claim with no rows is reconciled from no stances."""
-    groups = groupby(rows, key=itemgetter(0))
+    groups = groupby(rows, key=_FACT_CLAIM_ID)
     group = next(groups, None)
     for claim_id in claim_ids:
         if group is not None and group[0] == claim_id:
             # reconcile before advancing: groupby invalidates a group once it moves on
-            reconciliation = reconcile_claim("", "", (_fact(row) for row in group[1]))
+            outcome = reconcile(group[1], sources)
             group = next(groups, None)
         else:
-            reconciliation = reconcile_claim("", "", ())
-        yield claim_id, reconciliation
+            outcome = reconcile((), sources)
+        yield claim_id, outcome
 
 
 @attrs.frozen
@@ -365,10 +361,10 @@ class Store:
 
     # -- the stored reconciliation --------------------------------------------
 
-    def _computed(self, claim_ids: Optional[Iterable[int]] = None) -> Iterator[tuple[int, Reconciliation]]:
-        """(claim id, reconciliation computed now from its stances), by claim id.
+    def _computed(self, claim_ids: Optional[Iterable[int]] = None) -> Iterator[tuple[int, Outcome]]:
+        """(claim id, reconciliation outcome computed now from its stances), by claim id.
 
-        The one path from stored stances to `reconcile_claim`. For every claim
+        The one path from stored stances to `reconcile`. For every claim
         (claim_ids None) it is one pass that SQLite sorts once, with the sources
         held in a dict, rather than claim by claim through an index; for a few
         claims it reads just their stances. Either way each claim's stances are
@@ -376,31 +372,33 @@ class Store:
         sources, not of stances.
         """
         if claim_ids is None:
-            sources = {row[0]: row[1:] for row in self.conn.execute(
-                "SELECT id, name, affiliation, reliability FROM sources")}
-            rows = (
-                (claim_id, stance_id, source_id, *sources[source_id], position, effective, retracted)
-                for claim_id, stance_id, source_id, position, effective, retracted in self.conn.execute(
-                    "SELECT claim_id, id, source_id, position, coalesce(said_on, logged_at), "
-                    "retracted_at IS NOT NULL FROM stances ORDER BY +claim_id, id")
-            )
+            sources = self._source_facts("")
+            rows = self.conn.execute(f"SELECT {_FACT_COLUMNS} FROM stances ORDER BY +claim_id, id")
             ids: Iterable[int] = (row[0] for row in self.conn.execute("SELECT id FROM claims ORDER BY id"))
-            yield from _group_by_claim(ids, rows)
+            yield from _group_by_claim(ids, rows, sources)
             return
         for chunk in _chunks(sorted(set(claim_ids))):
+            these = f"claim_id IN ({','.join('?' * len(chunk))})"
+            sources = self._source_facts(f" WHERE id IN (SELECT source_id FROM stances WHERE {these})", chunk)
             rows = self.conn.execute(
-                f"SELECT {_FACT_COLUMNS} FROM stances s JOIN sources src ON src.id = s.source_id "
-                f"WHERE s.claim_id IN ({','.join('?' * len(chunk))}) ORDER BY s.claim_id, s.id",
-                list(chunk),
+                f"SELECT {_FACT_COLUMNS} FROM stances WHERE {these} ORDER BY claim_id, id", list(chunk)
             )
-            yield from _group_by_claim(chunk, rows)
+            yield from _group_by_claim(chunk, rows, sources)
+
+    def _source_facts(self, where: str, params: Sequence = ()) -> dict[int, SourceFacts]:
+        """What the reconciler needs to know about these sources, by id."""
+        return {
+            source_id: SourceFacts.of(name, affiliation, reliability)
+            for source_id, name, affiliation, reliability in self.conn.execute(
+                "SELECT id, name, affiliation, reliability FROM sources" + where, list(params))
+        }
 
     def _refresh(self, claim_ids: Optional[Iterable[int]] = None) -> int:
         """Recompute and store the reconciliation of these claims, or of every claim
         (inside the caller's transaction); returns how many were stored."""
         count, batch = 0, []
-        for claim_id, reconciliation in self._computed(claim_ids):
-            batch.append(_reconciliation_row(claim_id, reconciliation))
+        for claim_id, outcome in self._computed(claim_ids):
+            batch.append(_reconciliation_row(claim_id, outcome))
             if len(batch) >= 5000:
                 self._write_rows(batch)
                 count, batch = count + len(batch), []
@@ -434,9 +432,9 @@ class Store:
     def fresh_reconciliations(self) -> Iterator[Reconciliation]:
         """Every claim's reconciliation computed now from the stances, in one streaming pass."""
         claims = self.conn.execute("SELECT id, key, text, ruling FROM claims ORDER BY id")
-        for (claim_id, reconciliation), (same_id, key, text, ruling) in zip(self._computed(), claims):
+        for (claim_id, outcome), (same_id, key, text, ruling) in zip(self._computed(), claims):
             assert claim_id == same_id
-            yield attrs.evolve(reconciliation, claim=key, text=text, ruling=ruling)
+            yield outcome.reconciliation(key, text, ruling)
 
     # -- listings --------------------------------------------------------------
 
@@ -485,7 +483,7 @@ class Store:
             yield self._record(claim_from_row(dict(zip(columns, row[:n]))), _reconciliation_from_row(row[n:]))
 
     def _record(self, claim: Claim, reconciliation: Reconciliation) -> ClaimRecord:
-        stances, facts, sources = [], [], {}
+        stances, facts, sources = [], [], {}  # facts: only to know which stances rule 1 counts
         source_columns = self._columns("sources")
         for row in self.conn.execute(
             _STANCE_SELECT.replace("SELECT ", "SELECT src.*, ", 1)
@@ -499,9 +497,6 @@ class Store:
             facts.append(
                 StanceFact(
                     source_id=source.id,
-                    source=source.name,
-                    affiliation=source.affiliation,
-                    reliability=source.reliability,
                     position=stance.position,
                     effective_date=stance.effective_date,
                     sequence=stance.id,
@@ -708,12 +703,12 @@ def claim_from_row(row: dict) -> Claim:
     )
 
 
-def _reconciliation_row(claim_id: int, r: Reconciliation) -> tuple:
+def _reconciliation_row(claim_id: int, r: Outcome) -> tuple:
     return (
         claim_id, r.verdict, r.score, r.agreement,
         json.dumps(r.affirming, ensure_ascii=False), json.dumps(r.denying, ensure_ascii=False),
         json.dumps(r.neutral, ensure_ascii=False), r.affirming_origins, r.denying_origins,
-        len(r.contradictions),
+        r.contradiction_count,
     )
 
 
