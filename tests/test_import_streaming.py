@@ -8,6 +8,7 @@ import sys
 import tracemalloc
 from pathlib import Path
 
+from verity import importer
 from verity.importer import import_file
 from verity.store import Store
 
@@ -44,8 +45,11 @@ def python_peak(tmp_path: Path, stances: int) -> int:
     return peak
 
 
-def test_python_memory_does_not_grow_with_the_number_of_lines(tmp_path):
-    small = python_peak(tmp_path, 8_000)  # more than a batch of stances
+def test_python_memory_does_not_grow_with_the_number_of_lines(tmp_path, monkeypatch):
+    # Small batches, so that both runs fill every batch in flight to the background writer
+    # (the one being filled, those queued, the one being written: verity.bulk) many times over.
+    monkeypatch.setattr(importer, "BATCH", 500)
+    small = python_peak(tmp_path, 8_000)
     large = python_peak(tmp_path, 40_000)  # five times the lines, the same claims and sources
     assert large < small + 1 * MB, (small, large)
     assert large < (tmp_path / "40000.jsonl").stat().st_size / 4

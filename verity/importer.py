@@ -26,6 +26,7 @@ from .formats import MAX_ERRORS, RECORD_TYPES, Place, document_records, stance_r
 from .models import Claim, Source, Stance, slugify
 
 if TYPE_CHECKING:
+    from .bulk import BackgroundWriter
     from .store import Store
 
 BATCH = 5_000  # stances per executemany
@@ -89,10 +90,12 @@ class Importer:
     """One import. Call `begin()` inside a transaction, `add` each record, then `finish()`."""
 
     def __init__(self, store: "Store", *, create_missing: bool = False, user: Optional[str] = None,
-                 missing_hint: str = ""):
+                 missing_hint: str = "", background: bool = False):
         from .store import current_user
 
-        self.store = store
+        self._store = store
+        self._background = background  # write stances from a second thread (verity.bulk)
+        self._writer: Optional["BackgroundWriter"] = None
         self.create_missing = create_missing
         self.user = user or current_user()
         self.missing_hint = missing_hint  # how to fix an unknown claim or source in this format
@@ -117,16 +120,36 @@ class Importer:
 
     # -- the frame ---------------------------------------------------------------
 
+    @property
+    def store(self) -> "Store":
+        """The store, once the background writer (if any) has written what it was given."""
+        if self._writer is not None:
+            self._writer.wait()
+        return self._store
+
     def begin(self) -> None:
         """Note the database as it is (call inside the transaction)."""
         self._before = self.store._bulk_start()
         self._claims_before = self.store._bulk_highest_claim()
         if self._before == 0:  # nothing to keep sorted: build the stance indexes once, at the end
             self._indexes = self.store._bulk_suspend_upkeep()
+        if self._background:
+            from .bulk import BackgroundWriter, available
+
+            if available(self._store.conn):
+                self._writer = BackgroundWriter(self._store.conn)
+
+    def close(self, raising: bool = True) -> None:
+        """Stop the background writer, after writing what it holds (call before the
+        transaction ends, however it ends)."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.close(raising)
 
     def finish(self, name: str = "the file") -> ImportSummary:
         """Write what is pending, or raise every problem (the caller's transaction rolls back)."""
         self._flush()
+        self.close()
         if self.error_count:
             raise self.failure(name)
         if self._indexes is not None:
@@ -263,7 +286,7 @@ class Importer:
 
     def stance(self, stance: Stance, place: Any, same_time: bool = True) -> None:
         """Log a stance, unless one just like it was logged before this import."""
-        row = self.store._stance_row(stance, 0, 0)
+        row = self._store._stance_row(stance, 0, 0)
         self._log(stance.claim, stance.source, row[2:], place, same_time)
 
     def _log(self, claim: str, source: str, rest: tuple, place: Any, same_time: bool) -> None:
@@ -304,7 +327,10 @@ class Importer:
     def _flush(self) -> None:
         if self._batch:
             if not self.error_count:
-                self.store._write_stances(self._batch)
+                if self._writer is not None:
+                    self._writer.write(self._batch)
+                else:
+                    self._store._write_stances(self._batch)
             self._batch = []
 
     def _claim_id(self, ref: str, place: Any) -> Optional[int]:
@@ -433,13 +459,16 @@ def _short(value: Any) -> str:
 def run_import(store: "Store", records: Iterable[tuple[str, Any, Place]], name: str = "the file",
                **options) -> ImportSummary:
     """Import (type, data, place) records in one transaction: all of them, or none."""
-    importer = Importer(store, **options)
+    importer = Importer(store, background=True, **options)
     with store._bulk_session(), store.transaction():
-        importer.begin()
-        add = importer.add
-        for kind, data, place in records:
-            add(kind, data, place)
-        importer.finish(name)
+        try:
+            importer.begin()
+            add = importer.add
+            for kind, data, place in records:
+                add(kind, data, place)
+            importer.finish(name)
+        finally:
+            importer.close(raising=False)  # stopped before the transaction ends, however it ends
     return importer.summary
 
 

@@ -124,7 +124,10 @@ class Store:
                 f"cannot create {path}: folder {where.parent} does not exist; create it or choose another --db"
             )
         try:
-            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            # check_same_thread=False: an import writes its stances from a second thread (verity.bulk),
+            # one thread at a time on the connection, as that module explains.
+            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                                   check_same_thread=False)
         except sqlite3.Error as ex:
             raise DatabaseUnavailable(f"cannot open {path}: {ex}; check the path and its permissions") from None
         try:

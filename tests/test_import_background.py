@@ -1,0 +1,99 @@
+"""An import writes its stances from a second thread (verity.bulk): the same rows as a
+plain write, text exactly as given, and a failure on either side leaves nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from verity import bulk
+from verity.importer import BATCH, import_file
+from verity.store import Store
+
+
+def test_this_sqlite_can_unpack_json_rows(tmp_path):
+    # Else imports silently fall back to plain executemany; CI would not notice.
+    with Store.create(tmp_path / "v.db") as store:
+        assert bulk.available(store.conn)
+
+
+def _jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def _rows(store: Store) -> list[tuple]:
+    return store.conn.execute("SELECT * FROM stances ORDER BY id").fetchall()
+
+
+ODD_TEXTS = ["emoji 🙂 and ümlaut", 'quote " and \\ backslash', "tab\tand\nnewline", "line \u2028 separator",
+             "x" * 5000, "0", "null", "[1]"]
+
+
+def _import_odd(tmp_path: Path, name: str, texts: list[str]) -> tuple[list[tuple], list[str]]:
+    records = [{"type": "source", "name": "S"}, {"type": "claim", "key": "c", "text": "C"}]
+    records += [{"type": "stance", "claim": "c", "source": "S", "position": "affirms", "quote": text,
+                 "note": text, "via": text, "logged_at": f"2022-01-01T00:00:{i:02d}Z"}
+                for i, text in enumerate(texts)]
+    path = _jsonl(tmp_path / f"{name}.jsonl", records)
+    statements: list[str] = []
+    with Store.create(tmp_path / f"{name}.db") as store:
+        store.conn.set_trace_callback(statements.append)
+        import_file(store, path)
+        return _rows(store), [s for s in statements if s.startswith("INSERT INTO stances")]
+
+
+def test_text_arrives_exactly_as_given_through_the_writer(tmp_path, monkeypatch):
+    background, inserts = _import_odd(tmp_path, "background", ODD_TEXTS)
+    assert [row[4] for row in background] == ODD_TEXTS
+    assert len(inserts) == 1 and "json_each" in inserts[0]  # one statement for the batch
+    monkeypatch.setattr(bulk, "available", lambda conn: False)  # the plain executemany path
+    plain, inserts = _import_odd(tmp_path, "plain", ODD_TEXTS)
+    assert background == plain
+    assert len(inserts) == len(ODD_TEXTS) and "json_each" not in inserts[0]
+
+
+def test_a_batch_with_a_nul_character_is_written_the_plain_way(tmp_path):
+    # json_extract would end the text at the NUL.
+    texts = ["before", "nul \u0000 inside", "after"]
+    rows, inserts = _import_odd(tmp_path, "nul", texts)
+    assert [row[4] for row in rows] == texts
+    assert len(inserts) == len(texts) and "json_each" not in inserts[0]
+
+
+def test_claims_between_batches_of_stances_see_every_earlier_stance(tmp_path):
+    # The importer writes claims itself: it waits for the writer first, so ids and order hold.
+    records = [{"type": "source", "name": "S"}]
+    for c in range(3):
+        records.append({"type": "claim", "key": f"c{c}", "text": f"Claim {c}"})
+        records += [{"type": "stance", "claim": f"c{c}", "source": "S", "position": "denies",
+                     "logged_at": f"2022-01-01T00:00:00.{n:06d}Z"} for n in range(BATCH + 7)]
+    path = _jsonl(tmp_path / "mixed.jsonl", records)
+    with Store.create(tmp_path / "v.db") as store:
+        summary = import_file(store, path)
+        assert summary.stances == 3 * (BATCH + 7)
+        counts = store.conn.execute(
+            "SELECT c.key, count(*) FROM stances s JOIN claims c ON c.id = s.claim_id GROUP BY c.key").fetchall()
+        assert counts == [(f"c{c}", BATCH + 7) for c in range(3)]
+        assert [r.verdict for r in store.reconciliations()] == ["single-source"] * 3
+
+
+def test_a_failure_in_the_writer_rolls_the_whole_import_back(tmp_path):
+    records = [{"type": "source", "name": "S"}, {"type": "claim", "key": "c", "text": "C"}]
+    records += [{"type": "stance", "claim": "c", "source": "S", "position": "affirms",
+                 "quote": "boom" if n == BATCH + 3 else "fine", "logged_at": f"2022-01-01T00:00:00.{n:06d}Z"}
+                for n in range(3 * BATCH)]
+    path = _jsonl(tmp_path / "boom.jsonl", records)
+    with Store.create(tmp_path / "v.db") as store:
+        # Something only SQLite refuses, in the second batch: the writer thread meets it.
+        store.conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON stances WHEN NEW.quote = 'boom' "
+                           "BEGIN SELECT RAISE(ABORT, 'refused by a trigger'); END")
+        with pytest.raises(Exception, match="refused by a trigger"):
+            import_file(store, path)
+        assert store.counts() == {"sources": 0, "claims": 0, "stances": 0}
+        assert not store.conn.in_transaction
+        # The connection works as before: the next import goes through.
+        store.conn.execute("DROP TRIGGER refuse")
+        assert import_file(store, path).stances == 3 * BATCH
