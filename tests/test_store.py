@@ -11,12 +11,12 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from verity.errors import Conflict, DatabaseUnavailable, Duplicate, NotFound
-from verity.models import POSITIONS, Claim, Source, Stance
-from verity.store import Store
+from verity.models import POSITIONS, Claim, Retraction, Source, Stance
+from verity.store import Store, _json_names
 
 from conftest import EXAMPLE_DB, ROOT
 
@@ -144,6 +144,53 @@ def test_rebuild_reconciliations_restores_a_damaged_table(balti_db):
         store.conn.execute("DELETE FROM reconciliations")
         assert store.rebuild_reconciliations() == len(fresh)
         assert list(store.reconciliations()) == fresh
+
+
+# Every kind of character json.dumps treats specially: quotes, backslashes, control
+# characters, DEL, non-ASCII, line and paragraph separators, astral and lone surrogates.
+any_text = st.text(st.one_of(st.characters(blacklist_categories=()), st.sampled_from('"\\\x00\x1f\x7f\u2028é😀')))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(any_text, max_size=6))
+def test_stored_name_lists_are_the_text_json_dumps_gives(names):
+    assert _json_names(tuple(names)) == json.dumps(names, ensure_ascii=False)
+
+
+source_names = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=8)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.tuples(source_names, st.sampled_from([None, "TTP", " ttp ", "Government"]),
+                       st.sampled_from([None, "A", "C", "E", "F"])), min_size=1, max_size=5),
+    st.lists(st.tuples(st.integers(0, 2), st.integers(0, 4), st.sampled_from(POSITIONS),
+                       st.sampled_from([None, "2022-01-10", "2022-01-10T08:00"]), st.booleans()), max_size=20),
+)
+def test_full_refresh_stores_what_refreshing_claim_by_claim_stores(sources, stances):
+    # Two ways to the same rows: claim by claim as each write refreshes (reading the
+    # claims' stances through the index), and one full pass (the import's and rebuild's).
+    with Store.create(":memory:") as store:
+        names = []
+        for name, affiliation, grade in sources:
+            try:
+                source = Source(name=name, affiliation=affiliation, reliability=grade)
+            except ValueError:
+                continue  # not a valid name (blank, too long ...)
+            if store.find_source(source.name) is None:
+                names.append(store.add_source(source).name)
+        assume(names)
+        for i in range(3):
+            store.add_claim(Claim(text=f"claim {i}", key=f"claim-{i}"))
+        for claim, source, position, said_on, retracted in stances:
+            store.add_stance(Stance(claim=f"claim-{claim}", source=names[source % len(names)], position=position,
+                                    said_on=said_on, retracted=Retraction(reason="test") if retracted else None))
+        by_claim = store.conn.execute("SELECT * FROM reconciliations ORDER BY claim_id").fetchall()
+        store.conn.execute("DELETE FROM reconciliations")
+        assert store.rebuild_reconciliations() == 3
+        assert store.conn.execute("SELECT * FROM reconciliations ORDER BY claim_id").fetchall() == by_claim
+        for row in by_claim:
+            assert set(json.loads(row[4]) + json.loads(row[5]) + json.loads(row[6])) <= set(names)
 
 
 # -- two writers at once ----------------------------------------------------------

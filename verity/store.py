@@ -13,6 +13,7 @@ import json
 import os
 import sqlite3
 from itertools import groupby
+from json.encoder import encode_basestring
 from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Sequence
@@ -709,10 +710,15 @@ def claim_from_row(row: dict) -> Claim:
 def _reconciliation_row(claim_id: int, r: Outcome) -> tuple:
     return (
         claim_id, r.verdict, r.score, r.agreement,
-        json.dumps(r.affirming, ensure_ascii=False), json.dumps(r.denying, ensure_ascii=False),
-        json.dumps(r.neutral, ensure_ascii=False), r.affirming_origins, r.denying_origins,
-        r.contradiction_count,
+        _json_names(r.affirming), _json_names(r.denying), _json_names(r.neutral),
+        r.affirming_origins, r.denying_origins, r.contradiction_count,
     )
+
+
+def _json_names(names: Sequence[str]) -> str:
+    """The text json.dumps(list(names), ensure_ascii=False) gives: the same string encoder
+    json.dumps uses, without its set-up per call (~1.5 µs, three times a claim)."""
+    return "[" + ", ".join(map(encode_basestring, names)) + "]"
 
 
 def _reconciliation_from_row(row) -> Reconciliation:
