@@ -10,6 +10,7 @@ import pytest
 
 from verity import bulk
 from verity.importer import BATCH, import_file
+from verity.models import Stance
 from verity.store import Store
 
 
@@ -97,3 +98,30 @@ def test_a_failure_in_the_writer_rolls_the_whole_import_back(tmp_path):
         # The connection works as before: the next import goes through.
         store.conn.execute("DROP TRIGGER refuse")
         assert import_file(store, path).stances == 3 * BATCH
+
+
+def test_the_full_text_index_is_fed_batch_by_batch_and_matches_every_stance(tmp_path):
+    words = ["convoy", "ceasefire", "spokesman"]
+    records = [{"type": "source", "name": "S"}, {"type": "claim", "key": "c", "text": "C"}]
+    records += [{"type": "stance", "claim": "c", "source": "S", "position": "affirms",
+                 "quote": f"the {words[n % 3]} of day {n}", "note": "checked" if n % 2 else None,
+                 "logged_at": f"2022-01-01T00:00:00.{n:06d}Z"} for n in range(2 * BATCH + 11)]
+    path = _jsonl(tmp_path / "fts.jsonl", records)
+    statements: list[str] = []
+    with Store.create(tmp_path / "v.db") as store:
+        store.conn.set_trace_callback(statements.append)
+        import_file(store, path)
+        store.conn.set_trace_callback(None)
+        assert any(s.startswith('INSERT INTO "stances_fts" (rowid') for s in statements)  # fed, not rebuilt
+        assert not any("'rebuild'" in s and "stances_fts" in s for s in statements)
+        store.conn.execute("INSERT INTO stances_fts (stances_fts) VALUES ('integrity-check')")
+        for n, word in enumerate(words):
+            ids = [row[0] for row in store.conn.execute(
+                "SELECT rowid FROM stances_fts WHERE stances_fts MATCH ? ORDER BY rowid", [word])]
+            assert ids == list(range(n + 1, 2 * BATCH + 12, 3))
+        assert store.conn.execute(
+            "SELECT count(*) FROM stances_fts WHERE stances_fts MATCH 'note:checked'").fetchone()[0] == BATCH + 5
+        # and a stance logged afterwards is indexed by the restored trigger
+        added = store.add_stance(Stance(claim="c", source="S", position="denies", quote="a lone armistice"))
+        assert store.conn.execute(
+            "SELECT rowid FROM stances_fts WHERE stances_fts MATCH 'armistice'").fetchall() == [(added.id,)]

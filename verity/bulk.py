@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import queue
 import sqlite3
+import sys
 import threading
-from typing import Optional
+from typing import Optional, Sequence
 
 import orjson
 
@@ -51,13 +52,29 @@ def available(conn: sqlite3.Connection) -> bool:
     return list(row) == _PROBE
 
 
-class BackgroundWriter:
-    """Inserts batches of stance rows on `conn` from a thread of its own."""
+SWITCH_INTERVAL = 0.0005  # seconds: see BackgroundWriter
 
-    def __init__(self, conn: sqlite3.Connection):
+
+class BackgroundWriter:
+    """Inserts batches of stance rows on `conn` from a thread of its own.
+
+    `feeds` are statements to run after each batch with the highest stance id
+    before it (`Upkeep.feeds`: the full-text index fed in bulk, on this thread
+    too). `after_id` is the highest stance id before the first batch.
+
+    While it runs, Python is asked to hand its lock over every 0.5 ms rather
+    than every 5 ms: each time a statement ends, the writer waits for the
+    reader to let go, and at 5 ms a wait cost a fifth of a batch.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, after_id: int = 0, feeds: Sequence[str] = ()):
         self.conn = conn
+        self.after_id = after_id
+        self.feeds = list(feeds)
         self.queue: queue.Queue[Optional[bytes]] = queue.Queue(maxsize=QUEUED_BATCHES)
         self.error: Optional[BaseException] = None
+        self.switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(SWITCH_INTERVAL, self.switch_interval))
         self.thread = threading.Thread(target=self._run, name="verity-stance-writer", daemon=True)
         self.thread.start()
 
@@ -68,11 +85,22 @@ class BackgroundWriter:
                 if batch is None:
                     return
                 if self.error is None:
-                    self.conn.execute(INSERT_FROM_JSON, [batch])
+                    self._insert(batch)
             except BaseException as exc:  # raised on the importer's side, which rolls back
                 self.error = exc
             finally:
                 self.queue.task_done()
+
+    def _insert(self, batch: bytes | list[tuple]) -> None:
+        if isinstance(batch, bytes):
+            self.conn.execute(INSERT_FROM_JSON, [batch])
+        else:
+            self.conn.executemany(
+                f"INSERT INTO stances ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})", batch)
+        if self.feeds:
+            for sql in self.feeds:
+                self.conn.execute(sql, [self.after_id])
+            self.after_id = self.conn.execute("SELECT max(rowid) FROM stances").fetchone()[0]
 
     def write(self, rows: list[tuple]) -> None:
         """Queue rows (in COLUMNS order) to be inserted; waits while the queue is full."""
@@ -81,10 +109,9 @@ class BackgroundWriter:
             batch = orjson.dumps(rows)
         except TypeError:  # text Python holds but JSON cannot (a lone surrogate)
             batch = None
-        if batch is None or b"\\u0000" in batch:  # ... or a NUL that json_extract would cut at: insert directly
+        if batch is None or b"\\u0000" in batch:  # ... or a NUL that json_extract would cut at
             self.wait()
-            self.conn.executemany(
-                f"INSERT INTO stances ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})", rows)
+            self._insert(rows)  # the plain way, here
             return
         self.queue.put(batch)
 
@@ -99,6 +126,7 @@ class BackgroundWriter:
         if self.thread.is_alive():
             self.queue.put(None)
             self.thread.join()
+            sys.setswitchinterval(self.switch_interval)
         if raising:
             self._raise()
 

@@ -27,7 +27,7 @@ from .models import Claim, Source, Stance, slugify
 
 if TYPE_CHECKING:
     from .bulk import BackgroundWriter
-    from .store import Store
+    from .store import Store, Upkeep
 
 BATCH = 5_000  # stances per executemany
 SUGGEST_LIMIT = 20_000  # above this many names, 'did you mean' would cost more than it helps
@@ -114,7 +114,7 @@ class Importer:
         self._batch: list[tuple] = []
         self._touched: set[int] = set()
         self._before = 0
-        self._indexes: Optional[list[str]] = None
+        self._upkeep: Optional["Upkeep"] = None
         self._names: dict[str, list[str]] = {}
         self._stance_values = stance_row_maker()
 
@@ -132,12 +132,13 @@ class Importer:
         self._before = self.store._bulk_start()
         self._claims_before = self.store._bulk_highest_claim()
         if self._before == 0:  # nothing to keep sorted: build the stance indexes once, at the end
-            self._indexes = self.store._bulk_suspend_upkeep()
+            self._upkeep = self.store._bulk_suspend_upkeep()
         if self._background:
             from .bulk import BackgroundWriter, available
 
             if available(self._store.conn):
-                self._writer = BackgroundWriter(self._store.conn)
+                feeds = self._upkeep.feeds("stances") if self._upkeep else []
+                self._writer = BackgroundWriter(self._store.conn, self._before, feeds)
 
     def close(self, raising: bool = True) -> None:
         """Stop the background writer, after writing what it holds (call before the
@@ -152,9 +153,9 @@ class Importer:
         self.close()
         if self.error_count:
             raise self.failure(name)
-        if self._indexes is not None:
-            self.store._bulk_resume_upkeep(self._indexes)
-            self._indexes = None
+        if self._upkeep is not None:
+            self.store._bulk_resume_upkeep(self._upkeep)
+            self._upkeep = None
         if self._before == 0 and len(self._touched) > 1000:
             self.store._refresh()  # every stance is new: one sorted pass over them all
         else:

@@ -583,28 +583,29 @@ class Store:
             params.append(logged_at)
         return self.conn.execute(sql + " LIMIT 1", params).fetchone() is not None
 
-    def _bulk_suspend_upkeep(self) -> list[str]:
+    def _bulk_suspend_upkeep(self) -> "Upkeep":
         """Before a bulk load into an empty stances table: drop what keeps it indexed,
-        and return the SQL that builds it all again (for `_bulk_resume_upkeep`).
+        and return what builds it all again (for `_bulk_resume_upkeep`).
 
         Building an index once over a million rows is far cheaper than keeping it
-        sorted row by row, and so is rebuilding a full-text index once rather than
+        sorted row by row, and so is filling a full-text index in bulk rather than
         tokenising each row in an insert trigger. The stances indexes are dropped;
         so are the insert triggers that feed an external-content FTS table from any
         of sources, claims or stances that is empty now (such a table is rebuilt
-        whole afterwards, which is exactly what the triggers would have made). The
-        caller's transaction makes the drop and the rebuild one change.
+        whole afterwards, which is exactly what the triggers would have made, or
+        fed batch by batch: `Upkeep.feeds`). The caller's transaction makes the drop
+        and the rebuild one change.
         """
         import re
 
         empty = [table for table in ("sources", "claims", "stances")
                  if self.conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None]
         schema = self.conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL").fetchall()
-        drop, restore, rebuild = [], [], []
+        drop, upkeep = [], Upkeep()
         for kind, name, table, sql in schema:
             if kind == "index" and table == "stances" and "stances" in empty:
                 drop.append(f'DROP INDEX "{name}"')
-                restore.append(sql)
+                upkeep.restore.append(sql)
         for kind, name, _table, sql in schema:
             match = re.search(r"content\s*=\s*['\"]?(\w+)", sql) if kind == "table" and "fts5" in sql.lower() else None
             if not match or match.group(1) not in empty:
@@ -614,16 +615,19 @@ class Store:
                        and re.search(rf"INSERT\s+INTO\s+['\"`\[]?{re.escape(name)}\b", s, re.I)]
             for trigger, trigger_sql in feeders:
                 drop.append(f'DROP TRIGGER "{trigger}"')
-                restore.append(trigger_sql)
+                upkeep.restore.append(trigger_sql)
             if feeders:
-                rebuild.append(f"INSERT INTO \"{name}\" (\"{name}\") VALUES ('rebuild')")
+                columns = [row[1] for row in self.conn.execute(f'PRAGMA table_info("{name}")')]
+                upkeep.rebuild[name] = (match.group(1), columns)
         for sql in drop:
             self.conn.execute(sql)
-        return restore + rebuild
+        return upkeep
 
-    def _bulk_resume_upkeep(self, sqls: list[str]) -> None:
-        for sql in sqls:
+    def _bulk_resume_upkeep(self, upkeep: "Upkeep") -> None:
+        for sql in upkeep.restore:
             self.conn.execute(sql)
+        for name in upkeep.rebuild:
+            self.conn.execute(f"INSERT INTO \"{name}\" (\"{name}\") VALUES ('rebuild')")
 
     @contextlib.contextmanager
     def _bulk_session(self) -> Iterator[None]:
@@ -641,6 +645,29 @@ class Store:
             yield
         finally:
             self.conn.execute("PRAGMA foreign_keys = ON")
+
+
+@attrs.define
+class Upkeep:
+    """What a bulk import suspended (see Store._bulk_suspend_upkeep) and how to bring it back."""
+
+    restore: list[str] = attrs.field(factory=list)  # SQL re-creating the dropped indexes and triggers
+    rebuild: dict[str, tuple[str, list[str]]] = attrs.field(factory=dict)  # FTS table -> (content table, columns)
+
+    def feeds(self, table: str) -> list[str]:
+        """SQL adding to each full-text index over `table` its rows with rowid > ?, for
+        whoever inserts into `table` to run after each batch; those are then not rebuilt.
+
+        The same rows, columns and rowids the insert triggers would have added.
+        """
+        sqls = []
+        for name, (content, columns) in list(self.rebuild.items()):
+            if content == table:
+                listed = ", ".join(f'"{column}"' for column in columns)
+                sqls.append(f'INSERT INTO "{name}" (rowid, {listed}) SELECT rowid, {listed} FROM "{table}" '
+                            "WHERE rowid > ?")
+                del self.rebuild[name]
+        return sqls
 
 
 # -- rows <-> models ---------------------------------------------------------------
