@@ -125,3 +125,25 @@ def test_the_full_text_index_is_fed_batch_by_batch_and_matches_every_stance(tmp_
         added = store.add_stance(Stance(claim="c", source="S", position="denies", quote="a lone armistice"))
         assert store.conn.execute(
             "SELECT rowid FROM stances_fts WHERE stances_fts MATCH 'armistice'").fetchall() == [(added.id,)]
+
+
+def test_stances_logged_retracted_keep_their_place_in_logging_order(tmp_path, monkeypatch):
+    # The writer inserts them by a statement of their own: their ids must still follow the file.
+    records = [{"type": "source", "name": f"S{n}"} for n in range(3)]
+    records.append({"type": "claim", "key": "c", "text": "C"})
+    records += [{"type": "stance", "claim": "c", "source": f"S{n % 3}", "position": "affirms", "quote": f"q{n}",
+                 "logged_at": f"2022-01-01T00:00:00.{n:06d}Z",
+                 "retracted": {"reason": f"r{n}", "at": "2022-02-01T00:00:00Z", "by": "desk"} if n % 7 == 3 else None}
+                for n in range(BATCH + 50)]
+    path = _jsonl(tmp_path / "retracted.jsonl", records)
+    with Store.create(tmp_path / "background.db") as store:
+        import_file(store, path)
+        background = _rows(store)
+        verdicts = [(r.verdict, r.affirming) for r in store.reconciliations()]
+    monkeypatch.setattr(bulk, "available", lambda conn: False)
+    with Store.create(tmp_path / "plain.db") as store:
+        import_file(store, path)
+        assert _rows(store) == background
+    assert [row[4] for row in background] == [f"q{n}" for n in range(BATCH + 50)]
+    assert [row[0] for row in background if row[-2]] == [n + 1 for n in range(BATCH + 50) if n % 7 == 3]
+    assert verdicts == [("corroborated", ("S0", "S1", "S2"))]

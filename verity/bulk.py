@@ -24,13 +24,21 @@ from typing import Optional, Sequence
 
 import orjson
 
-COLUMNS = ("claim_id", "source_id", "position", "quote", "url", "said_on", "via", "note",
-           "logged_at", "logged_by", "retracted_at", "retraction_reason", "retracted_by")
-INSERT_FROM_JSON = (
-    f"INSERT INTO stances ({', '.join(COLUMNS)}) SELECT "
-    + ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(COLUMNS)))
-    + " FROM json_each(CAST(? AS TEXT))"  # given as UTF-8 bytes: no second copy as str
-)
+from .store import _STANCE_INSERT_WITH_ID, STANCE_COLUMNS
+
+
+def _insert_from_json(columns: Sequence[str]) -> str:
+    """INSERT of rows given as one JSON array of arrays, the values in `columns` order
+    (an array may hold more values than that: the rest are not read)."""
+    return (f"INSERT INTO stances ({', '.join(columns)}) SELECT "
+            + ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
+            + " FROM json_each(CAST(? AS TEXT))")  # given as UTF-8 bytes: no second copy as str
+
+
+# Most stances are not retracted: their last three columns are null, and not reading
+# them is a fifth less work for SQLite. The few that are go in with all of them.
+PLAIN_INSERT = _insert_from_json(("id",) + STANCE_COLUMNS[:-3])
+RETRACTED_INSERT = _insert_from_json(("id",) + STANCE_COLUMNS)
 QUEUED_BATCHES = 2  # how far reading may run ahead of writing: bounds memory
 
 
@@ -71,7 +79,7 @@ class BackgroundWriter:
         self.conn = conn
         self.after_id = after_id
         self.feeds = list(feeds)
-        self.queue: queue.Queue[Optional[bytes]] = queue.Queue(maxsize=QUEUED_BATCHES)
+        self.queue: queue.Queue[Optional[tuple]] = queue.Queue(maxsize=QUEUED_BATCHES)
         self.error: Optional[BaseException] = None
         self.switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(min(SWITCH_INTERVAL, self.switch_interval))
@@ -80,40 +88,48 @@ class BackgroundWriter:
 
     def _run(self) -> None:
         while True:
-            batch = self.queue.get()
+            job = self.queue.get()
             try:
-                if batch is None:
+                if job is None:
                     return
                 if self.error is None:
-                    self._insert(batch)
+                    self._insert(*job)
             except BaseException as exc:  # raised on the importer's side, which rolls back
                 self.error = exc
             finally:
                 self.queue.task_done()
 
-    def _insert(self, batch: bytes | list[tuple]) -> None:
-        if isinstance(batch, bytes):
-            self.conn.execute(INSERT_FROM_JSON, [batch])
-        else:
-            self.conn.executemany(
-                f"INSERT INTO stances ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})", batch)
-        if self.feeds:
-            for sql in self.feeds:
-                self.conn.execute(sql, [self.after_id])
-            self.after_id = self.conn.execute("SELECT max(rowid) FROM stances").fetchone()[0]
+    def _insert(self, plain: "bytes | list[tuple]", retracted: "bytes | list[tuple]", last_id: int) -> None:
+        for rows, sql in ((plain, PLAIN_INSERT), (retracted, RETRACTED_INSERT)):
+            if isinstance(rows, bytes):
+                self.conn.execute(sql, [rows])
+            elif rows:
+                self.conn.executemany(_STANCE_INSERT_WITH_ID, rows)
+        for sql in self.feeds:
+            self.conn.execute(sql, [self.after_id])
+        self.after_id = last_id
 
-    def write(self, rows: list[tuple]) -> None:
-        """Queue rows (in COLUMNS order) to be inserted; waits while the queue is full."""
+    def write(self, plain: list[tuple], retracted: list[tuple], last_id: int) -> None:
+        """Queue stances to be inserted, each (id, *STANCE_COLUMNS): `plain` ones not
+        retracted, the `retracted` ones; `last_id` is the highest id among them.
+        Waits while the queue is full."""
         self._raise()
+        as_json = [self._json(rows) if rows else [] for rows in (plain, retracted)]
+        if any(isinstance(rows, list) and rows for rows in as_json):
+            self.wait()
+            self._insert(plain, retracted, last_id)  # the plain way, here
+            return
+        self.queue.put((as_json[0], as_json[1], last_id))
+
+    @staticmethod
+    def _json(rows: list[tuple]) -> bytes | list[tuple]:
+        """The rows as one JSON array, or as they are when JSON would not carry them
+        exactly: text JSON cannot hold (a lone surrogate), or a NUL, which json_extract cuts at."""
         try:
             batch = orjson.dumps(rows)
-        except TypeError:  # text Python holds but JSON cannot (a lone surrogate)
-            batch = None
-        if batch is None or b"\\u0000" in batch:  # ... or a NUL that json_extract would cut at
-            self.wait()
-            self._insert(rows)  # the plain way, here
-            return
-        self.queue.put(batch)
+        except TypeError:
+            return rows
+        return rows if b"\\u0000" in batch else batch
 
     def wait(self) -> None:
         """Until every batch queued so far is in the database: the connection is then free."""

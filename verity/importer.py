@@ -111,7 +111,9 @@ class Importer:
         self._broken_claims: set[str] = set()  # keys of claims that failed: their stances say nothing new
         self._broken_sources: set[str] = set()
         self._source_ids: dict[str, int] = {}  # a source name as stances spell it -> id (no folding)
-        self._batch: list[tuple] = []
+        self._batch: list[tuple] = []  # (id, claim_id, source_id, ...): store.STANCE_COLUMNS with the id first
+        self._retracted: list[tuple] = []  # the same, for stances logged already retracted (rare)
+        self._next_id = 1  # the id the next stance written gets (ids are given in logging order)
         self._touched: set[int] = set()
         self._before = 0
         self._upkeep: Optional["Upkeep"] = None
@@ -130,6 +132,7 @@ class Importer:
     def begin(self) -> None:
         """Note the database as it is (call inside the transaction)."""
         self._before = self.store._bulk_start()
+        self._next_id = self._before + 1
         self._claims_before = self.store._bulk_highest_claim()
         if self._before == 0:  # nothing to keep sorted: build the stance indexes once, at the end
             self._upkeep = self.store._bulk_suspend_upkeep()
@@ -301,11 +304,16 @@ class Importer:
                 self._source_ids[source] = source_id  # this spelling, as written, from now on
         if claim_id is None or source_id is None or self.error_count:
             return  # nothing will be written now; keep checking the rest
-        row = (claim_id, source_id, *rest)
-        if claim_id in self._dedupe and self.store._bulk_stance_exists(row, self._before, same_time):
+        if claim_id in self._dedupe and self.store._bulk_stance_exists(
+                (claim_id, source_id, *rest), self._before, same_time):
             self.summary.stances_present += 1
             return
-        self._batch.append(row)
+        row = (self._next_id, claim_id, source_id, *rest)
+        self._next_id += 1
+        if rest[-3] is None:  # retracted_at
+            self._batch.append(row)
+        else:
+            self._retracted.append(row)
         self._touched.add(claim_id)
         self.summary.stances += 1
         if len(self._batch) >= BATCH:
@@ -326,13 +334,13 @@ class Importer:
         return existing.id
 
     def _flush(self) -> None:
-        if self._batch:
+        if self._batch or self._retracted:
             if not self.error_count:
                 if self._writer is not None:
-                    self._writer.write(self._batch)
+                    self._writer.write(self._batch, self._retracted, self._next_id - 1)
                 else:
-                    self._store._write_stances(self._batch)
-            self._batch = []
+                    self._store._write_stances(self._batch + self._retracted)
+            self._batch, self._retracted = [], []
 
     def _claim_id(self, ref: str, place: Any) -> Optional[int]:
         ref = ref.strip()

@@ -566,7 +566,8 @@ class Store:
                 retracted.at, retracted.reason, retracted.by)
 
     def _write_stances(self, rows: list[tuple]) -> None:
-        self.conn.executemany(_STANCE_INSERT, rows)
+        """Insert stances given with their ids: (id, *STANCE_COLUMNS)."""
+        self.conn.executemany(_STANCE_INSERT_WITH_ID, rows)
 
     def _bulk_stance_exists(self, row: tuple, before_id: int, same_time: bool = True) -> bool:
         """Whether a stance like `row` was logged before the import began (stance id <= before_id).
@@ -672,11 +673,10 @@ class Upkeep:
 
 # -- rows <-> models ---------------------------------------------------------------
 
-_STANCE_INSERT = (
-    "INSERT INTO stances (claim_id, source_id, position, quote, url, said_on, via, note, "
-    "logged_at, logged_by, retracted_at, retraction_reason, retracted_by) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
+STANCE_COLUMNS = ("claim_id", "source_id", "position", "quote", "url", "said_on", "via", "note",
+                  "logged_at", "logged_by", "retracted_at", "retraction_reason", "retracted_by")
+_STANCE_INSERT = f"INSERT INTO stances ({', '.join(STANCE_COLUMNS)}) VALUES ({', '.join('?' * 13)})"
+_STANCE_INSERT_WITH_ID = f"INSERT INTO stances (id, {', '.join(STANCE_COLUMNS)}) VALUES ({', '.join('?' * 14)})"
 
 _STANCE_SELECT = (
     "SELECT s.id, c.key, src.name, s.position, s.quote, s.url, s.said_on, s.via, s.note, "
