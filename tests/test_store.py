@@ -146,6 +146,20 @@ def test_rebuild_reconciliations_restores_a_damaged_table(balti_db):
         assert list(store.reconciliations()) == fresh
 
 
+def test_rebuild_rewrites_only_the_rows_that_differ(balti_db):
+    with Store.open(balti_db) as store:
+        fresh = list(store.fresh_reconciliations())
+        before = store.conn.total_changes
+        store.rebuild_reconciliations()
+        assert store.conn.total_changes == before  # a sound table: nothing written
+        store.conn.execute("UPDATE reconciliations SET score = NULL WHERE claim_id = 1")
+        store.conn.execute("UPDATE reconciliations SET contradictions = 99 WHERE claim_id = 2")
+        before = store.conn.total_changes
+        store.rebuild_reconciliations()
+        assert store.conn.total_changes == before + 2
+        assert list(store.reconciliations()) == fresh
+
+
 # Every kind of character json.dumps treats specially: quotes, backslashes, control
 # characters, DEL, non-ASCII, line and paragraph separators, astral and lone surrogates.
 any_text = st.text(st.one_of(st.characters(blacklist_categories=()), st.sampled_from('"\\\x00\x1f\x7f\u2028é😀')))

@@ -415,9 +415,10 @@ class Store:
             return self._refresh()
 
     def _write_rows(self, rows) -> None:
-        self.conn.executemany(
-            "INSERT OR REPLACE INTO reconciliations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
-        )
+        """Store rows of the reconciliations table, leaving a stored row that already says
+        the same alone: a rebuild of a sound table then writes nothing, and a claim's
+        row is updated in place rather than deleted and inserted (with its index entries)."""
+        self.conn.executemany(_RECONCILIATION_UPSERT, rows)
 
     def reconciliations(
         self, claims: Optional[Sequence[str | int]] = None, verdicts: Optional[Sequence[str]] = None
@@ -682,6 +683,16 @@ _STANCE_SELECT = (
     "SELECT s.id, c.key, src.name, s.position, s.quote, s.url, s.said_on, s.via, s.note, "
     "s.logged_at, s.logged_by, s.retracted_at, s.retraction_reason, s.retracted_by "
     "FROM stances s JOIN claims c ON c.id = s.claim_id JOIN sources src ON src.id = s.source_id"
+)
+
+_RECONCILIATION_RESULT = (
+    "verdict, score, agreement, affirming, denying, neutral, affirming_origins, denying_origins, contradictions"
+)
+_RECONCILIATION_UPSERT = (
+    "INSERT INTO reconciliations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (claim_id) DO UPDATE "
+    "SET ({0}) = ({1}) WHERE ({0}) IS NOT ({1})".format(
+        _RECONCILIATION_RESULT, ", ".join("excluded." + c for c in _RECONCILIATION_RESULT.split(", "))
+    )
 )
 
 _RECONCILIATION_COLUMNS = (
