@@ -48,7 +48,7 @@ def test_blank_database_migrates_to_the_exact_schema(db_path):
         "neutral TEXT NOT NULL, affirming_origins INTEGER NOT NULL, denying_origins INTEGER NOT NULL, "
         "contradictions INTEGER NOT NULL )"
     )
-    assert sql["stances_claim_id"] == 'CREATE INDEX "stances_claim_id" ON "stances" ("claim_id")'
+    assert sql["stances_claim_source"] == 'CREATE INDEX "stances_claim_source" ON "stances" ("claim_id", "source_id")'
     assert sql["reconciliations_verdict"] == 'CREATE INDEX "reconciliations_verdict" ON "reconciliations" ("verdict")'
     with Store.open(db_path) as store:
         applied = [row[0] for row in store.conn.execute("SELECT name FROM _verity_migrations ORDER BY rowid")]
@@ -60,7 +60,7 @@ def test_blank_database_migrates_to_the_exact_schema(db_path):
 # Every schema object a fresh database has after all migrations, ordered by type then name.
 EXPECTED_NAMES = [
     "reconciliations_agreement", "reconciliations_score", "reconciliations_verdict",
-    "stances_claim_id", "stances_claim_source", "stances_position", "stances_source_id",
+    "stances_claim_source", "stances_position", "stances_source_id",
     "_verity_migrations", "claims",
     "claims_fts", "claims_fts_config", "claims_fts_data", "claims_fts_docsize", "claims_fts_idx",
     "reconciliations", "sources", "stances",

@@ -171,6 +171,17 @@ def m002_search_and_views(db: sqlite_utils.Database) -> None:
     )
 
 
+# -- m003: one index fewer for every stance to keep -------------------------------
+
+@migration
+def m003_drop_claim_index(db: sqlite_utils.Database) -> None:
+    """stances_claim_source (claim_id, source_id) answers everything stances_claim_id
+    (claim_id) did: SQLite uses the leading column of an index as an index on it.
+    One index fewer to update on every stance logged, and to build after an import
+    (about 0.3 s of 1.25 s for the four at a million stances)."""
+    db.execute("DROP INDEX IF EXISTS stances_claim_id")
+
+
 def applied(conn: sqlite3.Connection) -> set[str]:
     """Names of the migrations this database has had (plain SQL: opening needs no sqlite-utils)."""
     if not conn.execute(
