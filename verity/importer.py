@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .store import Store, Upkeep
 
 BATCH = 5_000  # stances per executemany
+FULL_REFRESH = 1_000  # into a database with no stances, past this many claims refresh them all in one pass
 SUGGEST_LIMIT = 20_000  # above this many names, 'did you mean' would cost more than it helps
 FORMATS = ("json", "jsonl", "csv", "claimreview")
 EXTENSIONS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".jsonld": "claimreview"}
@@ -114,7 +115,9 @@ class Importer:
         self._batch: list[tuple] = []  # (id, claim_id, source_id, ...): store.STANCE_COLUMNS with the id first
         self._retracted: list[tuple] = []  # the same, for stances logged already retracted (rare)
         self._next_id = 1  # the id the next stance written gets (ids are given in logging order)
-        self._touched: set[int] = set()
+        # Claims whose reconciliation to refresh at the end; None once it is to be all of
+        # them (into a database with no stances, past FULL_REFRESH: then nothing is kept).
+        self._touched: Optional[set[int]] = set()
         self._before = 0
         self._upkeep: Optional["Upkeep"] = None
         self._names: dict[str, list[str]] = {}
@@ -159,7 +162,7 @@ class Importer:
         if self._upkeep is not None:
             self.store._bulk_resume_upkeep(self._upkeep)
             self._upkeep = None
-        if self._before == 0 and len(self._touched) > 1000:
+        if self._touched is None:
             self.store._refresh()  # every stance is new: one sorted pass over them all
         else:
             self.store._refresh(self._touched)
@@ -314,7 +317,8 @@ class Importer:
             self._batch.append(row)
         else:
             self._retracted.append(row)
-        self._touched.add(claim_id)
+        if self._touched is not None:
+            self._touch(claim_id)
         self.summary.stances += 1
         if len(self._batch) >= BATCH:
             self._flush()
@@ -323,9 +327,15 @@ class Importer:
 
     def _insert_claim(self, claim: Claim) -> int:
         claim_id = self._claims[claim.key] = self.store._write_claim(claim)
-        self._touched.add(claim_id)
+        if self._touched is not None:
+            self._touch(claim_id)
         self.summary.claims += 1
         return claim_id
+
+    def _touch(self, claim_id: int) -> None:
+        self._touched.add(claim_id)
+        if self._before == 0 and len(self._touched) > FULL_REFRESH:
+            self._touched = None  # memory stays flat however many claims
 
     def _remember(self, existing: Claim) -> int:
         self._claims[existing.key] = existing.id
