@@ -39,7 +39,7 @@ def _insert_from_json(columns: Sequence[str]) -> str:
 # them is a fifth less work for SQLite. The few that are go in with all of them.
 PLAIN_INSERT = _insert_from_json(("id",) + STANCE_COLUMNS[:-3])
 RETRACTED_INSERT = _insert_from_json(("id",) + STANCE_COLUMNS)
-QUEUED_BATCHES = 2  # how far reading may run ahead of writing: bounds memory
+QUEUED_BATCHES = 4  # how far reading may run ahead of writing: bounds memory
 
 
 _PROBE = [1, None, "é 🙂 \"x\\ \t\u2028"]
