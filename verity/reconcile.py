@@ -124,17 +124,17 @@ def reconcile(facts: Iterable[StanceFact], sources: Mapping[int, SourceFacts]) -
     affirming_origins, denying_origins = set(), set()  # rule 3
     weights, weighted = [], []  # rule 5: w and w·v of each counted stance
     for source_id, position, _, _, _, _ in counted_stances(facts):
-        source = sources[source_id]
-        weights.append(source.weight)
-        weighted.append(source.weight * VALUES[position])
+        name, origin, weight = sources[source_id]
+        weights.append(weight)
+        weighted.append(weight * VALUES[position])
         if position in AFFIRMING:
-            affirming.append(source.name)
-            affirming_origins.add(source.origin)
+            affirming.append(name)
+            affirming_origins.add(origin)
         elif position in DENYING:
-            denying.append(source.name)
-            denying_origins.add(source.origin)
+            denying.append(name)
+            denying_origins.add(origin)
         else:
-            neutral.append(source.name)
+            neutral.append(name)
 
     # rule 4
     if not affirming and not denying:

@@ -73,6 +73,21 @@ def _group_by_claim(
         yield claim_id, outcome
 
 
+class _SourceFactsOnDemand(dict):
+    """SourceFacts by source id, each read from the database when first asked for."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        super().__init__()
+        self.conn = conn
+
+    def __missing__(self, source_id: int) -> SourceFacts:
+        name, affiliation, reliability = self.conn.execute(
+            "SELECT name, affiliation, reliability FROM sources WHERE id = ?", [source_id]
+        ).fetchone()
+        facts = self[source_id] = SourceFacts.of(name, affiliation, reliability)
+        return facts
+
+
 @attrs.frozen
 class ClaimRecord:
     """A claim with its reconciliation and every stance ever logged on it, oldest first."""
@@ -369,33 +384,31 @@ class Store:
         """(claim id, reconciliation outcome computed now from its stances), by claim id.
 
         The one path from stored stances to `reconcile`. For every claim
-        (claim_ids None) it is one pass that SQLite sorts once, with the sources
-        held in a dict, rather than claim by claim through an index; for a few
-        claims it reads just their stances. Either way each claim's stances are
+        (claim_ids None) it is one pass that SQLite sorts once, with every
+        source's SourceFacts made up front, rather than claim by claim through an
+        index; for some claims it reads just their stances, and each source's
+        SourceFacts when first needed. Either way each claim's stances are
         streamed through the reconciler, so memory is bounded by the number of
         sources, not of stances.
         """
         if claim_ids is None:
-            sources = self._source_facts("")
+            sources: dict[int, SourceFacts] = {
+                source_id: SourceFacts.of(name, affiliation, reliability)
+                for source_id, name, affiliation, reliability in self.conn.execute(
+                    "SELECT id, name, affiliation, reliability FROM sources")
+            }
             rows = self.conn.execute(f"SELECT {_FACT_COLUMNS} FROM stances ORDER BY +claim_id, id")
-            ids: Iterable[int] = (row[0] for row in self.conn.execute("SELECT id FROM claims ORDER BY id"))
+            ids: Iterable[int] = map(itemgetter(0), self.conn.execute("SELECT id FROM claims ORDER BY id"))
             yield from _group_by_claim(ids, rows, sources)
             return
+        sources = _SourceFactsOnDemand(self.conn)
         for chunk in _chunks(sorted(set(claim_ids))):
-            these = f"claim_id IN ({','.join('?' * len(chunk))})"
-            sources = self._source_facts(f" WHERE id IN (SELECT source_id FROM stances WHERE {these})", chunk)
             rows = self.conn.execute(
-                f"SELECT {_FACT_COLUMNS} FROM stances WHERE {these} ORDER BY claim_id, id", list(chunk)
+                f"SELECT {_FACT_COLUMNS} FROM stances WHERE claim_id IN ({','.join('?' * len(chunk))}) "
+                "ORDER BY claim_id, id",
+                list(chunk),
             )
             yield from _group_by_claim(chunk, rows, sources)
-
-    def _source_facts(self, where: str, params: Sequence = ()) -> dict[int, SourceFacts]:
-        """What the reconciler needs to know about these sources, by id."""
-        return {
-            source_id: SourceFacts.of(name, affiliation, reliability)
-            for source_id, name, affiliation, reliability in self.conn.execute(
-                "SELECT id, name, affiliation, reliability FROM sources" + where, list(params))
-        }
 
     def _refresh(self, claim_ids: Optional[Iterable[int]] = None) -> int:
         """Recompute and store the reconciliation of these claims, or of every claim
@@ -759,7 +772,7 @@ def _reconciliation_row(claim_id: int, r: Outcome) -> tuple:
 def _json_names(names: Sequence[str]) -> str:
     """The text json.dumps(list(names), ensure_ascii=False) gives: the same string encoder
     json.dumps uses, without its set-up per call (~1.5 µs, three times a claim)."""
-    return "[" + ", ".join(map(encode_basestring, names)) + "]"
+    return "[" + ", ".join(map(encode_basestring, names)) + "]" if names else "[]"
 
 
 def _reconciliation_from_row(row) -> Reconciliation:
