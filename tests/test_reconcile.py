@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from verity.models import POSITIONS
-from verity.reconcile import SourceFacts, StanceFact, counted_stances, reconcile_claim
+from verity.reconcile import SourceFacts, StanceFact, counted_stances, reconcile, reconcile_claim
 
 _seq = iter(range(1, 10_000_000))
 
@@ -28,6 +28,10 @@ def fact(source, position, date="2022-01-10", affiliation=None, grade=None, seq=
 def rec(*facts, ruling=None):
     return reconcile_claim("c", "claim text", [f for f, _ in facts],
                            {f.source_id: source for f, source in facts}, ruling)
+
+
+def outcome(*facts):
+    return reconcile([f for f, _ in facts], {f.source_id: source for f, source in facts})
 
 
 def test_no_stance_is_unverified():
@@ -228,6 +232,7 @@ def test_verdict_agrees_with_sides(items):
     r = rec(*_facts(items))
     counted = counted_stances(f for f, _ in _facts(items))
     assert len(r.affirming) + len(r.denying) + len(r.neutral) == len(counted)
+    assert outcome(*_facts(items)).contradiction_count == len(r.contradictions)
     if r.affirming and r.denying:
         assert r.verdict == "contested"
         assert len(r.contradictions) == len(r.affirming) * len(r.denying)

@@ -65,6 +65,56 @@ def counted_stances(facts: Iterable[StanceFact]) -> list[StanceFact]:
     return list(latest.values())
 
 
+def reconcile(facts: Iterable[StanceFact], sources: Mapping[int, SourceFacts]) -> Outcome:
+    """DESIGN.md §2 for one claim: `facts` are the stances on it, `sources` what the
+    rules need to know about each of their sources, by id."""
+    affirming, denying, neutral = [], [], []  # rule 2: the sides, as source names
+    affirming_origins, denying_origins = set(), set()  # rule 3
+    weights, weighted = [], []  # rule 5: w and w·v of each counted stance
+    for source_id, position, _, _, _, _ in counted_stances(facts):  # rule 1
+        name, origin, weight = sources[source_id]
+        weights.append(weight)
+        weighted.append(weight * VALUES[position])
+        if position in AFFIRMING:
+            affirming.append(name)
+            affirming_origins.add(origin)
+        elif position in DENYING:
+            denying.append(name)
+            denying_origins.add(origin)
+        else:
+            neutral.append(name)
+
+    # rule 4
+    if not affirming and not denying:
+        verdict = "unverified"
+    elif affirming and denying:
+        verdict = "contested"
+    elif len(affirming_origins or denying_origins) == 1:
+        verdict = "single-source"
+    else:
+        verdict = "corroborated" if affirming else "denied"
+
+    # rule 5. fsum is exactly rounded, so the third decimal cannot depend on the order
+    # the stances were read in (a plain sum could give 0.562 one way, 0.563 another).
+    # Σ w·|v| is Σ |w·v|: the weights are positive and a product's rounding ignores sign.
+    total_weight = fsum(weights)
+    weighted_sum = fsum(weighted)
+    sided_weight = fsum(map(abs, weighted))
+    score = round(weighted_sum / total_weight, 3) if weights else None
+    agreement = round(abs(weighted_sum) / sided_weight, 3) if sided_weight else None
+
+    return Outcome(
+        verdict,
+        score,
+        agreement,
+        tuple(sorted(affirming)),
+        tuple(sorted(denying)),
+        tuple(sorted(neutral)),
+        len(affirming_origins),
+        len(denying_origins),
+    )  # rule 6, the contradictions, follows from the sides: see Outcome.contradictions
+
+
 class Outcome(NamedTuple):
     """What the rules make of the stances on one claim: a Reconciliation without the
     claim's key, text and ruling, and without the contradiction pairs spelled out
@@ -115,56 +165,6 @@ def reconcile_claim(
 ) -> Reconciliation:
     """The reconciliation of one claim: see `reconcile`."""
     return reconcile(facts, sources).reconciliation(claim, text, ruling)
-
-
-def reconcile(facts: Iterable[StanceFact], sources: Mapping[int, SourceFacts]) -> Outcome:
-    """DESIGN.md §2 for one claim: `facts` are the stances on it, `sources` what the
-    rules need to know about each of their sources, by id."""
-    affirming, denying, neutral = [], [], []  # rule 2: the sides, as source names
-    affirming_origins, denying_origins = set(), set()  # rule 3
-    weights, weighted = [], []  # rule 5: w and w·v of each counted stance
-    for source_id, position, _, _, _, _ in counted_stances(facts):
-        name, origin, weight = sources[source_id]
-        weights.append(weight)
-        weighted.append(weight * VALUES[position])
-        if position in AFFIRMING:
-            affirming.append(name)
-            affirming_origins.add(origin)
-        elif position in DENYING:
-            denying.append(name)
-            denying_origins.add(origin)
-        else:
-            neutral.append(name)
-
-    # rule 4
-    if not affirming and not denying:
-        verdict = "unverified"
-    elif affirming and denying:
-        verdict = "contested"
-    elif len(affirming_origins or denying_origins) == 1:
-        verdict = "single-source"
-    else:
-        verdict = "corroborated" if affirming else "denied"
-
-    # rule 5. fsum is exactly rounded, so the third decimal cannot depend on the order
-    # the stances were read in (a plain sum could give 0.562 one way, 0.563 another).
-    # Σ w·|v| is Σ |w·v|: the weights are positive and a product's rounding ignores sign.
-    total_weight = fsum(weights)
-    weighted_sum = fsum(weighted)
-    sided_weight = fsum(map(abs, weighted))
-    score = round(weighted_sum / total_weight, 3) if weights else None
-    agreement = round(abs(weighted_sum) / sided_weight, 3) if sided_weight else None
-
-    return Outcome(
-        verdict,
-        score,
-        agreement,
-        tuple(sorted(affirming)),
-        tuple(sorted(denying)),
-        tuple(sorted(neutral)),
-        len(affirming_origins),
-        len(denying_origins),
-    )  # rule 6, the contradictions, follows from the sides: see Outcome.contradictions
 
 
 def contradiction_pairs(affirming: Iterable[str], denying: Iterable[str]) -> tuple[tuple[str, str], ...]:
