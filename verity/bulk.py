@@ -24,7 +24,7 @@ from typing import Optional, Sequence
 
 import orjson
 
-from .store import _STANCE_INSERT_WITH_ID, STANCE_COLUMNS
+from .store import STANCE_COLUMNS, Store
 
 
 def _insert_from_json(columns: Sequence[str]) -> str:
@@ -64,7 +64,7 @@ SWITCH_INTERVAL = 0.0005  # seconds: see BackgroundWriter
 
 
 class BackgroundWriter:
-    """Inserts batches of stance rows on `conn` from a thread of its own.
+    """Inserts batches of stance rows on the store's connection from a thread of its own.
 
     `feeds` are statements to run after each batch with the highest stance id
     before it (`Upkeep.feeds`: the full-text index fed in bulk, on this thread
@@ -75,8 +75,9 @@ class BackgroundWriter:
     reader to let go, and at 5 ms a wait cost a fifth of a batch.
     """
 
-    def __init__(self, conn: sqlite3.Connection, after_id: int = 0, feeds: Sequence[str] = ()):
-        self.conn = conn
+    def __init__(self, store: Store, after_id: int = 0, feeds: Sequence[str] = ()):
+        self.store = store
+        self.conn = store.conn
         self.after_id = after_id
         self.feeds = list(feeds)
         self.queue: queue.Queue[Optional[tuple]] = queue.Queue(maxsize=QUEUED_BATCHES)
@@ -104,7 +105,7 @@ class BackgroundWriter:
             if isinstance(rows, bytes):
                 self.conn.execute(sql, [rows])
             elif rows:
-                self.conn.executemany(_STANCE_INSERT_WITH_ID, rows)
+                self.store._write_stances(rows)
         for sql in self.feeds:
             self.conn.execute(sql, [self.after_id])
         self.after_id = last_id

@@ -144,7 +144,7 @@ class Importer:
 
             if available(self._store.conn):
                 feeds = self._upkeep.feeds("stances") if self._upkeep else []
-                self._writer = BackgroundWriter(self._store.conn, self._before, feeds)
+                self._writer = BackgroundWriter(self._store, self._before, feeds)
 
     def close(self, raising: bool = True) -> None:
         """Stop the background writer, after writing what it holds (call before the
