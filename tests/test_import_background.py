@@ -100,7 +100,9 @@ def test_a_failure_in_the_writer_rolls_the_whole_import_back(tmp_path):
         assert import_file(store, path).stances == 3 * BATCH
 
 
-def test_the_full_text_index_is_fed_batch_by_batch_and_matches_every_stance(tmp_path):
+@pytest.mark.parametrize("feed_every", [BATCH, 10**9])  # fed along the way and at the end; at the end only
+def test_the_full_text_index_is_fed_in_bulk_and_matches_every_stance(tmp_path, monkeypatch, feed_every):
+    monkeypatch.setattr(bulk, "FEED_EVERY", feed_every)
     words = ["convoy", "ceasefire", "spokesman"]
     records = [{"type": "source", "name": "S"}, {"type": "claim", "key": "c", "text": "C"}]
     records += [{"type": "stance", "claim": "c", "source": "S", "position": "affirms",
@@ -112,7 +114,8 @@ def test_the_full_text_index_is_fed_batch_by_batch_and_matches_every_stance(tmp_
         store.conn.set_trace_callback(statements.append)
         import_file(store, path)
         store.conn.set_trace_callback(None)
-        assert any(s.startswith('INSERT INTO "stances_fts" (rowid') for s in statements)  # fed, not rebuilt
+        feeds = [s for s in statements if s.startswith('INSERT INTO "stances_fts" (rowid')]
+        assert len(feeds) == (3 if feed_every == BATCH else 1)  # fed, not rebuilt
         assert not any("'rebuild'" in s and "stances_fts" in s for s in statements)
         store.conn.execute("INSERT INTO stances_fts (stances_fts) VALUES ('integrity-check')")
         for n, word in enumerate(words):
