@@ -13,6 +13,7 @@ builds, the refresh, the commit and the checkpoint. Prints seconds per phase.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import tempfile
 import time
@@ -68,8 +69,6 @@ def main(argv=None) -> None:
         store = Store.create(path)
         store.conn.execute("PRAGMA wal_autocheckpoint = 0")  # the checkpoint timed on its own below
         transaction = store.transaction
-
-        import contextlib
 
         @contextlib.contextmanager
         def timed_transaction():
