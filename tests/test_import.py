@@ -547,3 +547,72 @@ def test_the_bundled_examples_import(cli, balti_db, monkeypatch):
     with Store.open(balti_db) as store:
         misleading = store.get_claim("the-ttp-s-current-spokesman-was-killed-in")
     assert (misleading.ruling, misleading.ruled_by) == ("mixture", "Example Fact Desk")
+
+
+# -- a new file is filled without the write-ahead log ---------------------------------
+
+
+def journal_mode_at_finish(monkeypatch) -> dict:
+    """Note the journal mode the import ran in, as it finishes."""
+    from verity import importer
+
+    seen = {}
+    finish = importer.Importer.finish
+
+    def noting(self, *args, **kwargs):
+        seen["mode"] = self._store.conn.execute("PRAGMA journal_mode").fetchone()[0]
+        return finish(self, *args, **kwargs)
+    monkeypatch.setattr(importer.Importer, "finish", noting)
+    return seen
+
+
+def test_an_import_into_a_new_file_runs_without_the_log_and_leaves_it_in_wal_mode(cli, tmp_path, monkeypatch):
+    seen = journal_mode_at_finish(monkeypatch)
+    target = tmp_path / "new.db"
+    result = cli("--db", target, "import", str(EXAMPLE_JSON))
+    assert result.exit_code == 0, result.stderr
+    assert seen["mode"] == "delete"  # new pages written once, straight into the file
+    assert sorted(p.name for p in tmp_path.glob("new.db*")) == ["new.db"]  # no journal, no log left
+    conn = sqlite3.connect(target)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.close()
+    assert counts(target) == {"sources": 14, "claims": 17, "stances": 33}
+
+
+def test_an_import_into_an_existing_database_keeps_the_log(cli, balti, monkeypatch, tmp_path):
+    seen = journal_mode_at_finish(monkeypatch)
+    document = json.loads(json.dumps(BALTI))
+    for stance in document["stances"]:
+        stance["logged_at"] = stance["logged_at"].replace("2022-01-18", "2022-01-19")  # all new
+    more = tmp_path / "more.json"
+    more.write_text(json.dumps(document))
+    result = cli("import", more)
+    assert result.exit_code == 0, result.stderr
+    assert seen["mode"] == "wal"  # others may be reading it: they go on reading
+
+
+def test_a_new_file_someone_else_has_open_is_imported_in_wal_mode(tmp_path):
+    from verity.importer import import_file
+
+    path = tmp_path / "new.db"
+    store = Store.create(path)
+    other = sqlite3.connect(path)
+    assert other.execute("SELECT count(*) FROM sources").fetchone() == (0,)
+    with store._without_wal():  # cannot leave WAL while `other` has it open: at once, no 30 s wait
+        assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        import_file(store, EXAMPLE_JSON)
+    assert other.execute("SELECT count(*) FROM stances").fetchone() == (33,)
+    assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
+    other.close()
+    store.close()
+
+
+def test_a_database_left_in_rollback_mode_is_opened_in_wal_mode(tmp_path):
+    # What an import into a new file leaves if it is killed before it switches back.
+    path = tmp_path / "left.db"
+    Store.create(path).close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0] == "delete"
+    conn.close()
+    with Store.open(path) as store:
+        assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

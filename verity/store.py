@@ -162,6 +162,8 @@ class Store:
         except sqlite3.OperationalError as ex:
             conn.close()
             raise DatabaseUnavailable(f"cannot upgrade {path}: {ex}; check that the file is writable") from None
+        with contextlib.suppress(sqlite3.OperationalError):  # read-only: it stays as it is
+            store._ensure_wal()  # e.g. after an import into a new file was killed (see _without_wal)
         return store
 
     @classmethod
@@ -177,14 +179,16 @@ class Store:
                 "choose another --db or run 'verity init' on a new path"
             )
 
+    def _ensure_wal(self) -> None:
+        if self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            self.conn.execute("PRAGMA journal_mode = WAL")
+
     def migrate(self) -> list[str]:
         """Apply pending migrations, each in its own transaction with its record."""
         done = []
         if not migrations.pending(self.conn):
             return done
-        mode = self.conn.execute("PRAGMA journal_mode").fetchone()[0]
-        if mode != "wal":
-            self.conn.execute("PRAGMA journal_mode = WAL")
+        self._ensure_wal()
         for name, fn in migrations.MIGRATIONS:
             with self.transaction():
                 if name in migrations.applied(self.conn):
@@ -646,6 +650,35 @@ class Store:
             self.conn.execute(sql)
         for name in upkeep.rebuild:
             self.conn.execute(f"INSERT INTO \"{name}\" (\"{name}\") VALUES ('rebuild')")
+
+    @contextlib.contextmanager
+    def _without_wal(self) -> Iterator[None]:
+        """A rollback journal instead of the write-ahead log, for filling a database that
+        was created just now and that nobody else is using yet; WAL again afterwards.
+
+        With WAL every page of a bulk load is written twice, to the log and then by the
+        checkpoint into the database. With a rollback journal, pages that are new in
+        this transaction are written once, straight into the file, and nothing is
+        journaled for them: 1m stances import in 12.3 s instead of 13.4 s. The
+        transaction is as safe either way: if it is interrupted, the journal rolls it
+        back. Other connections cannot read the file until it ends, which does not
+        matter for a database nobody has seen. If another connection has it open
+        already, SQLite refuses to leave WAL, and the import simply runs in WAL.
+        """
+        self.conn.execute("PRAGMA busy_timeout = 0")  # not 30 s of waiting to find that out
+        try:
+            mode = self.conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+        except sqlite3.OperationalError:  # locked: someone else has it open
+            mode = "wal"
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        try:
+            yield
+        finally:
+            if mode != "wal":
+                # If someone opened it meanwhile and holds it, the next Store.open switches it.
+                with contextlib.suppress(sqlite3.OperationalError):
+                    self.conn.execute("PRAGMA journal_mode = WAL")
 
     @contextlib.contextmanager
     def _bulk_session(self) -> Iterator[None]:
