@@ -86,7 +86,7 @@ def main(argv=None) -> None:
     print(f"import of {size_label(size)} stances ({summary.stances:,}) in one process, by phase:")
     rows = [
         ("creating the database", marks["stream"] - started),
-        ("the stream: reading and checking, while the writer thread writes", marks["finish"] - marks["stream"]),
+        ("the stream: reading and checking (a large file: in a second process) while the writer thread writes", marks["finish"] - marks["stream"]),
         ("  writer thread: inserting", inserting - feeding),
         ("  writer thread: feeding the full-text index", feeding),
         ("writing what was still queued", spent["writing what was still queued"]),

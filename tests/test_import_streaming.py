@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tracemalloc
@@ -72,15 +73,17 @@ def peak_kb():
 try:
     main()
 finally:
-    print(peak_kb(), file=sys.stderr)
+    # A large file is read in a second process (verity.readahead): its peak counts too.
+    # (At least this process's size when it started, so an upper bound.)
+    print(peak_kb() + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)
 """
 
 
 def test_a_large_import_stays_within_a_memory_bound(tmp_path):
     lines = write_lines(tmp_path / "big.jsonl", 60_000, claims=2_000, sources=100)
     result = subprocess.run([sys.executable, "-c", RSS_SCRIPT, str(tmp_path / "big.db"), str(lines)],
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, env={**os.environ, "VERITY_READAHEAD": "1"})
     assert result.returncode == 0, result.stderr
     assert "Imported 100 sources, 2,000 claims, 60,000 stances" in result.stderr
     peak_kb = int(result.stderr.strip().splitlines()[-1])
-    assert peak_kb * 1024 < 120 * MB, f"peak RSS {peak_kb / 1024:.0f} MB"
+    assert peak_kb * 1024 < 160 * MB, f"peak RSS {peak_kb / 1024:.0f} MB, both processes"

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Optional
 import attrs
 
 from .errors import Conflict, InvalidValue, did_you_mean
-from .formats import MAX_ERRORS, RECORD_TYPES, Place, document_records, stance_row_maker, structure_record
+from .formats import MAX_ERRORS, RECORD_TYPES, Place, document_records, line_place, stance_row_maker, structure_record
 from .models import Claim, Source, Stance, slugify
 
 if TYPE_CHECKING:
@@ -91,12 +91,13 @@ class Importer:
     """One import. Call `begin()` inside a transaction, `add` each record, then `finish()`."""
 
     def __init__(self, store: "Store", *, create_missing: bool = False, user: Optional[str] = None,
-                 missing_hint: str = "", background: bool = False):
+                 missing_hint: str = "", background: bool = False, bound: bool = False):
         from .store import current_user
 
         self._store = store
         self._background = background  # write stances from a second thread (verity.bulk)
         self._writer: Optional["BackgroundWriter"] = None
+        self._bound = bound  # the writer binds values: records are checked in another process
         self.create_missing = create_missing
         self.user = user or current_user()
         self.missing_hint = missing_hint  # how to fix an unknown claim or source in this format
@@ -144,7 +145,7 @@ class Importer:
 
             if available(self._store.conn):
                 feeds = self._upkeep.feeds("stances") if self._upkeep else []
-                self._writer = BackgroundWriter(self._store, self._before, feeds)
+                self._writer = BackgroundWriter(self._store, self._before, feeds, bound=self._bound)
 
     def close(self, raising: bool = True) -> None:
         """Stop the background writer, after writing what it holds (call before the
@@ -325,8 +326,22 @@ class Importer:
 
     # -- inside --------------------------------------------------------------------
 
+    def checked_claim(self, row: tuple, line: int) -> Optional[int]:
+        """A claim already checked (verity.readahead), as store.claim_row gives it."""
+        key = row[0]
+        if self._claims_before or key in self._claims:  # it may meet another: compare in full
+            from .store import CLAIM_COLUMNS, claim_from_row
+
+            return self.claim(claim_from_row({**dict(zip(CLAIM_COLUMNS, row)), "id": None}), line_place(line))
+        return self._insert_claim_row(key, row)
+
     def _insert_claim(self, claim: Claim) -> int:
-        claim_id = self._claims[claim.key] = self.store._write_claim(claim)
+        from .store import claim_row
+
+        return self._insert_claim_row(claim.key, claim_row(claim))
+
+    def _insert_claim_row(self, key: str, row: tuple) -> int:
+        claim_id = self._claims[key] = self.store._write_claim_row(row)
         if self._touched is not None:
             self._touch(claim_id)
         self.summary.claims += 1
@@ -354,6 +369,8 @@ class Importer:
 
     def _claim_id(self, ref: str, place: Any) -> Optional[int]:
         ref = ref.strip()
+        if isinstance(place, int):  # a line number (verity.readahead)
+            place = line_place(place)
         known = self._claims.get(ref)
         if known is not None:
             return known
@@ -394,6 +411,8 @@ class Importer:
 
     def _source_id(self, name: str, place: Any) -> Optional[int]:
         name = name.strip()
+        if isinstance(place, int):  # a line number (verity.readahead)
+            place = line_place(place)
         folded = fold(name)
         known = self._sources.get(folded)
         if known is not None:
@@ -491,6 +510,40 @@ def run_import(store: "Store", records: Iterable[tuple[str, Any, Place]], name: 
     return importer.summary
 
 
+def run_import_ahead(store: "Store", path: Path, name: str, progress: Optional[Progress] = None,
+                     **options) -> ImportSummary:
+    """run_import of a JSONL file read and checked in a second process (verity.readahead)."""
+    from .readahead import Child
+    from .store import current_user
+
+    user = options.pop("user", None) or current_user()
+    child = Child(path, user)
+    try:
+        importer = Importer(store, background=True, bound=True, user=user, **options)
+        with store._bulk_session(), store.transaction():
+            try:
+                importer.begin()
+                add, log, checked_claim = importer.add, importer._log, importer.checked_claim
+                for done, items in child.chunks():
+                    for item in items:
+                        flag = item[1]
+                        if flag is True or flag is False:  # a stance that passed the quick check
+                            log(item[2], item[3], item[4:], item[0], flag)
+                        elif flag is None:  # a claim that passed its check
+                            checked_claim(item[2], item[0])
+                        else:
+                            place = line_place(item[0])
+                            add(flag, item[2], place if item[3] is None else place.field(item[3]))
+                    if progress is not None:
+                        progress(done)
+                importer.finish(name)
+            finally:
+                importer.close(raising=False)
+    finally:
+        child.close()
+    return importer.summary
+
+
 def import_records(store: "Store", sources: Iterable[Source] = (), claims: Iterable[Claim] = (),
                    stances: Iterable[Stance] = (), where: str = "$") -> dict[str, int]:
     """Add sources, claims and stances in one transaction: all of them, or none.
@@ -543,6 +596,11 @@ def import_file(store: "Store", path: Path, fmt: Optional[str] = None, *, create
     with _open(path, stream) as handle:
         if fmt == "jsonl":
             from .jsonl import read_jsonl
+            from .readahead import wanted
+
+            if stream is None and wanted(path):
+                return run_import_ahead(store, path, str(path), progress,
+                                        missing_hint="add the {kind} on an earlier line, or first with '{command}'")
 
             return run_import(store, read_jsonl(handle, progress), str(path),
                               missing_hint="add the {kind} on an earlier line, or first with '{command}'")

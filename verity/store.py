@@ -565,12 +565,11 @@ class Store:
 
     def _write_claim(self, claim: Claim) -> int:
         """Insert a claim without refreshing its reconciliation (the importer does that once)."""
-        return self.conn.execute(
-            "INSERT INTO claims (key, text, subject, tags, note, ruling, ruling_explanation, ruled_at, ruled_by) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [claim.key, claim.text, claim.subject, json.dumps(list(claim.tags), ensure_ascii=False),
-             claim.note, claim.ruling, claim.ruling_explanation, claim.ruled_at, claim.ruled_by],
-        ).lastrowid
+        return self._write_claim_row(claim_row(claim))
+
+    def _write_claim_row(self, row: Sequence) -> int:
+        """Insert a claim given as claim_row gives it; returns its id."""
+        return self.conn.execute(_CLAIM_INSERT, row).lastrowid
 
     @staticmethod
     def _stance_row(stance: Stance, claim_id: int, source_id: int) -> tuple:
@@ -784,6 +783,16 @@ def source_from_row(row: dict) -> Source:
         name=row["name"], kind=row["kind"], affiliation=row["affiliation"],
         reliability=row["reliability"], url=row["url"], note=row["note"], id=row["id"],
     )
+
+
+CLAIM_COLUMNS = ("key", "text", "subject", "tags", "note", "ruling", "ruling_explanation", "ruled_at", "ruled_by")
+_CLAIM_INSERT = f"INSERT INTO claims ({', '.join(CLAIM_COLUMNS)}) VALUES ({', '.join('?' * len(CLAIM_COLUMNS))})"
+
+
+def claim_row(claim: Claim) -> tuple:
+    """A claim as the values of CLAIM_COLUMNS (its tags as a JSON list)."""
+    return (claim.key, claim.text, claim.subject, json.dumps(list(claim.tags), ensure_ascii=False),
+            claim.note, claim.ruling, claim.ruling_explanation, claim.ruled_at, claim.ruled_by)
 
 
 def claim_from_row(row: dict) -> Claim:
