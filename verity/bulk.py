@@ -207,8 +207,9 @@ class BackgroundWriter:
             self.queue.put(None)
             self.thread.join()
             sys.setswitchinterval(self.switch_interval)
-            if self.bound and self.adapted:
-                sqlite3.adapters.pop(_NONE_ADAPTER, None)
+        if self.bound and self.adapted:
+            sqlite3.adapters.pop(_NONE_ADAPTER, None)
+            self.adapted = False
         if raising:
             self._raise()
 
