@@ -142,3 +142,6 @@ def test_which_files_are_read_ahead(tmp_path, monkeypatch):
     assert not readahead.wanted(large)
     monkeypatch.setenv("VERITY_READAHEAD", "1")
     assert readahead.wanted(small)
+    monkeypatch.delenv("VERITY_READAHEAD")
+    monkeypatch.setattr(sys, "executable", "")  # an embedded Python has no interpreter to start
+    assert not readahead.wanted(large)

@@ -47,6 +47,8 @@ def wanted(path: Path) -> bool:
     forced = os.environ.get("VERITY_READAHEAD")
     if forced in ("0", "1"):
         return forced == "1"
+    if not sys.executable:  # embedded: no interpreter to start
+        return False
     try:
         return path.stat().st_size >= MIN_BYTES and (os.cpu_count() or 1) > 1
     except OSError:
