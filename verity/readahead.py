@@ -3,9 +3,9 @@
 An import of a million stances has two kinds of work of about the same size:
 Python parsing and checking each record, and SQLite storing rows. In one
 process they compete for Python's lock (the GIL); here the first runs in a
-child process on another core. The child parses every line and checks every
-plain stance with the same `stance_row_maker` the importer uses in-process,
-then sends what it made, in chunks, to the parent. The parent does what needs
+child process on another core. The child parses every line, checks every
+plain stance with the same `stance_row_maker` the importer uses in-process and
+every claim through cattrs, then sends what it made, in chunks, to the parent. The parent does what needs
 the database — sources, claims, ids, errors that depend on what is stored — and
 runs the records the quick check did not pass through the importer's full path,
 so an import gives the same result, and the same errors, either way.
@@ -30,7 +30,7 @@ import struct
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterator, Optional
+from typing import BinaryIO, Iterator, Optional
 
 from .errors import VerityError
 
