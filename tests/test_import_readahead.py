@@ -145,3 +145,15 @@ def test_which_files_are_read_ahead(tmp_path, monkeypatch):
     monkeypatch.delenv("VERITY_READAHEAD")
     monkeypatch.setattr(sys, "executable", "")  # an embedded Python has no interpreter to start
     assert not readahead.wanted(large)
+
+
+def test_the_child_runs_this_verity_whatever_folder_it_is_started_in(tmp_path, monkeypatch):
+    # `python -m verity.readahead` would import a `verity` folder in the working directory first.
+    impostor = tmp_path / "elsewhere" / "verity"
+    impostor.mkdir(parents=True)
+    (impostor / "__init__.py").write_text("raise ImportError('not this verity')\n")
+    monkeypatch.chdir(impostor.parent)
+    monkeypatch.setenv("VERITY_READAHEAD", "1")
+    lines = jsonl(tmp_path / "balti.jsonl", balti_records())
+    with Store.create(tmp_path / "x.db") as store:
+        assert import_file(store, lines).stances == 33

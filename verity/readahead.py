@@ -10,7 +10,7 @@ the database — sources, claims, ids, errors that depend on what is stored — 
 runs the records the quick check did not pass through the importer's full path,
 so an import gives the same result, and the same errors, either way.
 
-The child is `python -m verity.readahead PATH USER`. It writes frames to its
+The child runs `verity.readahead.main` with the file's path and the user. It writes frames to its
 standard output: an 8-byte length, then `marshal` data (both ends are the same
 Python): `(bytes read so far, items)`, and last a frame of length 0. An item is
 
@@ -29,6 +29,7 @@ import os
 import struct
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import BinaryIO, Iterator, Optional
 
@@ -36,7 +37,12 @@ from .errors import VerityError
 
 CHUNK = 2_000  # records per frame
 MIN_BYTES = 16 * 1024 * 1024  # smaller files are read in-process: a process costs ~0.1 s to start
-COMMAND = [sys.executable, "-m", "verity.readahead"]  # then the file's path and who imports it
+# The child runs this very verity, wherever it was imported from (not whatever a
+# `verity` folder in the working directory would give `python -m`); then the
+# file's path and who imports it.
+_HOME = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+COMMAND = [sys.executable, "-c", f"import sys; sys.path.insert(0, {_HOME!r}); "
+           "from verity.readahead import main; main()"]
 _FRAME = struct.Struct("<Q")
 _NOT_RETRACTED = (None, None, None)
 
@@ -103,9 +109,11 @@ class Child:
 
     def __init__(self, path: Path, user: str):
         self.path = path
+        self.errors = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             [*COMMAND, str(path), user],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            # stderr to a file, not a pipe: a child blocked writing a long error would never finish
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self.errors,
         )
 
     def chunks(self) -> Iterator[tuple[int, list[tuple]]]:
@@ -125,7 +133,8 @@ class Child:
 
     def _failure(self) -> VerityError:
         self.process.wait()
-        lines = self.process.stderr.read().decode("utf-8", "replace").strip().splitlines()
+        self.errors.seek(0)
+        lines = self.errors.read().decode("utf-8", "replace").strip().splitlines()
         why = lines[-1] if lines else f"exit code {self.process.returncode}"
         return VerityError(f"reading {self.path} in a second process failed ({why}); "
                            "set VERITY_READAHEAD=0 to read it in this one")
@@ -135,8 +144,8 @@ class Child:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
-        for stream in (self.process.stdout, self.process.stderr):
-            stream.close()
+        self.process.stdout.close()
+        self.errors.close()
 
 
 def main(argv: Optional[list[str]] = None) -> None:
