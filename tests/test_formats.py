@@ -127,6 +127,47 @@ def test_the_quick_way_to_a_stance_row_gives_what_the_model_gives(data):
         assert stance.retracted is not None
 
 
+from verity.formats import CLAIM_FIELDS, claim_row_maker  # noqa: E402
+
+_CLAIM_VALUES = {
+    "key": st.one_of(st.sampled_from(["balti-was-killed", "Balti", "a--b", "2022", "k-1", " k ", ""]),
+                     st.none(), st.integers()),
+    "text": st.one_of(_TEXTS, st.just("Balti was killed"), st.integers()),
+    "subject": _TEXTS, "note": _TEXTS, "ruling_explanation": _TEXTS, "ruled_by": _TEXTS,
+    "tags": st.one_of(st.none(), st.lists(st.one_of(st.text(max_size=4), st.sampled_from([" a ", "", "a"]),
+                                                    st.integers()), max_size=3), st.text(max_size=3)),
+    "ruling": st.one_of(st.none(), st.sampled_from(["false", " Mostly True", "true", "maybe", ""]), st.integers()),
+    "ruled_at": _DATES, "id": st.integers(), "txt": st.text(max_size=3),
+}
+_CLAIM_USUALLY = {"key": "balti-was-killed", "text": "Balti was killed"}
+
+
+@st.composite
+def claim_objects(draw):
+    names = draw(st.lists(st.sampled_from(sorted(_CLAIM_VALUES)), unique=True, max_size=5))
+    data = {name: draw(_CLAIM_VALUES[name]) for name in names}
+    for name, plain in _CLAIM_USUALLY.items():
+        if name not in data and draw(st.integers(0, 9)):
+            data[name] = plain
+    return data
+
+
+@settings(max_examples=600, deadline=None)
+@given(claim_objects())
+def test_the_quick_way_to_a_claim_row_gives_what_the_model_gives(data):
+    make = claim_row_maker()
+    quick = make(dict(data))
+    again = make(dict(data))
+    claim, errors = structure_record(dict(data), Claim, Place())
+    assert quick == again
+    if errors:
+        assert quick is None
+    elif quick is not None:
+        assert quick == tuple(getattr(claim, name) for name in CLAIM_FIELDS)
+    else:
+        assert "key" not in data or data["key"] is None  # a key made from the text: the full path
+
+
 def _reference_check_date(value):
     """check_date as first written: the loose pattern, then Python's own parsers decide."""
     import datetime as dt

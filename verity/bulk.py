@@ -139,7 +139,8 @@ class BackgroundWriter:
                         self._feed()
                     return
                 if self.error is None:
-                    self._insert(*job)
+                    work, args = job
+                    work(*args)
             except BaseException as exc:  # raised on the importer's side, which rolls back
                 self.error = exc
             finally:
@@ -176,14 +177,19 @@ class BackgroundWriter:
         Waits while the queue is full."""
         self._raise()
         if self.bound:  # bound as they are: exact for any text, NULs and lone surrogates too
-            self.queue.put((plain, retracted, last_id))
+            self.queue.put((self._insert, (plain, retracted, last_id)))
             return
         as_json = [self._json(rows) if rows else [] for rows in (plain, retracted)]
         if any(isinstance(rows, list) and rows for rows in as_json):
             self.wait()
             self._insert(plain, retracted, last_id)  # the plain way, here
             return
-        self.queue.put((as_json[0], as_json[1], last_id))
+        self.queue.put((self._insert, (as_json[0], as_json[1], last_id)))
+
+    def write_claims(self, rows: list[tuple]) -> None:
+        """Queue claims to be inserted, each (id, *store.CLAIM_COLUMNS). Waits while the queue is full."""
+        self._raise()
+        self.queue.put((self.store._write_claim_rows, (rows,)))
 
     @staticmethod
     def _json(rows: list[tuple]) -> bytes | list[tuple]:

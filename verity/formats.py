@@ -16,7 +16,7 @@ import cattrs
 from cattrs.preconf.json import make_converter
 
 from .errors import InvalidValue, did_you_mean
-from .models import GRADES, POSITIONS, RULINGS, Claim, Reconciliation, Retraction, Source, Stance
+from .models import CLAIM_FIELDS, GRADES, POSITIONS, RULINGS, Claim, Reconciliation, Retraction, Source, Stance
 
 FORMAT_VERSION = 1
 MAX_ERRORS = 20
@@ -255,8 +255,8 @@ _ABSENT = object()
 CACHE_LIMIT = 4_096  # remembered outcomes per field: bounded however long the input
 
 
-def row_maker(cls: type, columns: tuple[str, ...],
-              remember: tuple[str, ...] = ()) -> Callable[[dict], Optional[tuple]]:
+def row_maker(cls: type, columns: tuple[str, ...], remember: tuple[str, ...] = (),
+              required: tuple[str, ...] = ()) -> Callable[[dict], Optional[tuple]]:
     """A quick way from a JSON object to the values of `columns`, checked by `cls`'s own rules.
 
     An import checks a million stances; building each through cattrs and the
@@ -271,7 +271,9 @@ def row_maker(cls: type, columns: tuple[str, ...],
     describes every problem; tests/test_formats.py checks that the two agree.
 
     For classes whose rules look at one field at a time (no validator that reads
-    another field, no default that takes self), which `Stance` is.
+    another field, no default that takes self), which `Stance` is. `Claim` is
+    too once its key is `required`: a claim without one (whose default key is
+    made from its text) goes the full way.
     """
     fields = {f.name: f for f in attrs.fields(cls) if f.name != "id"}
     assert not hasattr(cls, "__attrs_post_init__")
@@ -282,7 +284,7 @@ def row_maker(cls: type, columns: tuple[str, ...],
         names[f"hook{i}"], names[f"type{i}"], names[f"field{i}"] = (
             converter.get_structure_hook(field.type), field.type, field)
         lines.append(f"        value = get({name!r}, ABSENT)")
-        if field.default is attrs.NOTHING:
+        if field.default is attrs.NOTHING or name in required:
             lines += ["        if value is ABSENT:", "            return None", "        found += 1"]
         else:
             default = field.default
@@ -324,6 +326,11 @@ STANCE_COLUMNS = ("claim", "source", "position", "quote", "url", "said_on", "via
 def stance_row_maker() -> Callable[[dict], Optional[tuple]]:
     """`row_maker` for a stance with no retraction: the values of STANCE_COLUMNS."""
     return row_maker(Stance, STANCE_COLUMNS, remember=("position", "said_on", "via", "logged_by"))
+
+
+def claim_row_maker() -> Callable[[dict], Optional[tuple]]:
+    """`row_maker` for a claim that gives its key: the values of CLAIM_FIELDS."""
+    return row_maker(Claim, CLAIM_FIELDS, remember=("subject", "ruling"), required=("key",))
 
 
 def join_errors(errors: list[str], total: Optional[int] = None) -> str:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .store import Store, Upkeep
 
 BATCH = 5_000  # stances per executemany
+CLAIM_BATCH = 2_000  # claims held back at most, when records are checked in another process
 FULL_REFRESH = 1_000  # into a database with no stances, past this many claims refresh them all in one pass
 SUGGEST_LIMIT = 20_000  # above this many names, 'did you mean' would cost more than it helps
 FORMATS = ("json", "jsonl", "csv", "claimreview")
@@ -116,6 +117,8 @@ class Importer:
         self._batch: list[tuple] = []  # (id, claim_id, source_id, ...): store.STANCE_COLUMNS with the id first
         self._retracted: list[tuple] = []  # the same, for stances logged already retracted (rare)
         self._next_id = 1  # the id the next stance written gets (ids are given in logging order)
+        self._next_claim_id = 1  # and the next claim (one more than the highest, as SQLite would give)
+        self._claim_rows: list[tuple] = []  # (id, *claim_row) held back for the background writer
         # Claims whose reconciliation to refresh at the end; None once it is to be all of
         # them (into a database with no stances, past FULL_REFRESH: then nothing is kept).
         self._touched: Optional[set[int]] = set()
@@ -128,7 +131,10 @@ class Importer:
 
     @property
     def store(self) -> "Store":
-        """The store, once the background writer (if any) has written what it was given."""
+        """The store, once the background writer (if any) has written what it was given
+        (claims held back to be written in a batch too)."""
+        if self._claim_rows:
+            self._flush_claims()
         if self._writer is not None:
             self._writer.wait()
         return self._store
@@ -138,6 +144,7 @@ class Importer:
         self._before = self.store._bulk_start()
         self._next_id = self._before + 1
         self._claims_before = self.store._bulk_highest_claim()
+        self._next_claim_id = self._claims_before + 1
         if self._before == 0:  # nothing to keep sorted: build the stance indexes once, at the end
             self._upkeep = self.store._bulk_suspend_upkeep()
         if self._background:
@@ -156,6 +163,8 @@ class Importer:
 
     def finish(self, name: str = "the file") -> ImportSummary:
         """Write what is pending, or raise every problem (the caller's transaction rolls back)."""
+        if self._claim_rows:
+            self._flush_claims()
         self._flush()
         self.close()
         if self.error_count:
@@ -341,7 +350,14 @@ class Importer:
         return self._insert_claim_row(claim.key, claim_row(claim))
 
     def _insert_claim_row(self, key: str, row: tuple) -> int:
-        claim_id = self._claims[key] = self.store._write_claim_row(row)
+        claim_id = self._claims[key] = self._next_claim_id
+        self._next_claim_id += 1
+        if self._bound and self._writer is not None:  # in batches, from the writer's thread
+            self._claim_rows.append((claim_id, *row))
+            if len(self._claim_rows) >= CLAIM_BATCH:
+                self._flush_claims()
+        else:
+            self.store._write_claim_rows([(claim_id, *row)])
         if self._touched is not None:
             self._touch(claim_id)
         self.summary.claims += 1
@@ -357,6 +373,13 @@ class Importer:
         if existing.id <= self._claims_before and self._before and self.store._bulk_claim_has_stances(existing.id):
             self._dedupe.add(existing.id)
         return existing.id
+
+    def _flush_claims(self) -> None:
+        rows, self._claim_rows = self._claim_rows, []
+        if self._writer is not None:
+            self._writer.write_claims(rows)
+        else:
+            self._store._write_claim_rows(rows)
 
     def _flush(self) -> None:
         if self._batch or self._retracted:

@@ -270,6 +270,10 @@ class Claim:
         return key
 
 
+# A Claim's fields as the claims table holds them, in that order (not its id).
+CLAIM_FIELDS = ("key", "text", "subject", "tags", "note", "ruling", "ruling_explanation", "ruled_at", "ruled_by")
+
+
 @attrs.frozen
 class Retraction:
     """Why and when a stance stopped counting. The stance itself is kept."""

@@ -5,7 +5,7 @@ Python parsing and checking each record, and SQLite storing rows. In one
 process they compete for Python's lock (the GIL); here the first runs in a
 child process on another core. The child parses every line, checks every
 plain stance with the same `stance_row_maker` the importer uses in-process and
-every claim through cattrs, then sends what it made, in chunks, to the parent. The parent does what needs
+every claim with the same kind of quick check (`claim_row_maker`, else cattrs), then sends what it made, in chunks, to the parent. The parent does what needs
 the database — sources, claims, ids, errors that depend on what is stored — and
 runs the records the quick check did not pass through the importer's full path,
 so an import gives the same result, and the same errors, either way.
@@ -63,12 +63,12 @@ def wanted(path: Path) -> bool:
 
 def produce(handle: BinaryIO, out: BinaryIO, user: str) -> None:
     """The child's side: read `handle`, write frames to `out`."""
-    from .formats import line_place, stance_row_maker, structure_record
+    from .formats import claim_row_maker, line_place, stance_row_maker, structure_record
     from .jsonl import numbered_records
     from .models import Claim
-    from .store import claim_row
+    from .store import claim_row, claim_row_of
 
-    make = stance_row_maker()
+    make, make_claim = stance_row_maker(), claim_row_maker()
     done = 0
 
     def progress(count: int) -> None:
@@ -86,8 +86,12 @@ def produce(handle: BinaryIO, out: BinaryIO, user: str) -> None:
             else:
                 items.append((number, kind, data, field))
         elif kind == "claim":
-            claim, errors = structure_record(data, Claim, line_place(number))
-            items.append((number, None, claim_row(claim)) if claim is not None else (number, kind, data, field))
+            values = make_claim(data)
+            if values is not None:
+                items.append((number, None, claim_row_of(values)))
+            else:  # no key, or not plain: the full check, which describes any problem
+                claim, errors = structure_record(data, Claim, line_place(number))
+                items.append((number, None, claim_row(claim)) if claim is not None else (number, kind, data, field))
         else:
             items.append((number, kind, data, field))
         if len(items) >= CHUNK:

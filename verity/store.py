@@ -22,7 +22,7 @@ import attrs
 
 from . import migrations
 from .errors import Conflict, DatabaseUnavailable, Duplicate, InvalidValue, NotFound, did_you_mean
-from .models import VERDICTS, Claim, parse_ruling, Reconciliation, Retraction, Source, Stance, utc_now
+from .models import CLAIM_FIELDS, VERDICTS, Claim, parse_ruling, Reconciliation, Retraction, Source, Stance, utc_now
 from .reconcile import Outcome, SourceFacts, StanceFact, contradiction_pairs, counted_stances, reconcile
 
 if TYPE_CHECKING:
@@ -571,6 +571,10 @@ class Store:
         """Insert a claim given as claim_row gives it; returns its id."""
         return self.conn.execute(_CLAIM_INSERT, row).lastrowid
 
+    def _write_claim_rows(self, rows: list[tuple]) -> None:
+        """Insert claims given with their ids: (id, *claim_row)."""
+        self.conn.executemany(_CLAIM_INSERT_WITH_ID, rows)
+
     @staticmethod
     def _stance_row(stance: Stance, claim_id: int, source_id: int) -> tuple:
         """A stance as the values of _STANCE_INSERT."""
@@ -785,14 +789,34 @@ def source_from_row(row: dict) -> Source:
     )
 
 
-CLAIM_COLUMNS = ("key", "text", "subject", "tags", "note", "ruling", "ruling_explanation", "ruled_at", "ruled_by")
+CLAIM_COLUMNS = CLAIM_FIELDS  # the columns of claims that hold a Claim's fields, in that order
 _CLAIM_INSERT = f"INSERT INTO claims ({', '.join(CLAIM_COLUMNS)}) VALUES ({', '.join('?' * len(CLAIM_COLUMNS))})"
+_CLAIM_INSERT_WITH_ID = (f"INSERT INTO claims (id, {', '.join(CLAIM_COLUMNS)}) "
+                         f"VALUES ({', '.join('?' * (len(CLAIM_COLUMNS) + 1))})")
 
 
 def claim_row(claim: Claim) -> tuple:
     """A claim as the values of CLAIM_COLUMNS (its tags as a JSON list)."""
-    return (claim.key, claim.text, claim.subject, json.dumps(list(claim.tags), ensure_ascii=False),
-            claim.note, claim.ruling, claim.ruling_explanation, claim.ruled_at, claim.ruled_by)
+    return claim_row_of(tuple(getattr(claim, name) for name in CLAIM_FIELDS))
+
+
+def claim_row_of(values: tuple) -> tuple:
+    """claim_row from the values of CLAIM_FIELDS, as formats.claim_row_maker gives them."""
+    key, text, subject, tags, *rest = values
+    return (key, text, subject, _tags_json(tags), *rest)
+
+
+_TAGS_JSON: dict[tuple, str] = {}  # the same few sets of tags recur over thousands of claims
+
+
+def _tags_json(tags: tuple) -> str:
+    text = _TAGS_JSON.get(tags)
+    if text is None:
+        text = json.dumps(list(tags), ensure_ascii=False)
+        if len(_TAGS_JSON) >= 4_096:  # bounded however many claims
+            _TAGS_JSON.clear()
+        _TAGS_JSON[tags] = text
+    return text
 
 
 def claim_from_row(row: dict) -> Claim:
