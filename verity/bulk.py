@@ -187,7 +187,7 @@ class BackgroundWriter:
         self.queue.put((self._insert, (as_json[0], as_json[1], last_id)))
 
     def write_claims(self, rows: list[tuple]) -> None:
-        """Queue claims to be inserted, each (id, *store.CLAIM_COLUMNS). Waits while the queue is full."""
+        """Queue claims to be inserted, each (id, *models.CLAIM_FIELDS). Waits while the queue is full."""
         self._raise()
         self.queue.put((self.store._write_claim_rows, (rows,)))
 

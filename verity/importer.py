@@ -14,10 +14,11 @@ batches, and what is remembered is bounded by the number of claims and sources
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Optional
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Iterator, Optional
 
 import attrs
 
@@ -339,9 +340,10 @@ class Importer:
         """A claim already checked (verity.readahead), as store.claim_row gives it."""
         key = row[0]
         if self._claims_before or key in self._claims:  # it may meet another: compare in full
-            from .store import CLAIM_COLUMNS, claim_from_row
+            from .models import CLAIM_FIELDS
+            from .store import claim_from_row
 
-            return self.claim(claim_from_row({**dict(zip(CLAIM_COLUMNS, row)), "id": None}), line_place(line))
+            return self.claim(claim_from_row({**dict(zip(CLAIM_FIELDS, row)), "id": None}), line_place(line))
         return self._insert_claim_row(key, row)
 
     def _insert_claim(self, claim: Claim) -> int:
@@ -517,19 +519,26 @@ def _short(value: Any) -> str:
 # -- running an import -----------------------------------------------------------------
 
 
-def run_import(store: "Store", records: Iterable[tuple[str, Any, Place]], name: str = "the file",
-               **options) -> ImportSummary:
-    """Import (type, data, place) records in one transaction: all of them, or none."""
-    importer = Importer(store, background=True, **options)
+@contextlib.contextmanager
+def _importing(importer: Importer) -> Iterator[Importer]:
+    """The frame of a bulk import: one transaction, begun and ended around the records."""
+    store = importer._store
     with store._bulk_session(), store.transaction():
         try:
             importer.begin()
-            add = importer.add
-            for kind, data, place in records:
-                add(kind, data, place)
-            importer.finish(name)
+            yield importer
         finally:
             importer.close(raising=False)  # stopped before the transaction ends, however it ends
+
+
+def run_import(store: "Store", records: Iterable[tuple[str, Any, Place]], name: str = "the file",
+               **options) -> ImportSummary:
+    """Import (type, data, place) records in one transaction: all of them, or none."""
+    with _importing(Importer(store, background=True, **options)) as importer:
+        add = importer.add
+        for kind, data, place in records:
+            add(kind, data, place)
+        importer.finish(name)
     return importer.summary
 
 
@@ -542,26 +551,21 @@ def run_import_ahead(store: "Store", path: Path, name: str, progress: Optional[P
     user = options.pop("user", None) or current_user()
     child = Child(path, user)
     try:
-        importer = Importer(store, background=True, bound=True, user=user, **options)
-        with store._bulk_session(), store.transaction():
-            try:
-                importer.begin()
-                add, log, checked_claim = importer.add, importer._log, importer.checked_claim
-                for done, items in child.chunks():
-                    for item in items:
-                        flag = item[1]
-                        if flag is True or flag is False:  # a stance that passed the quick check
-                            log(item[2], item[3], item[4:], item[0], flag)
-                        elif flag is None:  # a claim that passed its check
-                            checked_claim(item[2], item[0])
-                        else:
-                            place = line_place(item[0])
-                            add(flag, item[2], place if item[3] is None else place.field(item[3]))
-                    if progress is not None:
-                        progress(done)
-                importer.finish(name)
-            finally:
-                importer.close(raising=False)
+        with _importing(Importer(store, background=True, bound=True, user=user, **options)) as importer:
+            add, log, checked_claim = importer.add, importer._log, importer.checked_claim
+            for done, items in child.chunks():
+                for item in items:
+                    flag = item[1]
+                    if flag is True or flag is False:  # a stance that passed the quick check
+                        log(item[2], item[3], item[4:], item[0], flag)
+                    elif flag is None:  # a claim that passed its check
+                        checked_claim(item[2], item[0])
+                    else:
+                        place = line_place(item[0])
+                        add(flag, item[2], place if item[3] is None else place.field(item[3]))
+                if progress is not None:
+                    progress(done)
+            importer.finish(name)
     finally:
         child.close()
     return importer.summary

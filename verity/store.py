@@ -789,14 +789,13 @@ def source_from_row(row: dict) -> Source:
     )
 
 
-CLAIM_COLUMNS = CLAIM_FIELDS  # the columns of claims that hold a Claim's fields, in that order
-_CLAIM_INSERT = f"INSERT INTO claims ({', '.join(CLAIM_COLUMNS)}) VALUES ({', '.join('?' * len(CLAIM_COLUMNS))})"
-_CLAIM_INSERT_WITH_ID = (f"INSERT INTO claims (id, {', '.join(CLAIM_COLUMNS)}) "
-                         f"VALUES ({', '.join('?' * (len(CLAIM_COLUMNS) + 1))})")
+_CLAIM_INSERT = f"INSERT INTO claims ({', '.join(CLAIM_FIELDS)}) VALUES ({', '.join('?' * len(CLAIM_FIELDS))})"
+_CLAIM_INSERT_WITH_ID = (f"INSERT INTO claims (id, {', '.join(CLAIM_FIELDS)}) "
+                         f"VALUES ({', '.join('?' * (len(CLAIM_FIELDS) + 1))})")
 
 
 def claim_row(claim: Claim) -> tuple:
-    """A claim as the values of CLAIM_COLUMNS (its tags as a JSON list)."""
+    """A claim as the values of CLAIM_FIELDS (its tags as a JSON list)."""
     return claim_row_of(tuple(getattr(claim, name) for name in CLAIM_FIELDS))
 
 
