@@ -58,7 +58,8 @@ def main(argv=None) -> None:
     importer.Importer.begin, importer.Importer.finish = mark_begin, mark_finish
     timed(importer.Importer, "close", "writing what was still queued")
     timed(bulk.BackgroundWriter, "_feed", "writer thread: feeding the full-text index")
-    timed(bulk.BackgroundWriter, "_insert", "writer thread: inserting (and feeding)")
+    for method in ("_insert", "_insert_keyed", "_insert_claims"):
+        timed(bulk.BackgroundWriter, method, "writer thread: inserting (and feeding)")
     timed(Store, "_bulk_resume_upkeep", "building the stance indexes")
     timed(Store, "_refresh", "the refresh")
 

@@ -8,8 +8,11 @@ unchanged); otherwise the reconciliation of every claim touched is refreshed
 once, in the same transaction.
 
 Memory stays flat however long the input: stances go to the database in
-batches, and what is remembered is bounded by the number of claims and sources
-(their ids), never by the number of stances.
+batches, and what is remembered is bounded by the number of sources (their
+ids), and of claims (their keys' ids) only for a file read here; never by the
+number of stances. A large JSONL file imported into a database with no stances
+(verity.readahead) keeps no map of claim keys at all: the writer finds each
+stance's claim in SQLite, by key, in the statement that inserts it.
 """
 
 from __future__ import annotations
@@ -120,6 +123,16 @@ class Importer:
         self._next_id = 1  # the id the next stance written gets (ids are given in logging order)
         self._next_claim_id = 1  # and the next claim (one more than the highest, as SQLite would give)
         self._claim_rows: list[tuple] = []  # (id, *claim_row) held back for the background writer
+        # Into a database with no stances, from a file read in another process, the writer
+        # finds each stance's claim by its key (bulk.BackgroundWriter.write_keyed), so that
+        # no map of keys is kept here: memory stays flat however many claims. Until the
+        # first problem: then everything is settled, and looked up here, in the database.
+        self._keyed = True  # claims are remembered in self._claims
+        self._resolving = False  # the writer finds claims: stances go to self._rows
+        self._rows: list[tuple] = []  # stances for write_keyed
+        self._lines: list[int] = []  # the line of each of self._rows
+        self._claim_lines: list[int] = []  # ... and of each of self._claim_rows, while resolving
+        self._line = 0  # the line of the record being added (verity.readahead)
         # Claims whose reconciliation to refresh at the end; None once it is to be all of
         # them (into a database with no stances, past FULL_REFRESH: then nothing is kept).
         self._touched: Optional[set[int]] = set()
@@ -153,7 +166,11 @@ class Importer:
 
             if available(self._store.conn):
                 feeds = self._upkeep.feeds("stances") if self._upkeep else []
-                self._writer = BackgroundWriter(self._store, self._before, feeds, bound=self._bound)
+                self._writer = BackgroundWriter(self._store, self._before, feeds, bound=self._bound,
+                                                claims_before=self._claims_before)
+                if self._bound and self._before == 0:
+                    self._keyed, self._resolving = False, True
+                    self._touched = None  # every stance is new: refresh them all, in one pass
 
     def close(self, raising: bool = True) -> None:
         """Stop the background writer, after writing what it holds (call before the
@@ -164,6 +181,8 @@ class Importer:
 
     def finish(self, name: str = "the file") -> ImportSummary:
         """Write what is pending, or raise every problem (the caller's transaction rolls back)."""
+        if self._resolving:
+            self._settle()
         if self._claim_rows:
             self._flush_claims()
         self._flush()
@@ -191,6 +210,8 @@ class Importer:
         return cls("\n".join(lines))
 
     def error(self, message: str, place: Any, conflict: bool = False) -> None:
+        if self._resolving:
+            self._settle()  # what the writer found is on earlier lines: said first
         self.error_count += 1
         self.conflict_count += conflict
         if len(self.errors) < MAX_ERRORS:
@@ -217,6 +238,8 @@ class Importer:
                 return
         record, errors = structure_record(data, RECORD_TYPES[kind], place)
         if errors:
+            if self._resolving:
+                self._settle()
             for error in errors:
                 self.error_count += 1
                 if len(self.errors) < MAX_ERRORS:
@@ -263,13 +286,19 @@ class Importer:
         """Add a claim, or reuse the one with its key when the fields agree."""
         known = self._claims.get(claim.key)
         if known is None:
-            # With no claims before the import, every claim there is one this import made and remembers.
-            existing = self.store.find_claim(claim.key) if self._claims_before else None
+            # With no claims before the import, every claim there is one this import made and
+            # remembers (unless it keeps no map of them).
+            existing = self.store.find_claim(claim.key) if self._claims_before or not self._keyed else None
             if existing is None:
                 return self._insert_claim(claim)
-            known = self._remember(existing)
+            self._remember(existing)
         else:
             existing = self.store.find_claim(claim.key)  # repeated keys are rare: compare in full
+        return self._same_claim(existing, claim, place)
+
+    def _same_claim(self, existing: Claim, claim: Claim, place: Any) -> Optional[int]:
+        """The id of `existing`, if `claim` (with its key) is the same claim; else say how they differ."""
+        known = existing.id
         earlier = known > self._claims_before  # added by an earlier record of this import
         if existing == claim:
             self.summary.claims_present += not earlier
@@ -309,6 +338,22 @@ class Importer:
 
     def _log(self, claim: str, source: str, rest: tuple, place: Any, same_time: bool) -> None:
         """Log the stance of `source` on `claim` whose other columns are `rest`."""
+        if self._resolving:  # the writer finds the claim
+            source_id = self._source_ids.get(source)
+            if source_id is None:
+                source_id = self._known_source(source)
+                if source_id is None:  # a problem: settle, then say it (and any with its claim) in order
+                    self._settle()
+                    self._log(claim, source, rest, place, same_time)
+                    return
+                self._source_ids[source] = source_id
+            self._rows.append((self._next_id, claim.strip(), self._next_claim_id - 1, source_id, *rest))
+            self._lines.append(place if type(place) is int else self._line)
+            self._next_id += 1
+            self.summary.stances += 1
+            if len(self._rows) >= BATCH:
+                self._flush()
+            return
         # The common case first: both already known (a dict look-up each, no query).
         claim_id = self._claims.get(claim) or self._claim_id(claim, place)
         source_id = self._source_ids.get(source)
@@ -339,7 +384,9 @@ class Importer:
     def checked_claim(self, row: tuple, line: int) -> Optional[int]:
         """A claim already checked (verity.readahead), as store.claim_row gives it."""
         key = row[0]
-        if self._claims_before or key in self._claims:  # it may meet another: compare in full
+        if self._resolving:  # the writer finds out whether the key is taken
+            return self._insert_claim_row(key, row, line)
+        if self._claims_before or key in self._claims or not self._keyed:  # it may meet another: compare in full
             from .models import CLAIM_FIELDS
             from .store import claim_from_row
 
@@ -351,11 +398,15 @@ class Importer:
 
         return self._insert_claim_row(claim.key, claim_row(claim))
 
-    def _insert_claim_row(self, key: str, row: tuple) -> int:
-        claim_id = self._claims[key] = self._next_claim_id
+    def _insert_claim_row(self, key: str, row: tuple, line: Optional[int] = None) -> int:
+        claim_id = self._next_claim_id
         self._next_claim_id += 1
+        if self._keyed:
+            self._claims[key] = claim_id
         if self._bound and self._writer is not None:  # in batches, from the writer's thread
             self._claim_rows.append((claim_id, *row))
+            if self._resolving:
+                self._claim_lines.append(self._line if line is None else line)
             if len(self._claim_rows) >= CLAIM_BATCH:
                 self._flush_claims()
         else:
@@ -371,19 +422,25 @@ class Importer:
             self._touched = None  # memory stays flat however many claims
 
     def _remember(self, existing: Claim) -> int:
-        self._claims[existing.key] = existing.id
+        if self._keyed:
+            self._claims[existing.key] = existing.id
         if existing.id <= self._claims_before and self._before and self.store._bulk_claim_has_stances(existing.id):
             self._dedupe.add(existing.id)
         return existing.id
 
     def _flush_claims(self) -> None:
         rows, self._claim_rows = self._claim_rows, []
+        lines, self._claim_lines = self._claim_lines, []
         if self._writer is not None:
-            self._writer.write_claims(rows)
+            self._writer.write_claims(rows, lines or None)
         else:
             self._store._write_claim_rows(rows)
 
     def _flush(self) -> None:
+        if self._rows:
+            self._send_rows()
+            if self._writer.findings:  # a problem on an earlier line
+                self._settle()
         if self._batch or self._retracted:
             if not self.error_count:
                 if self._writer is not None:
@@ -392,6 +449,46 @@ class Importer:
                     self._store._write_stances(self._batch + self._retracted)
             self._batch, self._retracted = [], []
 
+    def _send_rows(self) -> None:
+        if self._claim_rows:  # the claims read before these stances go in first
+            self._flush_claims()
+        self._writer.write_keyed(self._rows, self._lines, self._next_id - 1)
+        self._rows, self._lines = [], []
+
+    def _settle(self) -> None:
+        """Stop having the writer find claims: write what is held, wait for it, and deal
+        with what it found, in the order of the file (all of it before the record at hand).
+        From here on, claims are looked up in the database (the import will mostly fail)."""
+        if self._rows:
+            self._send_rows()
+        elif self._claim_rows:
+            self._flush_claims()
+        self._resolving = False
+        writer = self._writer
+        found = writer.take_findings()
+        # The claims not inserted, their keys being taken, gave their ids to the ones after.
+        self.summary.claims -= len(writer.skipped)
+        self.summary.claims_present += writer.claims_present
+        self._next_claim_id -= len(writer.skipped)
+        for line, kind, *data in sorted(found, key=lambda finding: finding[0]):
+            place = line_place(line)
+            if kind == "stance":
+                key, upto = data
+                if key not in self._broken_claims:
+                    self.error(f"no claim {key!r}{self._suggest(key, 'claims', upto)}; {self._hint('claim')}",
+                               place.field("claim"))
+                    self._broken_claims.add(key)  # once is enough
+            else:  # a claim whose key was taken: the same claim, or say how they differ
+                from .models import CLAIM_FIELDS
+                from .store import claim_from_row
+
+                row = data[0]
+                existing = self.store.find_claim(row[1])
+                if existing is None:  # left out for another reason than its key (not seen happen)
+                    self.error(f"claim {row[1]!r} could not be stored; check its fields", place)
+                    continue
+                self._same_claim(existing, claim_from_row({**dict(zip(CLAIM_FIELDS, row[1:])), "id": None}), place)
+
     def _claim_id(self, ref: str, place: Any) -> Optional[int]:
         ref = ref.strip()
         if isinstance(place, int):  # a line number (verity.readahead)
@@ -399,7 +496,11 @@ class Importer:
         known = self._claims.get(ref)
         if known is not None:
             return known
-        existing = self.store.find_claim(ref) if self._claims_before else None
+        if not self._keyed:
+            known = self.store._bulk_claim_id(ref)
+            if known is not None:
+                return known
+        existing = self.store.find_claim(ref) if self._claims_before and self._keyed else None
         if existing is not None:
             return self._remember(existing)
         if ref in self._broken_claims:
@@ -434,18 +535,26 @@ class Importer:
         self.summary.claims_created += 1
         return claim_id
 
+    def _known_source(self, name: str) -> Optional[int]:
+        """The id of the source of this name, from this import or the database; else None."""
+        folded = fold(name.strip())
+        known = self._sources.get(folded)
+        if known is not None:
+            return known[0]
+        existing = self.store.find_source(name.strip())
+        if existing is not None:
+            self._sources[folded] = (existing.id, existing, None)
+            return existing.id
+        return None
+
     def _source_id(self, name: str, place: Any) -> Optional[int]:
         name = name.strip()
         if isinstance(place, int):  # a line number (verity.readahead)
             place = line_place(place)
-        folded = fold(name)
-        known = self._sources.get(folded)
+        known = self._known_source(name)
         if known is not None:
-            return known[0]
-        existing = self.store.find_source(name)
-        if existing is not None:
-            self._sources[folded] = (existing.id, existing, None)
-            return existing.id
+            return known
+        folded = fold(name)
         if folded in self._broken_sources:
             return None
         if self.create_missing:
@@ -465,11 +574,13 @@ class Importer:
         hint = self.missing_hint or "add the {kind} before its stances, or first with '{command}'"
         return hint.format(kind=kind, command=f"verity {kind} add")
 
-    def _suggest(self, word: str, table: str) -> str:
+    def _suggest(self, word: str, table: str, upto: Optional[int] = None) -> str:
+        """' (did you mean …?)' from the names in the database (with an id up to `upto`:
+        those on lines before, as when they are looked up as the file is read)."""
         if len(self.errors) >= MAX_ERRORS:
             return ""  # not shown anyway
         if table not in self._names:
-            self._names[table] = self.store._bulk_names(table, SUGGEST_LIMIT)
+            self._names[table] = self.store._bulk_names(table, SUGGEST_LIMIT, upto)
         return did_you_mean(word, self._names[table])
 
     def _note_broken(self, kind: str, data: Any) -> None:
@@ -562,6 +673,7 @@ def run_import_ahead(store: "Store", path: Path, name: str, progress: Optional[P
                         checked_claim(item[2], item[0])
                     else:
                         place = line_place(item[0])
+                        importer._line = item[0]
                         add(flag, item[2], place if item[3] is None else place.field(item[3]))
                 if progress is not None:
                     progress(done)

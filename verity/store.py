@@ -546,11 +546,17 @@ class Store:
     def _bulk_highest_claim(self) -> int:
         return self.conn.execute("SELECT max(id) FROM claims").fetchone()[0] or 0
 
-    def _bulk_names(self, table: str, limit: int) -> list[str]:
-        """Every source name or claim key, for 'did you mean'; [] when there are more than `limit`."""
+    def _bulk_names(self, table: str, limit: int, upto: Optional[int] = None) -> list[str]:
+        """Every source name or claim key (with an id up to `upto`), for 'did you mean';
+        [] when there are more than `limit`."""
         column = {"sources": "name", "claims": "key"}[table]
-        names = [row[0] for row in self.conn.execute(f"SELECT {column} FROM {table} LIMIT ?", [limit + 1])]
+        where = "" if upto is None else f" WHERE id <= {int(upto)}"
+        names = [row[0] for row in self.conn.execute(f"SELECT {column} FROM {table}{where} LIMIT ?", [limit + 1])]
         return names if len(names) <= limit else []
+
+    def _bulk_claim_id(self, key: str) -> Optional[int]:
+        row = self.conn.execute("SELECT id FROM claims WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
 
     def _bulk_claim_has_stances(self, claim_id: int) -> bool:
         return self.conn.execute(
