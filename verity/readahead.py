@@ -35,7 +35,7 @@ from typing import BinaryIO, Iterator, Optional
 
 from .errors import VerityError
 
-CHUNK = 2_000  # records per frame
+CHUNK = 500  # records per frame
 MIN_BYTES = 16 * 1024 * 1024  # smaller ones are read here: a child costs 0.12 s (an empty file)
 # The child runs this very verity, wherever it was imported from (not whatever a
 # `verity` folder in the working directory would give `python -m`); then the
