@@ -48,6 +48,7 @@ MB = 1024 * 1024
 BENCHMARKS = ("startup", "import", "reconcile", "datasette", "report-html", "stance-add")
 MEMORY_LIMIT_MB = 200
 FLAT = 1.25  # "flat" growth: at most this factor between sizes
+TARGET_SIZE = 1_000_000  # the targets are for a million stances
 FORBIDDEN_ON_STARTUP = ("datasette", "jinja2", "verity.reports", "verity.datasette")
 
 
@@ -436,7 +437,10 @@ def bench_import(results: Results, size: str, data: Path, work: Path, repeat: in
     (work / f"verity-{size}.ok").touch()
     runs = {"verity": [r.seconds for r in mine], "peer": [r.seconds for r in theirs]}
     t_mine, t_theirs = median(runs["verity"]), median(runs["peer"])
-    results.add("import", size, t_mine, t_theirs, target="<= 0.5x peer", ok=t_mine <= 0.5 * t_theirs, runs=runs)
+    # The target is for a million stances: below that a fixed start-up weighs more, and is shown, not judged.
+    judged = parse_size(size) >= TARGET_SIZE
+    results.add("import", size, t_mine, t_theirs, target="<= 0.5x peer" + ("" if judged else " at 1m"),
+                ok=t_mine <= 0.5 * t_theirs if judged else None, runs=runs)
     rss_mine = median(r.max_rss for r in mine) / MB
     rss_theirs = median(r.max_rss for r in theirs) / MB
     results.add("import peak memory", size, rss_mine, rss_theirs, unit="MB",
@@ -717,12 +721,14 @@ def flatness(results: Results, sizes: list[str]) -> None:
             results.add("store work growth", large, b / a, None, unit="x",
                         target=f"<= {FLAT}x (flat) vs {small}", ok=b / a <= FLAT,
                         note=f"{_fmt(a, 's')} at {small}, {_fmt(b, 's')} at {large}")
-        ma, mb = results.value("import peak memory", sizes[-2] if len(sizes) > 2 else small), \
-            results.value("import peak memory", large)
-        if ma and mb:
-            base = sizes[-2] if len(sizes) > 2 else small
+        # Flat from 100k (where a large file is first read in a second process) to the largest size.
+        base = "100k" if "100k" in sizes[:-1] else (sizes[-2] if len(sizes) > 2 else small)
+        ma, mb = results.value("import peak memory", base), results.value("import peak memory", large)
+        if ma and mb:  # below 100k a file is read in one process: smaller, and not what the target is about
+            judged = parse_size(base) >= 100_000
             results.add("import memory growth", large, mb / ma, None, unit="x",
-                        target=f"<= {FLAT}x (flat) vs {base}", ok=mb / ma <= FLAT)
+                        target=f"<= {FLAT}x (flat) vs {base}" if judged else f"<= {FLAT}x from 100k",
+                        ok=mb / ma <= FLAT if judged else None)
 
 
 # -- machine -----------------------------------------------------------------------------------
