@@ -183,6 +183,7 @@ def test_problems_the_writer_finds_are_said_in_file_order(tmp_path, monkeypatch)
     for n, key in ((400, "nope-1"), (450, "late-claim"), (2_471, "next-claim"), (5_450, "later-claim"),
                    (8_000, "nope-2"), (9_000, "nope-1")):
         stances[n]["claim"] = key
+    stances[8_000]["retracted"] = {"reason": "wrong source", "at": "2022-03-02T00:00:00Z"}  # the full check
     bad = [stances[n] for n in (400, 450, 2_471, 5_450, 8_000)]
     claims = {n: {"type": "claim", "key": key, "text": text} for n, key, text in (
         (460, "late-claim", "Defined late"), (2_470, "claim-5", "Claim number 5"),  # the same claim again
