@@ -108,9 +108,10 @@ class TreeMemory:
     """The peak of the summed RSS of a process and all its descendants, sampled every 5 ms
     on a thread (without GNU time's own, which is measured first and taken off)."""
 
-    def __init__(self):
+    def __init__(self, through_time: bool = True):
         self.peak = 0
         self.time_rss = 0
+        self.through_time = through_time  # the pid watched is GNU time's, not the command's
         self.stop = threading.Event()
 
     def watch(self, pid: int) -> None:
@@ -118,7 +119,8 @@ class TreeMemory:
         self.thread.start()
 
     def _sample(self, pid: int) -> None:
-        self.time_rss = _rss(pid)  # GNU time, before it execs anything of the command's
+        if self.through_time:
+            self.time_rss = _rss(pid)  # GNU time, before it execs anything of the command's
         while not self.stop.wait(0.005):
             self.peak = max(self.peak, sum(_rss(p) for p in _tree(pid)))
 
@@ -160,6 +162,11 @@ def run(argv: list[str], stdin: Optional[Path] = None, stdout: Optional[Path] = 
     use: Python starts children with vfork, and Linux carries the parent's own
     peak RSS over into the child's at exec.
     """
+    if memory and not TIME.exists():  # no GNU time (Debian: apt-get install time): the samples alone
+        tree = TreeMemory(through_time=False)
+        result = run(argv, stdin, stdout, stream, env, tree=tree)
+        result.max_rss = tree.peak
+        return result
     if memory:
         with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
             tree = TreeMemory()
