@@ -31,10 +31,10 @@ then rolls back as any failed import does.
 from __future__ import annotations
 
 import queue
-from bisect import bisect_right
 import sqlite3
 import sys
 import threading
+from bisect import bisect_right
 from itertools import chain
 from typing import Optional, Sequence
 
@@ -282,8 +282,10 @@ class BackgroundWriter:
         self.queue.put((self._insert_keyed, (rows, lines, last_id)))
 
     def write_claims(self, rows: list[tuple], lines: Optional[list[int]] = None) -> None:
-        """Queue claims to be inserted, each (id, *models.CLAIM_FIELDS). With their `lines`,
-        a claim whose key is taken is not inserted: see `findings`. Waits while the queue is full."""
+        """Queue claims to be inserted, each (id, *models.CLAIM_FIELDS). With their `lines`
+        (the importer is not keeping their ids), they get the ids SQLite gives, and a claim
+        whose key is taken is not inserted: see `skipped` and `findings`. Waits while the
+        queue is full."""
         self._raise()
         self.queue.put((self._insert_claims, (rows, lines)))
 
