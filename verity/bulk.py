@@ -114,15 +114,13 @@ KEYED_CLAIM_INSERT = (f"INSERT OR IGNORE INTO claims ({', '.join(CLAIM_FIELDS)})
                       f"VALUES ({', '.join(f'?{i}' for i in range(2, len(CLAIM_FIELDS) + 2))})")
 
 
-def rows_per_statement(conn: sqlite3.Connection, width: int = len(BOUND_COLUMNS)) -> int:
-    """As many rows of `width` values as one statement may bind: 32,766 values since
-    SQLite 3.32, 999 before."""
-    values = (32_766 // width) * width
+def variable_limit(conn: sqlite3.Connection) -> int:
+    """How many values one statement may bind: 32,766 since SQLite 3.32, 999 before."""
     try:
-        conn.execute(f"SELECT ?{values}", [None] * values).fetchone()
+        conn.execute("SELECT ?32766", [None] * 32_766).fetchone()
     except sqlite3.OperationalError:  # too many SQL variables
-        return 999 // width
-    return 32_766 // width
+        return 999
+    return 32_766
 
 
 # Python's sqlite3 binds None by looking for an adapter for it and failing, which
@@ -161,9 +159,10 @@ class BackgroundWriter:
         self.skipped: list[int] = []
         self.claims_present = 0  # claims not inserted because the same one was there before the import
         if bound:
-            self.per_statement = rows_per_statement(self.conn)
+            limit = variable_limit(self.conn)
+            self.per_statement = limit // len(BOUND_COLUMNS)
             self.values_sql = insert_values(self.per_statement)
-            self.keyed_per_statement = rows_per_statement(self.conn, KEYED_WIDTH)
+            self.keyed_per_statement = limit // KEYED_WIDTH
             self.keyed_sql = insert_keyed(self.keyed_per_statement)
             self.adapted = _NONE_ADAPTER not in sqlite3.adapters
             if self.adapted:
@@ -234,12 +233,14 @@ class BackgroundWriter:
             return
         # Given ids in order, with none left out, SQLite gives the ones the importer
         # gave, less one for each claim left out before.
-        first = self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM claims").fetchone()[0]
-        if self.conn.executemany(KEYED_CLAIM_INSERT, rows).rowcount == len(rows):
+        inserted = self.conn.executemany(KEYED_CLAIM_INSERT, rows).rowcount
+        if inserted == len(rows):
             return
         # Some keys were taken (by a claim there before, or earlier in the file): a claim just
-        # like the one there is left out, any other is the importer's to report.
-        stored = (key for (key,) in self.conn.execute("SELECT key FROM claims WHERE id >= ? ORDER BY id", [first]))
+        # like the one there is left out, any other is the importer's to report. The ones
+        # inserted are the highest ids, in order.
+        stored = (key for (key,) in self.conn.execute(
+            "SELECT key FROM claims WHERE id > (SELECT max(id) FROM claims) - ? ORDER BY id", [inserted]))
         following = next(stored, None)
         select = f"SELECT id, {', '.join(CLAIM_FIELDS)} FROM claims WHERE key = ?"
         for line, row in zip(lines, rows):

@@ -387,10 +387,9 @@ class Importer:
         if self._resolving:  # the writer finds out whether the key is taken
             return self._insert_claim_row(key, row, line)
         if self._claims_before or key in self._claims or not self._keyed:  # it may meet another: compare in full
-            from .models import CLAIM_FIELDS
-            from .store import claim_from_row
+            from .store import claim_of_values
 
-            return self.claim(claim_from_row({**dict(zip(CLAIM_FIELDS, row)), "id": None}), line_place(line))
+            return self.claim(claim_of_values(row), line_place(line))
         return self._insert_claim_row(key, row)
 
     def _insert_claim(self, claim: Claim) -> int:
@@ -479,15 +478,14 @@ class Importer:
                                place.field("claim"))
                     self._broken_claims.add(key)  # once is enough
             else:  # a claim whose key was taken: the same claim, or say how they differ
-                from .models import CLAIM_FIELDS
-                from .store import claim_from_row
+                from .store import claim_of_values
 
                 row = data[0]
                 existing = self.store.find_claim(row[1])
                 if existing is None:  # left out for another reason than its key (not seen happen)
                     self.error(f"claim {row[1]!r} could not be stored; check its fields", place)
                     continue
-                self._same_claim(existing, claim_from_row({**dict(zip(CLAIM_FIELDS, row[1:])), "id": None}), place)
+                self._same_claim(existing, claim_of_values(row[1:]), place)
 
     def _claim_id(self, ref: str, place: Any) -> Optional[int]:
         ref = ref.strip()

@@ -824,6 +824,11 @@ def _tags_json(tags: tuple) -> str:
     return text
 
 
+def claim_of_values(values: tuple) -> Claim:
+    """The claim (with no id) whose claim_row, in CLAIM_FIELDS order, is `values`."""
+    return claim_from_row({**dict(zip(CLAIM_FIELDS, values)), "id": None})
+
+
 def claim_from_row(row: dict) -> Claim:
     return Claim(
         key=row["key"], text=row["text"], subject=row["subject"], tags=tuple(json.loads(row["tags"])),
