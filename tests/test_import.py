@@ -528,7 +528,7 @@ def test_the_bulk_refresh_stores_what_the_per_claim_refresh_would(cli, db_path, 
         bulk = store.conn.execute("SELECT * FROM reconciliations ORDER BY claim_id").fetchall()
         assert len(bulk) == 1500
         with store.transaction():
-            store._refresh(range(1, 1501))
+            store.refresh_reconciliations(range(1, 1501))
             per_claim = store.conn.execute("SELECT * FROM reconciliations ORDER BY claim_id").fetchall()
         assert bulk == per_claim
         assert list(store.reconciliations()) == list(store.fresh_reconciliations())

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from verity.errors import Conflict, DatabaseUnavailable, Duplicate, NotFound
 from verity.models import POSITIONS, Claim, Retraction, Source, Stance
-from verity.store import Store, _json_names
+from verity.store import Store
+from verity.store.rows import json_names as _json_names
 
 from conftest import EXAMPLE_DB, ROOT
 

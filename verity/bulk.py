@@ -41,7 +41,8 @@ from typing import Optional, Sequence
 import orjson
 
 from .models import CLAIM_FIELDS
-from .store import STANCE_COLUMNS, Store
+from .store import Store
+from .store.rows import STANCE_COLUMNS
 
 
 def _insert_from_json(columns: Sequence[str]) -> str:

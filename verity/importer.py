@@ -193,9 +193,9 @@ class Importer:
             self.store._bulk_resume_upkeep(self._upkeep)
             self._upkeep = None
         if self._touched is None:
-            self.store._refresh()  # every stance is new: one sorted pass over them all
+            self.store.refresh_reconciliations()  # every stance is new: one sorted pass over them all
         else:
-            self.store._refresh(self._touched)
+            self.store.refresh_reconciliations(self._touched)
         return self.summary
 
     def failure(self, name: str) -> Exception:

@@ -1,0 +1,12 @@
+"""The store: verity's SQLite database, through sqlite-utils.
+
+All SQL lives in this package and in `verity.migrations`. Every write runs in one
+IMMEDIATE transaction that also refreshes the stored reconciliation of exactly the
+claims it touches, so the `reconciliations` table is never stale.
+"""
+
+from .core import ClaimRecord, Store, current_user
+from .rows import claim_from_row, claim_of_values, claim_row, claim_row_of, source_from_row
+
+__all__ = ["ClaimRecord", "Store", "claim_from_row", "claim_of_values", "claim_row", "claim_row_of",
+           "current_user", "source_from_row"]

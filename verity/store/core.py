@@ -1,0 +1,456 @@
+"""The store: verity's SQLite database, through sqlite-utils.
+
+All SQL lives in this package and in `verity.migrations`. Every write runs in one IMMEDIATE
+transaction that also refreshes the stored reconciliation of exactly the
+claims it touches, so the `reconciliations` table is never stale.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import os
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator, Optional, Sequence
+
+import attrs
+
+from .. import migrations
+from ..errors import Conflict, DatabaseUnavailable, Duplicate, NotFound, did_you_mean
+from ..models import VERDICTS, Claim, Reconciliation, Retraction, Source, Stance, parse_ruling, utc_now
+from ..reconcile import StanceFact, counted_stances
+from .bulk import BUSY_TIMEOUT_MS, Bulk
+from .refresh import Reconciliations
+from .rows import (
+    CLAIM_INSERT,
+    CLAIM_INSERT_WITH_ID,
+    RECONCILIATION_COLUMNS,
+    STANCE_INSERT,
+    STANCE_SELECT,
+    claim_from_row,
+    claim_row,
+    reconciliation_from_row,
+    source_from_row,
+    stance_from_row,
+    table_columns,
+    verdict_filter,
+)
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+_VERDICT_RANK = "CASE r.verdict " + " ".join(
+    f"WHEN '{v}' THEN {i}" for i, v in enumerate(VERDICTS)
+) + " END"
+
+
+def current_user() -> str:
+    """Who is logging: $VERITY_USER, else the login name."""
+    user = os.environ.get("VERITY_USER", "").strip()
+    if user:
+        return user
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "unknown"
+
+
+@attrs.frozen
+class ClaimRecord:
+    """A claim with its reconciliation and every stance ever logged on it, oldest first."""
+
+    claim: Claim
+    reconciliation: Reconciliation
+    stances: tuple[Stance, ...]
+    counted_ids: frozenset[int]
+    sources: dict  # name -> Source, for the sources of these stances
+
+
+class Store(Reconciliations, Bulk):
+    """A verity database. Open with `Store.open(path)`; create with `Store.create(path)`."""
+
+    def __init__(self, conn: sqlite3.Connection, path: str):
+        self.conn = conn
+        self.path = path
+        self._db: Optional[sqlite_utils.Database] = None
+        self._column_names: dict[str, list[str]] = {}
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils over the same connection, made on first use.
+
+        Importing sqlite-utils costs a command about 100 ms (it imports numpy when
+        numpy is installed); opening the store and logging one stance need none of it.
+        """
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn, execute_plugins=False)
+        return self._db
+
+    # -- opening -------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | os.PathLike, *, create: bool = False) -> "Store":
+        path = os.fspath(path)
+        where = Path(path)
+        if where.is_dir():
+            raise DatabaseUnavailable(f"{path} is a directory; give --db the path of a database file")
+        exists = where.exists()
+        if not exists and not create:
+            raise DatabaseUnavailable(
+                f"no verity database at {path}; create one with 'verity init' "
+                "or point --db (or VERITY_DB) at an existing one"
+            )
+        if not exists and not where.parent.exists():
+            raise DatabaseUnavailable(
+                f"cannot create {path}: folder {where.parent} does not exist; create it or choose another --db"
+            )
+        try:
+            # check_same_thread=False: an import writes its stances from a second thread (verity.bulk),
+            # one thread at a time on the connection, as that module explains.
+            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                                   check_same_thread=False)
+        except sqlite3.Error as ex:
+            raise DatabaseUnavailable(f"cannot open {path}: {ex}; check the path and its permissions") from None
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.DatabaseError:
+            conn.close()
+            raise DatabaseUnavailable(
+                f"{path} is not a SQLite database; point --db at a verity database or run 'verity init' on a new path"
+            ) from None
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        store = cls(conn, path)
+        store._check_is_verity(created=not exists)
+        try:
+            store.migrate()
+        except sqlite3.OperationalError as ex:
+            conn.close()
+            raise DatabaseUnavailable(f"cannot upgrade {path}: {ex}; check that the file is writable") from None
+        with contextlib.suppress(sqlite3.OperationalError):  # read-only: it stays as it is
+            store._ensure_wal()  # e.g. after an import into a new file was killed (see _without_wal)
+        return store
+
+    @classmethod
+    def create(cls, path: str | os.PathLike) -> "Store":
+        return cls.open(path, create=True)
+
+    def _check_is_verity(self, created: bool) -> None:
+        names = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if names and migrations.MIGRATIONS_TABLE not in names:
+            self.close()
+            raise DatabaseUnavailable(
+                f"{self.path} is a SQLite database but not a verity database; "
+                "choose another --db or run 'verity init' on a new path"
+            )
+
+    def _ensure_wal(self) -> None:
+        if self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            self.conn.execute("PRAGMA journal_mode = WAL")
+
+    def migrate(self) -> list[str]:
+        """Apply pending migrations, each in its own transaction with its record."""
+        done = []
+        if not migrations.pending(self.conn):
+            return done
+        self._ensure_wal()
+        for name, fn in migrations.MIGRATIONS:
+            with self.transaction():
+                if name in migrations.applied(self.conn):
+                    continue  # another process applied it while we waited
+                fn(self.db)
+                self.db[migrations.MIGRATIONS_TABLE].insert(
+                    {"name": name, "applied_at": utc_now()}, pk="name"
+                )
+                done.append(name)
+        return done
+
+    def schema_version(self) -> int:
+        return len(migrations.applied(self.conn))
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction; IMMEDIATE so two writers queue instead of deadlocking."""
+        if self.conn.in_transaction:
+            with self.db.atomic():
+                yield
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    # -- looking things up ---------------------------------------------------
+
+    def find_source(self, name: str) -> Optional[Source]:
+        """The source with this name (matched ignoring case), or None."""
+        row = self.conn.execute("SELECT * FROM sources WHERE name = ? COLLATE NOCASE", [name]).fetchone()
+        return self._source_from_row(row) if row else None
+
+    def find_claim(self, key: str) -> Optional[Claim]:
+        """The claim with this key, or None."""
+        row = self.conn.execute("SELECT * FROM claims WHERE key = ?", [key]).fetchone()
+        return self._claim_from_row(row) if row else None
+
+    def get_source(self, ref: str | int) -> Source:
+        """A source by name (case-insensitive) or id."""
+        ref_text = str(ref).strip()
+        source = self.find_source(ref_text)
+        if source is None and ref_text.isdigit():
+            row = self.conn.execute("SELECT * FROM sources WHERE id = ?", [int(ref_text)]).fetchone()
+            source = self._source_from_row(row) if row else None
+        if source is None:
+            names = (r[0] for r in self.conn.execute("SELECT name FROM sources"))
+            raise NotFound(
+                f"no source {ref_text!r}{did_you_mean(ref_text, names)}; "
+                "see 'verity source list' or add it with 'verity source add'"
+            )
+        return source
+
+    def get_claim(self, ref: str | int) -> Claim:
+        """A claim by key or id."""
+        ref_text = str(ref).strip()
+        claim = self.find_claim(ref_text)
+        if claim is None and ref_text.isdigit():
+            row = self.conn.execute("SELECT * FROM claims WHERE id = ?", [int(ref_text)]).fetchone()
+            claim = self._claim_from_row(row) if row else None
+        if claim is None:
+            keys = (r[0] for r in self.conn.execute("SELECT key FROM claims"))
+            raise NotFound(
+                f"no claim {ref_text!r}{did_you_mean(ref_text, keys)}; "
+                "see 'verity claim list' or add it with 'verity claim add'"
+            )
+        return claim
+
+    def get_stance(self, stance_id: int) -> Stance:
+        row = self.conn.execute(
+            STANCE_SELECT + " WHERE s.id = ?", [stance_id]
+        ).fetchone()
+        if row is None:
+            highest = self.conn.execute("SELECT max(id) FROM stances").fetchone()[0]
+            known = f"stance ids run from 1 to {highest}" if highest else "no stances are logged yet"
+            raise NotFound(f"no stance with id {stance_id}; {known} (see 'verity claim show CLAIM')")
+        return stance_from_row(row)
+
+    def _columns(self, table: str) -> list[str]:
+        """A table's column names, read once per connection (reports ask per claim)."""
+        if table not in self._column_names:
+            self._column_names[table] = table_columns(self.conn, table)
+        return self._column_names[table]
+
+    def _source_from_row(self, row) -> Source:
+        return source_from_row(dict(zip(self._columns("sources"), row)))
+
+    def _claim_from_row(self, row) -> Claim:
+        return claim_from_row(dict(zip(self._columns("claims"), row)))
+
+    # -- writing -------------------------------------------------------------
+
+    def add_source(self, source: Source) -> Source:
+        with self.transaction():
+            return self._insert_source(source)
+
+    def _insert_source(self, source: Source) -> Source:
+        existing = self.find_source(source.name)
+        if existing:
+            raise Duplicate(
+                f"a source named {existing.name!r} already exists (names are matched ignoring case); "
+                "use that source or choose another name"
+            )
+        return attrs.evolve(source, id=self._write_source(source))
+
+    def add_claim(self, claim: Claim) -> Claim:
+        with self.transaction():
+            return self._insert_claim(claim)
+
+    def _insert_claim(self, claim: Claim) -> Claim:
+        existing = self.find_claim(claim.key)
+        if existing:
+            raise Duplicate(
+                f"claim key {claim.key!r} is already taken by {existing.text!r}; "
+                "give this claim another --key, or log stances on the existing one"
+            )
+        claim_id = self._write_claim(claim)
+        self.refresh_reconciliations([claim_id])
+        return attrs.evolve(claim, id=claim_id)
+
+    def add_stance(self, stance: Stance) -> Stance:
+        """Log a stance; `stance.claim` and `stance.source` may be key/name or id."""
+        with self.transaction():
+            claim = self.get_claim(stance.claim)
+            source = self.get_source(stance.source)
+            stance = attrs.evolve(
+                stance,
+                claim=claim.key,
+                source=source.name,
+                logged_by=stance.logged_by or current_user(),
+            )
+            return self._insert_stance(stance, claim.id, source.id)
+
+    def _insert_stance(self, stance: Stance, claim_id: int, source_id: int, refresh: bool = True) -> Stance:
+        # Plain SQL, not sqlite-utils' insert(): that one reads the table's schema on
+        # every call, which dominated a large import (and needs sqlite-utils imported).
+        stance_id = self.conn.execute(STANCE_INSERT, self._stance_row(stance, claim_id, source_id)).lastrowid
+        if refresh:
+            self.refresh_reconciliations([claim_id])
+        return attrs.evolve(stance, id=stance_id)
+
+    def _write_source(self, source: Source) -> int:
+        return self.conn.execute(
+            "INSERT INTO sources (name, kind, affiliation, reliability, url, note) VALUES (?, ?, ?, ?, ?, ?)",
+            [source.name, source.kind, source.affiliation, source.reliability, source.url, source.note],
+        ).lastrowid
+
+    def _write_claim(self, claim: Claim) -> int:
+        """Insert a claim without refreshing its reconciliation (the importer does that once)."""
+        return self._write_claim_row(claim_row(claim))
+
+    def _write_claim_row(self, row: Sequence) -> int:
+        """Insert a claim given as claim_row gives it; returns its id."""
+        return self.conn.execute(CLAIM_INSERT, row).lastrowid
+
+    def _write_claim_rows(self, rows: list[tuple]) -> None:
+        """Insert claims given with their ids: (id, *claim_row)."""
+        self.conn.executemany(CLAIM_INSERT_WITH_ID, rows)
+
+    @staticmethod
+    def _stance_row(stance: Stance, claim_id: int, source_id: int) -> tuple:
+        """A stance as the values of STANCE_INSERT."""
+        retracted = stance.retracted
+        if retracted is None:
+            return (claim_id, source_id, stance.position, stance.quote, stance.url, stance.said_on,
+                    stance.via, stance.note, stance.logged_at, stance.logged_by, None, None, None)
+        return (claim_id, source_id, stance.position, stance.quote, stance.url, stance.said_on,
+                stance.via, stance.note, stance.logged_at, stance.logged_by,
+                retracted.at, retracted.reason, retracted.by)
+
+    def retract_stance(self, stance_id: int, reason: str, by: Optional[str] = None) -> Stance:
+        retraction = Retraction(reason=reason, by=by or current_user())
+        with self.transaction():
+            stance = self.get_stance(stance_id)
+            if stance.retracted:
+                raise Conflict(
+                    f"stance {stance_id} was already retracted on {stance.retracted.at} "
+                    f"({stance.retracted.reason}); log a new stance if the position changed again"
+                )
+            self.conn.execute(
+                "UPDATE stances SET retracted_at = ?, retraction_reason = ?, retracted_by = ? WHERE id = ?",
+                [retraction.at, retraction.reason, retraction.by, stance_id],
+            )
+            claim_id = self.conn.execute("SELECT claim_id FROM stances WHERE id = ?", [stance_id]).fetchone()[0]
+            self.refresh_reconciliations([claim_id])
+        return attrs.evolve(stance, retracted=retraction)
+
+    def rule_claim(self, ref: str | int, ruling: str, explanation: Optional[str] = None,
+                   by: Optional[str] = None) -> Claim:
+        ruling = parse_ruling(ruling)
+        with self.transaction():
+            claim = self.get_claim(ref)
+            ruled = attrs.evolve(
+                claim, ruling=ruling, ruling_explanation=explanation, ruled_at=utc_now(),
+                ruled_by=by or current_user(),
+            )
+            self.conn.execute(
+                "UPDATE claims SET ruling = ?, ruling_explanation = ?, ruled_at = ?, ruled_by = ? WHERE id = ?",
+                [ruled.ruling, ruled.ruling_explanation, ruled.ruled_at, ruled.ruled_by, claim.id],
+            )
+        return ruled
+
+    def import_records(self, sources=(), claims=(), stances=(), where: str = "$") -> dict[str, int]:
+        """Add sources, claims and stances in one transaction: all of them, or none."""
+        from ..importer import import_records
+
+        return import_records(self, sources, claims, stances, where)
+
+    # -- listings --------------------------------------------------------------
+
+    def sources(self) -> Iterator[tuple[Source, int]]:
+        """Every source with the number of stances logged for it, by name."""
+        columns = self._columns("sources")
+        for row in self.conn.execute(
+            "SELECT src.*, (SELECT count(*) FROM stances s WHERE s.source_id = src.id) "
+            "FROM sources src ORDER BY src.name COLLATE NOCASE"
+        ):
+            yield source_from_row(dict(zip(columns, row))), row[-1]
+
+    def claims(self, verdicts: Optional[Sequence[str]] = None) -> Iterator[tuple[Claim, Reconciliation]]:
+        """Every claim (optionally only those with these verdicts) with its reconciliation."""
+        where, params = verdict_filter(verdicts)
+        columns = self._columns("claims")
+        n = len(columns)
+        for row in self.conn.execute(
+            "SELECT c.*, " + RECONCILIATION_COLUMNS + " FROM claims c "
+            "JOIN reconciliations r ON r.claim_id = c.id" + where + " ORDER BY c.id",
+            params,
+        ):
+            yield claim_from_row(dict(zip(columns, row[:n]))), reconciliation_from_row(row[n:])
+
+    def all_stances(self) -> Iterator[Stance]:
+        """Every stance ever logged, in logging order."""
+        for row in self.conn.execute(STANCE_SELECT + " ORDER BY s.id"):
+            yield stance_from_row(row)
+
+    def claim_record(self, ref: str | int) -> ClaimRecord:
+        claim = self.get_claim(ref)
+        return self._record(claim, next(self.reconciliations([claim.id])))
+
+    def claim_records(self, verdicts: Optional[Sequence[str]] = None) -> Iterator[ClaimRecord]:
+        """Every claim with its stances, disagreements first (contested, single-source, ...)."""
+        where, params = verdict_filter(verdicts)
+        columns = self._columns("claims")
+        n = len(columns)
+        cursor = self.conn.execute(
+            "SELECT c.*, " + RECONCILIATION_COLUMNS + " FROM claims c "
+            "JOIN reconciliations r ON r.claim_id = c.id" + where
+            + f" ORDER BY {_VERDICT_RANK}, c.key",
+            params,
+        )
+        for row in cursor:
+            yield self._record(claim_from_row(dict(zip(columns, row[:n]))), reconciliation_from_row(row[n:]))
+
+    def _record(self, claim: Claim, reconciliation: Reconciliation) -> ClaimRecord:
+        stances, facts, sources = [], [], {}  # facts: only to know which stances rule 1 counts
+        source_columns = self._columns("sources")
+        for row in self.conn.execute(
+            STANCE_SELECT.replace("SELECT ", "SELECT src.*, ", 1)
+            + " WHERE s.claim_id = ? ORDER BY coalesce(s.said_on, s.logged_at), s.id",
+            [claim.id],
+        ):
+            source = source_from_row(dict(zip(source_columns, row[: len(source_columns)])))
+            stance = stance_from_row(row[len(source_columns):])
+            sources[source.name] = source
+            stances.append(stance)
+            facts.append(
+                StanceFact(
+                    source_id=source.id,
+                    position=stance.position,
+                    effective_date=stance.effective_date,
+                    sequence=stance.id,
+                    retracted=stance.retracted is not None,
+                )
+            )
+        counted = frozenset(f.sequence for f in counted_stances(facts))
+        return ClaimRecord(claim, reconciliation, tuple(stances), counted, sources)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            table: self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("sources", "claims", "stances")
+        }
