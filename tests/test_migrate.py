@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
+
+import pytest
 
 from verity import migrations
+from verity.errors import DatabaseUnavailable
 from verity.models import Claim, Source, Stance
 from verity.store import Store
 
@@ -51,7 +55,7 @@ def test_blank_database_migrates_to_the_exact_schema(db_path):
     assert sql["stances_claim_source"] == 'CREATE INDEX "stances_claim_source" ON "stances" ("claim_id", "source_id")'
     assert sql["reconciliations_verdict"] == 'CREATE INDEX "reconciliations_verdict" ON "reconciliations" ("verdict")'
     with Store.open(db_path) as store:
-        applied = [row[0] for row in store.conn.execute("SELECT name FROM _verity_migrations ORDER BY rowid")]
+        applied = [row[0] for row in store.conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
         assert applied == [name for name, _ in migrations.MIGRATIONS]
         fks = {(r[2], r[3], r[4]) for r in store.conn.execute("PRAGMA foreign_key_list(stances)")}
         assert fks == {("claims", "claim_id", "id"), ("sources", "source_id", "id")}
@@ -59,9 +63,9 @@ def test_blank_database_migrates_to_the_exact_schema(db_path):
 
 # Every schema object a fresh database has after all migrations, ordered by type then name.
 EXPECTED_NAMES = [
-    "reconciliations_agreement", "reconciliations_score", "reconciliations_verdict",
+    "idx__sqlite_migrations_migration_set_name", "reconciliations_agreement", "reconciliations_score", "reconciliations_verdict",
     "stances_claim_source", "stances_position", "stances_source_id",
-    "_verity_migrations", "claims",
+    "_sqlite_migrations", "claims",
     "claims_fts", "claims_fts_config", "claims_fts_data", "claims_fts_docsize", "claims_fts_idx",
     "reconciliations", "sources", "stances",
     "stances_fts", "stances_fts_config", "stances_fts_data", "stances_fts_docsize", "stances_fts_idx",
@@ -69,6 +73,85 @@ EXPECTED_NAMES = [
     "stances_never_deleted", "stances_never_edited",
     "claim_verdicts", "counted_stances",
 ]
+
+
+def _legacy_database(path, names):
+    """A database as verity made it before it used sqlite-utils' migrations: the same
+    schema functions, each recorded in _verity_migrations."""
+    import sqlite_utils
+
+    db = sqlite_utils.Database(path)
+    for name, fn in migrations.MIGRATIONS:
+        if name in names:
+            fn(db)
+            db["_verity_migrations"].insert({"name": name, "applied_at": "2026-01-01T00:00:00.000000Z"}, pk="name")
+    db.conn.execute("PRAGMA journal_mode = WAL")
+    db.conn.commit()
+    db.conn.close()
+
+
+def test_a_first_release_database_upgrades_without_loss(db_path):
+    _legacy_database(db_path, ["m001_initial"])
+    conn = sqlite3.connect(db_path)
+    conn.execute("INSERT INTO sources (id, name, affiliation, reliability) VALUES (1, 'TTP spokesman', 'TTP', 'D')")
+    conn.execute("INSERT INTO claims (id, key, text, tags) VALUES (1, 'balti-was-killed', 'Balti was killed', '[\"ttp\"]')")
+    conn.execute("INSERT INTO stances (claim_id, source_id, position, quote, said_on, logged_at, logged_by) "
+                 "VALUES (1, 1, 'affirms', 'huge loss', '2022-01-12', '2022-01-13T00:00:00Z', 'old')")
+    conn.execute("INSERT INTO reconciliations VALUES (1, 'single-source', 1.0, 1.0, '[\"TTP spokesman\"]', '[]', '[]', 1, 0, 0)")
+    conn.commit()
+    conn.close()
+    with Store.open(db_path) as store:
+        assert store.schema_version() == len(migrations.MIGRATIONS)
+        applied = store.conn.execute("SELECT name, applied_at FROM _sqlite_migrations ORDER BY id").fetchall()
+        assert applied[0] == ("m001_initial", "2026-01-01T00:00:00.000000Z")  # carried over, date kept
+        assert [name for name, _ in applied] == [name for name, _ in migrations.MIGRATIONS]
+        assert not store.conn.execute("SELECT 1 FROM sqlite_master WHERE name = '_verity_migrations'").fetchone()
+        [(source, count)] = list(store.sources())
+        assert (source.name, source.affiliation, source.reliability, count) == ("TTP spokesman", "TTP", "D", 1)
+        [stance] = list(store.all_stances())
+        assert (stance.quote, stance.said_on, stance.logged_by) == ("huge loss", "2022-01-12", "old")
+        assert list(store.reconciliations()) == list(store.fresh_reconciliations())
+
+
+def test_the_bundled_database_as_released_upgrades_without_loss(tmp_path):
+    """tests/data holds claims.db as verity 0.1 shipped it (migrations in _verity_migrations)."""
+    import shutil
+
+    old = tmp_path / "old.db"
+    shutil.copy(Path(__file__).parent / "data" / "claims-before-sqlite-migrations.db", old)
+    conn = sqlite3.connect(old)
+    before = {table: conn.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
+              for table in ("sources", "claims", "stances")}
+    conn.close()
+    with Store.open(old) as store:
+        assert store.pending_migrations() == []
+        for table, rows in before.items():
+            assert store.conn.execute(f"SELECT * FROM {table} ORDER BY id").fetchall() == rows
+        assert list(store.reconciliations()) == list(store.fresh_reconciliations())
+
+
+def test_a_database_from_a_newer_verity_is_read_but_never_written(db_path):
+    Store.create(db_path).close()
+    conn = sqlite3.connect(db_path)
+    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+                 "VALUES ('verity', 'm999_from_the_future', '2030-01-01')")
+    conn.commit()
+    conn.close()
+    before = db_path.read_bytes()
+    with Store.open(db_path) as store:
+        assert list(store.claims()) == []
+        with pytest.raises(DatabaseUnavailable, match="newer verity.*m999_from_the_future.*upgrade verity"):
+            store.add_source(Source(name="Anyone"))
+    assert db_path.read_bytes() == before
+
+
+def test_an_empty_file_is_not_made_a_database_except_by_init(db_path):
+    db_path.write_bytes(b"")
+    with pytest.raises(DatabaseUnavailable, match="empty file.*verity --db .* init"):
+        Store.open(db_path)
+    assert db_path.read_bytes() == b""
+    Store.create(db_path).close()
+    assert db_path.stat().st_size > 0
 
 
 def test_an_older_database_upgrades_without_loss(db_path, monkeypatch):

@@ -263,8 +263,8 @@ def _content(path) -> dict:
         if re.search(r"_fts_(data|idx|docsize|config)$", table):
             continue  # full-text index pages: their bytes depend on insert batching, not content
         rows = conn.execute(f'SELECT * FROM "{table}"').fetchall()
-        if table == "_verity_migrations":
-            rows = [row[0] for row in rows]  # when they were applied differs by build
+        if table == "_sqlite_migrations":
+            rows = [row[1:3] for row in rows]  # when they were applied differs by build
         out[table] = rows
     conn.close()
     return out

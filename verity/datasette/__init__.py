@@ -11,15 +11,13 @@ read-only SQLite connection, and Datasette itself only reads it.
 from __future__ import annotations
 
 import os
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import attrs
-import sqlite_utils
 
-from .. import migrations
 from ..errors import DatabaseUnavailable, VerityError
+from ..store import Store
 from .metadata import build_metadata, is_worked_example
 
 
@@ -51,39 +49,14 @@ def datasette_name(path: str | os.PathLike) -> str:
 def inspect_database(path: str | os.PathLike) -> Browsable:
     """Check, without writing anything, that `path` is an up-to-date verity database."""
     path = os.fspath(path)
-    where = Path(path)
-    if where.is_dir():
-        raise DatabaseUnavailable(f"{path} is a directory; give --db the path of a database file")
-    if not where.exists():
-        raise DatabaseUnavailable(
-            f"no verity database at {path}; create one with 'verity init' "
-            "or point --db (or VERITY_DB) at an existing one"
-        )
-    try:
-        conn = sqlite3.connect(f"{where.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error as ex:
-        raise DatabaseUnavailable(f"cannot open {path}: {ex}; check the path and its permissions") from None
-    try:
-        db = sqlite_utils.Database(conn, execute_plugins=False)
-        try:
-            names = set(db.table_names())
-        except sqlite3.DatabaseError:
-            raise DatabaseUnavailable(
-                f"{path} is not a SQLite database; point --db at a verity database"
-            ) from None
-        if migrations.MIGRATIONS_TABLE not in names:
-            raise DatabaseUnavailable(
-                f"{path} is a SQLite database but not a verity database; point --db at a verity database"
-            )
-        pending = migrations.pending(conn)
+    with Store.open(path, read_only=True) as store:
+        pending = store.pending_migrations()
         if pending:
             raise DatabaseUnavailable(
                 f"{path} was made by an older verity and needs upgrading ({len(pending)} migration(s) "
                 f"pending); browse never changes the database, so run 'verity --db {path} init' first"
             )
-        keys = {row[0] for row in conn.execute("SELECT key FROM claims")}
-    finally:
-        conn.close()
+        keys = set(store.claim_keys())
     return Browsable(path=path, name=datasette_name(path), worked_example=is_worked_example(keys))
 
 

@@ -233,7 +233,7 @@ _OPTIONS: dict[str, dict[str, Any]] = {
         "fts_table": "stances_fts",
         "fts_pk": "id",
     },
-    "_verity_migrations": {"hidden": True},
+    "_sqlite_migrations": {"hidden": True},
 }
 
 _AFFIRMING = "('affirms', 'partially-affirms')"

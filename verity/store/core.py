@@ -74,6 +74,8 @@ class Store(Reconciliations, Bulk):
         self.conn = conn
         self.path = path
         self._db: Optional[sqlite_utils.Database] = None
+        # The last migration of a newer verity, when one wrote this database: it is then read, never written.
+        self.written_by_newer: Optional[str] = None
         self._column_names: dict[str, list[str]] = {}
 
     @property
@@ -92,7 +94,13 @@ class Store(Reconciliations, Bulk):
     # -- opening -------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | os.PathLike, *, create: bool = False) -> "Store":
+    def open(cls, path: str | os.PathLike, *, create: bool = False, read_only: bool = False) -> "Store":
+        """Open the verity database at `path`, upgrading it if an older verity made it.
+
+        `create`: make the file (or an empty file) a verity database. `read_only`:
+        open it for reading only, changing nothing, not even to upgrade it (see
+        `pending_migrations`).
+        """
         path = os.fspath(path)
         where = Path(path)
         if where.is_dir():
@@ -110,8 +118,9 @@ class Store(Reconciliations, Bulk):
         try:
             # check_same_thread=False: an import writes its stances from a second thread (verity.bulk),
             # one thread at a time on the connection, as that module explains.
-            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                                   check_same_thread=False)
+            target, uri = (f"{where.resolve().as_uri()}?mode=ro", True) if read_only else (path, False)
+            conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                                   check_same_thread=False, uri=uri)
         except sqlite3.Error as ex:
             raise DatabaseUnavailable(f"cannot open {path}: {ex}; check the path and its permissions") from None
         try:
@@ -124,7 +133,12 @@ class Store(Reconciliations, Bulk):
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
         store = cls(conn, path)
-        store._check_is_verity(created=not exists)
+        store._check_is_verity(may_create=create and not read_only)
+        newer = migrations.unknown(conn)
+        if newer:  # read, never written: see `transaction`
+            store.written_by_newer = newer[-1]
+        if newer or read_only:
+            return store
         try:
             store.migrate()
         except sqlite3.OperationalError as ex:
@@ -136,15 +150,22 @@ class Store(Reconciliations, Bulk):
 
     @classmethod
     def create(cls, path: str | os.PathLike) -> "Store":
+        """Open the verity database at `path`, creating it (or making an empty file one) if need be."""
         return cls.open(path, create=True)
 
-    def _check_is_verity(self, created: bool) -> None:
-        names = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if names and migrations.MIGRATIONS_TABLE not in names:
+    def _check_is_verity(self, may_create: bool) -> None:
+        tables = self.conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+        if tables and not migrations.is_verity(self.conn):
             self.close()
             raise DatabaseUnavailable(
                 f"{self.path} is a SQLite database but not a verity database; "
                 "choose another --db or run 'verity init' on a new path"
+            )
+        if not tables and not may_create:
+            self.close()
+            raise DatabaseUnavailable(
+                f"{self.path} is an empty file, not a verity database; "
+                f"make it one with 'verity --db {self.path} init' or point --db at a verity database"
             )
 
     def _ensure_wal(self) -> None:
@@ -152,23 +173,23 @@ class Store(Reconciliations, Bulk):
             self.conn.execute("PRAGMA journal_mode = WAL")
 
     def migrate(self) -> list[str]:
-        """Apply pending migrations, each in its own transaction with its record."""
-        done = []
+        """Apply pending migrations (with sqlite-utils' `Migrations`); returns their names.
+
+        All of them in one IMMEDIATE transaction, so that two processes opening an
+        old database at once do not both upgrade it.
+        """
         if not migrations.pending(self.conn):
-            return done
+            return []
         self._ensure_wal()
-        for name, fn in migrations.MIGRATIONS:
-            with self.transaction():
-                if name in migrations.applied(self.conn):
-                    continue  # another process applied it while we waited
-                fn(self.db)
-                self.db[migrations.MIGRATIONS_TABLE].insert(
-                    {"name": name, "applied_at": utc_now()}, pk="name"
-                )
-                done.append(name)
-        return done
+        with self.transaction():
+            return migrations.apply(self.db)
+
+    def pending_migrations(self) -> list[str]:
+        """The migrations this database still needs (none once opened for writing)."""
+        return migrations.pending(self.conn)
 
     def schema_version(self) -> int:
+        """How many of verity's migrations this database has had."""
         return len(migrations.applied(self.conn))
 
     def close(self) -> None:
@@ -183,6 +204,11 @@ class Store(Reconciliations, Bulk):
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """One write transaction; IMMEDIATE so two writers queue instead of deadlocking."""
+        if self.written_by_newer:
+            raise DatabaseUnavailable(
+                f"{self.path} was written by a newer verity (it has migration {self.written_by_newer!r}, "
+                "which this one does not know); upgrade verity to change it, e.g. pip install -U verity"
+            )
         if self.conn.in_transaction:
             with self.db.atomic():
                 yield
@@ -448,6 +474,10 @@ class Store(Reconciliations, Bulk):
             )
         counted = frozenset(f.sequence for f in counted_stances(facts))
         return ClaimRecord(claim, reconciliation, tuple(stances), counted, sources)
+
+    def claim_keys(self) -> Iterator[str]:
+        """Every claim's key."""
+        return (row[0] for row in self.conn.execute("SELECT key FROM claims"))
 
     def counts(self) -> dict[str, int]:
         return {
