@@ -9,11 +9,10 @@ import os
 import re
 
 import pytest
+from conftest import EXAMPLE_JSON
 
 from verity.claimreview import RATING_VALUES, map_rating
 from verity.store import Store
-
-from conftest import EXAMPLE_JSON
 
 URL = "https://desk.example/checks/{key}"
 

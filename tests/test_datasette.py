@@ -19,10 +19,10 @@ import sys
 from collections import Counter
 
 import pytest
+from conftest import EXAMPLE_JSON
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLE_JSON
 from verity import migrations
 from verity.datasette import inspect_database, metadata_for
 from verity.datasette.metadata import LABEL_COLUMNS, QUERIES, SETTINGS

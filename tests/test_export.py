@@ -8,6 +8,7 @@ import json
 import string
 
 import pytest
+from conftest import EXAMPLE_JSON
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,8 +16,6 @@ from verity.formats import document_of, dumps, write_document, write_jsonl
 from verity.importer import fold, import_records
 from verity.models import POSITIONS, RULINGS, Claim, Retraction, Source, Stance
 from verity.store import Store
-
-from conftest import EXAMPLE_JSON
 
 
 @pytest.fixture

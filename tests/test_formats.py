@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from verity.formats import CsvPlace, Place, line_place, structure, structure_record
 from verity.errors import InvalidValue
+from verity.formats import (
+    CLAIM_FIELDS,
+    STANCE_COLUMNS,
+    CsvPlace,
+    Place,
+    claim_row_maker,
+    line_place,
+    stance_row_maker,
+    structure,
+    structure_record,
+)
 from verity.models import Claim, Source, Stance
 
 
@@ -72,9 +84,6 @@ def test_structure_raises_one_located_message():
 
 # -- the quick way for plain stances agrees with the model ------------------------------
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
-
-from verity.formats import STANCE_COLUMNS, stance_row_maker  # noqa: E402
 
 _TEXTS = st.one_of(st.none(), st.text(max_size=6), st.sampled_from(["", "  ", " x ", "Reuters", "\t\n"]))
 _DATES = st.one_of(
@@ -131,8 +140,6 @@ def test_the_quick_way_to_a_stance_row_gives_what_the_model_gives(data):
     else:
         assert stance.retracted is not None
 
-
-from verity.formats import CLAIM_FIELDS, claim_row_maker  # noqa: E402
 
 _CLAIM_VALUES = {
     "key": st.one_of(st.sampled_from(["balti-was-killed", "Balti", "a--b", "2022", "k-1", " k ", ""]),

@@ -9,10 +9,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLE_JSON
 
 from verity.store import Store
-
-from conftest import EXAMPLE_JSON
 
 BALTI = json.loads(EXAMPLE_JSON.read_text(encoding="utf-8"))
 

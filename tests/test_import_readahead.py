@@ -9,14 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLE_JSON
+from test_import_streaming import write_lines
 
 from verity import readahead
 from verity.errors import VerityError
 from verity.importer import import_file
 from verity.store import Store
-
-from conftest import EXAMPLE_JSON
-from test_import_streaming import write_lines
 
 BALTI = json.loads(EXAMPLE_JSON.read_text(encoding="utf-8"))
 NONE_ADAPTER = (type(None), sqlite3.PrepareProtocol)

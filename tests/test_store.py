@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import EXAMPLE_DB, ROOT
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -18,8 +19,6 @@ from verity.errors import Conflict, DatabaseUnavailable, Duplicate, NotFound
 from verity.models import POSITIONS, Claim, Retraction, Source, Stance
 from verity.store import Store
 from verity.store.rows import json_names as _json_names
-
-from conftest import EXAMPLE_DB, ROOT
 
 
 def test_stances_are_stored_with_logged_at_and_logged_by(store):
@@ -118,7 +117,7 @@ operations = st.lists(
 def test_stored_reconciliation_matches_a_fresh_computation(tmp_path_factory, ops):
     path = tmp_path_factory.mktemp("prop") / "p.db"
     with Store.create(path) as store:
-        for i, (name, affiliation, grade) in enumerate(
+        for _i, (name, affiliation, grade) in enumerate(
             [("A", "X", "A"), ("B", "x ", None), ("C", None, "E"), ("D", "Y", "C"), ("E", None, "F")]
         ):
             store.add_source(Source(name=name, affiliation=affiliation, reliability=grade))

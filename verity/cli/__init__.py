@@ -7,11 +7,10 @@ Commands open the store, make one call, and print. Errors a user can cause are
 from __future__ import annotations
 
 import os
-from typing import Optional
+from typing import Annotated, Optional
 
 import typer
 from typer.core import TyperGroup
-from typing import Annotated
 
 from ..errors import VerityError
 from . import browse, claim, database, io, report, source, stance

@@ -6,10 +6,9 @@ import json
 import os
 import shutil
 import sys
-from typing import Any, Iterable, Optional, Sequence
+from typing import Annotated, Any, Iterable, Optional, Sequence
 
 import typer
-from typing import Annotated
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON only (messages go to stderr).")]
 DEFAULT_DB = "claims.db"

@@ -46,9 +46,8 @@ def retract(
 
     Example: verity stance retract 7 --reason "logged against the wrong source"
     """
-    from ..models import Retraction
-
     from ..errors import InvalidValue
+    from ..models import Retraction
 
     if not stance_id.strip().isdigit():
         raise InvalidValue(f"stance id {stance_id!r} is not a number; give the id 'stance add' printed "

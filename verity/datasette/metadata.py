@@ -12,7 +12,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from ..models import GRADES, GRADE_MEANINGS, POSITIONS, RULINGS, VERDICTS
+from ..models import GRADE_MEANINGS, GRADES, POSITIONS, RULINGS, VERDICTS
 
 # Datasette settings verity serves with. A page must never be cached: verity may
 # write between two loads, and the next load has to show it. The facets worth

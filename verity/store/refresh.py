@@ -9,7 +9,13 @@ from typing import Iterable, Iterator, Optional, Sequence
 
 from ..models import Reconciliation
 from ..reconcile import Outcome, SourceFacts, StanceFact, reconcile
-from .rows import RECONCILIATION_SELECT, RECONCILIATION_UPSERT, reconciliation_from_row, reconciliation_row, verdict_filter
+from .rows import (
+    RECONCILIATION_SELECT,
+    RECONCILIATION_UPSERT,
+    reconciliation_from_row,
+    reconciliation_row,
+    verdict_filter,
+)
 
 _CHUNK = 500  # ids per IN (...) list, well under SQLite's parameter limit
 

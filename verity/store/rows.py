@@ -11,7 +11,6 @@ from ..errors import InvalidValue, did_you_mean
 from ..models import CLAIM_FIELDS, VERDICTS, Claim, Reconciliation, Retraction, Source, Stance
 from ..reconcile import Outcome, contradiction_pairs
 
-
 STANCE_COLUMNS = ("claim_id", "source_id", "position", "quote", "url", "said_on", "via", "note",
                   "logged_at", "logged_by", "retracted_at", "retraction_reason", "retracted_by")
 STANCE_INSERT = f"INSERT INTO stances ({', '.join(STANCE_COLUMNS)}) VALUES ({', '.join('?' * 13)})"
