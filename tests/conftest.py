@@ -6,14 +6,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from support import EXAMPLE_DB
 from typer.testing import CliRunner
 
 from verity.cli import app
 from verity.store import Store
-
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE_DB = ROOT / "claims.db"
-EXAMPLE_JSON = ROOT / "examples" / "balti.json"
 
 
 @pytest.fixture(autouse=True)

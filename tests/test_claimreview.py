@@ -9,7 +9,7 @@ import os
 import re
 
 import pytest
-from conftest import EXAMPLE_JSON
+from support import EXAMPLE_JSON
 
 from verity.claimreview import RATING_VALUES, map_rating
 from verity.store import Store

@@ -1,4 +1,4 @@
-"""The command line of DESIGN.md §4, driven through typer's CliRunner."""
+"""The command line (docs/cli.md), driven through typer's CliRunner."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 @pytest.fixture
 def balti(cli):
-    """The DESIGN.md §4 example, logged through the CLI."""
+    """The reconcile example of docs/rules.md, logged through the CLI."""
     assert cli("init").exit_code == 0
     cli("source", "add", "Pakistani security official", "--kind", "official",
         "--affiliation", "Government of Pakistan")

@@ -19,9 +19,9 @@ import sys
 from collections import Counter
 
 import pytest
-from conftest import EXAMPLE_JSON
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import EXAMPLE_JSON
 
 from verity import migrations
 from verity.datasette import inspect_database, metadata_for

@@ -8,9 +8,9 @@ import json
 import string
 
 import pytest
-from conftest import EXAMPLE_JSON
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import EXAMPLE_JSON
 
 from verity.formats import document_of, dumps, write_document, write_jsonl
 from verity.importer import fold, import_records

@@ -9,7 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_JSON
+from support import EXAMPLE_JSON
 
 from verity.store import Store
 
@@ -534,7 +534,7 @@ def test_the_bulk_refresh_stores_what_the_per_claim_refresh_would(cli, db_path, 
 
 
 def test_the_bundled_examples_import(cli, balti_db, monkeypatch):
-    from conftest import ROOT
+    from support import ROOT
 
     monkeypatch.setenv("VERITY_DB", str(balti_db))
     result = cli("import", ROOT / "examples" / "stances.csv", "--create-missing")

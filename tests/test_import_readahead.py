@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_JSON
+from support import EXAMPLE_JSON
 from test_import_streaming import write_lines
 
 from verity import readahead

@@ -57,7 +57,7 @@ converter.register_structure_hook_func(lambda type_: type_ == tuple[str, ...], _
 
 @attrs.frozen
 class Document:
-    """The JSON document of DESIGN.md §5."""
+    """The JSON document (docs/import-export.md)."""
 
     verity: int = FORMAT_VERSION
     sources: tuple[Source, ...] = ()
@@ -90,7 +90,7 @@ def dumps(value: Any) -> str:
 
 
 def reconciliation_json(reconciliation: Reconciliation) -> dict:
-    """The reconcile object of DESIGN.md §4 (lists, not tuples)."""
+    """The object `verity reconcile --json` prints for a claim (lists, not tuples)."""
     data = to_json(reconciliation)
     data["contradictions"] = [list(pair) for pair in reconciliation.contradictions]
     return data
@@ -353,7 +353,7 @@ def structure(data: Any, cls: type, path: str = "$"):
 
 
 def document_records(data: Any) -> Iterator[tuple[str, Any, Place]]:
-    """The records of a DESIGN §5 document as (type, data, place): sources, claims, stances.
+    """The records of a JSON document as (type, data, place): sources, claims, stances.
 
     Problems with the document's outline come out as ("error", message, place).
     """

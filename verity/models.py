@@ -1,7 +1,7 @@
 """The domain: sources, claims, stances and a claim's reconciliation.
 
 Plain frozen attrs classes. They know nothing of the database; validators state
-the rules of DESIGN.md §1 and raise `InvalidValue` with a message a user can act on.
+the rules of docs/rules.md and raise `InvalidValue` with a message a user can act on.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ def utc_now() -> str:
 
 
 def check_choice(kind: str, allowed: tuple[str, ...], value, field: str, fix: str = "") -> None:
+    """InvalidValue, with the closest allowed value, unless `value` is one of `allowed`."""
     if value not in allowed:
         hint = did_you_mean(str(value), allowed)
         article = "an" if kind[0] in "aeiou" else "a"
@@ -311,7 +312,7 @@ class Stance:
 
 @attrs.frozen
 class Reconciliation:
-    """What the sources say about one claim, by the rules of DESIGN.md §2."""
+    """What the sources say about one claim, by the rules of docs/rules.md."""
 
     claim: str
     text: str

@@ -193,6 +193,7 @@ class Store(Reconciliations, Bulk):
         return len(migrations.applied(self.conn))
 
     def close(self) -> None:
+        """Close the database connection."""
         self.conn.close()
 
     def __enter__(self) -> "Store":
@@ -266,6 +267,7 @@ class Store(Reconciliations, Bulk):
         return claim
 
     def get_stance(self, stance_id: int) -> Stance:
+        """A stance by id, or NotFound."""
         row = self.conn.execute(
             STANCE_SELECT + " WHERE s.id = ?", [stance_id]
         ).fetchone()
@@ -290,6 +292,7 @@ class Store(Reconciliations, Bulk):
     # -- writing -------------------------------------------------------------
 
     def add_source(self, source: Source) -> Source:
+        """Add a source; returns it with its id. Duplicate when the name is taken."""
         with self.transaction():
             return self._insert_source(source)
 
@@ -303,6 +306,7 @@ class Store(Reconciliations, Bulk):
         return attrs.evolve(source, id=self._write_source(source))
 
     def add_claim(self, claim: Claim) -> Claim:
+        """Add a claim (and its reconciliation); returns it with its id. Duplicate when the key is taken."""
         with self.transaction():
             return self._insert_claim(claim)
 
@@ -368,6 +372,7 @@ class Store(Reconciliations, Bulk):
                 retracted.at, retracted.reason, retracted.by)
 
     def retract_stance(self, stance_id: int, reason: str, by: Optional[str] = None) -> Stance:
+        """Retract a stance: it is kept, marked, and stops counting; its claim is reconciled again."""
         retraction = Retraction(reason=reason, by=by or current_user())
         with self.transaction():
             stance = self.get_stance(stance_id)
@@ -386,6 +391,7 @@ class Store(Reconciliations, Bulk):
 
     def rule_claim(self, ref: str | int, ruling: str, explanation: Optional[str] = None,
                    by: Optional[str] = None) -> Claim:
+        """Record the fact-checker's ruling on a claim; returns the claim as ruled."""
         ruling = parse_ruling(ruling)
         with self.transaction():
             claim = self.get_claim(ref)
@@ -434,6 +440,7 @@ class Store(Reconciliations, Bulk):
             yield stance_from_row(row)
 
     def claim_record(self, ref: str | int) -> ClaimRecord:
+        """A claim (by key or id) with its reconciliation and every stance ever logged on it."""
         claim = self.get_claim(ref)
         return self._record(claim, next(self.reconciliations([claim.id])))
 
@@ -480,6 +487,7 @@ class Store(Reconciliations, Bulk):
         return (row[0] for row in self.conn.execute("SELECT key FROM claims"))
 
     def counts(self) -> dict[str, int]:
+        """How many sources, claims and stances the database holds."""
         return {
             table: self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             for table in ("sources", "claims", "stances")
