@@ -118,6 +118,8 @@ def test_output_into_a_missing_folder_is_one_line(cli, worked, tmp_path):
 
 _text = st.text(alphabet=string.ascii_letters + string.digits + " éü’\"\\\n\t—", min_size=1, max_size=12)
 _optional = st.none() | _text
+# Names and affiliations may not hold control characters (newlines, tabs).
+_name = st.text(alphabet=string.ascii_letters + string.digits + " éü’\"\\—", min_size=1, max_size=12)
 _when = st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2100, 1, 1))
 _date = _when.map(lambda d: d.date().isoformat()) | _when.map(lambda d: d.isoformat(timespec="seconds") + "Z")
 _stamp = _when.map(lambda d: d.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
@@ -125,9 +127,9 @@ _stamp = _when.map(lambda d: d.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
 
 @st.composite
 def databases(draw):
-    names = draw(st.lists(_text.filter(lambda t: t.strip() and not t.strip().isdigit()), min_size=1, max_size=5,
+    names = draw(st.lists(_name.filter(lambda t: t.strip() and not t.strip().isdigit()), min_size=1, max_size=5,
                           unique_by=lambda t: fold(t.strip())))
-    sources = [Source(name=name, kind=draw(_optional), affiliation=draw(_optional),
+    sources = [Source(name=name, kind=draw(_optional), affiliation=draw(st.none() | _name),
                       reliability=draw(st.none() | st.sampled_from("ABCDEF")), url=draw(_optional),
                       note=draw(_optional)) for name in names]
     keys = draw(st.lists(st.from_regex(r"[a-z][a-z0-9]{0,6}(-[a-z0-9]{1,4}){0,2}", fullmatch=True),

@@ -13,6 +13,7 @@ from typing import Optional
 
 import attrs
 
+from . import names
 from .errors import InvalidValue, did_you_mean
 
 POSITIONS = ("affirms", "partially-affirms", "neutral", "partially-denies", "denies")
@@ -31,16 +32,19 @@ RULINGS = ("true", "mostly-true", "mixture", "mostly-false", "false", "unproven"
 # Ordered as reports list them: the disagreements first.
 VERDICTS = ("contested", "single-source", "corroborated", "denied", "unverified")
 
-_KEY_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+KEY_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # a claim key: matched whole
+# Patterns are matched whole (fullmatch): "$" would also match before a final newline.
 _DATE_RE = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})"
-    r"(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(Z|[+-]\d{2}:\d{2})?)?$"
+    r"(\d{4})-(\d{2})-(\d{2})"
+    r"(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(Z|[+-]\d{2}:\d{2})?)?"
 )
+# A date known only to the month or the year, as reporting often gives it: "2023-08", "2023".
+_PARTIAL_DATE_RE = re.compile(r"\d{4}(?:-(?:0[1-9]|1[0-2]))?")
 # The same shape with every time field in range: what almost every date and time
 # in a file looks like, so checking it costs one match and a look-up of the day.
 _GOOD_DATE_RE = re.compile(
-    r"^\d{4}-\d{2}-\d{2}"
-    r"(?:[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,6})?)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)?)?$"
+    r"\d{4}-\d{2}-\d{2}"
+    r"(?:[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,6})?)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)?)?"
 )
 _REAL_DAYS: set[str] = set()  # 'YYYY-MM-DD' already found to be a real day (bounded: see check_date)
 KEY_MAX_WORDS = 8
@@ -127,18 +131,26 @@ def _tidy_tags(value) -> tuple[str, ...]:
 
 
 _DATE_FIX = "use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM], e.g. 2022-01-10"
+_PARTIAL_DATE_FIX = "use YYYY-MM-DD, YYYY-MM or YYYY (when only the month or year is known), or an ISO date-time"
 
 
-def check_date(value: Optional[str], what: str = "date") -> Optional[str]:
+def check_date(value: Optional[str], what: str = "date", partial: bool = False) -> Optional[str]:
     """Validate an ISO date (YYYY-MM-DD) or date-time and return it with a 'T' separator.
 
-    An import checks two per stance, a million times, so the common case is
-    kept cheap: one pattern that also bounds hours, minutes, seconds and the
-    offset, and the day looked up among those already found real.
+    With `partial`, a date known only to the month or year (YYYY-MM, YYYY) is
+    accepted as well: it sorts before every day of that month or year.
+
+    An import checks two per stance, so the common case is kept cheap: one
+    pattern that also bounds hours, minutes, seconds and the offset, and the
+    day looked up among those already found real.
     """
     if value is None:
         return None
-    if _GOOD_DATE_RE.match(value):
+    if not isinstance(value, str):
+        raise InvalidValue(f"{what} {value!r} is not an ISO date; {_PARTIAL_DATE_FIX if partial else _DATE_FIX}")
+    if partial and len(value) <= 7 and _PARTIAL_DATE_RE.fullmatch(value):
+        return value
+    if _GOOD_DATE_RE.fullmatch(value):
         day = value[:10]
         if day in _REAL_DAYS:
             return value.replace(" ", "T", 1)
@@ -151,14 +163,15 @@ def check_date(value: Optional[str], what: str = "date") -> Optional[str]:
         _REAL_DAYS.add(day)
         return value.replace(" ", "T", 1)
     # Not the common shape: say whether it is not ISO at all, or ISO but not a real time.
-    if not _DATE_RE.match(value):
-        raise InvalidValue(f"{what} {value!r} is not an ISO date; {_DATE_FIX}")
-    raise InvalidValue(f"{what} {value!r} is not a real date or time; {_DATE_FIX}")
+    fix = _PARTIAL_DATE_FIX if partial else _DATE_FIX
+    if not _DATE_RE.fullmatch(value):
+        raise InvalidValue(f"{what} {value!r} is not an ISO date; {fix}")
+    raise InvalidValue(f"{what} {value!r} is not a real date or time; {fix}")
 
 
 def _check_said_on(_instance, _attribute, value):
     try:
-        check_date(value, "said-on date")
+        check_date(value, "said-on date", partial=True)
     except InvalidValue as exc:
         exc.field = "said_on"
         raise
@@ -188,7 +201,7 @@ def slugify(text: str) -> str:
 def _check_key(_instance, _attribute, value):
     if not isinstance(value, str) or not value:
         raise InvalidValue("claim key is empty; give --key a slug such as balti-was-killed", "key")
-    if not _KEY_RE.match(value):
+    if not KEY_RE.fullmatch(value):
         suggestion = slugify(value)
         hint = f" such as {suggestion!r}" if suggestion else ""
         raise InvalidValue(
@@ -199,6 +212,17 @@ def _check_key(_instance, _attribute, value):
         raise InvalidValue(
             f"claim key {value!r} is only digits and would be read as a claim id; add a word", "key"
         )
+
+
+def _tidy_name(value):
+    return names.check_name(value) if isinstance(value, str) else value
+
+
+def _tidy_affiliation(value):
+    """An affiliation is compared as names are; one that is empty once folded is none."""
+    if value is None or (isinstance(value, str) and not names.fold(value)):
+        return None
+    return names.check_name(value, "affiliation", "'Government of Pakistan'")
 
 
 def _check_name(_instance, _attribute, value):
@@ -216,9 +240,9 @@ def _check_name(_instance, _attribute, value):
 class Source:
     """Who said something: a person, office, group, outlet or report."""
 
-    name: str = attrs.field(converter=_tidy_required, validator=_check_name)
+    name: str = attrs.field(converter=_tidy_name, validator=_check_name)
     kind: Optional[str] = attrs.field(default=None, converter=_tidy)
-    affiliation: Optional[str] = attrs.field(default=None, converter=_tidy)
+    affiliation: Optional[str] = attrs.field(default=None, converter=_tidy_affiliation)
     reliability: Optional[str] = attrs.field(
         default=None,
         converter=_tidy_grade,
@@ -230,10 +254,10 @@ class Source:
 
 
 def origin_of(name: str, affiliation: Optional[str]) -> str:
-    """What makes two sources one origin: the affiliation (trimmed, any case), else the source itself."""
-    if affiliation and affiliation.strip():
-        return "affiliation:" + affiliation.strip().casefold()
-    return "source:" + name.strip().casefold()
+    """What makes two sources one origin: the affiliation (compared as names are), else the source itself."""
+    if affiliation and names.fold(affiliation):
+        return "affiliation:" + names.fold(affiliation)
+    return "source:" + names.fold(name)
 
 
 _CLAIM_TEXT_FIX = "give the statement to check, e.g. 'Mufti Khalid Balti was killed'"

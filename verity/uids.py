@@ -1,0 +1,60 @@
+"""uids: globally unique ids that sort by creation time.
+
+Every source, claim, question, stance, ruling and change gets one when it is
+created, and keeps it through export, import and merge, so desks can tell their
+records apart and agree on which is older. A uid is a UUID in its text form:
+version 7 (the first 48 bits the creation time in milliseconds, the rest random)
+for a record made here; version 8 for one imported without a uid, derived from
+its content (and, where the record has one, its time), so that one file imported
+on two desks gives the same uids.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import time
+from typing import Optional
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_SEPARATOR = "\x1f"  # cannot occur in a checked text field (control characters are refused)
+
+
+def _format(ms: int, rest: bytes, version: int) -> str:
+    """A UUID: 48 bits of `ms`, the version, then 74 bits of `rest` with the RFC 9562 variant."""
+    rest_int = int.from_bytes(rest[:10], "big") & ((1 << 74) - 1)
+    value = (ms & ((1 << 48) - 1)) << 80 | version << 76 | (rest_int >> 62) << 64 | 0b10 << 62 | (
+        rest_int & ((1 << 62) - 1))
+    text = f"{value:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+def new() -> str:
+    """A fresh uid for a record created now."""
+    return _format(time.time_ns() // 1_000_000, os.urandom(10), 7)
+
+
+def milliseconds(iso: Optional[str]) -> int:
+    """An ISO date or date-time as milliseconds since 1970 (UTC when it has no offset); 0 if none."""
+    if not iso:
+        return 0
+    text = iso.strip().replace("Z", "+00:00").replace(" ", "T", 1)
+    if len(text) == 4:
+        text += "-01-01"
+    elif len(text) == 7:
+        text += "-01"
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return 0
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return max(0, int((moment - _EPOCH).total_seconds() * 1000))
+
+
+def derived(kind: str, *parts: Optional[str], at: Optional[str] = None) -> str:
+    """The uid of a record imported without one: a function of what it is (`kind`), its
+    identifying `parts` and, where it has one, the time it was made (`at`)."""
+    content = _SEPARATOR.join([kind, *("" if part is None else part for part in parts)])
+    return _format(milliseconds(at), hashlib.blake2b(content.encode("utf-8", "surrogatepass"), digest_size=10).digest(), 8)
