@@ -7,6 +7,7 @@ Commands open the store, make one call, and print. Errors a user can cause are
 from __future__ import annotations
 
 import os
+import sqlite3
 from typing import Annotated, Optional
 
 import typer
@@ -25,6 +26,15 @@ class VerityGroup(TyperGroup):
                 raise
             typer.echo(f"Error: {exc}", err=True)
             raise typer.Exit(exc.exit_code) from None
+        except sqlite3.DatabaseError as exc:  # a read that met a damaged or locked file
+            from ..store import database_problem
+            from .common import db_path
+
+            problem = database_problem(db_path(ctx), exc)
+            if problem is None or os.environ.get("VERITY_DEBUG"):
+                raise
+            typer.echo(f"Error: {problem}", err=True)
+            raise typer.Exit(problem.exit_code) from None
 
 
 app = typer.Typer(

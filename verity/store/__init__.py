@@ -5,8 +5,8 @@ IMMEDIATE transaction that also refreshes the stored reconciliation of exactly t
 claims it touches, so the `reconciliations` table is never stale.
 """
 
-from .core import ClaimRecord, Store, current_user
+from .core import ClaimRecord, Store, current_user, database_problem
 from .rows import claim_from_row, claim_of_values, claim_row, claim_row_of, source_from_row
 
 __all__ = ["ClaimRecord", "Store", "claim_from_row", "claim_of_values", "claim_row", "claim_row_of",
-           "current_user", "source_from_row"]
+           "current_user", "database_problem", "source_from_row"]

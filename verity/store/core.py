@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Iterator, Optional, Sequence
 
 import attrs
 
-from .. import migrations
+from .. import migrations, names
 from ..errors import Conflict, DatabaseUnavailable, Duplicate, NotFound, did_you_mean
 from ..models import VERDICTS, Claim, Reconciliation, Retraction, Source, Stance, parse_ruling, utc_now
 from ..reconcile import StanceFact, counted_stances
@@ -54,6 +54,29 @@ def current_user() -> str:
         return getpass.getuser()
     except Exception:  # no login name in some containers
         return "unknown"
+
+
+def database_problem(path: str, exc: sqlite3.DatabaseError) -> Optional[DatabaseUnavailable]:
+    """What a SQLite error about the file itself means for the user, or None for any other error."""
+    text = str(exc).lower()
+    if "database is locked" in text or "database is busy" in text:
+        return DatabaseUnavailable(
+            f"{path} is busy: another program has been writing to it for over {BUSY_TIMEOUT_MS // 1000} s "
+            "(a large import, or a process that holds it open); try again when it has finished"
+        )
+    if "readonly" in text or "read-only" in text:
+        return DatabaseUnavailable(
+            f"cannot write to {path}: the file or its folder is read-only; "
+            "check their permissions, or work on a copy you can write"
+        )
+    if "malformed" in text or "not a database" in text or "corrupt" in text:
+        return DatabaseUnavailable(
+            f"{path} is damaged ({exc}); restore it from a backup, "
+            "or export what can still be read into a new database"
+        )
+    if "disk" in text and ("full" in text or "i/o" in text):
+        return DatabaseUnavailable(f"cannot write to {path} ({exc}); free some disk space or check the disk")
+    return None
 
 
 @attrs.frozen
@@ -214,15 +237,21 @@ class Store(Reconciliations, Bulk):
             with self.db.atomic():
                 yield
             return
-        self.conn.execute("BEGIN IMMEDIATE")
         try:
-            yield
-        except BaseException:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            raise
-        else:
-            self.conn.execute("COMMIT")
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+            else:
+                self.conn.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            problem = database_problem(self.path, exc)
+            if problem is None:
+                raise
+            raise problem from exc
 
     # -- looking things up ---------------------------------------------------
 
@@ -240,13 +269,14 @@ class Store(Reconciliations, Bulk):
         """A source by name (case-insensitive) or id."""
         ref_text = str(ref).strip()
         source = self.find_source(ref_text)
-        if source is None and ref_text.isdigit():
-            row = self.conn.execute("SELECT * FROM sources WHERE id = ?", [int(ref_text)]).fetchone()
+        source_id = names.as_id(ref_text)
+        if source is None and source_id is not None:
+            row = self.conn.execute("SELECT * FROM sources WHERE id = ?", [source_id]).fetchone()
             source = self._source_from_row(row) if row else None
         if source is None:
-            names = (r[0] for r in self.conn.execute("SELECT name FROM sources"))
+            known = (r[0] for r in self.conn.execute("SELECT name FROM sources"))
             raise NotFound(
-                f"no source {ref_text!r}{did_you_mean(ref_text, names)}; "
+                f"no source {ref_text!r}{did_you_mean(ref_text, known)}; "
                 "see 'verity source list' or add it with 'verity source add'"
             )
         return source
@@ -255,8 +285,9 @@ class Store(Reconciliations, Bulk):
         """A claim by key or id."""
         ref_text = str(ref).strip()
         claim = self.find_claim(ref_text)
-        if claim is None and ref_text.isdigit():
-            row = self.conn.execute("SELECT * FROM claims WHERE id = ?", [int(ref_text)]).fetchone()
+        claim_id = names.as_id(ref_text)
+        if claim is None and claim_id is not None:
+            row = self.conn.execute("SELECT * FROM claims WHERE id = ?", [claim_id]).fetchone()
             claim = self._claim_from_row(row) if row else None
         if claim is None:
             keys = (r[0] for r in self.conn.execute("SELECT key FROM claims"))
@@ -266,8 +297,13 @@ class Store(Reconciliations, Bulk):
             )
         return claim
 
-    def get_stance(self, stance_id: int) -> Stance:
-        """A stance by id, or NotFound."""
+    def get_stance(self, stance_id: int | str) -> Stance:
+        """A stance by id (a number, or its digits as text), or NotFound."""
+        given = stance_id
+        stance_id = stance_id if isinstance(stance_id, int) else names.as_id(str(stance_id))
+        if stance_id is None or not 0 < stance_id <= names.MAX_ID:
+            raise NotFound(f"no stance with id {str(given).strip()!r}; give the number 'stance add' printed "
+                           "(see 'verity claim show CLAIM')")
         row = self.conn.execute(
             STANCE_SELECT + " WHERE s.id = ?", [stance_id]
         ).fetchone()

@@ -1,0 +1,82 @@
+"""The database file itself in trouble — locked by another writer, read-only, damaged, from a
+newer verity: one plain line that says so and what to do, never a traceback, nothing written."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from support import EXAMPLE_DB
+
+
+def run(db: Path, *args: str, user=None, timeout=60) -> subprocess.CompletedProcess:
+    env = {**os.environ, "VERITY_USER": "tester"}
+    return subprocess.run([sys.executable, "-m", "verity", "--db", str(db), *args], capture_output=True,
+                          text=True, env=env, user=user, timeout=timeout)
+
+
+def one_clean_line(result) -> str:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: ")
+    return lines[0]
+
+
+def test_a_write_waiting_past_the_busy_timeout_says_the_database_is_busy(balti_db, cli, monkeypatch):
+    monkeypatch.setattr("verity.store.core.BUSY_TIMEOUT_MS", 300)
+    holder = sqlite3.connect(balti_db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # as a long import holds it
+    try:
+        result = cli("--db", balti_db, "stance", "add", "balti-was-killed", "TTP spokesman", "denies")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert result.output.startswith("Error: ") and "is busy" in result.output and "try again" in result.output
+    assert result.output.count("\n") == 1
+
+
+def test_a_damaged_file_is_reported_on_read_and_write(tmp_path):
+    db = tmp_path / "damaged.db"
+    shutil.copy(EXAMPLE_DB, db)
+    data = bytearray(db.read_bytes())
+    data[8192:12288] = os.urandom(4096)  # a page of the tables, not the header
+    db.write_bytes(bytes(data))
+    before = db.read_bytes()
+    for args in (["claim", "list"], ["stance", "add", "balti-was-killed", "TTP spokesman", "denies"]):
+        line = one_clean_line(run(db, *args))
+        assert "damaged" in line or "not a SQLite database" in line
+    assert db.read_bytes() == before
+
+
+@pytest.fixture
+def read_only_copy(tmp_path):
+    """claims.db that this process cannot write: chmod 444 stops a normal user; root, whom
+    permissions do not stop, gets an immutable file (chattr +i) where the file system allows it."""
+    db = tmp_path / "claims.db"
+    shutil.copy(EXAMPLE_DB, db)
+    os.chmod(db, 0o444)
+    immutable = os.geteuid() == 0
+    if immutable and subprocess.run(["chattr", "+i", str(db)], capture_output=True).returncode != 0:
+        pytest.skip("running as root on a file system without chattr +i: nothing makes a file read-only to root")
+    yield db
+    if immutable:
+        subprocess.run(["chattr", "-i", str(db)], check=True)
+
+
+def test_a_read_only_file_cannot_be_written_and_says_so(read_only_copy):
+    before = read_only_copy.read_bytes()
+    line = one_clean_line(run(read_only_copy, "stance", "add", "balti-was-killed",
+                              "TTP spokesman Mohammad Khurasani", "denies"))
+    assert "read-only" in line and "permissions" in line
+    assert read_only_copy.read_bytes() == before
+    listed = run(read_only_copy, "claim", "list")
+    assert listed.returncode == 0 and "balti-was-killed" in listed.stdout
