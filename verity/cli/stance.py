@@ -48,12 +48,11 @@ def retract(
     """
     from ..errors import InvalidValue
     from ..models import Retraction
-    from ..names import as_id
-
-    if as_id(stance_id) is None:
-        raise InvalidValue(f"stance id {stance_id!r} is not a stance id; give the number 'stance add' printed "
+    digits = stance_id.strip()
+    if not (digits.isascii() and digits.isdigit()):
+        raise InvalidValue(f"stance id {stance_id!r} is not a number; give the id 'stance add' printed "
                            "(see 'verity claim show CLAIM')")
     Retraction(reason=reason)  # check the reason before touching the database
     store = open_store(ctx)
-    stance = store.retract_stance(as_id(stance_id), reason)
+    stance = store.retract_stance(digits, reason)
     say(f"Retracted stance {stance.id} ({stance.source} {stance.position} {stance.claim}).")

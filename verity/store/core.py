@@ -407,21 +407,21 @@ class Store(Reconciliations, Bulk):
                 stance.via, stance.note, stance.logged_at, stance.logged_by,
                 retracted.at, retracted.reason, retracted.by)
 
-    def retract_stance(self, stance_id: int, reason: str, by: Optional[str] = None) -> Stance:
+    def retract_stance(self, stance_id: int | str, reason: str, by: Optional[str] = None) -> Stance:
         """Retract a stance: it is kept, marked, and stops counting; its claim is reconciled again."""
         retraction = Retraction(reason=reason, by=by or current_user())
         with self.transaction():
             stance = self.get_stance(stance_id)
             if stance.retracted:
                 raise Conflict(
-                    f"stance {stance_id} was already retracted on {stance.retracted.at} "
+                    f"stance {stance.id} was already retracted on {stance.retracted.at} "
                     f"({stance.retracted.reason}); log a new stance if the position changed again"
                 )
             self.conn.execute(
                 "UPDATE stances SET retracted_at = ?, retraction_reason = ?, retracted_by = ? WHERE id = ?",
-                [retraction.at, retraction.reason, retraction.by, stance_id],
+                [retraction.at, retraction.reason, retraction.by, stance.id],
             )
-            claim_id = self.conn.execute("SELECT claim_id FROM stances WHERE id = ?", [stance_id]).fetchone()[0]
+            claim_id = self.conn.execute("SELECT claim_id FROM stances WHERE id = ?", [stance.id]).fetchone()[0]
             self.refresh_reconciliations([claim_id])
         return attrs.evolve(stance, retracted=retraction)
 
