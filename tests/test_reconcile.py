@@ -1,4 +1,4 @@
-"""The reconciler's rules (DESIGN.md §2), one by one, on the pure function."""
+"""The reconciler's rules (docs/rules.md), one by one, on the pure function."""
 
 from __future__ import annotations
 
@@ -7,7 +7,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from verity.models import POSITIONS
-from verity.reconcile import SourceFacts, StanceFact, counted_stances, reconcile, reconcile_claim
+from verity.reconcile import (
+    SourceFacts,
+    StanceFact,
+    StanceStatus,
+    counted_stances,
+    plain_status,
+    reconcile,
+    reconcile_claim,
+    reconcile_stances,
+    stance_statuses,
+)
 
 _seq = iter(range(1, 10_000_000))
 
@@ -139,6 +149,29 @@ def test_retraction_falls_back_to_the_sources_earlier_stance():
     assert r.affirming == ("A",) and r.denying == ()
 
 
+def test_each_stance_gets_its_status_and_the_stance_its_source_held_before():
+    facts = (
+        fact("A", "affirms", date="2022-01-10", source_id=1, seq=1),
+        fact("A", "denies", date="2022-01-11", source_id=1, seq=2, retracted=True),
+        fact("A", "denies", date="2022-01-12", source_id=1, seq=3),
+        fact("B", "neutral", date="2022-01-09", source_id=2, seq=4),
+        fact("C", "affirms", date="2022-01-09", source_id=3, seq=5, retracted=True),
+    )
+    stances = [f for f, _ in facts]
+    assert sorted(stance_statuses(stances)) == [
+        StanceStatus(1, "superseded", None),
+        StanceStatus(2, "retracted", None),  # no previous, and no one's previous
+        StanceStatus(3, "counted", 1),  # a reversal: affirms, then denies
+        plain_status(4),
+        StanceStatus(5, "retracted", None),
+    ]
+    # The store keeps only the statuses that are not plain.
+    assert sorted(reconcile_stances(stances, {f.source_id: source for f, source in facts})[1]) == [
+        StanceStatus(1, "superseded", None), StanceStatus(2, "retracted", None), StanceStatus(3, "counted", 1),
+        StanceStatus(5, "retracted", None),
+    ]
+
+
 def test_all_stances_retracted_is_unverified():
     assert rec(fact("A", "affirms", retracted=True)).verdict == "unverified"
 
@@ -254,3 +287,25 @@ def test_score_does_not_depend_on_the_order_stances_are_read(items, rnd):
     shuffled = list(facts)
     rnd.shuffle(shuffled)
     assert rec(*facts) == rec(*shuffled)
+
+
+@settings(max_examples=200, deadline=None)
+@given(stance_lists)
+def test_statuses_follow_rule_one(items):
+    stances = [f for f, _ in _facts(items)]
+    statuses = {s.stance_id: s for s in stance_statuses(stances)}
+    assert sorted(statuses) == sorted(f.sequence for f in stances)
+    counted = {f.sequence for f in counted_stances(stances)}
+    assert {i for i, s in statuses.items() if s.status == "counted"} == counted
+    for f in stances:
+        status = statuses[f.sequence]
+        if f.retracted:
+            assert status == StanceStatus(f.sequence, "retracted", None)
+            continue
+        standing = sorted((g.effective_date, g.sequence) for g in stances
+                          if g.source_id == f.source_id and not g.retracted)
+        before = [seq for date, seq in standing if (date, seq) < (f.effective_date, f.sequence)]
+        assert status.previous_id == (before[-1] if before else None)
+        assert status.status == ("counted" if standing[-1][1] == f.sequence else "superseded")
+    listed = reconcile_stances(stances, {f.source_id: SourceFacts.of("s", None, None) for f in stances})[1]
+    assert sorted(listed) == sorted(s for s in statuses.values() if not s.plain)

@@ -1,15 +1,18 @@
-"""The reconciler: DESIGN.md §2, written once.
+"""The reconciler: the rules of docs/rules.md, written once.
 
-Every command, report, export and the stored per-claim reconciliation get their
-numbers from `reconcile`, a pure function of the stances on one claim and of what
-it needs to know about their sources; `reconcile_claim` adds the claim's key, text
-and ruling to make a Reconciliation.
+Every command, report, export, the stored per-claim reconciliation and the stored
+status of every stance get their figures from here: `stance_statuses` applies
+rule 1 to the stances on one claim, and `reconcile` the rest of the rules to the
+stances that count. Both are pure functions of the stances on one claim and of
+what they need to know about the sources; `reconcile_claim` adds the claim's key,
+text and ruling to make a Reconciliation.
 """
 
 from __future__ import annotations
 
 from itertools import product
 from math import fsum
+from operator import itemgetter
 from typing import Iterable, Mapping, NamedTuple, Optional
 
 from .models import AFFIRMING, DENYING, Reconciliation, origin_of
@@ -22,6 +25,7 @@ VALUES = {
     "partially-denies": -0.5,
     "denies": -1.0,
 }
+DECIMALS = 3  # score and agreement are rounded to this many, and shown with as many
 
 
 class SourceFacts(NamedTuple):
@@ -34,6 +38,7 @@ class SourceFacts(NamedTuple):
 
     @classmethod
     def of(cls, name: str, affiliation: Optional[str], reliability: Optional[str]) -> "SourceFacts":
+        """What the rules need to know about the source with this name, affiliation and grade."""
         return cls(name, origin_of(name, affiliation), WEIGHTS[reliability])
 
 
@@ -52,26 +57,113 @@ class StanceFact(NamedTuple):
     claim_id: Optional[int] = None  # the rules do not read it; the store groups stances by it
 
 
+# Rule 1's order, "latest" last: by effective date (compared as ISO text), then by
+# logging order. The one place it is stated: every status and previous stance follows it.
+latest_order = itemgetter(2, 3)  # (effective_date, sequence) of a StanceFact
+
+COUNTED, SUPERSEDED, RETRACTED = "counted", "superseded", "retracted"
+STATUSES = (COUNTED, SUPERSEDED, RETRACTED)
+
+
+class StanceStatus(NamedTuple):
+    """What rule 1 makes of one logged stance on its claim.
+
+    `status`: counted (its source's latest non-retracted stance), superseded (a later
+    non-retracted stance of the same source counts instead) or retracted.
+    `previous_id`: for a stance that is not retracted, the same source's
+    non-retracted stance on the claim just before it in rule 1's order (None for the
+    first): a change of position between the two is a reversal. A retracted stance
+    has none and is no stance's previous one.
+    """
+
+    stance_id: int
+    status: str
+    previous_id: Optional[int]
+
+    @property
+    def plain(self) -> bool:
+        """Counted, and following no other stance: what most stances are (see `plain_status`)."""
+        return self.status == COUNTED and self.previous_id is None
+
+
+def plain_status(stance_id: int) -> StanceStatus:
+    """The status of a stance rule 1 says nothing more about than that it counts: its
+    source's only stance on the claim, not retracted. Most stances are such; the
+    store keeps a row only for the others (see `reconcile_stances`)."""
+    return StanceStatus(stance_id, COUNTED, None)
+
+
+def stance_statuses(facts: Iterable[StanceFact]) -> list[StanceStatus]:
+    """Rule 1 for every stance on one claim: its status and its source's previous stance."""
+    facts = list(facts)
+    listed = {status.stance_id: status for status in _rule_one(facts)[1]}
+    return [listed.get(fact[3]) or plain_status(fact[3]) for fact in facts]
+
+
 def counted_stances(facts: Iterable[StanceFact]) -> list[StanceFact]:
-    """Rule 1: each source's latest non-retracted stance (by date, then logging order)."""
-    latest: dict[int, StanceFact] = {}
+    """Rule 1: each source's latest non-retracted stance on one claim."""
+    return _rule_one(facts)[0]
+
+
+def _rule_one(facts: Iterable[StanceFact]) -> tuple[list[StanceFact], list[StanceStatus]]:
+    """The counted stances, and the status of every stance that is not plain, in one
+    pass: a full refresh meets a million stances, nearly all of them plain (the only
+    stance of their source on the claim)."""
+    by_source: dict[int, list[StanceFact]] = {}
     for fact in facts:
-        source_id, _, effective_date, sequence, retracted, _ = fact
-        if retracted:
+        stances = by_source.get(fact[0])
+        if stances is None:
+            by_source[fact[0]] = [fact]
+        else:
+            stances.append(fact)
+    counted: list[StanceFact] = []
+    statuses: list[StanceStatus] = []
+    for stances in by_source.values():
+        if len(stances) == 1:
+            fact = stances[0]
+            if fact[4]:
+                statuses.append(StanceStatus(fact[3], RETRACTED, None))
+            else:
+                counted.append(fact)  # plain
             continue
-        current = latest.get(source_id)
-        if current is None or (effective_date, sequence) > (current[2], current[3]):
-            latest[source_id] = fact
-    return list(latest.values())
+        stances.sort(key=latest_order)
+        latest = next((fact for fact in reversed(stances) if not fact[4]), None)
+        previous = None
+        for fact in stances:
+            if fact[4]:
+                statuses.append(StanceStatus(fact[3], RETRACTED, None))
+                continue
+            if fact is not latest:
+                statuses.append(StanceStatus(fact[3], SUPERSEDED, previous))
+            elif previous is not None:  # else plain: its source's other stances are all retracted
+                statuses.append(StanceStatus(fact[3], COUNTED, previous))
+            previous = fact[3]
+        if latest is not None:
+            counted.append(latest)
+    return counted, statuses
 
 
 def reconcile(facts: Iterable[StanceFact], sources: Mapping[int, SourceFacts]) -> Outcome:
-    """DESIGN.md §2 for one claim: `facts` are the stances on it, `sources` what the
-    rules need to know about each of their sources, by id."""
+    """The rules (docs/rules.md) for one claim: `facts` are the stances on it, `sources`
+    what the rules need to know about each of their sources, by id."""
+    return outcome_of(counted_stances(facts), sources)
+
+
+def reconcile_stances(
+    facts: Iterable[StanceFact], sources: Mapping[int, SourceFacts]
+) -> tuple[Outcome, list[StanceStatus]]:
+    """`reconcile` of one claim, and the status of each of its stances that is not plain
+    (`plain_status`), from one reading of its stances."""
+    counted, statuses = _rule_one(facts)
+    return outcome_of(counted, sources), statuses
+
+
+def outcome_of(counted: Iterable[StanceFact], sources: Mapping[int, SourceFacts]) -> Outcome:
+    """Rules 2-6 over the stances that count (rule 1's `counted_stances`)."""
     affirming, denying, neutral = [], [], []  # rule 2: the sides, as source names
     affirming_origins, denying_origins = set(), set()  # rule 3
     weights, weighted = [], []  # rule 5: w and w·v of each counted stance
-    for source_id, position, _, _, _, _ in counted_stances(facts):  # rule 1
+    for source_id, position, _, _, _, _ in counted:
         name, origin, weight = sources[source_id]
         weights.append(weight)
         weighted.append(weight * VALUES[position])
@@ -100,8 +192,8 @@ def reconcile(facts: Iterable[StanceFact], sources: Mapping[int, SourceFacts]) -
     total_weight = fsum(weights)
     weighted_sum = fsum(weighted)
     sided_weight = fsum(map(abs, weighted))
-    score = round(weighted_sum / total_weight, 3) if weights else None
-    agreement = round(abs(weighted_sum) / sided_weight, 3) if sided_weight else None
+    score = round(weighted_sum / total_weight, DECIMALS) if weights else None
+    agreement = round(abs(weighted_sum) / sided_weight, DECIMALS) if sided_weight else None
 
     return Outcome(
         verdict,
@@ -140,6 +232,7 @@ class Outcome(NamedTuple):
         return len(self.affirming) * len(self.denying)
 
     def reconciliation(self, claim: str, text: str, ruling: Optional[str] = None) -> Reconciliation:
+        """The Reconciliation of the claim with this key, text and ruling."""
         return Reconciliation(
             claim=claim,
             text=text,
@@ -170,3 +263,34 @@ def reconcile_claim(
 def contradiction_pairs(affirming: Iterable[str], denying: Iterable[str]) -> tuple[tuple[str, str], ...]:
     """Every (affirming source, denying source) pair, sorted by affirming then denying name."""
     return tuple(product(sorted(affirming), sorted(denying)))
+
+
+def figure(value: Optional[float]) -> str:
+    """A score or agreement as listings and reports show it: its decimals, or — when there is none."""
+    return "—" if value is None else f"{value:.{DECIMALS}f}"
+
+
+# -- the ruling beside the verdict (docs/rules.md §6) ------------------------------
+# The ruling never changes the verdict; these say when the two point different ways.
+TRUE_RULINGS = ("true", "mostly-true")
+FALSE_RULINGS = ("false", "mostly-false")
+UNDECIDED_RULINGS = ("mixture", "unproven")
+SETTLED_VERDICTS = ("corroborated", "denied")  # independent origins agree, on one side only
+LEANS_DENYING = "the sources lean towards denying"
+LEANS_AFFIRMING = "the sources lean towards affirming"
+
+
+def ruling_disagreement(ruling: Optional[str], verdict: str, score: Optional[float]) -> Optional[str]:
+    """How a claim's ruling disagrees with its sources, or None when it does not.
+
+    A ruling of true or mostly-true disagrees when the score is below 0, false or
+    mostly-false when it is above 0 (whatever the verdict); mixture or unproven
+    when the sources have settled the claim (corroborated or denied).
+    """
+    if ruling in TRUE_RULINGS and score is not None and score < 0:
+        return f"ruled {ruling}, but {LEANS_DENYING}"
+    if ruling in FALSE_RULINGS and score is not None and score > 0:
+        return f"ruled {ruling}, but {LEANS_AFFIRMING}"
+    if ruling in UNDECIDED_RULINGS and verdict in SETTLED_VERDICTS:
+        return f"ruled {ruling}, but the sources have {verdict} it"
+    return None
