@@ -36,6 +36,10 @@ class DatabaseUnavailable(VerityError):
     """The database file cannot be opened or is not a verity database."""
 
 
+class CannotWrite(VerityError):
+    """A file verity was asked to write (a report, an export, metadata) cannot be written there."""
+
+
 def close_matches(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:
     """The candidates closest to `word`, compared case-insensitively."""
     by_folded: dict[str, str] = {}

@@ -96,6 +96,16 @@ def reconciliation_json(reconciliation: Reconciliation) -> dict:
     return data
 
 
+def json_list(items: Iterable[Any]) -> Iterator[str]:
+    """A JSON list of JSON-ready items as text chunks, one item a line, so it can be
+    written as the items are read."""
+    first = True
+    for item in items:
+        yield ("[\n  " if first else ",\n  ") + json.dumps(item, ensure_ascii=False)
+        first = False
+    yield "[]\n" if first else "\n]\n"
+
+
 # -- where a value is, for error messages ------------------------------------------
 
 
@@ -444,6 +454,6 @@ def write_jsonl(store, out: IO[str]) -> dict[str, int]:
 
 __all__ = [
     "CsvPlace", "Document", "Place", "Retraction", "converter", "describe_errors", "document_of",
-    "document_records", "dumps", "join_errors", "line_place", "load_document", "structure",
+    "document_records", "dumps", "join_errors", "json_list", "line_place", "load_document", "structure",
     "structure_record", "to_json", "write_document", "write_jsonl",
 ]

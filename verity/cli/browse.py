@@ -61,8 +61,9 @@ def datasette_metadata(
 
     Example: verity --db claims.db datasette-metadata --output metadata.json
     """
-    from ..datasette import CannotWrite, inspect_database, metadata_for
+    from ..datasette import inspect_database, metadata_for
     from ..datasette.metadata import SETTINGS
+    from .output import written_atomically
 
     database = inspect_database(db_path(ctx))
     text = json.dumps(metadata_for(database), indent=2, ensure_ascii=False) + "\n"
@@ -71,10 +72,8 @@ def datasette_metadata(
         typer.echo(text, nl=False)
         target = "metadata.json"
     else:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as ex:
-            raise CannotWrite(f"cannot write {output}: {ex.strerror}; choose another --output") from None
+        with written_atomically(output, protect=[database.path], what="metadata", example="metadata.json") as out:
+            out.write(text)
         target = str(output)
         say(f"Wrote {output}.")
     say(f"Serve it with: datasette {database.path} --metadata {target} {settings}")

@@ -6,7 +6,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from .common import JsonFlag, fmt_number, open_store, print_json, print_table, say
+from .common import JsonFlag, open_store, print_json, print_table, say
 
 app = typer.Typer(help="Add, list, show and rule on claims.", no_args_is_help=True)
 
@@ -46,6 +46,7 @@ def list_claims(ctx: typer.Context, verdict: VerdictOption = None, json_: JsonFl
     Example: verity claim list --verdict contested
     """
     from ..formats import to_json
+    from ..reconcile import figure
 
     store = open_store(ctx)
     rows = list(store.claims(verdict))
@@ -60,7 +61,7 @@ def list_claims(ctx: typer.Context, verdict: VerdictOption = None, json_: JsonFl
         return
     print_table(
         ["id", "key", "verdict", "score", "ruling", "text"],
-        [[c.id, c.key, r.verdict, fmt_number(r.score), c.ruling or "", c.text] for c, r in rows],
+        [[c.id, c.key, r.verdict, figure(r.score), c.ruling or "", c.text] for c, r in rows],
         wide="text",
     )
 
@@ -76,6 +77,7 @@ def show(
     Example: verity claim show balti-was-killed
     """
     from ..formats import reconciliation_json, to_json
+    from ..reconcile import figure
 
     store = open_store(ctx)
     record = store.claim_record(claim)
@@ -97,7 +99,7 @@ def show(
     if c.note:
         typer.echo(f"  note:    {c.note}")
     typer.echo("")
-    typer.echo(f"Verdict: {r.verdict}   score {fmt_number(r.score)}   agreement {fmt_number(r.agreement)}")
+    typer.echo(f"Verdict: {r.verdict}   score {figure(r.score)}   agreement {figure(r.agreement)}")
     ruling = c.ruling or "none yet"
     typer.echo(f"Ruling:  {ruling}" + (f" — {c.ruling_explanation}" if c.ruling_explanation else ""))
     typer.echo(f"Affirming ({r.affirming_origins} independent): {', '.join(r.affirming) or '—'}")

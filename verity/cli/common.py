@@ -33,12 +33,10 @@ def print_json(data: Any) -> None:
 
 def print_json_stream(items: Iterable[Any]) -> None:
     """A JSON list written item by item, so output starts before the last item is read."""
-    out = sys.stdout
-    first = True
-    for item in items:
-        out.write(("[\n  " if first else ",\n  ") + json.dumps(item, ensure_ascii=False))
-        first = False
-    out.write("[]\n" if first else "\n]\n")
+    from ..formats import json_list
+
+    for chunk in json_list(items):
+        sys.stdout.write(chunk)
 
 
 def say(message: str) -> None:
@@ -71,6 +69,3 @@ def print_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], wide: Opt
     for row in rows:
         typer.echo("  ".join(v.ljust(widths[i]) for i, v in enumerate(row)).rstrip())
 
-
-def fmt_number(value: Optional[float]) -> str:
-    return "—" if value is None else f"{value:.3f}"

@@ -7,7 +7,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from .common import JsonFlag, db_path, fmt_number, open_store, print_json_stream, print_table, say
+from .common import JsonFlag, db_path, open_store, print_json_stream, print_table, say
 
 
 def register(app: typer.Typer) -> None:
@@ -42,6 +42,7 @@ def reconcile(
     Example: verity reconcile balti-was-killed --json
     """
     from ..formats import reconciliation_json
+    from ..reconcile import figure
 
     store = open_store(ctx)
     if json_:
@@ -54,7 +55,7 @@ def reconcile(
     print_table(
         ["claim", "verdict", "score", "agree", "affirming", "denying", "neutral", "ruling"],
         [
-            [r.claim, r.verdict, fmt_number(r.score), fmt_number(r.agreement),
+            [r.claim, r.verdict, figure(r.score), figure(r.agreement),
              _side(r.affirming, r.affirming_origins), _side(r.denying, r.denying_origins),
              len(r.neutral), r.ruling or ""]
             for r in rows

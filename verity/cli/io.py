@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 from pathlib import Path
 from typing import Annotated, Callable, Iterator, Optional, TextIO
@@ -136,22 +135,10 @@ def _output(path: Optional[Path]) -> Iterator[TextIO]:
     if path is None:
         yield sys.stdout
         return
-    from ..errors import InvalidValue
+    from .output import written_atomically
 
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise InvalidValue(f"cannot write {path}: folder {folder} does not exist; create it or choose another --output")
-    if path.is_dir():
-        raise InvalidValue(f"cannot write {path}: it is a folder; give --output a file name")
-    temporary = folder / f".{path.name}.{os.getpid()}.partial"
-    try:
-        with open(temporary, "x", encoding="utf-8", newline="\n") as out:  # "x": honours the umask
-            yield out
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    with written_atomically(path, what="export", example="export.json") as out:
+        yield out
 
 
 @contextlib.contextmanager

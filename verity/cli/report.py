@@ -45,8 +45,8 @@ def report(
     import sys
 
     from ..reports import Report, format_for
-    from ..reports.output import check_writable, write_atomically, write_stream
     from ..reports.queries import check_verdicts
+    from .output import check_writable, write_atomically, write_stream
 
     fmt = format_for(format_, output)
     verdicts = check_verdicts(verdict)
@@ -65,7 +65,7 @@ def report(
                 _silence_stdout()
                 return
         else:
-            size = write_atomically(output, chunks)
+            size = write_atomically(output, chunks, protect=[db_path(ctx)])
             say(f"Wrote {output} ({fmt}, {document.count()} claims, {size:,} bytes).")
 
 

@@ -29,10 +29,6 @@ class CannotListen(VerityError):
     """The server cannot listen on the host and port asked for."""
 
 
-class CannotWrite(VerityError):
-    """A file verity was asked to write cannot be written."""
-
-
 @attrs.frozen
 class Browsable:
     """A verity database that is ready to browse, as Datasette will name it."""

@@ -16,9 +16,10 @@ from typing import Iterator, Optional
 import attrs
 import jinja2
 
+from ..reconcile import figure
 from .claims import MARKS, SIDES
 from .queries import MatrixSource
-from .text import SIDE_TITLES, VERDICT_TITLES, link_label, number, plural, safe_url
+from .text import SIDE_TITLES, VERDICT_TITLES, link_label, plural, safe_url
 
 POSITION_LABELS = {
     "affirms": "affirms",
@@ -67,7 +68,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(number=number, safe_url=safe_url, link_label=link_label, plural=plural)
+    env.filters.update(number=figure, safe_url=safe_url, link_label=link_label, plural=plural)
     env.globals.update(
         MARKS=MARKS,
         POSITION_LABELS=POSITION_LABELS,

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from ..reconcile import figure as number
 from .claims import MARKS, ClaimView, Side, StanceView
-from .text import SIDE_TITLES, VERDICT_TITLES, link_label, md, md_line, number, plural, safe_url
+from .text import SIDE_TITLES, VERDICT_TITLES, link_label, md, md_line, plural, safe_url
 
 
 def render(report) -> Iterator[str]:

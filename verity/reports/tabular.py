@@ -1,7 +1,7 @@
 """The report for programs and spreadsheets: JSON and CSV, one claim at a time.
 
-JSON is a list of DESIGN.md §4 reconcile objects, each with `stances`: the
-stances that count (one per source), with their details. CSV has one row per
+JSON is a list of the objects `verity reconcile --json` prints, each with
+`stances`: the stances that count (one per source), with their details. CSV has one row per
 claim; lists are joined with "; " and a contradiction is "affirming vs denying".
 """
 
@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import Iterator
 
-from ..formats import reconciliation_json, to_json
+from ..formats import json_list, reconciliation_json, to_json
 from .claims import ClaimView
 
 CSV_COLUMNS = (
@@ -43,11 +42,7 @@ def claim_json(view: ClaimView) -> dict:
 
 def render_json(report) -> Iterator[str]:
     """A JSON list written object by object (one per line), so it starts at once."""
-    first = True
-    for view in report.claims():
-        yield ("[\n  " if first else ",\n  ") + json.dumps(claim_json(view), ensure_ascii=False)
-        first = False
-    yield "[]\n" if first else "\n]\n"
+    return json_list(claim_json(view) for view in report.claims())
 
 
 def _text(value) -> str:

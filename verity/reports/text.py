@@ -64,10 +64,6 @@ def link_label(url: str) -> str:
     return parts.netloc or parts.path or url
 
 
-def number(value: Optional[float]) -> str:
-    return "—" if value is None else f"{value:.3f}"
-
-
 # Words the markdown and HTML reports share.
 SIDE_TITLES = {"affirming": "Affirming", "denying": "Denying", "neutral": "Neutral"}
 VERDICT_TITLES = {

@@ -1,29 +1,27 @@
-"""Writing a report to a file: all of it, or nothing.
+"""Writing a command's output to a file: all of it, or nothing.
 
-The report streams into a temporary file beside the target and replaces the
-target only when the last chunk is written, so a failure (a full disk, a bad
-value, Ctrl-C) never leaves a partial report behind, nor clobbers an old one.
+The output goes into a temporary file beside the target, which replaces the
+target only once everything is written, so a failure (a full disk, a bad value,
+Ctrl-C) never leaves a partial file behind, nor clobbers an old one. The report,
+the export and the Datasette metadata are all written this way.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-import tempfile
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, TextIO
 
-from ..errors import VerityError
-
-
-class CannotWrite(VerityError):
-    """The report's output file cannot be written where it was asked for."""
+from ..errors import CannotWrite
 
 
-def check_writable(path: Path, protect: Iterable[str | os.PathLike] = ()) -> None:
-    """Fail early, with one line, when `path` cannot become the report file."""
+def check_writable(path: Path, protect: Iterable[str | os.PathLike] = (), what: str = "report",
+                   example: str = "report.md") -> None:
+    """Fail early, with one line, when `path` cannot become the `what` file, or is one of `protect`."""
     folder = path.parent
     if path.is_dir():
-        raise CannotWrite(f"cannot write {path}: it is a folder; give --output a file name such as {path / 'report.md'}")
+        raise CannotWrite(f"cannot write {path}: it is a folder; give --output a file name such as {path / example}")
     if not folder.exists():
         raise CannotWrite(f"cannot write {path}: folder {folder} does not exist; create it or choose another --output")
     if not folder.is_dir():
@@ -34,7 +32,7 @@ def check_writable(path: Path, protect: Iterable[str | os.PathLike] = ()) -> Non
         raise CannotWrite(f"cannot write {path}: the file is read-only; choose another --output")
     for other in protect:
         if path.exists() and Path(other).exists() and os.path.samefile(path, other):
-            raise CannotWrite(f"refusing to write the report over the database {other}; choose another --output")
+            raise CannotWrite(f"refusing to write the {what} over the database {other}; choose another --output")
 
 
 def _new_file_mode(path: Path) -> int:
@@ -47,17 +45,22 @@ def _new_file_mode(path: Path) -> int:
         return 0o666 & ~umask
 
 
-def write_atomically(path: Path, chunks: Iterable[str]) -> int:
-    """Write every chunk to `path` (UTF-8), replacing it only once all are written. Returns bytes."""
-    check_writable(path)
+@contextlib.contextmanager
+def written_atomically(path: Path, protect: Iterable[str | os.PathLike] = (), what: str = "report",
+                       example: str = "report.md") -> Iterator[TextIO]:
+    """A text stream (UTF-8) whose contents replace `path` once the block ends without error.
+
+    `path` is checked first (see `check_writable`, which takes the other arguments).
+    """
+    import tempfile
+
+    check_writable(path, protect, what, example)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            for text in batched(chunks):
-                out.write(text)
+            yield out
             out.flush()
             os.fsync(out.fileno())
-            size = out.tell()
         os.chmod(temp, _new_file_mode(path))
         os.replace(temp, path)
     except OSError as exc:
@@ -66,14 +69,20 @@ def write_atomically(path: Path, chunks: Iterable[str]) -> int:
     except BaseException:
         _remove(temp)
         raise
-    return size
+
+
+def write_atomically(path: Path, chunks: Iterable[str], protect: Iterable[str | os.PathLike] = ()) -> int:
+    """Write every chunk of a report to `path`, replacing it only once all are written. Returns bytes."""
+    with written_atomically(path, protect) as out:
+        for text in batched(chunks):
+            out.write(text)
+        out.flush()
+        return out.tell()
 
 
 def _remove(temp: str) -> None:
-    try:
+    with contextlib.suppress(FileNotFoundError):
         os.unlink(temp)
-    except FileNotFoundError:
-        pass
 
 
 BATCH = 64 * 1024  # characters gathered per write: Jinja yields many tiny strings
