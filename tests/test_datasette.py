@@ -16,7 +16,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
-from collections import Counter
+from collections import Counter, defaultdict
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -27,7 +27,8 @@ from verity import migrations
 from verity.datasette import inspect_database, metadata_for
 from verity.datasette.metadata import LABEL_COLUMNS, QUERIES, SETTINGS
 from verity.datasette.server import make_datasette
-from verity.models import Claim, Retraction, Source, Stance
+from verity.models import RULINGS, VERDICTS, Claim, Retraction, Source, Stance
+from verity.reconcile import COUNTED, StanceFact, StanceStatus, ruling_disagreement, stance_statuses
 from verity.store import Store
 
 BALTI = json.loads(EXAMPLE_JSON.read_text(encoding="utf-8"))
@@ -95,7 +96,9 @@ def browsable_tables(path) -> dict[str, list[str]]:
 def test_every_table_view_and_column_is_described(balti_db, browser):
     described = metadata_for(inspect_database(balti_db))["databases"]["balti"]["tables"]
     tables = browsable_tables(balti_db)
-    assert set(tables) == {"sources", "claims", "stances", "reconciliations", "claim_verdicts", "counted_stances"}
+    assert set(tables) == {"sources", "claims", "stances", "reconciliations", "claim_verdicts", "counted_stances",
+                           "stance_statuses", "contested_claims", "contradiction_pairs", "source_statements",
+                           "stance_reversals", "single_source_claims", "ruling_disagreements"}
     for table, columns in tables.items():
         assert described[table]["description"], table
         missing = [c for c in columns if c != "id" and not described[table]["columns"].get(c)]
@@ -182,12 +185,8 @@ def counted_from_the_reconciler(path) -> list[dict]:
     """The counted stances as verity.reconcile decides them, with their sources."""
     with Store.open(path) as store:
         sources = {s.name: s for s, _ in store.sources()}
-        counted = []
-        for claim, _ in store.claims():
-            record = store.claim_record(claim.key)
-            counted += [{"stance": s, "source": sources[s.source]} for s in record.stances
-                        if s.id in record.counted_ids]
-    return counted
+        counted = counted_ids_by_reconciler(store)
+        return [{"stance": s, "source": sources[s.source]} for s in store.all_stances() if s.id in counted]
 
 
 def test_facets_count_correctly(browser, balti_db):
@@ -355,24 +354,47 @@ def test_no_page_is_cached(browser):
         "cache-control", "")
 
 
-# -- counted stances: DESIGN §2 rule 1 in SQL agrees with verity.reconcile ---------------
+# -- what Datasette shows of rule 1 (docs/rules.md) is what verity.reconcile decides ----
 
 
 def counted_ids_by_sql(store) -> set[int]:
     return {row[0] for row in store.conn.execute("SELECT id FROM counted_stances")}
 
 
+def statuses_by_reconciler(store) -> dict[int, StanceStatus]:
+    """Every stance's status as verity.reconcile decides it now, from the stances themselves."""
+    source_ids = {source.name: source.id for source, _ in store.sources()}
+    by_claim = defaultdict(list)
+    for s in store.all_stances():
+        by_claim[s.claim].append(StanceFact(source_ids[s.source], s.position, s.effective_date, s.id,
+                                            s.retracted is not None))
+    return {status.stance_id: status for facts in by_claim.values() for status in stance_statuses(facts)}
+
+
 def counted_ids_by_reconciler(store) -> set[int]:
-    ids = set()
-    for claim, _ in store.claims():
-        ids |= store.claim_record(claim.key).counted_ids
-    return ids
+    return {i for i, status in statuses_by_reconciler(store).items() if status.status == COUNTED}
+
+
+def assert_views_are_the_reconcilers(store) -> None:
+    """Each view that states a rule gives what the reconciler gives, stance by stance and pair by pair."""
+    statuses = statuses_by_reconciler(store)
+    shown = dict(store.conn.execute("SELECT stance_id, status FROM source_statements"))
+    assert {i: status.split(":")[0] for i, status in shown.items()} == {i: s.status for i, s in statuses.items()}
+    positions = {s.id: s.position for s in store.all_stances()}
+    reversals = {(s.previous_id, i) for i, s in statuses.items()
+                 if s.previous_id is not None and positions[s.previous_id] != positions[i]}
+    assert set(store.conn.execute("SELECT stance_id_before, stance_id_after FROM stance_reversals")) == reversals
+    pairs = sorted((r.claim, a, d) for r in store.fresh_reconciliations() for a, d in r.contradictions)
+    assert list(store.conn.execute(
+        "SELECT claim, affirming_source, denying_source FROM contradiction_pairs "
+        "ORDER BY claim, affirming_source, denying_source")) == pairs
 
 
 def test_counted_stances_agree_with_the_reconciler_on_the_balti_case(balti_db):
     with Store.open(balti_db) as store:
         assert counted_ids_by_sql(store) == counted_ids_by_reconciler(store)
         assert 10 not in counted_ids_by_sql(store)  # the retracted one
+        assert_views_are_the_reconcilers(store)
 
 
 DATES = [None, "2022-01-10", "2022-01-10T08:00", "2022-01-11", "2022-01-10T08:00:00Z"]
@@ -404,6 +426,23 @@ def test_counted_stances_agree_with_the_reconciler(facts):
                 logged_at=logged_at, retracted=Retraction(reason="test") if retracted else None,
             ))
         assert counted_ids_by_sql(store) == counted_ids_by_reconciler(store)
+        assert_views_are_the_reconcilers(store)
+
+
+def test_ruling_disagreements_are_the_reconcilers():
+    # Every ruling (and none) against every verdict and a score below, at and above 0, or none.
+    cases = [(ruling, verdict, score) for ruling in (None, *RULINGS) for verdict in VERDICTS
+             for score in (None, -0.5, 0.0, 0.5)]
+    with Store.create(":memory:") as store:
+        for i, (ruling, verdict, score) in enumerate(cases, start=1):
+            store.conn.execute("INSERT INTO claims (id, key, text, ruling) VALUES (?, ?, 'text', ?)",
+                               [i, f"claim-{i}", ruling])
+            store.conn.execute("INSERT INTO reconciliations VALUES (?, ?, ?, NULL, '[]', '[]', '[]', 0, 0, 0)",
+                               [i, verdict, score])
+        shown = dict(store.conn.execute("SELECT claim, disagreement FROM ruling_disagreements"))
+    expected = {f"claim-{i}": ruling_disagreement(*case) for i, case in enumerate(cases, start=1)}
+    assert shown == {claim: text for claim, text in expected.items() if text is not None}
+    assert len(shown) == 2 * 5 + 2 * 5 + 2 * 2 * 4  # true-ish below 0, false-ish above 0, undecided on settled
 
 
 # -- labels ----------------------------------------------------------------------------
@@ -520,12 +559,16 @@ def test_a_sqlite_database_that_is_not_verity_is_refused_and_untouched(cli, tmp_
     assert sha256(path) == before
 
 
-def test_an_older_verity_database_is_not_upgraded_by_browse(cli, tmp_path, monkeypatch):
+def test_an_older_verity_database_is_not_upgraded_by_browse(cli, tmp_path):
+    import sqlite_utils
+
     path = tmp_path / "old.db"
-    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:1])
-    with Store.create(path) as store:
-        store.add_claim(Claim(text="The bridge was closed"))
-    monkeypatch.undo()
+    db = sqlite_utils.Database(path)  # as the first release made it: one migration, one claim
+    migrations.migration_set().apply(db, stop_before=migrations.MIGRATIONS[1][0])
+    db.execute("INSERT INTO claims (key, text) VALUES ('the-bridge-was-closed', 'The bridge was closed')")
+    db.execute("INSERT INTO reconciliations VALUES (1, 'unverified', NULL, NULL, '[]', '[]', '[]', 0, 0, 0)")
+    db.conn.commit()
+    db.conn.close()
     before = sha256(path)
     line = one_line_error(cli("--db", path, "browse"))
     assert "older verity" in line and f"verity --db {path} init" in line

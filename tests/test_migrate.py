@@ -9,7 +9,7 @@ import pytest
 
 from verity import migrations
 from verity.errors import DatabaseUnavailable
-from verity.models import Claim, Source, Stance
+from verity.models import Source
 from verity.store import Store
 
 
@@ -52,6 +52,21 @@ def test_blank_database_migrates_to_the_exact_schema(db_path):
         "neutral TEXT NOT NULL, affirming_origins INTEGER NOT NULL, denying_origins INTEGER NOT NULL, "
         "contradictions INTEGER NOT NULL )"
     )
+    assert sql["stance_statuses"] == (
+        "CREATE TABLE stance_statuses ( stance_id INTEGER PRIMARY KEY REFERENCES stances(id), "
+        "status TEXT NOT NULL CHECK (status IN ('counted', 'superseded', 'retracted')), "
+        "previous_id INTEGER REFERENCES stances(id) )"
+    )
+    assert sql["counted_stances"] == (
+        "CREATE VIEW counted_stances AS SELECT s.id, c.key AS claim, src.name AS source, "
+        "src.kind AS source_kind, src.affiliation, src.reliability, s.position, s.quote, s.said_on, s.via, "
+        "s.url, s.logged_at, s.claim_id, s.source_id FROM stances s "
+        "LEFT JOIN stance_statuses st ON st.stance_id = s.id JOIN claims c ON c.id = s.claim_id "
+        "JOIN sources src ON src.id = s.source_id WHERE coalesce(st.status, 'counted') = 'counted'"
+    )
+    # Every view is the one m004 generates from the rules' constants, and no other.
+    for name, select in migrations.views().items():
+        assert sql[name] == " ".join(f"CREATE VIEW {name} AS{select}".split()), name
     assert sql["stances_claim_source"] == 'CREATE INDEX "stances_claim_source" ON "stances" ("claim_id", "source_id")'
     assert sql["reconciliations_verdict"] == 'CREATE INDEX "reconciliations_verdict" ON "reconciliations" ("verdict")'
     with Store.open(db_path) as store:
@@ -67,11 +82,12 @@ EXPECTED_NAMES = [
     "stances_claim_source", "stances_position", "stances_source_id",
     "_sqlite_migrations", "claims",
     "claims_fts", "claims_fts_config", "claims_fts_data", "claims_fts_docsize", "claims_fts_idx",
-    "reconciliations", "sources", "stances",
+    "reconciliations", "sources", "stance_statuses", "stances",
     "stances_fts", "stances_fts_config", "stances_fts_data", "stances_fts_docsize", "stances_fts_idx",
     "claims_ad", "claims_ai", "claims_au", "stances_ad", "stances_ai", "stances_au",
     "stances_never_deleted", "stances_never_edited",
-    "claim_verdicts", "counted_stances",
+    "claim_verdicts", "contested_claims", "contradiction_pairs", "counted_stances", "ruling_disagreements",
+    "single_source_claims", "source_statements", "stance_reversals",
 ]
 
 
@@ -154,14 +170,28 @@ def test_an_empty_file_is_not_made_a_database_except_by_init(db_path):
     assert db_path.stat().st_size > 0
 
 
+def first_release_database(path) -> None:
+    """A database as the first release made it: only the first migration (recorded as
+    sqlite-utils records it), and one source, claim and stance written as it wrote them."""
+    import sqlite_utils
+
+    db = sqlite_utils.Database(path)
+    migrations.migration_set().apply(db, stop_before=migrations.MIGRATIONS[1][0])
+    db.execute("INSERT INTO sources (name, affiliation, reliability) VALUES ('TTP spokesman', 'TTP', 'D')")
+    db.execute("INSERT INTO claims (key, text, tags) VALUES ('balti-was-killed', 'Balti was killed', '[\"ttp\"]')")
+    db.execute("INSERT INTO stances (claim_id, source_id, position, quote, said_on, logged_at, logged_by) "
+               "VALUES (1, 1, 'affirms', 'huge loss', '2022-01-12', '2022-01-13T09:00:00.000000Z', 'tester')")
+    db.execute("INSERT INTO reconciliations VALUES (1, 'single-source', 1.0, 1.0, '[\"TTP spokesman\"]', '[]', '[]', 1, 0, 0)")
+    db.conn.commit()
+    db.conn.close()
+
+
 def test_an_older_database_upgrades_without_loss(db_path, monkeypatch):
     # A database made by the first release: only the first migration.
+    first_release_database(db_path)
     monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:1])
-    with Store.create(db_path) as old:
-        old.add_source(Source(name="TTP spokesman", affiliation="TTP", reliability="D"))
-        old.add_claim(Claim(text="Balti was killed", tags=("ttp",)))
-        old.add_stance(Stance(claim="balti-was-killed", source="TTP spokesman", position="affirms",
-                              quote="huge loss", said_on="2022-01-12"))
+    with Store.open(db_path) as old:  # read as the first release reads it
+        assert old.pending_migrations() == []
         before = (list(old.sources()), list(old.claims()), list(old.all_stances()))
     monkeypatch.undo()
     with Store.open(db_path) as store:

@@ -15,7 +15,18 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING, Callable
 
-from .models import GRADES, POSITIONS, RULINGS
+from .models import AFFIRMING, DENYING, GRADES, POSITIONS, RULINGS
+from .reconcile import (
+    COUNTED,
+    FALSE_RULINGS,
+    LEANS_AFFIRMING,
+    LEANS_DENYING,
+    RETRACTED,
+    SETTLED_VERDICTS,
+    STATUSES,
+    TRUE_RULINGS,
+    UNDECIDED_RULINGS,
+)
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -186,6 +197,161 @@ def m003_drop_claim_index(db: sqlite_utils.Database) -> None:
     One index fewer to update on every stance logged, and to build after an import
     (about 0.3 s of 1.25 s for the four at a million stances)."""
     db.execute("DROP INDEX IF EXISTS stances_claim_id")
+
+
+# -- m004: rule 1 stored by the reconciler, and the views the named queries read ---
+
+@migration
+def m004_stance_statuses_and_views(db: sqlite_utils.Database) -> None:
+    """Each stance's status under rule 1, as the reconciler decides it, and views for
+    the questions fact-checkers ask, built on it.
+
+    The store writes stance_statuses whenever it refreshes a claim's reconciliation
+    (and for every claim after an upgrade), with a row only for the stances that are
+    not plain (verity.reconcile.plain_status), which are few: most sources state one
+    position on a claim. A primary key and nothing more: every view reaches it from
+    a stance, or reads it whole.
+    """
+    db.execute(
+        f"""
+        CREATE TABLE stance_statuses (
+            stance_id INTEGER PRIMARY KEY REFERENCES stances(id),
+            status TEXT NOT NULL CHECK ({_in_list('status', STATUSES)}),
+            previous_id INTEGER REFERENCES stances(id)
+        )"""
+    )
+    create_views(db)
+
+
+# -- the views, generated from the Python constants that state the rules -----------
+# A migration that changes what they are generated from calls create_views again.
+# They hold no ORDER BY: SQLite sorts a view that sorts whole before it counts or
+# groups its rows (as Datasette's table pages and the reports do); the named queries
+# sort what they list.
+
+
+def _sorted(values) -> tuple[str, ...]:
+    """A set of positions in POSITIONS order, so the generated SQL is the same every run."""
+    return tuple(p for p in POSITIONS if p in values)
+
+
+def _affirming(position: str) -> str:
+    """Rule 2 in SQL: the position is on the affirming side."""
+    return _in_list(position, _sorted(AFFIRMING))
+
+
+def _denying(position: str) -> str:
+    """Rule 2 in SQL: the position is on the denying side."""
+    return _in_list(position, _sorted(DENYING))
+
+
+def _side(position: str) -> str:
+    """Rule 2 in SQL: the side a position is on ('affirming', 'denying' or NULL)."""
+    return f"CASE WHEN {_affirming(position)} THEN 'affirming' WHEN {_denying(position)} THEN 'denying' END"
+
+
+def _status(status: str) -> str:
+    """A stance's status from its stance_statuses row, left joined under this alias: no row, plain."""
+    return f"coalesce({status}.status, '{COUNTED}')"
+
+
+def _said(stance: str) -> str:
+    """When a stance was said, else when it was logged: the date rule 1 orders by."""
+    return f"coalesce({stance}.said_on, {stance}.logged_at)"
+
+
+def _ruling_disagreement(ruling: str = "ruling", verdict: str = "verdict", score: str = "score") -> str:
+    """verity.reconcile.ruling_disagreement in SQL, from the same constants."""
+    return f"""CASE
+           WHEN {_in_list(ruling, TRUE_RULINGS)} AND {score} < 0
+             THEN 'ruled ' || {ruling} || ', but {LEANS_DENYING}'
+           WHEN {_in_list(ruling, FALSE_RULINGS)} AND {score} > 0
+             THEN 'ruled ' || {ruling} || ', but {LEANS_AFFIRMING}'
+           WHEN {_in_list(ruling, UNDECIDED_RULINGS)} AND {_in_list(verdict, SETTLED_VERDICTS)}
+             THEN 'ruled ' || {ruling} || ', but the sources have ' || {verdict} || ' it'
+         END"""
+
+
+def views() -> dict[str, str]:
+    """Every view verity creates after m004, by name: its SELECT."""
+    return {
+        # Rule 1, as stance_statuses stores it: each source's latest non-retracted stance per claim.
+        "counted_stances": f"""
+            SELECT s.id, c.key AS claim, src.name AS source, src.kind AS source_kind,
+                   src.affiliation, src.reliability, s.position, s.quote, s.said_on, s.via,
+                   s.url, s.logged_at, s.claim_id, s.source_id
+            FROM stances s
+            LEFT JOIN stance_statuses st ON st.stance_id = s.id
+            JOIN claims c ON c.id = s.claim_id
+            JOIN sources src ON src.id = s.source_id
+            WHERE {_status('st')} = '{COUNTED}'""",
+        "contested_claims": """
+            SELECT key AS claim, text, ruling, score, agreement, affirming, denying,
+                   affirming_origins, denying_origins, contradictions
+            FROM claim_verdicts
+            WHERE verdict = 'contested'""",
+        # Rule 6: every pair of a counted affirming and a counted denying stance on one claim.
+        # CROSS JOIN keeps SQLite's join order: claims in key order, so the first page of
+        # pairs streams out without building and sorting every pair. Names compare as
+        # plain strings, as in `verity reconcile` (sources.name is NOCASE).
+        "contradiction_pairs": f"""
+            SELECT c.key AS claim,
+                   a.source COLLATE BINARY AS affirming_source, a.position AS affirming_position,
+                   a.quote AS affirming_quote, a.said_on AS affirming_said_on,
+                   d.source COLLATE BINARY AS denying_source, d.position AS denying_position,
+                   d.quote AS denying_quote, d.said_on AS denying_said_on,
+                   c.id AS claim_id, a.id AS affirming_stance_id, d.id AS denying_stance_id
+            FROM claims c
+            CROSS JOIN reconciliations r ON r.claim_id = c.id AND r.contradictions > 0
+            CROSS JOIN counted_stances a ON a.claim_id = c.id AND {_affirming('a.position')}
+            CROSS JOIN counted_stances d ON d.claim_id = c.id AND {_denying('d.position')}""",
+        "source_statements": f"""
+            SELECT src.name AS source, c.key AS claim, c.text AS claim_text, s.position, s.quote,
+                   s.said_on, s.via, s.url,
+                   CASE WHEN st.status = '{RETRACTED}' THEN st.status || ': ' || s.retraction_reason
+                        ELSE {_status('st')} END AS status,
+                   s.note, s.logged_at, s.id AS stance_id, {_said('s')} AS said
+            FROM sources src
+            JOIN stances s ON s.source_id = src.id
+            LEFT JOIN stance_statuses st ON st.stance_id = s.id
+            JOIN claims c ON c.id = s.claim_id""",
+        # A reversal: a stance whose source's previous stance on the claim took another position.
+        "stance_reversals": f"""
+            SELECT src.name AS source, c.key AS claim,
+                   p.position AS position_before, p.quote AS quote_before, {_said('p')} AS said_before,
+                   s.position AS position_after, s.quote AS quote_after, {_said('s')} AS said_after,
+                   CASE WHEN {_side('p.position')} != {_side('s.position')}
+                        THEN {_side('p.position')} || ' -> ' || {_side('s.position')} ELSE '' END AS side_change,
+                   p.id AS stance_id_before, s.id AS stance_id_after
+            FROM stance_statuses st
+            JOIN stances s ON s.id = st.stance_id
+            JOIN stances p ON p.id = st.previous_id
+            JOIN sources src ON src.id = s.source_id
+            JOIN claims c ON c.id = s.claim_id
+            WHERE p.position != s.position""",
+        "single_source_claims": """
+            SELECT key AS claim, text,
+                   CASE WHEN affirming_origins > 0 THEN 'affirming' ELSE 'denying' END AS side,
+                   CASE WHEN affirming_origins > 0 THEN affirming ELSE denying END AS sources,
+                   neutral, score, ruling
+            FROM claim_verdicts
+            WHERE verdict = 'single-source'""",
+        "ruling_disagreements": f"""
+            SELECT * FROM (
+              SELECT key AS claim, text, ruling, verdict, score, agreement,
+                     {_ruling_disagreement()} AS disagreement,
+                     affirming, denying
+              FROM claim_verdicts
+            )
+            WHERE disagreement IS NOT NULL""",
+    }
+
+
+def create_views(db: sqlite_utils.Database) -> None:
+    """Create verity's views, replacing any of the same name."""
+    for name, select in views().items():
+        db.execute(f"DROP VIEW IF EXISTS {name}")
+        db.execute(f"CREATE VIEW {name} AS{select}")
 
 
 def _tables(conn: sqlite3.Connection) -> set[str]:

@@ -44,8 +44,7 @@ def report(
     """
     import sys
 
-    from ..reports import Report, format_for
-    from ..reports.queries import check_verdicts
+    from ..reports import Report, check_verdicts, format_for
     from .output import check_writable, write_atomically, write_stream
 
     fmt = format_for(format_, output)

@@ -12,13 +12,25 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from ..models import GRADE_MEANINGS, GRADES, POSITIONS, RULINGS, VERDICTS
+from ..models import AFFIRMING, DENYING, GRADE_MEANINGS, GRADES, POSITIONS, RULINGS, VERDICTS
+from ..reconcile import (
+    COUNTED,
+    FALSE_RULINGS,
+    RETRACTED,
+    SETTLED_VERDICTS,
+    SUPERSEDED,
+    TRUE_RULINGS,
+    UNDECIDED_RULINGS,
+    VALUES,
+    WEIGHTS,
+)
 
 # Datasette settings verity serves with. A page must never be cached: verity may
 # write between two loads, and the next load has to show it. The facets worth
 # having are configured below; suggesting others costs a query per column on
 # every page (any column can still be faceted from its column menu). Facets over
-# the counted_stances view take ~200 ms each on 100,000 stances: allow them 1 s.
+# a large counted_stances view can take longer than Datasette's default allows
+# (docs/performance.md), so they get a second.
 SETTINGS: dict[str, Any] = {"default_cache_ttl": 0, "suggest_facets": False, "facet_time_limit_ms": 1000}
 
 # Columns whose values the plugin shows as coloured labels (verity.datasette.plugin).
@@ -33,10 +45,20 @@ RECONCILIATION_VIEW = "claim_verdicts"
 
 _grades = "; ".join(f"{g} {GRADE_MEANINGS[g]}" for g in GRADES)
 
+def _words(values) -> str:
+    """Positions, rulings or verdicts in their canonical order, joined for a sentence."""
+    order = [*POSITIONS, *RULINGS, *VERDICTS]
+    return "/".join(sorted(values, key=order.index))
+
+
+def _signed(value: float) -> str:
+    return "0" if value == 0 else f"{value:+g}"
+
+
 _POSITION = (
     "What the source said about the claim: " + ", ".join(POSITIONS) + ". "
-    "affirms/partially-affirms are the affirming side, denies/partially-denies the "
-    "denying side; neutral is on no side."
+    f"{_words(AFFIRMING)} are the affirming side, {_words(DENYING)} the denying side; "
+    f"{_words(set(POSITIONS) - AFFIRMING - DENYING)} is on no side."
 )
 _VERDICT = (
     "What the sources say, not whether it is true: contested (both sides have a source); "
@@ -49,9 +71,10 @@ _RULING = (
     "Empty when the claim has not been ruled on."
 )
 _SCORE = (
-    "Weighted mean of the counted stances, from -1 (all deny) to +1 (all affirm): affirms +1, "
-    "partially-affirms +0.5, neutral 0, partially-denies -0.5, denies -1, each weighted by the "
-    "source's reliability (A 1.0, B 0.8, C 0.6, D 0.4, E 0.2, F and ungraded 0.5)."
+    "Weighted mean of the counted stances, from -1 (all deny) to +1 (all affirm): "
+    + ", ".join(f"{position} {_signed(value)}" for position, value in VALUES.items())
+    + ", each weighted by the source's reliability ("
+    + ", ".join(f"{grade or 'ungraded'} {weight:.1f}" for grade, weight in WEIGHTS.items()) + ")."
 )
 _AGREEMENT = (
     "How one-sided the counted sided stances are, from 0 (evenly split) to 1 (all on one side). "
@@ -65,6 +88,19 @@ _TAGS = "Labels for grouping claims (a JSON list; facet on it to filter by one t
 _COUNTED = (
     "Only each source's latest non-retracted stance on a claim counts: latest by the date it "
     "was said (or logged, when that is unknown), then by logging order."
+)
+_STATUS_MEANINGS = {
+    COUNTED: "the source's latest non-retracted stance on the claim",
+    SUPERSEDED: "a later stance of the same source counts instead",
+    RETRACTED: "withdrawn or logged in error; kept, never counted",
+}
+_STATUS = ", ".join(f"{status} ({meaning})" for status, meaning in _STATUS_MEANINGS.items()) + "."
+_RULING_DISAGREES = (
+    "Claims whose ruling points the other way from the sources: ruled "
+    f"{' or '.join(TRUE_RULINGS)} while the sources' score is below 0, or ruled "
+    f"{' or '.join(FALSE_RULINGS)} while it is above 0 (whatever the verdict); and claims "
+    f"ruled {' or '.join(UNDECIDED_RULINGS)} although the sources have "
+    f"{' or '.join(SETTLED_VERDICTS)} them."
 )
 
 _DESCRIPTIONS: dict[str, dict[str, Any]] = {
@@ -195,6 +231,127 @@ _DESCRIPTIONS: dict[str, dict[str, Any]] = {
             "source_id": "The source's id.",
         },
     },
+    "stance_statuses": {
+        "title": "Stance statuses",
+        "description": (
+            "verity's verdict on every stance, rewritten with the reconciliation in the same "
+            "transaction as every verity write: whether it counts, and the stance of the same "
+            "source it followed. " + _COUNTED
+        ),
+        "columns": {
+            "stance_id": "The stance.",
+            "status": "The stance is " + _STATUS,
+            "previous_id": (
+                "The same source's stance on the claim just before this one, retracted ones "
+                "skipped; empty for its first, and for a retracted stance. A different "
+                "position there is a reversal."
+            ),
+        },
+    },
+    "contested_claims": {
+        "title": "Contested claims",
+        "description": "Claims on which at least one source affirms and at least one denies.",
+        "columns": {
+            "claim": "The claim's key.",
+            "text": "The statement being checked.",
+            "ruling": _RULING,
+            "score": _SCORE,
+            "agreement": _AGREEMENT,
+            "affirming": "Sources on the affirming side.",
+            "denying": "Sources on the denying side.",
+            "affirming_origins": "The affirming side's " + _ORIGINS,
+            "denying_origins": "The denying side's " + _ORIGINS,
+            "contradictions": "Pairs of an affirming and a denying source.",
+        },
+    },
+    "contradiction_pairs": {
+        "title": "Contradictions",
+        "description": (
+            "One row per pair of an affirming and a denying source on the same claim, with "
+            "both quotes. Only counted stances take part. " + _COUNTED
+        ),
+        "columns": {
+            "claim": "The claim's key.",
+            "affirming_source": "The source on the affirming side.",
+            "affirming_position": f"Its position: {_words(AFFIRMING)}.",
+            "affirming_quote": "Its words, as reported.",
+            "affirming_said_on": "When it said them, if known.",
+            "denying_source": "The source on the denying side.",
+            "denying_position": f"Its position: {_words(DENYING)}.",
+            "denying_quote": "Its words, as reported.",
+            "denying_said_on": "When it said them, if known.",
+            "claim_id": "The claim's id.",
+            "affirming_stance_id": "The affirming stance's id.",
+            "denying_stance_id": "The denying stance's id.",
+        },
+    },
+    "source_statements": {
+        "title": "Everything each source has said",
+        "description": "Every stance of every source, retracted ones included, with its status.",
+        "columns": {
+            "source": "The source's name.",
+            "claim": "The claim's key.",
+            "claim_text": "The statement the stance is about.",
+            "position": _POSITION,
+            "quote": "The source's words, as reported.",
+            "said_on": "When the source said it, if known.",
+            "via": "The outlet through which the statement reached us.",
+            "url": "Where the statement can be read.",
+            "status": "The stance is " + _STATUS + " A retraction's reason follows it.",
+            "note": "The fact-checker's note on the stance.",
+            "logged_at": "When the stance was logged in verity (UTC).",
+            "stance_id": "The stance's id.",
+            "said": "When it was said, else when it was logged: what oldest first goes by.",
+        },
+    },
+    "stance_reversals": {
+        "title": "Reversals",
+        "description": (
+            "One row per change of position between two consecutive non-retracted stances of "
+            "the same source on the same claim."
+        ),
+        "columns": {
+            "source": "The source's name.",
+            "claim": "The claim's key.",
+            "position_before": "The position it held before.",
+            "quote_before": "Its words then.",
+            "said_before": "When it said them (or when they were logged, if that is unknown).",
+            "position_after": "The position it took next.",
+            "quote_after": "Its words then.",
+            "said_after": "When it said them (or when they were logged, if that is unknown).",
+            "side_change": "affirming -> denying or denying -> affirming when the source changed sides; else empty.",
+            "stance_id_before": "The earlier stance's id.",
+            "stance_id_after": "The later stance's id.",
+        },
+    },
+    "single_source_claims": {
+        "title": "Single-source claims",
+        "description": "Claims that rest on one origin: only one side has sources, and they share one origin.",
+        "columns": {
+            "claim": "The claim's key.",
+            "text": "The statement being checked.",
+            "side": "The side the sources are on: affirming or denying.",
+            "sources": "The sources on that side.",
+            "neutral": "Sources whose counted stance is neutral.",
+            "score": _SCORE,
+            "ruling": _RULING,
+        },
+    },
+    "ruling_disagreements": {
+        "title": "Ruling and sources disagree",
+        "description": _RULING_DISAGREES,
+        "columns": {
+            "claim": "The claim's key.",
+            "text": "The statement being checked.",
+            "ruling": _RULING,
+            "verdict": _VERDICT,
+            "score": _SCORE,
+            "agreement": _AGREEMENT,
+            "disagreement": "How the ruling and the sources disagree.",
+            "affirming": "Sources on the affirming side.",
+            "denying": "Sources on the denying side.",
+        },
+    },
 }
 
 _OPTIONS: dict[str, dict[str, Any]] = {
@@ -236,12 +393,9 @@ _OPTIONS: dict[str, dict[str, Any]] = {
     "_sqlite_migrations": {"hidden": True},
 }
 
-_AFFIRMING = "('affirms', 'partially-affirms')"
-_DENYING = "('denies', 'partially-denies')"
-
-# The questions fact-checkers ask, as Datasette canned queries. They read the
-# views of migration m002: claim_verdicts (the stored reconciliation) and
-# counted_stances (DESIGN.md §2 rule 1).
+# The questions fact-checkers ask, as Datasette canned queries. Each reads a view
+# that migration m004 generates from the rules' own constants (verity.migrations.views),
+# over what the reconciler stored; a query only picks and sorts.
 QUERIES: dict[str, dict[str, str]] = {
     "contested-claims": {
         "title": "Contested claims",
@@ -249,13 +403,7 @@ QUERIES: dict[str, dict[str, str]] = {
             "Claims on which at least one source affirms and at least one denies, "
             "most contradictions first."
         ),
-        "sql": """
-select key as claim, text, ruling, score, agreement, affirming, denying,
-       affirming_origins, denying_origins, contradictions
-from claim_verdicts
-where verdict = 'contested'
-order by contradictions desc, key
-""".strip(),
+        "sql": "select * from contested_claims order by contradictions desc, claim",
     },
     "contradictions": {
         "title": "Contradictions",
@@ -263,21 +411,11 @@ order by contradictions desc, key
             "One row per pair of an affirming and a denying source on the same claim, with "
             "both quotes. Only counted stances (each source's latest, not retracted) take part."
         ),
-        # cross join keeps SQLite's join order: claims in key order, so the first
-        # page of pairs streams out without building and sorting every pair. Names
-        # sort as plain strings, as in `verity reconcile` (sources.name is NOCASE).
-        "sql": f"""
-select c.key as claim,
-       a.source as affirming_source, a.position as affirming_position,
-       a.quote as affirming_quote, a.said_on as affirming_said_on,
-       d.source as denying_source, d.position as denying_position,
-       d.quote as denying_quote, d.said_on as denying_said_on
-from claims c
-cross join reconciliations r on r.claim_id = c.id and r.contradictions > 0
-cross join counted_stances a on a.claim_id = c.id and a.position in {_AFFIRMING}
-cross join counted_stances d on d.claim_id = c.id and d.position in {_DENYING}
-order by c.key, a.source collate binary, d.source collate binary
-""".strip(),
+        "sql": (
+            "select claim, affirming_source, affirming_position, affirming_quote, affirming_said_on, "
+            "denying_source, denying_position, denying_quote, denying_said_on\n"
+            "from contradiction_pairs order by claim, affirming_source, denying_source"
+        ),
     },
     "source-statements": {
         "title": "Everything one source has said",
@@ -286,22 +424,11 @@ order by c.key, a.source collate binary, d.source collate binary
             "source's name or part of it (ignoring case). status says whether the stance "
             "counts, was superseded by a later one, or was retracted."
         ),
-        "sql": """
-select src.name as source, c.key as claim, c.text as claim_text, s.position, s.quote,
-       s.said_on, s.via, s.url,
-       case
-         when s.retracted_at is not null then 'retracted: ' || s.retraction_reason
-         when s.id in (select cs.id from counted_stances cs
-                       where cs.claim_id = s.claim_id and cs.source_id = s.source_id) then 'counted'
-         else 'superseded'
-       end as status,
-       s.note, s.logged_at, s.id as stance_id
-from sources src
-join stances s on s.source_id = src.id
-join claims c on c.id = s.claim_id
-where :source != '' and src.name like '%' || :source || '%'
-order by src.name, coalesce(s.said_on, s.logged_at), s.id
-""".strip(),
+        "sql": (
+            "select source, claim, claim_text, position, quote, said_on, via, url, status, note, logged_at, "
+            "stance_id\nfrom source_statements where :source != '' and source like '%' || :source || '%'\n"
+            "order by source, said, stance_id"
+        ),
     },
     "reversals": {
         "title": "Reversals",
@@ -311,35 +438,10 @@ order by src.name, coalesce(s.said_on, s.logged_at), s.id
             "order they were said. side_change says when the source crossed from one side "
             "to the other (affirming to denying or back)."
         ),
-        "sql": f"""
-with changes as (
-  select s.id, s.claim_id, s.source_id, s.position, s.quote,
-         coalesce(s.said_on, s.logged_at) as said,
-         (select p.id from stances p
-          where p.claim_id = s.claim_id and p.source_id = s.source_id and p.retracted_at is null
-            and (coalesce(p.said_on, p.logged_at), p.id) < (coalesce(s.said_on, s.logged_at), s.id)
-          order by coalesce(p.said_on, p.logged_at) desc, p.id desc
-          limit 1) as previous_id
-  from stances s
-  where s.retracted_at is null
-)
-select src.name as source, c.key as claim,
-       p.position as position_before, p.quote as quote_before,
-       coalesce(p.said_on, p.logged_at) as said_before,
-       changes.position as position_after, changes.quote as quote_after,
-       changes.said as said_after,
-       case
-         when p.position in {_AFFIRMING} and changes.position in {_DENYING} then 'affirming -> denying'
-         when p.position in {_DENYING} and changes.position in {_AFFIRMING} then 'denying -> affirming'
-         else ''
-       end as side_change
-from changes
-join stances p on p.id = changes.previous_id
-join sources src on src.id = changes.source_id
-join claims c on c.id = changes.claim_id
-where p.position != changes.position
-order by src.name, c.key, changes.said, changes.id
-""".strip(),
+        "sql": (
+            "select source, claim, position_before, quote_before, said_before, position_after, quote_after, "
+            "said_after, side_change\nfrom stance_reversals order by source, claim, said_after, stance_id_after"
+        ),
     },
     "single-source-claims": {
         "title": "Single-source claims",
@@ -347,40 +449,12 @@ order by src.name, c.key, changes.said, changes.id
             "Claims that rest on one origin: only one side has sources, and they all share "
             "one affiliation (or it is one unaffiliated source)."
         ),
-        "sql": """
-select key as claim, text,
-       case when affirming_origins > 0 then 'affirming' else 'denying' end as side,
-       case when affirming_origins > 0 then affirming else denying end as sources,
-       neutral, score, ruling
-from claim_verdicts
-where verdict = 'single-source'
-order by key
-""".strip(),
+        "sql": "select * from single_source_claims order by claim",
     },
     "ruling-disagrees": {
         "title": "Ruling and sources disagree",
-        "description": (
-            "Claims whose ruling points the other way from the sources: ruled true or "
-            "mostly-true while the sources' score is below 0, or ruled false or mostly-false "
-            "while it is above 0 (whatever the verdict); and claims ruled mixture or unproven "
-            "although the sources corroborate or deny them."
-        ),
-        "sql": """
-select key as claim, text, ruling, verdict, score, agreement,
-       case
-         when ruling in ('true', 'mostly-true') and score < 0
-           then 'ruled ' || ruling || ', but the sources lean towards denying'
-         when ruling in ('false', 'mostly-false') and score > 0
-           then 'ruled ' || ruling || ', but the sources lean towards affirming'
-         else 'ruled ' || ruling || ', but the sources have ' || verdict || ' it'
-       end as disagreement,
-       affirming, denying
-from claim_verdicts
-where (ruling in ('true', 'mostly-true') and score < 0)
-   or (ruling in ('false', 'mostly-false') and score > 0)
-   or (ruling in ('mixture', 'unproven') and verdict in ('corroborated', 'denied'))
-order by key
-""".strip(),
+        "description": _RULING_DISAGREES,
+        "sql": "select * from ruling_disagreements order by claim",
     },
 }
 

@@ -13,6 +13,7 @@ served by the same Datasette are left alone.
 from __future__ import annotations
 
 import json
+import weakref
 from importlib.resources import files
 
 from datasette import hookimpl
@@ -20,6 +21,7 @@ from datasette.filters import FilterArguments
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
+from ..store.queries import claim_search
 from .metadata import RECONCILIATION_VIEW, VOCABULARY
 
 CSS = files(__package__).joinpath("verity.css").read_text(encoding="utf-8")
@@ -39,17 +41,22 @@ document.querySelectorAll("dl.column-descriptions").forEach(function (dl) {
 """
 
 
+# verity's plugin configuration of each database, by Datasette instance, gone with it.
+_CONFIGS: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()
+
+
 def _config(datasette, database):
     """verity's plugin configuration for this database, looked up once per server.
 
-    render_cell runs for every cell of a page (about 1,500 of them), and
-    plugin_config resolves the metadata afresh each time; ours never changes
-    while a server runs.
+    render_cell runs for every cell of a page, and plugin_config resolves the
+    metadata afresh each time; ours never changes while a server runs.
     """
-    cache = datasette.__dict__.setdefault("_verity_plugin_config", {})
-    if database not in cache:
-        cache[database] = datasette.plugin_config("verity", database=database) if database else None
-    return cache[database]
+    configs = _CONFIGS.get(datasette)
+    if configs is None:
+        configs = _CONFIGS[datasette] = {}
+    if database not in configs:
+        configs[database] = datasette.plugin_config("verity", database=database) if database else None
+    return configs[database]
 
 
 def _is_verity(datasette, database) -> bool:
@@ -72,8 +79,10 @@ def _names(value: str):
 
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
+    if not isinstance(value, str):  # before the configuration: many cells of a page are numbers
+        return None
     config = _config(datasette, database)
-    if not config or not isinstance(value, str):
+    if not config:
         return None
     if column in config.get("label_columns", ()) and value in VOCABULARY:
         return label(value)
@@ -87,15 +96,6 @@ def render_cell(row, value, column, table, database, datasette):
     return None
 
 
-# A claim matches a search by its own words or by any quote logged on it (retracted
-# ones too: they stay on the record). Both indexes are kept current by triggers.
-_CLAIM_SEARCH = (
-    "id in (select rowid from claims_fts where claims_fts match {match} "
-    "union select stances.claim_id from stances_fts join stances on stances.id = stances_fts.rowid "
-    "where stances_fts match {match})"
-)
-
-
 @hookimpl(trylast=True)  # after Datasette's own search filter, which finds no index for a view
 def filters_from_request(request, database, table, datasette):
     if table != RECONCILIATION_VIEW or not _is_verity(datasette, database):
@@ -104,9 +104,8 @@ def filters_from_request(request, database, table, datasette):
     if not search:
         return FilterArguments([], extra_context={"supports_search": True})
     raw = request.args.get("_searchmode") == "raw"
-    match = ":verity_search" if raw else "escape_fts(:verity_search)"
     return FilterArguments(
-        [_CLAIM_SEARCH.format(match=match)],
+        [claim_search("verity_search", raw=raw)],
         params={"verity_search": search},
         human_descriptions=[f'search matches "{search}"'],
         extra_context={"supports_search": True, "search": search},

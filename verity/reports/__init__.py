@@ -4,10 +4,10 @@
     for chunk in report.render("html"):
         out.write(chunk)
 
-A report first reads a small summary with SQL aggregates over the stored
-reconciliations, then streams the claims one `ClaimRecord` at a time, so memory
-stays bounded and output starts at once however large the database. Every
-number in it comes from the reconciler; a report computes no verdict of its own.
+A report first asks the store for a small summary (`Store.report_summary`), then
+streams the claims one `ClaimRecord` at a time, so memory stays bounded and
+output starts at once however large the database. Every figure, status and
+reversal in it comes from the reconciler; a report computes none of its own.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Callable, Iterator, Optional, Sequence
 
 from ..models import VERDICTS, check_choice
+from ..store import check_verdicts
 from .claims import ClaimView, claim_view
-from .queries import Summary, check_verdicts, claim_count, summary
+from .summary import Summary, summary
 
 FORMATS = ("markdown", "html", "json", "csv")
 EXTENSIONS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
@@ -59,7 +60,7 @@ class Report:
         """How many claims the report covers."""
         if self._summary is not None:
             return self._summary.claims
-        return claim_count(self.store.conn, self.verdicts)
+        return self.store.claim_count(self.verdicts)
 
     def steps(self, fmt: str) -> int:
         """How many claim records rendering `fmt` reads (a progress bar's total)."""
@@ -67,8 +68,9 @@ class Report:
 
     @property
     def summary(self) -> Summary:
+        """The figures the report opens with, asked of the store once."""
         if self._summary is None:
-            self._summary = summary(self.store.conn, self.verdicts)
+            self._summary = summary(self.store, self.verdicts)
         return self._summary
 
     def claims(self) -> Iterator[ClaimView]:
@@ -92,4 +94,4 @@ class Report:
         return render(self)
 
 
-__all__ = ["EXTENSIONS", "FORMATS", "ClaimView", "Report", "Summary", "check_format", "format_for"]
+__all__ = ["EXTENSIONS", "FORMATS", "ClaimView", "Report", "Summary", "check_format", "check_verdicts", "format_for"]

@@ -1,10 +1,11 @@
 """One claim as a report shows it, built from the store's `ClaimRecord`.
 
-Nothing here decides anything: which stance counts comes from the reconciler
-(`ClaimRecord.counted_ids`), and which side a source is on, the verdict, score,
-agreement and contradictions come from the stored reconciliation. This module
-only arranges them: sides grouped by independent origin, the history in date
-order, the sources that changed position, the retractions, a timeline.
+Nothing here decides anything: each stance's status and the stance its source
+held before it come from the reconciler (`ClaimRecord.statuses`), and which side
+a source is on, the verdict, score, agreement and contradictions from the stored
+reconciliation. This module only arranges them: sides grouped by independent
+origin, the history in date order, the sources that changed position, the
+retractions, a timeline.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Optional
 import attrs
 
 from ..models import Claim, Reconciliation, Source, Stance, origin_of
+from ..reconcile import COUNTED, RETRACTED
 from ..store import ClaimRecord
 
 MARKS = {
@@ -37,10 +39,11 @@ class StanceView:
     stance: Stance
     source: Source
     status: str  # counted, superseded (a later stance of the same source counts) or retracted
+    previous_id: Optional[int] = None  # the stance of the same source this one followed
 
     @property
     def counted(self) -> bool:
-        return self.status == "counted"
+        return self.status == COUNTED
 
     @property
     def date(self) -> str:
@@ -126,14 +129,10 @@ class ClaimView:
 
 def claim_view(record: ClaimRecord) -> ClaimView:
     r = record.reconciliation
+    statuses = record.statuses
     history = tuple(
-        StanceView(
-            stance=stance,
-            source=record.sources[stance.source],
-            status="retracted" if stance.retracted
-            else "counted" if stance.id in record.counted_ids
-            else "superseded",
-        )
+        StanceView(stance, record.sources[stance.source], statuses[stance.id].status,
+                   statuses[stance.id].previous_id)
         for stance in record.stances
     )
     counted = {v.stance.source: v for v in history if v.counted}
@@ -152,7 +151,7 @@ def claim_view(record: ClaimRecord) -> ClaimView:
         sides=tuple(sides),
         history=history,
         reversals=reversals(history),
-        retractions=tuple(v for v in history if v.status == "retracted"),
+        retractions=tuple(v for v in history if v.status == RETRACTED),
         positions={name: view.stance.position for name, view in counted.items()},
     )
 
@@ -173,16 +172,13 @@ def _by_origin(views: list[StanceView]) -> tuple[OriginGroup, ...]:
 
 
 def reversals(history: tuple[StanceView, ...]) -> tuple[Reversal, ...]:
-    """Each change of position between a source's consecutive unretracted stances."""
-    previous: dict[str, StanceView] = {}
+    """Each stance whose source held another position in the stance before it."""
+    by_id = {view.stance.id: view for view in history}
     found = []
     for view in history:
-        if view.status == "retracted":
-            continue
-        before = previous.get(view.source.name)
+        before = by_id.get(view.previous_id)
         if before is not None and before.stance.position != view.stance.position:
             found.append(Reversal(view.source.name, before, view))
-        previous[view.source.name] = view
     return tuple(found)
 
 

@@ -18,7 +18,7 @@ import jinja2
 
 from ..reconcile import figure
 from .claims import MARKS, SIDES
-from .queries import MatrixSource
+from .summary import MatrixSource
 from .text import SIDE_TITLES, VERDICT_TITLES, link_label, plural, safe_url
 
 POSITION_LABELS = {

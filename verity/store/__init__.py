@@ -2,11 +2,12 @@
 
 All SQL lives in this package and in `verity.migrations`. Every write runs in one
 IMMEDIATE transaction that also refreshes the stored reconciliation of exactly the
-claims it touches, so the `reconciliations` table is never stale.
+claims it touches, and the status of their stances, so neither the
+`reconciliations` nor the `stance_statuses` table is ever stale.
 """
 
 from .core import ClaimRecord, Store, current_user, database_problem
-from .rows import claim_from_row, claim_of_values, claim_row, claim_row_of, source_from_row
+from .rows import check_verdicts, claim_from_row, claim_of_values, claim_row, claim_row_of, source_from_row
 
-__all__ = ["ClaimRecord", "Store", "claim_from_row", "claim_of_values", "claim_row", "claim_row_of",
-           "current_user", "database_problem", "source_from_row"]
+__all__ = ["ClaimRecord", "Store", "check_verdicts", "claim_from_row", "claim_of_values", "claim_row",
+           "claim_row_of", "current_user", "database_problem", "source_from_row"]

@@ -19,8 +19,9 @@ import attrs
 from .. import migrations, names
 from ..errors import Conflict, DatabaseUnavailable, Duplicate, NotFound, did_you_mean
 from ..models import VERDICTS, Claim, Reconciliation, Retraction, Source, Stance, parse_ruling, utc_now
-from ..reconcile import StanceFact, counted_stances
+from ..reconcile import COUNTED, StanceStatus, plain_status
 from .bulk import BUSY_TIMEOUT_MS, Bulk
+from .queries import Reports
 from .refresh import Reconciliations
 from .rows import (
     CLAIM_INSERT,
@@ -81,16 +82,22 @@ def database_problem(path: str, exc: sqlite3.DatabaseError) -> Optional[Database
 
 @attrs.frozen
 class ClaimRecord:
-    """A claim with its reconciliation and every stance ever logged on it, oldest first."""
+    """A claim with its reconciliation and every stance ever logged on it, oldest first,
+    each with its status under rule 1 (by stance id)."""
 
     claim: Claim
     reconciliation: Reconciliation
     stances: tuple[Stance, ...]
-    counted_ids: frozenset[int]
+    statuses: dict  # stance id -> StanceStatus, as the reconciler stored it
     sources: dict  # name -> Source, for the sources of these stances
 
+    @property
+    def counted_ids(self) -> frozenset[int]:
+        """The ids of the stances that count."""
+        return frozenset(i for i, status in self.statuses.items() if status.status == COUNTED)
 
-class Store(Reconciliations, Bulk):
+
+class Store(Reconciliations, Reports, Bulk):
     """A verity database. Open with `Store.open(path)`; create with `Store.create(path)`."""
 
     def __init__(self, conn: sqlite3.Connection, path: str):
@@ -205,7 +212,11 @@ class Store(Reconciliations, Bulk):
             return []
         self._ensure_wal()
         with self.transaction():
-            return migrations.apply(self.db)
+            applied = migrations.apply(self.db)
+            # What a migration adds for the reconciler to fill (m004's stance statuses)
+            # is filled now; a refresh that finds everything sound writes nothing.
+            self.refresh_reconciliations()
+            return applied
 
     def pending_migrations(self) -> list[str]:
         """The migrations this database still needs (none once opened for writing)."""
@@ -495,28 +506,21 @@ class Store(Reconciliations, Bulk):
             yield self._record(claim_from_row(dict(zip(columns, row[:n]))), reconciliation_from_row(row[n:]))
 
     def _record(self, claim: Claim, reconciliation: Reconciliation) -> ClaimRecord:
-        stances, facts, sources = [], [], {}  # facts: only to know which stances rule 1 counts
+        stances, statuses, sources = [], {}, {}
         source_columns = self._columns("sources")
         for row in self.conn.execute(
-            STANCE_SELECT.replace("SELECT ", "SELECT src.*, ", 1)
+            STANCE_SELECT.replace("SELECT ", "SELECT src.*, st.status, st.previous_id, ", 1)
+            + " LEFT JOIN stance_statuses st ON st.stance_id = s.id"
             + " WHERE s.claim_id = ? ORDER BY coalesce(s.said_on, s.logged_at), s.id",
             [claim.id],
         ):
-            source = source_from_row(dict(zip(source_columns, row[: len(source_columns)])))
-            stance = stance_from_row(row[len(source_columns):])
+            n = len(source_columns)
+            source = source_from_row(dict(zip(source_columns, row[:n])))
+            stance = stance_from_row(row[n + 2:])
             sources[source.name] = source
             stances.append(stance)
-            facts.append(
-                StanceFact(
-                    source_id=source.id,
-                    position=stance.position,
-                    effective_date=stance.effective_date,
-                    sequence=stance.id,
-                    retracted=stance.retracted is not None,
-                )
-            )
-        counted = frozenset(f.sequence for f in counted_stances(facts))
-        return ClaimRecord(claim, reconciliation, tuple(stances), counted, sources)
+            statuses[stance.id] = StanceStatus(stance.id, row[n], row[n + 1]) if row[n] else plain_status(stance.id)
+        return ClaimRecord(claim, reconciliation, tuple(stances), statuses, sources)
 
     def claim_keys(self) -> Iterator[str]:
         """Every claim's key."""
