@@ -15,6 +15,8 @@ import pytest
 from verity.models import Claim, Source, Stance
 from verity.store import Store
 
+pytestmark = pytest.mark.slow  # a real browser: left out of the quick run
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
