@@ -29,6 +29,7 @@ PASSES = {"markdown": 1, "html": 2, "json": 1, "csv": 1}
 
 
 def check_format(fmt: str) -> str:
+    """The report format, checked: one of FORMATS, else InvalidValue naming them."""
     check_choice("report format", FORMATS, fmt, "format")
     return fmt
 

@@ -36,6 +36,8 @@ def origin_label(name: str, affiliation: Optional[str]) -> str:
 
 @attrs.frozen
 class StanceView:
+    """One stance as a report shows it: with its source, and its status as the reconciler stored it."""
+
     stance: Stance
     source: Source
     status: str  # counted, superseded (a later stance of the same source counts) or retracted
@@ -104,6 +106,8 @@ class Timeline:
 
 @attrs.frozen
 class ClaimView:
+    """One claim as a report shows it: its sides grouped by origin, its history, reversals and retractions."""
+
     claim: Claim
     reconciliation: Reconciliation
     sides: tuple[Side, ...]  # affirming, denying, neutral (empty sides included)
@@ -128,6 +132,7 @@ class ClaimView:
 
 
 def claim_view(record: ClaimRecord) -> ClaimView:
+    """The report's view of a claim record from the store."""
     r = record.reconciliation
     statuses = record.statuses
     history = tuple(

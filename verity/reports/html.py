@@ -80,6 +80,7 @@ def environment() -> jinja2.Environment:
 
 
 def render(report) -> Iterator[str]:
+    """The report as one HTML page, produced as the claims are read."""
     template = environment().get_template("report.html.j2")
     summary = report.summary
     return template.generate(

@@ -15,6 +15,7 @@ from .text import SIDE_TITLES, VERDICT_TITLES, link_label, md, md_line, plural, 
 
 
 def render(report) -> Iterator[str]:
+    """The report as markdown, produced as the claims are read."""
     yield from summary(report.summary)
     current = None
     for view in report.claims():

@@ -38,6 +38,9 @@ class MatrixSource:
 
 @attrs.frozen
 class Summary:
+    """What a report says before its claims: counts by verdict, the most contested claims and
+    opposed sources, and the stance matrix's columns."""
+
     verdicts: tuple[str, ...]  # the verdicts the report keeps (all of them when not filtered)
     filtered: bool
     claims: int  # claims in the report

@@ -37,6 +37,7 @@ def counted_stances_json(view: ClaimView) -> list[dict]:
 
 
 def claim_json(view: ClaimView) -> dict:
+    """A claim in the JSON report: its reconcile object and its counted stances."""
     return {**reconciliation_json(view.reconciliation), "stances": counted_stances_json(view)}
 
 
@@ -69,6 +70,7 @@ def csv_row(view: ClaimView) -> list:
 
 
 def render_csv(report) -> Iterator[str]:
+    """The report as CSV, one row a claim, produced as the claims are read."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
 
