@@ -83,6 +83,7 @@ def test_json_and_csv_start_with_the_first_claim(large_db, fmt):
         assert len(reads) == 1
 
 
+@pytest.mark.slow  # a memory test: builds a large database
 @pytest.mark.parametrize("fmt", ["markdown", "html", "json", "csv"])
 def test_memory_stays_bounded_however_long_the_report(large_db, fmt):
     # tracemalloc slows Jinja several times over: the HTML case reads the contested claims only.
