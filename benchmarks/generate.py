@@ -5,7 +5,7 @@ stances per claim and 200 per source), with affiliations shared by several
 sources, Admiralty grades A-F or none, dates, quotes, outlets, a few
 retractions and a few rulings. It writes, under `benchmarks/data/<size>/`:
 
-- `verity.jsonl` — the JSONL document verity imports (DESIGN §5: one object per
+- `verity.jsonl` — the JSONL file verity imports (docs/import-export.md: one object per
   line with `"type": "source" | "claim" | "stance"`; sources, then claims, then
   stances);
 - `sources.jsonl`, `claims.jsonl`, `stances.jsonl` — the same rows as plain

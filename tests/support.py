@@ -1,9 +1,27 @@
-"""What several test modules share: where the repository and its bundled example are."""
+"""What several test modules share: where the repository and its bundled example are, and big files."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_DB = ROOT / "claims.db"
 EXAMPLE_JSON = ROOT / "examples" / "balti.json"
+
+
+def write_lines(path: Path, stances: int, claims: int = 200, sources: int = 40) -> Path:
+    """A generated JSONL file: sources, claims, then `stances` stances spread over them."""
+    with open(path, "w", encoding="utf-8") as out:
+        for i in range(sources):
+            out.write(json.dumps({"type": "source", "name": f"Source {i}", "affiliation": f"Group {i % 9}"}) + "\n")
+        for i in range(claims):
+            out.write(json.dumps({"type": "claim", "key": f"claim-{i}", "text": f"Claim number {i}"}) + "\n")
+        positions = ["affirms", "partially-affirms", "neutral", "partially-denies", "denies"]
+        for n in range(stances):
+            out.write(json.dumps({
+                "type": "stance", "claim": f"claim-{n * 7 % claims}", "source": f"Source {n * 13 % sources}",
+                "position": positions[n % 5], "quote": f"A quote of some length, number {n}, " * 3,
+                "url": f"https://example.org/news/{n}", "said_on": f"2022-01-{1 + n % 28:02d}", "via": "Dawn",
+                "logged_at": f"2022-02-01T00:00:00.{n:06d}Z", "logged_by": "desk"}) + "\n")
+    return path

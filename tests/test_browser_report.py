@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from verity.importer import import_records
 from verity.models import Claim, Source, Stance
 from verity.store import Store
 
@@ -131,7 +132,8 @@ def test_hostile_values_show_as_text_and_run_nothing(cli, browser, db_path, tmp_
     from playwright.sync_api import expect
 
     with Store.create(db_path) as store:
-        store.import_records(
+        import_records(
+            store,
             sources=[Source(name="<script>alert(1)</script>"), Source(name="Wire service")],
             claims=[Claim(text="The <b>dam</b> broke", key="dam-broke")],
             stances=[

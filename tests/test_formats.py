@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 from verity.errors import InvalidValue
 from verity.formats import (
     CLAIM_FIELDS,
-    STANCE_COLUMNS,
     CsvPlace,
     Place,
     claim_row_maker,
@@ -18,7 +17,7 @@ from verity.formats import (
     structure,
     structure_record,
 )
-from verity.models import Claim, Source, Stance
+from verity.models import STANCE_FIELDS, Claim, Source, Stance
 
 
 def test_places_name_where_a_value_is():
@@ -136,7 +135,7 @@ def test_the_quick_way_to_a_stance_row_gives_what_the_model_gives(data):
         assert quick is None  # refused: the caller takes the full path, which describes the problem
     elif quick is not None:  # a retraction is left to the full path
         assert stance.retracted is None
-        assert quick == tuple(getattr(stance, name) for name in STANCE_COLUMNS)
+        assert quick == tuple(getattr(stance, name) for name in STANCE_FIELDS)
     else:
         assert stance.retracted is not None
 

@@ -92,6 +92,20 @@ def test_a_failed_import_leaves_no_new_database_behind(cli, tmp_path):
     assert not list(tmp_path.glob("new.db*"))
 
 
+@pytest.mark.parametrize("name, text", [
+    ("bad.json", '{"sources": ['),  # not JSON: found before any record is read
+    ("bad.csv", "claim,source,positon\n"),  # a header that names no position column
+    ("bad.jsonld", '{"@type": "ClaimReview"}'),  # a review with nothing to import
+])
+def test_no_new_database_is_left_behind_whatever_fails(cli, tmp_path, name, text):
+    bad = tmp_path / name
+    bad.write_text(text)
+    target = tmp_path / "new.db"
+    result = cli("--db", target, "import", bad)
+    assert result.exit_code == 1 and result.stderr.startswith("Error: ")
+    assert not list(tmp_path.glob("new.db*"))
+
+
 def test_a_bad_stance_in_the_middle_of_a_document_leaves_nothing_behind(cli, balti, tmp_path):
     document = json.loads(json.dumps(BALTI))
     document["stances"][12]["position"] = "maybe"
@@ -552,16 +566,14 @@ def test_the_bundled_examples_import(cli, balti_db, monkeypatch):
 
 
 def journal_mode_at_finish(monkeypatch) -> dict:
-    """Note the journal mode the import ran in, as it finishes."""
-    from verity import importer
-
+    """Note the journal mode the import ran in, as it finishes (refreshing the reconciliations)."""
     seen = {}
-    finish = importer.Importer.finish
+    refresh = Store.refresh_reconciliations
 
     def noting(self, *args, **kwargs):
-        seen["mode"] = self._store.conn.execute("PRAGMA journal_mode").fetchone()[0]
-        return finish(self, *args, **kwargs)
-    monkeypatch.setattr(importer.Importer, "finish", noting)
+        seen["mode"] = self.conn.execute("PRAGMA journal_mode").fetchone()[0]
+        return refresh(self, *args, **kwargs)
+    monkeypatch.setattr(Store, "refresh_reconciliations", noting)
     return seen
 
 
@@ -590,16 +602,17 @@ def test_an_import_into_an_existing_database_keeps_the_log(cli, balti, monkeypat
     assert seen["mode"] == "wal"  # others may be reading it: they go on reading
 
 
-def test_a_new_file_someone_else_has_open_is_imported_in_wal_mode(tmp_path):
+def test_a_new_file_someone_else_has_open_is_imported_in_wal_mode(tmp_path, monkeypatch):
     from verity.importer import import_file
 
+    seen = journal_mode_at_finish(monkeypatch)
     path = tmp_path / "new.db"
     store = Store.create(path)
     other = sqlite3.connect(path)
     assert other.execute("SELECT count(*) FROM sources").fetchone() == (0,)
-    with store._without_wal():  # cannot leave WAL while `other` has it open: at once, no 30 s wait
-        assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        import_file(store, EXAMPLE_JSON)
+    # cannot leave WAL while `other` has it open: at once, no 30 s wait
+    import_file(store, EXAMPLE_JSON, new_file=True)
+    assert seen["mode"] == "wal"
     assert other.execute("SELECT count(*) FROM stances").fetchone() == (33,)
     assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
     other.close()

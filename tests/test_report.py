@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from verity.importer import import_records
 from verity.models import Claim, Retraction, Source, Stance
 from verity.store import Store
 
@@ -29,7 +30,8 @@ def case(db_path):
     """A claim on which one source changed its mind, one stance was retracted and two sources
     have hostile names, quotes and links; and a quiet second claim."""
     with Store.create(db_path) as store:
-        store.import_records(
+        import_records(
+            store,
             sources=[
                 Source(name="Interior ministry", affiliation="Government", reliability="B"),
                 Source(name="Police spokesman", affiliation="Government"),

@@ -1,15 +1,16 @@
 """schema.org ClaimReview: publishing verity's rulings, and reading other desks' fact-checks.
 
 Export: one ClaimReview (JSON-LD) per claim with a ruling. The ruling becomes the
-`reviewRating` (DESIGN §3: false=1 … true=5, `unproven` has only its words), the
-claim's affirming sources the `itemReviewed` Claim's authors, and their stances'
-links its `appearance`.
+`reviewRating` (false=1 … true=5, `unproven` has only its words: see
+docs/import-export.md), the claim's affirming sources the `itemReviewed` Claim's
+authors, and their stances' links its `appearance`.
 
 Import: a ClaimReview, a list of them or a DataFeed of them become claims with
-rulings, the reviewed claim's authors sources that affirm it. Ratings are mapped
-by their words first, then by their number; what cannot be mapped is said, and
-the claim comes in without a ruling. JSON-LD is open-ended, so properties verity
-has no use for are ignored rather than refused.
+rulings, the reviewed claim's authors sources that affirm it: `Reviews` reads them
+as records for the importer. Ratings are mapped by their words first, then by
+their number; what cannot be mapped is said, and the claim comes in without a
+ruling. JSON-LD is open-ended, so properties verity has no use for are ignored
+rather than refused.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 from .errors import InvalidValue
 from .formats import Place, structure_record
-from .importer import Importer, ImportSummary
 from .models import AFFIRMING, Claim, Source, Stance, check_date
 
 if TYPE_CHECKING:
@@ -257,115 +257,119 @@ def _date(value: Any) -> Optional[str]:
     raise InvalidValue(f"{value!r} is not an ISO date; expected YYYY-MM-DD, e.g. 2022-01-10")
 
 
-def import_claimreview(store: "Store", data: Any, name: str = "the file") -> ImportSummary:
-    """Import ClaimReviews in one transaction: all of them, or none."""
-    importer = Importer(store, missing_hint="")
-    unmapped: Counter[str] = Counter()
-    by_number: Counter[str] = Counter()
-    authorless = reviews = 0
-    with store.transaction():
-        importer.begin()
-        for review, place in _reviews(data, Place()):
+class Reviews:
+    """The records of ClaimReview JSON-LD, for the importer (`verity.importer.run_import`),
+    and once they are read, notes on what could not be carried over.
+
+    Each review is one ("review", (claim, authors), place) record: the reviewed claim,
+    its key made from its text (the importer gives it the first free one of key,
+    key-2, key-3, …, or reuses an equal claim), and for each of its authors (source,
+    stance, place): a source matched by name alone, and its stance affirming the
+    claim. What cannot be read is an ("error", message, place) record.
+    """
+
+    def __init__(self, data: Any):
+        self.data = data
+        self.unmapped: Counter[str] = Counter()  # ratings mapped neither by words nor by number
+        self.by_number: Counter[str] = Counter()
+        self.authorless = 0
+
+    def __iter__(self) -> Iterator[tuple[str, Any, Place]]:
+        reviews = problems = 0
+        for review, place in _reviews(self.data, Place()):
             if review is None:
-                importer.error(*place)
+                problems += 1
+                message, where = place
+                yield "error", message, where
                 continue
             reviews += 1
-            outcome = _import_review(importer, review, place)
-            if outcome is None:
-                continue
-            how, shown, authors = outcome
-            if how == "":
-                unmapped[shown] += 1
-            elif how == "number":
-                by_number[shown] += 1
-            authorless += authors == 0
-        if reviews == 0 and not importer.error_count:
-            importer.error("no ClaimReview found; expected a ClaimReview object, a list of them or a DataFeed", Place())
-        importer.finish(name)
-    notes = importer.summary.notes
-    if unmapped:
-        listed = ", ".join(f"{words!r}" + (f" ({n})" if n > 1 else "") for words, n in unmapped.most_common())
-        notes.append(f"could not map {sum(unmapped.values())} rating(s) onto verity's rulings: {listed}; "
-                     "those claims came in without a ruling, the rating kept in their note")
-    if by_number:
-        listed = ", ".join(f"{words!r}" + (f" ({n})" if n > 1 else "") for words, n in by_number.most_common())
-        notes.append(f"mapped {sum(by_number.values())} rating(s) by number, not words: {listed}")
-    if authorless:
-        notes.append(f"{authorless} review(s) name no author of the claim, so no source affirms it")
-    return importer.summary
+            yield from self._records(review, place)
+        if reviews == 0 and not problems:
+            yield "error", "no ClaimReview found; expected a ClaimReview object, a list of them or a DataFeed", Place()
 
+    def notes(self) -> list[str]:
+        """What the import could not carry over as it was published, for the user."""
+        notes = []
+        if self.unmapped:
+            listed = ", ".join(f"{words!r}" + (f" ({n})" if n > 1 else "") for words, n in self.unmapped.most_common())
+            notes.append(f"could not map {sum(self.unmapped.values())} rating(s) onto verity's rulings: {listed}; "
+                         "those claims came in without a ruling, the rating kept in their note")
+        if self.by_number:
+            listed = ", ".join(f"{words!r}" + (f" ({n})" if n > 1 else "") for words, n in self.by_number.most_common())
+            notes.append(f"mapped {sum(self.by_number.values())} rating(s) by number, not words: {listed}")
+        if self.authorless:
+            notes.append(f"{self.authorless} review(s) name no author of the claim, so no source affirms it")
+        return notes
 
-def _import_review(importer: Importer, review: dict, place: Place) -> Optional[tuple[str, str, int]]:
-    text = review.get("claimReviewed")
-    if not isinstance(text, str) or not text.strip():
-        importer.error("a ClaimReview needs claimReviewed, the text of the claim it checks", place.field("claimReviewed"))
-        return None
-    rating = _first(review.get("reviewRating"))
-    ruling, shown, how = map_rating(rating)
-    publisher = _name(_first(review.get("author")))
-    try:
-        ruled_at = _date(review.get("datePublished"))
-    except InvalidValue as exc:
-        importer.error(str(exc), place.field("datePublished"))
-        return None
-    explanation = rating.get("ratingExplanation") if isinstance(rating, dict) else None
-    if not isinstance(explanation, str) or not explanation.strip():
-        body = review.get("reviewBody")
-        explanation = body if isinstance(body, str) else None
-    where = f" ({review['url']})" if isinstance(review.get("url"), str) else ""
-    note = f"From a ClaimReview by {publisher or 'an unnamed publisher'}{where}, rated {shown!r}."
-    fields = {"text": text, "ruling": ruling, "ruling_explanation": explanation if ruling else None,
-              "ruled_at": ruled_at if ruling else None, "ruled_by": publisher if ruling else None,
-              "note": note}
-    claim, errors = structure_record(fields, Claim, place)
-    if errors:
-        for error in errors:
-            importer.error(error.rsplit(" @ ", 1)[0], place.field("claimReviewed"))
-        return None
-    claim_id, key = importer.claim_with_free_key(claim, place)
-    if claim_id is None:
-        return None
-    item = _first(review.get("itemReviewed"))
-    item = item if isinstance(item, dict) else {}
-    authors = item.get("author", [])
-    authors = authors if isinstance(authors, list) else [authors]
-    appearances = item.get("appearance", [])
-    appearances = appearances if isinstance(appearances, list) else [appearances]
-    first_url = _url(item.get("firstAppearance")) or next(filter(None, map(_url, appearances)), None)
-    try:
-        claim_date = _date(item.get("datePublished"))
-    except InvalidValue as exc:
-        importer.error(str(exc), place.field("itemReviewed").field("datePublished"))
-        return None
-    count = 0
-    for index, agent in enumerate(authors):
-        author_place = place.field("itemReviewed").field("author").item(index)
-        source_name = _name(agent)
-        if source_name is None:
-            continue
-        kind = {"Person": "person", "Organization": "organization"}.get(
-            next(iter(_types(agent)), "") if isinstance(agent, dict) else "")
-        source_fields = {"name": source_name, "kind": kind, "url": _url(agent) if isinstance(agent, dict) else None}
-        source, errors = structure_record(source_fields, Source, author_place)
+    def _records(self, review: dict, place: Place) -> Iterator[tuple[str, Any, Place]]:
+        text = review.get("claimReviewed")
+        if not isinstance(text, str) or not text.strip():
+            yield "error", "a ClaimReview needs claimReviewed, the text of the claim it checks", place.field("claimReviewed")
+            return
+        rating = _first(review.get("reviewRating"))
+        ruling, shown, how = map_rating(rating)
+        publisher = _name(_first(review.get("author")))
+        try:
+            ruled_at = _date(review.get("datePublished"))
+        except InvalidValue as exc:
+            yield "error", str(exc), place.field("datePublished")
+            return
+        explanation = rating.get("ratingExplanation") if isinstance(rating, dict) else None
+        if not isinstance(explanation, str) or not explanation.strip():
+            body = review.get("reviewBody")
+            explanation = body if isinstance(body, str) else None
+        where = f" ({review['url']})" if isinstance(review.get("url"), str) else ""
+        note = f"From a ClaimReview by {publisher or 'an unnamed publisher'}{where}, rated {shown!r}."
+        fields = {"text": text, "ruling": ruling, "ruling_explanation": explanation if ruling else None,
+                  "ruled_at": ruled_at if ruling else None, "ruled_by": publisher if ruling else None,
+                  "note": note}
+        claim, errors = structure_record(fields, Claim, place)
         if errors:
             for error in errors:
-                importer.error(error.rsplit(" @ ", 1)[0], author_place)
-            continue
-        if importer.source(source, author_place, by_name=True) is None:
-            continue
-        own = [work for work in appearances
-               if isinstance(work, dict) and _name(_first(work.get("author"))) == source_name]
-        url = _url(own[0]) if own else first_url
-        said_on = claim_date
-        if own:
-            try:
-                said_on = _date(own[0].get("datePublished")) or claim_date
-            except InvalidValue:
-                said_on = claim_date
-        stance = Stance(claim=key, source=source.name, position="affirms", url=url, said_on=said_on,
-                        note=f"The author of the claim, per a ClaimReview by {publisher or 'an unnamed publisher'}{where}.",
-                        logged_by=importer.user)
-        importer.stance(stance, author_place, same_time=False)
-        count += 1
-    return how, shown, count
-
+                yield "error", error.rsplit(" @ ", 1)[0], place.field("claimReviewed")
+            return
+        item = _first(review.get("itemReviewed"))
+        item = item if isinstance(item, dict) else {}
+        authors = item.get("author", [])
+        authors = authors if isinstance(authors, list) else [authors]
+        appearances = item.get("appearance", [])
+        appearances = appearances if isinstance(appearances, list) else [appearances]
+        first_url = _url(item.get("firstAppearance")) or next(filter(None, map(_url, appearances)), None)
+        try:
+            claim_date = _date(item.get("datePublished"))
+        except InvalidValue as exc:
+            yield "error", str(exc), place.field("itemReviewed").field("datePublished")
+            return
+        affirming = []
+        for index, agent in enumerate(authors):
+            author_place = place.field("itemReviewed").field("author").item(index)
+            source_name = _name(agent)
+            if source_name is None:
+                continue
+            kind = {"Person": "person", "Organization": "organization"}.get(
+                next(iter(_types(agent)), "") if isinstance(agent, dict) else "")
+            source_fields = {"name": source_name, "kind": kind, "url": _url(agent) if isinstance(agent, dict) else None}
+            source, errors = structure_record(source_fields, Source, author_place)
+            if errors:
+                for error in errors:
+                    yield "error", error.rsplit(" @ ", 1)[0], author_place
+                continue
+            own = [work for work in appearances
+                   if isinstance(work, dict) and _name(_first(work.get("author"))) == source_name]
+            url = _url(own[0]) if own else first_url
+            said_on = claim_date
+            if own:
+                try:
+                    said_on = _date(own[0].get("datePublished")) or claim_date
+                except InvalidValue:
+                    said_on = claim_date
+            stance = Stance(claim=claim.key, source=source.name, position="affirms", url=url, said_on=said_on,
+                            note=f"The author of the claim, per a ClaimReview by "
+                                 f"{publisher or 'an unnamed publisher'}{where}.")
+            affirming.append((source, stance, author_place))
+        if how == "":
+            self.unmapped[shown] += 1
+        elif how == "number":
+            self.by_number[shown] += 1
+        self.authorless += not affirming
+        yield "review", (claim, affirming), place

@@ -16,7 +16,18 @@ import cattrs
 from cattrs.preconf.json import make_converter
 
 from .errors import InvalidValue, did_you_mean
-from .models import CLAIM_FIELDS, GRADES, POSITIONS, RULINGS, Claim, Reconciliation, Retraction, Source, Stance
+from .models import (
+    CLAIM_FIELDS,
+    GRADES,
+    POSITIONS,
+    RULINGS,
+    STANCE_FIELDS,
+    Claim,
+    Reconciliation,
+    Retraction,
+    Source,
+    Stance,
+)
 
 FORMAT_VERSION = 1
 MAX_ERRORS = 20
@@ -57,7 +68,7 @@ converter.register_structure_hook_func(lambda type_: type_ == tuple[str, ...], _
 
 @attrs.frozen
 class Document:
-    """The JSON document (docs/import-export.md)."""
+    """The JSON document verity imports and exports (docs/import-export.md)."""
 
     verity: int = FORMAT_VERSION
     sources: tuple[Source, ...] = ()
@@ -269,73 +280,80 @@ def row_maker(cls: type, columns: tuple[str, ...], remember: tuple[str, ...] = (
               required: tuple[str, ...] = ()) -> Callable[[dict], Optional[tuple]]:
     """A quick way from a JSON object to the values of `columns`, checked by `cls`'s own rules.
 
-    An import checks a million stances; building each through cattrs and the
-    attrs class costs more than writing it. The function made here does what
-    they do, field by field, with the same parts: the converter's structure hook
-    for the field's type, then the attrs converter, then the attrs validator. For
-    the fields in `remember` (values that repeat: positions, dates, who logged
-    it) the outcome for a value seen before is looked up instead. It returns the
-    values in `columns` order, or None when anything is not plain: a missing or
-    unknown key, a field outside `columns` that is not null, any value its rules
-    refuse. The caller then takes `structure_record`, which builds the model and
-    describes every problem; tests/test_formats.py checks that the two agree.
+    An import checks a million stances; building each through cattrs and the attrs
+    class costs more than writing it. The function made here does what they do,
+    field by field, with the same parts: the converter's structure hook for the
+    field's type, then the attrs converter, then the attrs validator. For the
+    fields in `remember` (values that repeat: positions, dates, who logged it) the
+    outcome for a value seen before is looked up instead. It returns the values in
+    `columns` order, or None when anything is not plain: a missing or unknown key, a
+    field outside `columns` that is not null, any value its rules refuse. The caller
+    then takes `structure_record`, which builds the model and describes every
+    problem; tests/test_formats.py checks that the two agree.
 
     For classes whose rules look at one field at a time (no validator that reads
-    another field, no default that takes self), which `Stance` is. `Claim` is
-    too once its key is `required`: a claim without one (whose default key is
-    made from its text) goes the full way.
+    another field, no default that takes self), which `Stance` is. `Claim` is too
+    once its key is `required`: a claim without one (whose default key is made from
+    its text) goes the full way.
     """
     fields = {f.name: f for f in attrs.fields(cls) if f.name != "id"}
     assert not hasattr(cls, "__attrs_post_init__")
-    names: dict[str, Any] = {"ABSENT": _ABSENT, "LIMIT": CACHE_LIMIT}
-    lines = ["def make(data):", "    get = data.get", "    found = 0", "    try:"]
-    for i, name in enumerate(columns):
+    plan = []
+    for name in columns:
         field = fields[name]
-        names[f"hook{i}"], names[f"type{i}"], names[f"field{i}"] = (
-            converter.get_structure_hook(field.type), field.type, field)
-        lines.append(f"        value = get({name!r}, ABSENT)")
-        if field.default is attrs.NOTHING or name in required:
-            lines += ["        if value is ABSENT:", "            return None", "        found += 1"]
-        else:
-            default = field.default
-            assert not (isinstance(default, attrs.Factory) and default.takes_self)
-            names[f"default{i}"] = default.factory if isinstance(default, attrs.Factory) else default
-            call = "()" if isinstance(default, attrs.Factory) else ""
-            lines += ["        if value is ABSENT:", f"            value = default{i}{call}",
-                      "        else:", "            found += 1"]
-        expression = f"hook{i}(value, type{i})"
-        if field.converter is not None:
-            names[f"convert{i}"] = field.converter
-            expression = f"convert{i}({expression})"
-        steps = [f"v{i} = {expression}"]
-        if field.validator is not None:
-            names[f"validate{i}"] = field.validator
-            steps.append(f"validate{i}(None, field{i}, v{i})")
-        if name in remember:
-            names[f"seen{i}"] = {}
-            lines += [f"        v{i} = seen{i}.get(value, ABSENT)", f"        if v{i} is ABSENT:"]
-            lines += ["            " + step for step in steps]
-            lines += [f"            if len(seen{i}) >= LIMIT:", f"                seen{i}.clear()",
-                      f"            seen{i}[value] = v{i}"]
-        else:
-            lines += ["        " + step for step in steps]
-    lines += ["    except Exception:", "        return None", "    if found != len(data):"]
-    for name in fields:
-        if name not in columns:
-            lines += [f"        if get({name!r}) is not None:", "            return None",
-                      f"        found += {name!r} in data"]
-    lines += ["        if found != len(data):", "            return None",
-              "    return (" + ", ".join(f"v{i}" for i in range(len(columns))) + ",)"]
-    exec(compile("\n".join(lines), f"<verity row maker for {cls.__name__}>", "exec"), names)
-    return names["make"]
+        default, needed = field.default, field.default is attrs.NOTHING or name in required
+        assert needed or not (isinstance(default, attrs.Factory) and default.takes_self)
+        plan.append((
+            name, converter.get_structure_hook(field.type), field.type, field.converter, field.validator, field,
+            needed, default.factory if isinstance(default, attrs.Factory) else None, default,
+            {} if name in remember else None,  # value -> outcome, for a field in `remember`
+        ))
+    others = tuple(name for name in fields if name not in columns)
 
+    def make(data: dict) -> Optional[tuple]:
+        values = []
+        found = 0
+        try:
+            for name, hook, type_, convert, validate, field, needed, factory, default, seen in plan:
+                value = data.get(name, _ABSENT)
+                if value is _ABSENT:
+                    if needed:
+                        return None
+                    value = factory() if factory is not None else default
+                else:
+                    found += 1
+                if seen is not None:
+                    known = seen.get(value, _ABSENT)
+                    if known is not _ABSENT:
+                        values.append(known)
+                        continue
+                checked = hook(value, type_)
+                if convert is not None:
+                    checked = convert(checked)
+                if validate is not None:
+                    validate(None, field, checked)
+                if seen is not None:
+                    if len(seen) >= CACHE_LIMIT:
+                        seen.clear()
+                    seen[value] = checked
+                values.append(checked)
+        except Exception:
+            return None
+        if found != len(data):  # keys beyond `columns`: only the other fields, each null
+            for name in others:
+                if data.get(name) is not None:
+                    return None
+                found += name in data
+            if found != len(data):
+                return None
+        return tuple(values)
 
-STANCE_COLUMNS = ("claim", "source", "position", "quote", "url", "said_on", "via", "note", "logged_at", "logged_by")
+    return make
 
 
 def stance_row_maker() -> Callable[[dict], Optional[tuple]]:
-    """`row_maker` for a stance with no retraction: the values of STANCE_COLUMNS."""
-    return row_maker(Stance, STANCE_COLUMNS, remember=("position", "said_on", "via", "logged_by"))
+    """`row_maker` for a stance with no retraction: the values of STANCE_FIELDS."""
+    return row_maker(Stance, STANCE_FIELDS, remember=("position", "said_on", "via", "logged_by"))
 
 
 def claim_row_maker() -> Callable[[dict], Optional[tuple]]:

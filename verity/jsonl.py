@@ -1,7 +1,6 @@
 """JSONL: one record per line, `{"type": "source" | "claim" | "stance", ...fields}`.
 
-Read as a stream — a line is parsed, checked and written before the next is
-read — so memory stays flat however long the file.
+Read as a stream, a line at a time, so memory stays flat however long the file.
 """
 
 from __future__ import annotations
@@ -26,14 +25,6 @@ _TYPES = tuple(RECORD_TYPES)
 def read_jsonl(handle: BinaryIO, progress: Optional[Callable[[int], None]] = None
                ) -> Iterator[tuple[str, Any, Place]]:
     """(type, data, place) for every line; a line that is not a record gives ("error", message, place)."""
-    for kind, data, number, field in numbered_records(handle, progress):
-        place = line_place(number)
-        yield kind, data, place if field is None else place.field(field)
-
-
-def numbered_records(handle: BinaryIO, progress: Optional[Callable[[int], None]] = None
-                     ) -> Iterator[tuple[str, Any, int, Optional[str]]]:
-    """`read_jsonl` as (type, data, line number, field of the line the record is about or None)."""
     done = 0
     for number, line in enumerate(handle, 1):
         done += len(line)
@@ -44,17 +35,17 @@ def numbered_records(handle: BinaryIO, progress: Optional[Callable[[int], None]]
         except ValueError:
             if not line.strip():
                 continue  # blank lines are allowed
-            yield "error", f"not a JSON object ({_json_problem(line)}); each line holds one record", number, None
+            yield "error", f"not a JSON object ({_json_problem(line)}); each line holds one record", line_place(number)
             continue
         if not isinstance(data, dict):
             got = "a list" if isinstance(data, list) else json.dumps(data)[:40]
-            yield "error", f"expected a JSON object with a \"type\", got {got}", number, None
+            yield "error", f"expected a JSON object with a \"type\", got {got}", line_place(number)
             continue
         kind = data.pop("type", None)
         if kind not in RECORD_TYPES:
-            yield "error", _bad_type(kind), number, "type"
+            yield "error", _bad_type(kind), line_place(number).field("type")
             continue
-        yield kind, data, number, None
+        yield kind, data, line_place(number)
     if progress is not None:
         progress(done)
 

@@ -198,6 +198,11 @@ def slugify(text: str) -> str:
     return "-".join(words[:KEY_MAX_WORDS])
 
 
+def is_key(text: str) -> bool:
+    """Whether `text` is a claim key: a slug of lower-case letters, digits and hyphens, not only digits."""
+    return bool(KEY_RE.fullmatch(text)) and not text.isdigit()
+
+
 def _check_key(_instance, _attribute, value):
     if not isinstance(value, str) or not value:
         raise InvalidValue("claim key is empty; give --key a slug such as balti-was-killed", "key")
@@ -332,6 +337,12 @@ class Stance:
     def effective_date(self) -> str:
         """What 'latest' orders by: when it was said, else when it was logged."""
         return self.said_on or self.logged_at
+
+
+# A Stance's fields as a file gives them and the stances table holds them, in that order:
+# the claim by key and the source by name (the table holds their ids), without the id
+# and the retraction (three columns of its own in the table).
+STANCE_FIELDS = ("claim", "source", "position", "quote", "url", "said_on", "via", "note", "logged_at", "logged_by")
 
 
 @attrs.frozen

@@ -59,21 +59,13 @@ def import_file(
     path = Path(db_path(ctx))
     created = not path.exists()
     store = open_store(ctx, create=True)  # like 'sqlite-utils insert', importing into a new file makes it
-    name = "standard input" if stdin else str(file)
-    try:
-        with _progress(file, stdin) as progress, (store._without_wal() if created else contextlib.nullcontext()):
-            summary = run(store, file, fmt, create_missing=create_missing, progress=progress,
-                          stream=sys.stdin.buffer if stdin else None)
-    except BaseException:
-        if created:  # nothing was imported: leave no empty database behind
-            store.close()
-            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
-                with contextlib.suppress(OSError):
-                    leftover.unlink()
-        raise
+    with _progress(file, stdin) as progress:
+        # new_file: a failed import leaves no empty database behind
+        summary = run(store, file, fmt, create_missing=create_missing, progress=progress,
+                      stream=sys.stdin.buffer if stdin else None, new_file=created)
     if created:
         say(f"Created {path}.")
-    say(summary.line(name))
+    say(summary.line("standard input" if stdin else str(file)))
     for note in summary.notes:
         say(f"Note: {note}")
 

@@ -6,8 +6,17 @@ claims it touches, and the status of their stances, so neither the
 `reconciliations` nor the `stance_statuses` table is ever stale.
 """
 
+from .bulk import BulkLoad, Written
 from .core import ClaimRecord, Store, current_user, database_problem
-from .rows import check_verdicts, claim_from_row, claim_of_values, claim_row, claim_row_of, source_from_row
+from .rows import (
+    check_verdicts,
+    claim_from_row,
+    claim_of_values,
+    claim_row,
+    claim_row_of,
+    source_from_row,
+    stance_values,
+)
 
-__all__ = ["ClaimRecord", "Store", "check_verdicts", "claim_from_row", "claim_of_values", "claim_row",
-           "claim_row_of", "current_user", "database_problem", "source_from_row"]
+__all__ = ["BulkLoad", "ClaimRecord", "Store", "Written", "check_verdicts", "claim_from_row", "claim_of_values",
+           "claim_row", "claim_row_of", "current_user", "database_problem", "source_from_row", "stance_values"]

@@ -1,37 +1,112 @@
-"""What a bulk import needs of the store beyond adding one record at a time."""
+"""Bulk loading: everything an import writes, in one transaction, set-based where it counts.
+
+`Store.bulk_load()` opens the transaction and gives a `BulkLoad`. Sources and claims
+go in one at a time as they are read: there are few of them, and the stances after
+them name them. Stances, the bulk of any import, are staged in batches
+(`executemany` into a TEMP table) and moved into `stances` by one `INSERT … SELECT`
+per batch, which finds each stance's claim by its key among the claims there before
+the stance was read, and leaves out a stance logged before the import (the rules
+are in docs/import-export.md). A stance whose claim it cannot find, it reports for
+the importer to say.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sqlite3
-from typing import Iterator, Optional
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator, Optional
 
 import attrs
 
-from .rows import STANCE_INSERT_WITH_ID
+from ..models import Source
+from .rows import CLAIM_INSERT, SOURCE_INSERT, STANCE_COLUMNS, source_row
+
+if TYPE_CHECKING:
+    from .core import Store
 
 BUSY_TIMEOUT_MS = 30_000
 
+_STAGED = "verity_staged_stances"  # a TEMP table: this connection's alone, gone when the load ends
+# A staged stance: whether the file gave its logged_at, the highest claim id it may name
+# (the claims there before it was read), its claim's key, then the columns of `stances`
+# from source_id on.
+STAGED_COLUMNS = ("same_time", "claim_limit", "claim", *STANCE_COLUMNS[1:])
+# A stance is already logged when one with the same claim and source, logged before the import,
+# has these the same too, and its logged_at when the file gives one (docs/import-export.md).
+SAME_STANCE = ("position", "quote", "url", "said_on", "via", "note")
 
-class Bulk:
-    """The part of `Store` that a bulk import uses."""
+_CLAIM_INSERT_NEW = CLAIM_INSERT + " ON CONFLICT (key) DO NOTHING"
 
-    conn: sqlite3.Connection
 
-    # -- bulk import (import/export engineer) --
-    # verity.importer runs a whole import in one transaction of the caller's and
-    # does in bulk what add_* do per record: it checks names and keys through
-    # its own caches, writes stances in batches and refreshes reconciliations once.
+def _insert_staged(deduplicate: bool) -> str:
+    """The INSERT … SELECT of every staged stance whose claim is found, in the order staged;
+    with `deduplicate`, not those logged already (stance id <= :before)."""
+    values = ", ".join(f"s.{column}" for column in STANCE_COLUMNS[1:])
+    sql = (f"INSERT INTO stances ({', '.join(STANCE_COLUMNS)}) SELECT c.id, {values} "
+           # CROSS JOIN keeps this order: the staged rows scanned once, each looking its claim up.
+           f"FROM temp.{_STAGED} AS s CROSS JOIN claims AS c WHERE c.key = s.claim AND c.id <= s.claim_limit")
+    if deduplicate:
+        same = " AND ".join(f"o.{column} IS s.{column}" for column in SAME_STANCE)
+        # +o.id: found through the claim and source, not by scanning the ids up to :before
+        sql += (" AND NOT EXISTS (SELECT 1 FROM stances AS o WHERE o.claim_id = c.id AND o.source_id = s.source_id "
+                f"AND +o.id <= :before AND {same} AND (NOT s.same_time OR o.logged_at = s.logged_at))")
+    return sql + " ORDER BY s.rowid"
 
-    def _bulk_start(self) -> int:
-        """The highest stance id as an import begins (0 when there are no stances)."""
-        return self.conn.execute("SELECT max(id) FROM stances").fetchone()[0] or 0
 
-    def _bulk_highest_claim(self) -> int:
-        return self.conn.execute("SELECT max(id) FROM claims").fetchone()[0] or 0
+@attrs.frozen
+class Written:
+    """What became of a batch of staged stances."""
 
-    def _bulk_names(self, table: str, limit: int, upto: Optional[int] = None) -> list[str]:
+    inserted: int
+    skipped: int  # the same as a stance logged before the import: left out
+    unresolved: list[int]  # the index in the batch of each stance whose claim was not found
+
+
+class BulkLoad:
+    """One import's writes, in the transaction `Store.bulk_load` holds open."""
+
+    def __init__(self, store: "Store"):
+        self.store = store
+        conn = self.conn = store.conn
+        self.stances_before = conn.execute("SELECT max(id) FROM stances").fetchone()[0] or 0
+        self.claims_before = conn.execute("SELECT max(id) FROM claims").fetchone()[0] or 0
+        self.claim_limit = self.claims_before  # the highest claim id so far: a stance may name only those
+        self._upkeep = None if self.stances_before else _Upkeep.suspend(conn)
+        conn.execute(f"CREATE TEMP TABLE {_STAGED} ({', '.join(STAGED_COLUMNS)})")
+        self._stage = f"INSERT INTO temp.{_STAGED} VALUES ({', '.join('?' * len(STAGED_COLUMNS))})"
+        self._insert = _insert_staged(deduplicate=bool(self.stances_before))
+
+    def add_source(self, source: Source) -> int:
+        """Insert a source (its name not taken: see Store.find_source); returns its id."""
+        return self.conn.execute(SOURCE_INSERT, source_row(source)).lastrowid
+
+    def add_claim(self, row: tuple) -> Optional[int]:
+        """Insert a claim given as `claim_row` gives it; returns its id, or None when its key is taken."""
+        cursor = self.conn.execute(_CLAIM_INSERT_NEW, row)
+        if not cursor.rowcount:
+            return None
+        self.claim_limit = cursor.lastrowid
+        return self.claim_limit
+
+    def write_stances(self, rows: list[tuple], insert: bool = True) -> Written:
+        """Store stances given as the values of STAGED_COLUMNS, in order; `insert=False` only
+        finds which name a claim that is not there (for an import that will fail)."""
+        conn = self.conn
+        conn.executemany(self._stage, rows)
+        inserted = conn.execute(self._insert, {"before": self.stances_before}).rowcount if insert else 0
+        unresolved = []
+        if inserted < len(rows):
+            # The table was emptied before these rows: their rowids are 1, 2, 3, ...
+            unresolved = [rowid - 1 for (rowid,) in conn.execute(
+                f"SELECT s.rowid FROM temp.{_STAGED} AS s WHERE NOT EXISTS "
+                "(SELECT 1 FROM claims AS c WHERE c.key = s.claim AND c.id <= s.claim_limit) ORDER BY s.rowid")]
+        conn.execute(f"DELETE FROM temp.{_STAGED}")
+        return Written(inserted, len(rows) - inserted - len(unresolved) if insert else 0, unresolved)
+
+    def names(self, table: str, limit: int, upto: Optional[int] = None) -> list[str]:
         """Every source name or claim key (with an id up to `upto`), for 'did you mean';
         [] when there are more than `limit`."""
         column = {"sources": "name", "claims": "key"}[table]
@@ -39,55 +114,115 @@ class Bulk:
         names = [row[0] for row in self.conn.execute(f"SELECT {column} FROM {table}{where} LIMIT ?", [limit + 1])]
         return names if len(names) <= limit else []
 
-    def _bulk_claim_id(self, key: str) -> Optional[int]:
-        row = self.conn.execute("SELECT id FROM claims WHERE key = ?", [key]).fetchone()
-        return row[0] if row else None
+    def finish(self) -> None:
+        """Build what was suspended and store the reconciliation of every claim the load touched
+        (`Store.bulk_load` calls it as a load ends without an error)."""
+        conn = self.conn
+        conn.execute(f"DROP TABLE temp.{_STAGED}")
+        if self._upkeep is not None:
+            self._upkeep.resume(conn)
+            self.store.refresh_reconciliations()  # every stance is new: one sorted pass over them all
+            return
+        touched = conn.execute("SELECT id FROM claims WHERE id > ? UNION SELECT claim_id FROM stances WHERE id > ?",
+                               [self.claims_before, self.stances_before])
+        self.store.refresh_reconciliations([claim_id for (claim_id,) in touched])
 
-    def _bulk_claim_has_stances(self, claim_id: int) -> bool:
-        return self.conn.execute(
-            "SELECT 1 FROM stances WHERE claim_id = ? LIMIT 1", [claim_id]
-        ).fetchone() is not None
 
-    def _write_stances(self, rows: list[tuple]) -> None:
-        """Insert stances given with their ids: (id, *STANCE_COLUMNS)."""
-        self.conn.executemany(STANCE_INSERT_WITH_ID, rows)
+class Bulk:
+    """The part of `Store` that loads records in bulk."""
 
-    def _bulk_stance_exists(self, row: tuple, before_id: int, same_time: bool = True) -> bool:
-        """Whether a stance like `row` was logged before the import began (stance id <= before_id).
+    conn: sqlite3.Connection
+    path: str
 
-        Alike means the same claim, source, position, quote, url, said-on date, via
-        and note, and (when `same_time`) the same logged_at.
+    @contextlib.contextmanager
+    def bulk_load(self, *, new_file: bool = False) -> Iterator[BulkLoad]:
+        """One bulk import's writes, in one transaction: all of them, or none (an exception
+        inside rolls it back). On success the reconciliation of every claim touched is stored.
+
+        `new_file`: the database was created for this load and nobody else uses it yet. It is
+        then filled with a rollback journal rather than the write-ahead log (new pages are
+        written once, not twice) and is a WAL database again afterwards; other connections
+        cannot read it until the load ends. If the load fails, the store is closed and the
+        file deleted.
         """
-        claim_id, source_id, position, quote, url, said_on, via, note, logged_at = row[:9]
-        sql = ("SELECT 1 FROM stances WHERE claim_id = ? AND id <= ? AND source_id = ? AND position = ? "
-               "AND quote IS ? AND url IS ? AND said_on IS ? AND via IS ? AND note IS ?")
-        params = [claim_id, before_id, source_id, position, quote, url, said_on, via, note]
-        if same_time:
-            sql += " AND logged_at = ?"
-            params.append(logged_at)
-        return self.conn.execute(sql + " LIMIT 1", params).fetchone() is not None
+        new_file = new_file and not self.conn.in_transaction  # not inside a transaction of the caller's
+        try:
+            with self._journal_for(new_file), self._without_foreign_keys(), self.transaction():
+                load = BulkLoad(self)
+                yield load
+                load.finish()
+        except BaseException:
+            if new_file:
+                self._delete_file()
+            raise
 
-    def _bulk_suspend_upkeep(self) -> "Upkeep":
-        """Before a bulk load into an empty stances table: drop what keeps it indexed,
-        and return what builds it all again (for `_bulk_resume_upkeep`).
+    @contextlib.contextmanager
+    def _journal_for(self, new_file: bool) -> Iterator[None]:
+        """A rollback journal for a new file, then WAL again. If another connection has the
+        file open already, SQLite refuses to leave WAL, and the load runs in WAL."""
+        mode = "wal"
+        if new_file:
+            self.conn.execute("PRAGMA busy_timeout = 0")  # no waiting out the busy timeout to find that out
+            try:
+                mode = self.conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+            except sqlite3.OperationalError:  # locked: someone else has it open
+                pass
+            finally:
+                self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        try:
+            yield
+        finally:
+            if mode != "wal":
+                # If someone opened it meanwhile and holds it, the next Store.open switches it.
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.execute("PRAGMA journal_mode = WAL")
 
-        Building an index once over a million rows is far cheaper than keeping it
-        sorted row by row, and so is filling a full-text index in bulk rather than
-        tokenising each row in an insert trigger. The stances indexes are dropped;
-        so are the insert triggers that feed an external-content FTS table from any
-        of sources, claims or stances that is empty now (such a table is rebuilt
-        whole afterwards, which is exactly what the triggers would have made, or
-        fed batch by batch: `Upkeep.feeds`). The caller's transaction makes the drop
-        and the rebuild one change.
-        """
-        import re
+    @contextlib.contextmanager
+    def _without_foreign_keys(self) -> Iterator[None]:
+        """Foreign-key checks off (outside any transaction; restored after): a bulk load
+        inserts only ids it has just found or made in the same transaction. (SQLite ignores
+        the pragma inside a transaction: then nothing changes.)"""
+        if self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            yield
+        finally:
+            self.conn.execute("PRAGMA foreign_keys = ON")
 
+    def _delete_file(self) -> None:
+        """Close the store and delete its file, with its journal or log (a failed load into a new file)."""
+        self.conn.close()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(OSError):
+                Path(self.path + suffix).unlink()
+
+
+@attrs.define
+class _Upkeep:
+    """What keeps the stances table indexed, suspended for a load into an empty one.
+
+    Building an index once over all the rows is far cheaper than keeping it sorted
+    row by row, and so is filling a full-text index in one rebuild rather than
+    tokenising each row in an insert trigger. The stances indexes are dropped; so
+    are the insert triggers that feed an external-content FTS table from any of
+    sources, claims or stances that is empty now (such a table is rebuilt whole
+    afterwards, which is exactly what the triggers would have made). The load's
+    transaction makes the drop and the rebuild one change.
+    """
+
+    restore: list[str] = attrs.field(factory=list)  # SQL re-creating the dropped indexes and triggers
+    rebuild: list[str] = attrs.field(factory=list)  # FTS tables to rebuild
+
+    @classmethod
+    def suspend(cls, conn: sqlite3.Connection) -> "_Upkeep":
         empty = [table for table in ("sources", "claims", "stances")
-                 if self.conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None]
-        schema = self.conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL").fetchall()
-        drop, upkeep = [], Upkeep()
+                 if conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None]
+        schema = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL").fetchall()
+        drop, upkeep = [], cls()
         for kind, name, table, sql in schema:
-            if kind == "index" and table == "stances" and "stances" in empty:
+            if kind == "index" and table == "stances":
                 drop.append(f'DROP INDEX "{name}"')
                 upkeep.restore.append(sql)
         for kind, name, _table, sql in schema:
@@ -101,88 +236,14 @@ class Bulk:
                 drop.append(f'DROP TRIGGER "{trigger}"')
                 upkeep.restore.append(trigger_sql)
             if feeders:
-                columns = [row[1] for row in self.conn.execute(f'PRAGMA table_info("{name}")')]
-                upkeep.rebuild[name] = (match.group(1), columns)
+                upkeep.rebuild.append(name)
         for sql in drop:
-            self.conn.execute(sql)
+            conn.execute(sql)
         return upkeep
 
-    def _bulk_resume_upkeep(self, upkeep: "Upkeep") -> None:
-        # SQLite may sort for CREATE INDEX on helper threads of its own (1m stances:
-        # 1.25 s for the indexes on one thread, 1.0 s with this).
-        self.conn.execute(f"PRAGMA threads = {min(4, os.cpu_count() or 1)}")
-        for sql in upkeep.restore:
-            self.conn.execute(sql)
-        for name in upkeep.rebuild:
-            self.conn.execute(f"INSERT INTO \"{name}\" (\"{name}\") VALUES ('rebuild')")
-
-    @contextlib.contextmanager
-    def _without_wal(self) -> Iterator[None]:
-        """A rollback journal instead of the write-ahead log, for filling a database that
-        was created just now and that nobody else is using yet; WAL again afterwards.
-
-        With WAL every page of a bulk load is written twice, to the log and then by the
-        checkpoint into the database. With a rollback journal, pages that are new in
-        this transaction are written once, straight into the file, and nothing is
-        journaled for them: 1m stances import in 12.3 s instead of 13.4 s. The
-        transaction is as safe either way: if it is interrupted, the journal rolls it
-        back. Other connections cannot read the file until it ends, which does not
-        matter for a database nobody has seen. If another connection has it open
-        already, SQLite refuses to leave WAL, and the import simply runs in WAL.
-        """
-        self.conn.execute("PRAGMA busy_timeout = 0")  # not 30 s of waiting to find that out
-        try:
-            mode = self.conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
-        except sqlite3.OperationalError:  # locked: someone else has it open
-            mode = "wal"
-        finally:
-            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        try:
-            yield
-        finally:
-            if mode != "wal":
-                # If someone opened it meanwhile and holds it, the next Store.open switches it.
-                with contextlib.suppress(sqlite3.OperationalError):
-                    self.conn.execute("PRAGMA journal_mode = WAL")
-
-    @contextlib.contextmanager
-    def _bulk_session(self) -> Iterator[None]:
-        """Foreign-key checks off for a bulk import (outside any transaction; restored after).
-
-        The importer writes only ids it has just looked up or inserted in the same
-        transaction, so the check SQLite would make on each of a million rows can
-        never fail. (SQLite ignores the pragma inside a transaction: then nothing changes.)
-        """
-        if self.conn.in_transaction:
-            yield
-            return
-        self.conn.execute("PRAGMA foreign_keys = OFF")
-        try:
-            yield
-        finally:
-            self.conn.execute("PRAGMA foreign_keys = ON")
-
-
-
-@attrs.define
-class Upkeep:
-    """What a bulk import suspended (see Store._bulk_suspend_upkeep) and how to bring it back."""
-
-    restore: list[str] = attrs.field(factory=list)  # SQL re-creating the dropped indexes and triggers
-    rebuild: dict[str, tuple[str, list[str]]] = attrs.field(factory=dict)  # FTS table -> (content table, columns)
-
-    def feeds(self, table: str) -> list[str]:
-        """SQL adding to each full-text index over `table` its rows with rowid > ?, for
-        whoever inserts into `table` to run after each batch; those are then not rebuilt.
-
-        The same rows, columns and rowids the insert triggers would have added.
-        """
-        sqls = []
-        for name, (content, columns) in list(self.rebuild.items()):
-            if content == table:
-                listed = ", ".join(f'"{column}"' for column in columns)
-                sqls.append(f'INSERT INTO "{name}" (rowid, {listed}) SELECT rowid, {listed} FROM "{table}" '
-                            "WHERE rowid > ?")
-                del self.rebuild[name]
-        return sqls
-
+    def resume(self, conn: sqlite3.Connection) -> None:
+        conn.execute(f"PRAGMA threads = {min(4, os.cpu_count() or 1)}")  # SQLite may sort for an index on helper threads
+        for sql in self.restore:
+            conn.execute(sql)
+        for name in self.rebuild:
+            conn.execute(f"INSERT INTO \"{name}\" (\"{name}\") VALUES ('rebuild')")

@@ -25,15 +25,17 @@ from .queries import Reports
 from .refresh import Reconciliations
 from .rows import (
     CLAIM_INSERT,
-    CLAIM_INSERT_WITH_ID,
     RECONCILIATION_COLUMNS,
+    SOURCE_INSERT,
     STANCE_INSERT,
     STANCE_SELECT,
     claim_from_row,
     claim_row,
     reconciliation_from_row,
     source_from_row,
+    source_row,
     stance_from_row,
+    stance_values,
     table_columns,
     verdict_filter,
 )
@@ -146,11 +148,8 @@ class Store(Reconciliations, Reports, Bulk):
                 f"cannot create {path}: folder {where.parent} does not exist; create it or choose another --db"
             )
         try:
-            # check_same_thread=False: an import writes its stances from a second thread (verity.bulk),
-            # one thread at a time on the connection, as that module explains.
             target, uri = (f"{where.resolve().as_uri()}?mode=ro", True) if read_only else (path, False)
-            conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                                   check_same_thread=False, uri=uri)
+            conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, uri=uri)
         except sqlite3.Error as ex:
             raise DatabaseUnavailable(f"cannot open {path}: {ex}; check the path and its permissions") from None
         try:
@@ -175,7 +174,7 @@ class Store(Reconciliations, Reports, Bulk):
             conn.close()
             raise DatabaseUnavailable(f"cannot upgrade {path}: {ex}; check that the file is writable") from None
         with contextlib.suppress(sqlite3.OperationalError):  # read-only: it stays as it is
-            store._ensure_wal()  # e.g. after an import into a new file was killed (see _without_wal)
+            store._ensure_wal()  # e.g. after an import into a new file was killed (see Store.bulk_load)
         return store
 
     @classmethod
@@ -390,33 +389,15 @@ class Store(Reconciliations, Reports, Bulk):
         return attrs.evolve(stance, id=stance_id)
 
     def _write_source(self, source: Source) -> int:
-        return self.conn.execute(
-            "INSERT INTO sources (name, kind, affiliation, reliability, url, note) VALUES (?, ?, ?, ?, ?, ?)",
-            [source.name, source.kind, source.affiliation, source.reliability, source.url, source.note],
-        ).lastrowid
+        return self.conn.execute(SOURCE_INSERT, source_row(source)).lastrowid
 
     def _write_claim(self, claim: Claim) -> int:
-        """Insert a claim without refreshing its reconciliation (the importer does that once)."""
-        return self._write_claim_row(claim_row(claim))
-
-    def _write_claim_row(self, row: Sequence) -> int:
-        """Insert a claim given as claim_row gives it; returns its id."""
-        return self.conn.execute(CLAIM_INSERT, row).lastrowid
-
-    def _write_claim_rows(self, rows: list[tuple]) -> None:
-        """Insert claims given with their ids: (id, *claim_row)."""
-        self.conn.executemany(CLAIM_INSERT_WITH_ID, rows)
+        return self.conn.execute(CLAIM_INSERT, claim_row(claim)).lastrowid
 
     @staticmethod
     def _stance_row(stance: Stance, claim_id: int, source_id: int) -> tuple:
         """A stance as the values of STANCE_INSERT."""
-        retracted = stance.retracted
-        if retracted is None:
-            return (claim_id, source_id, stance.position, stance.quote, stance.url, stance.said_on,
-                    stance.via, stance.note, stance.logged_at, stance.logged_by, None, None, None)
-        return (claim_id, source_id, stance.position, stance.quote, stance.url, stance.said_on,
-                stance.via, stance.note, stance.logged_at, stance.logged_by,
-                retracted.at, retracted.reason, retracted.by)
+        return (claim_id, source_id, *stance_values(stance)[2:])
 
     def retract_stance(self, stance_id: int | str, reason: str, by: Optional[str] = None) -> Stance:
         """Retract a stance: it is kept, marked, and stops counting; its claim is reconciled again."""
@@ -451,12 +432,6 @@ class Store(Reconciliations, Reports, Bulk):
                 [ruled.ruling, ruled.ruling_explanation, ruled.ruled_at, ruled.ruled_by, claim.id],
             )
         return ruled
-
-    def import_records(self, sources=(), claims=(), stances=(), where: str = "$") -> dict[str, int]:
-        """Add sources, claims and stances in one transaction: all of them, or none."""
-        from ..importer import import_records
-
-        return import_records(self, sources, claims, stances, where)
 
     # -- listings --------------------------------------------------------------
 

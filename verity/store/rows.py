@@ -7,13 +7,26 @@ import sqlite3
 from json.encoder import encode_basestring
 from typing import Optional, Sequence
 
-from ..models import CLAIM_FIELDS, VERDICTS, Claim, Reconciliation, Retraction, Source, Stance, check_choice
+from ..models import (
+    CLAIM_FIELDS,
+    STANCE_FIELDS,
+    VERDICTS,
+    Claim,
+    Reconciliation,
+    Retraction,
+    Source,
+    Stance,
+    check_choice,
+)
 from ..reconcile import Outcome, contradiction_pairs
 
-STANCE_COLUMNS = ("claim_id", "source_id", "position", "quote", "url", "said_on", "via", "note",
-                  "logged_at", "logged_by", "retracted_at", "retraction_reason", "retracted_by")
-STANCE_INSERT = f"INSERT INTO stances ({', '.join(STANCE_COLUMNS)}) VALUES ({', '.join('?' * 13)})"
-STANCE_INSERT_WITH_ID = f"INSERT INTO stances (id, {', '.join(STANCE_COLUMNS)}) VALUES ({', '.join('?' * 14)})"
+RETRACTION_COLUMNS = ("retracted_at", "retraction_reason", "retracted_by")
+# The stances table's columns but its id: the Stance's fields with the claim and source by id.
+STANCE_COLUMNS = ("claim_id", "source_id", *STANCE_FIELDS[2:], *RETRACTION_COLUMNS)
+STANCE_INSERT = f"INSERT INTO stances ({', '.join(STANCE_COLUMNS)}) VALUES ({', '.join('?' * len(STANCE_COLUMNS))})"
+
+SOURCE_COLUMNS = ("name", "kind", "affiliation", "reliability", "url", "note")
+SOURCE_INSERT = f"INSERT INTO sources ({', '.join(SOURCE_COLUMNS)}) VALUES ({', '.join('?' * len(SOURCE_COLUMNS))})"
 
 STANCE_SELECT = (
     "SELECT s.id, c.key, src.name, s.position, s.quote, s.url, s.said_on, s.via, s.note, "
@@ -77,6 +90,18 @@ def stance_from_row(row) -> Stance:
     )
 
 
+def stance_values(stance: Stance) -> tuple:
+    """A stance as the values of STANCE_FIELDS, then of RETRACTION_COLUMNS."""
+    retracted = stance.retracted
+    return (*(getattr(stance, name) for name in STANCE_FIELDS),
+            *((None, None, None) if retracted is None else (retracted.at, retracted.reason, retracted.by)))
+
+
+def source_row(source: Source) -> tuple:
+    """A source as the values of SOURCE_COLUMNS."""
+    return tuple(getattr(source, name) for name in SOURCE_COLUMNS)
+
+
 def source_from_row(row: dict) -> Source:
     return Source(
         name=row["name"], kind=row["kind"], affiliation=row["affiliation"],
@@ -85,8 +110,6 @@ def source_from_row(row: dict) -> Source:
 
 
 CLAIM_INSERT = f"INSERT INTO claims ({', '.join(CLAIM_FIELDS)}) VALUES ({', '.join('?' * len(CLAIM_FIELDS))})"
-CLAIM_INSERT_WITH_ID = (f"INSERT INTO claims (id, {', '.join(CLAIM_FIELDS)}) "
-                         f"VALUES ({', '.join('?' * (len(CLAIM_FIELDS) + 1))})")
 
 
 def claim_row(claim: Claim) -> tuple:
@@ -95,7 +118,7 @@ def claim_row(claim: Claim) -> tuple:
 
 
 def claim_row_of(values: tuple) -> tuple:
-    """claim_row from the values of CLAIM_FIELDS, as formats.claim_row_maker gives them."""
+    """claim_row from the values of CLAIM_FIELDS, as a Claim holds them (its tags a tuple)."""
     key, text, subject, tags, *rest = values
     return (key, text, subject, _tags_json(tags), *rest)
 

@@ -1,0 +1,162 @@
+"""Importing records into the store: all of them in one transaction, or none.
+
+A reader turns a file into records, (type, data, place) one at a time: a JSON
+document (`formats.document_records`), JSONL (`jsonl.read_jsonl`), CSV
+(`csvio.read_csv`) or ClaimReview (`claimreview.Reviews`). An `Importer`
+(`records`) checks each with the models' own rules and hands it to the store's
+bulk load (`Store.bulk_load`), which finds each stance's claim in SQL and leaves
+out the stances logged before. Every problem is kept with its place and said in
+file order (`summary`); any problem rolls the whole import back.
+
+Memory stays flat however long the input: what is remembered is bounded by the
+number of sources, by one batch of stances, and by the problems found.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, BinaryIO, Callable, Iterable, Optional
+
+from .. import claimreview
+from ..csvio import read_csv
+from ..errors import InvalidValue, did_you_mean
+from ..formats import Place, document_records
+from ..jsonl import read_jsonl
+from ..models import Claim, Source, Stance
+from ..store import BulkLoad, Store
+from .records import Importer, Record, fold
+from .summary import ImportSummary, Problems
+
+FORMATS = ("json", "jsonl", "csv", "claimreview")
+EXTENSIONS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".jsonld": "claimreview"}
+
+Progress = Callable[[int], None]  # told how many bytes of the input have been read
+
+__all__ = ["EXTENSIONS", "FORMATS", "ImportSummary", "Importer", "Problems", "Progress", "Record", "fold",
+           "format_of", "import_file", "import_records", "run_import"]
+
+
+def run_import(store: Store, records: Iterable[Record], name: str = "the file", *, new_file: bool = False,
+               create_missing: bool = False, user: Optional[str] = None, missing_hint: str = "") -> ImportSummary:
+    """Import (type, data, place) records in one transaction: all of them, or none.
+
+    `new_file`: the database was created for this import (see `Store.bulk_load`).
+    """
+    with store.bulk_load(new_file=new_file) as load:
+        importer = Importer(load, create_missing=create_missing, user=user, missing_hint=missing_hint)
+        for kind, data, place in records:
+            importer.add(kind, data, place)
+        return importer.finish(name)
+
+
+def import_records(store: Store, sources: Iterable[Source] = (), claims: Iterable[Claim] = (),
+                   stances: Iterable[Stance] = (), where: str = "$") -> dict[str, int]:
+    """Add sources, claims and stances in one transaction: all of them, or none.
+
+    A source or claim already present is reused when its fields agree and is
+    an error when they differ; a stance identical to one already logged is
+    skipped, so importing the same records twice adds nothing.
+    """
+    base = Place(where)
+    with store.bulk_load() as load:
+        importer = Importer(load)
+        for part, records, add in (("sources", sources, importer.source), ("claims", claims, importer.claim),
+                                   ("stances", stances, importer.stance)):
+            for i, record in enumerate(records):
+                importer.record += 1
+                add(record, base.field(part).item(i))
+        return importer.finish("the records").as_dict()
+
+
+def format_of(path: Path, given: Optional[str] = None) -> str:
+    """The format named by --format, else by the file's extension."""
+    if given:
+        if given not in FORMATS:
+            raise InvalidValue(
+                f"{given!r} is not an import format{did_you_mean(given, FORMATS)}; use one of: {', '.join(FORMATS)}"
+            )
+        return given
+    fmt = EXTENSIONS.get(path.suffix.lower())
+    if fmt is None:
+        raise InvalidValue(
+            f"cannot tell the format of {path} from its extension; "
+            f"name it .json, .jsonl, .csv or .jsonld, or give --format {'|'.join(FORMATS)}"
+        )
+    return fmt
+
+
+def import_file(store: Store, path: Path, fmt: Optional[str] = None, *, create_missing: bool = False,
+                progress: Optional[Progress] = None, stream: Optional[BinaryIO] = None,
+                new_file: bool = False) -> ImportSummary:
+    """Import a file (or `stream`, e.g. stdin) in the given or implied format: all of it, or nothing.
+
+    A .json file is read as ClaimReview when it holds JSON-LD, unless `fmt` says json.
+    `new_file`: the database was created for this import, and is deleted if it fails
+    (see `Store.bulk_load`).
+    """
+    with store.bulk_load(new_file=new_file) as load:
+        return _import_file(load, path, fmt, create_missing, progress, stream)
+
+
+def _import_file(load: BulkLoad, path: Path, fmt: Optional[str], create_missing: bool,
+                 progress: Optional[Progress], stream: Optional[BinaryIO]) -> ImportSummary:
+    sniff = fmt is None
+    fmt = format_of(path, fmt)
+    if create_missing and fmt != "csv":
+        raise InvalidValue("--create-missing is for CSV files, whose rows name claims and sources by key and name")
+    name = str(path)
+    handle = stream if stream is not None else _open(path)
+    try:
+        if fmt == "jsonl":
+            importer = Importer(load, missing_hint="add the {kind} on an earlier line, or first with '{command}'")
+            records: Iterable[Record] = read_jsonl(handle, progress)
+        elif fmt == "csv":
+            importer = Importer(load, create_missing=create_missing,
+                                missing_hint="add it first with '{command}', or import with --create-missing")
+            records = read_csv(handle, progress)
+        else:
+            data = _load_json(path, handle)
+            if fmt == "claimreview" or (sniff and claimreview.looks_like_claimreview(data)):
+                reviews = claimreview.Reviews(data)
+                importer = Importer(load)
+                _add_all(importer, reviews)
+                importer.finish(name).notes.extend(reviews.notes())
+                return importer.summary
+            importer = Importer(load, missing_hint="add the {kind} to the document's {kind}s, or first with '{command}'")
+            records = document_records(data)
+        _add_all(importer, records)
+        return importer.finish(name)
+    finally:
+        if stream is None:
+            handle.close()
+
+
+def _add_all(importer: Importer, records: Iterable[Record]) -> None:
+    add = importer.add
+    for kind, data, place in records:
+        add(kind, data, place)
+
+
+def _open(path: Path) -> BinaryIO:
+    """The file as bytes, with a plain error when it cannot be read."""
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        raise InvalidValue(f"cannot read {path}: no such file; check the path") from None
+    except IsADirectoryError:
+        raise InvalidValue(f"cannot read {path}: it is a folder; give the path of a file") from None
+    except OSError as exc:
+        raise InvalidValue(f"cannot read {path}: {exc.strerror}; check the path and its permissions") from None
+
+
+def _load_json(path: Path, handle: BinaryIO) -> Any:
+    raw = handle.read()
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise InvalidValue(f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidValue(
+            f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); fix the file"
+        ) from None

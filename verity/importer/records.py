@@ -1,0 +1,365 @@
+"""Importing records: each checked with the models' own rules and handed to the store's bulk load."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Optional
+
+import attrs
+
+from ..errors import InvalidValue, did_you_mean
+from ..formats import Place, claim_row_maker, stance_row_maker, structure_record
+from ..models import Claim, Source, Stance, is_key, slugify
+from ..store import BulkLoad, Store, claim_of_values, claim_row, claim_row_of, current_user, stance_values
+from .summary import ImportSummary, Problems
+
+BATCH = 5_000  # stances staged before they are written
+SUGGEST_LIMIT = 20_000  # above this many names, 'did you mean' would cost more than it helps
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+Record = tuple[str, Any, Place]  # (type, data, place): see Importer.add
+
+
+def fold(name: str) -> str:
+    """A source name as the database compares it (COLLATE NOCASE folds ASCII letters only)."""
+    return name.translate(_ASCII_LOWER)
+
+
+_NOT_RETRACTED = (None, None, None)  # retracted_at, retraction_reason, retracted_by
+
+
+class Importer:
+    """One import into a bulk load (`Store.bulk_load`): `add` each record, then `finish`."""
+
+    def __init__(self, load: BulkLoad, *, create_missing: bool = False, user: Optional[str] = None,
+                 missing_hint: str = ""):
+        self.load = load
+        self.store: Store = load.store
+        self.create_missing = create_missing
+        self.user = user or current_user()
+        self.missing_hint = missing_hint  # how to fix an unknown claim or source in this format
+        self.summary = ImportSummary()
+        self.problems = Problems()
+        self.record = 0  # the number of the record at hand, in the file
+        # Bounded by the number of sources and of problems, and by a batch: never by the stances.
+        self._sources: dict[str, tuple[int, Source, Optional[str]]] = {}  # folded name -> (id, source, where)
+        self._source_ids: dict[str, int] = {}  # a source's name as stances spell it -> its id
+        self._broken_claims: set[str] = set()  # keys said to be missing or failed: their stances say nothing new
+        self._broken_sources: set[str] = set()  # folded names, likewise
+        self._claim_keys: dict[str, str] = {}  # --create-missing: a claim reference as written -> its claim's key
+        self._reviewed: set[str] = set()  # keys of claims found equal to a reviewed claim (ClaimReview)
+        self._rows: list[tuple] = []  # staged stances: bulk.STAGED_COLUMNS
+        self._places: list[tuple[int, Place]] = []  # (record number, place) of each
+        self._stance_values = stance_row_maker()
+        self._claim_values = claim_row_maker()
+
+    # -- records -----------------------------------------------------------------
+
+    def add(self, kind: str, data: Any, place: Place) -> None:
+        """One record: ("source" | "claim" | "stance", its JSON data, where it is).
+
+        ("error", message, place) is a problem the reader found; ("review", (claim,
+        authors), place) a ClaimReview (see `claimreview.Reviews` and `review`).
+        """
+        self.record += 1
+        if kind == "stance":
+            self._stance_data(data, place)
+        elif kind == "claim":
+            values = self._claim_values(data) if isinstance(data, dict) else None
+            if values is not None:  # the quick way, for a claim that gives its key (most of them)
+                self._claim_row(claim_row_of(values), place)
+            else:
+                self._checked(kind, data, place, self.claim)
+        elif kind == "source":
+            self._checked(kind, data, place, self.source)
+        elif kind == "review":
+            self.review(*data, place)
+        else:
+            self.error(data, place)
+
+    def _stance_data(self, data: Any, place: Place) -> None:
+        same_time = True
+        if isinstance(data, dict):
+            if "logged_by" not in data:
+                data["logged_by"] = self.user  # who imported it, as 'stance add' records who logged it
+            same_time = "logged_at" in data  # else it is logged now, and a re-import matches on content
+            values = self._stance_values(data)  # the quick way, for a plain stance (most of them)
+            if values is not None:
+                self._stage(values + _NOT_RETRACTED, place, same_time)
+                return
+        stance = self._checked("stance", data, place)
+        if stance is not None:
+            self.stance(stance, place, same_time)
+        elif isinstance(data, dict):  # its references may be wrong too: say so now, after what came before
+            self._write()
+            if isinstance(data.get("claim"), str) and data["claim"].strip():
+                self._claim_key(data["claim"].strip(), place)
+            if isinstance(data.get("source"), str) and data["source"].strip():
+                self._source_id(data["source"].strip(), place)
+
+    def _checked(self, kind: str, data: Any, place: Place, then: Optional[Callable] = None) -> Any:
+        """The model of a record, checked in full (and handed to `then`), or None after saying what is wrong."""
+        cls = {"source": Source, "claim": Claim, "stance": Stance}[kind]
+        record, errors = structure_record(data, cls, place)
+        if not errors:
+            return then(record, place) if then is not None else record
+        for text in errors:
+            self.problems.add(self.record, text)
+        if isinstance(data, dict):  # so that its stances add no second error
+            if kind == "claim":
+                key = data.get("key")
+                if not isinstance(key, str) and isinstance(data.get("text"), str):
+                    key = slugify(data["text"])
+                if isinstance(key, str):
+                    self._broken_claims.add(key)
+            elif kind == "source" and isinstance(data.get("name"), str):
+                self._broken_sources.add(fold(data["name"].strip()))
+        return None
+
+    def source(self, source: Source, place: Place, by_name: bool = False) -> Optional[int]:
+        """Add a source, or reuse the one with its name when the fields agree (or `by_name`)."""
+        folded = fold(source.name)
+        known = self._sources.get(folded)
+        if known is None:
+            existing = self.store.find_source(source.name)
+            if existing is None:
+                source_id = self.load.add_source(source)
+                self._sources[folded] = (source_id, source, _record_place(place))
+                self.summary.sources += 1
+                return source_id
+            known = self._sources[folded] = (existing.id, existing, None)
+        source_id, held, where = known
+        incoming = attrs.evolve(source, name=held.name)
+        if by_name or held == incoming:
+            if where is None:
+                self.summary.sources_present += 1
+            return source_id
+        there = f"the one at {where}" if where else "the one already in the database"
+        self.error(f"source {source.name!r} differs from {there} "
+                   f"({_differences(held, incoming, f'at {where}' if where else 'in the database')}); "
+                   "make them agree or rename one", place, conflict=True)
+        return None
+
+    def claim(self, claim: Claim, place: Place) -> Optional[int]:
+        """Add a claim, or reuse the one with its key when the fields agree."""
+        return self._claim_row(claim_row(claim), place, claim)
+
+    def _claim_row(self, row: tuple, place: Place, claim: Optional[Claim] = None) -> Optional[int]:
+        claim_id = self.load.add_claim(row)
+        if claim_id is not None:
+            self.summary.claims += 1
+            return claim_id
+        existing = self.store.find_claim(row[0])  # its key is taken: the same claim, or say how they differ
+        return self._same_claim(existing, claim or claim_of_values(row), place)
+
+    def _same_claim(self, existing: Claim, claim: Claim, place: Place) -> Optional[int]:
+        """The id of `existing`, if `claim` (with its key) is the same claim; else say how they differ."""
+        earlier = existing.id > self.load.claims_before  # added by an earlier record of this import
+        if existing == claim:
+            self.summary.claims_present += not earlier
+            return existing.id
+        there = "the one earlier in this file" if earlier else "the one already in the database"
+        self.error(f"claim {claim.key!r} differs from {there} "
+                   f"({_differences(existing, claim, 'earlier' if earlier else 'in the database')}); "
+                   "make them agree or give it another key", place, conflict=True)
+        return None
+
+    def claim_with_free_key(self, claim: Claim, place: Place) -> Optional[str]:
+        """Add a claim whose key was made from its text: reuse an equal claim, else take the
+        first free key of key, key-2, key-3, …; returns the key, or None after saying why not."""
+        for n in range(1, 10_000):
+            candidate = claim if n == 1 else attrs.evolve(claim, key=f"{claim.key}-{n}")
+            if self.load.add_claim(claim_row(candidate)) is not None:
+                self.summary.claims += 1
+                return candidate.key
+            existing = self.store.find_claim(candidate.key)
+            if existing == candidate:
+                if candidate.key not in self._reviewed:  # a review repeated in the file is there once
+                    self._reviewed.add(candidate.key)
+                    self.summary.claims_present += existing.id <= self.load.claims_before
+                return candidate.key
+        self.error(f"too many claims with keys like {claim.key!r}", place)  # pragma: no cover
+        return None
+
+    def stance(self, stance: Stance, place: Place, same_time: bool = True) -> None:
+        """Log a stance, unless one just like it was logged before this import."""
+        self._stage(stance_values(stance), place, same_time)
+
+    def review(self, claim: Claim, authors: Iterable[tuple[Source, Stance, Place]], place: Place) -> None:
+        """A reviewed claim (`claimreview.Reviews`): the claim, with the first free key made from
+        its text, and each author a source matched by name alone, whose stance affirms it."""
+        key = self.claim_with_free_key(claim, place)
+        if key is None:
+            return
+        for source, stance, where in authors:
+            if self.source(source, where, by_name=True) is not None:
+                self.stance(attrs.evolve(stance, claim=key, logged_by=stance.logged_by or self.user), where,
+                            same_time=False)
+
+    def error(self, message: str, place: Any, conflict: bool = False) -> None:
+        """A problem with the record at hand, at `place`."""
+        self.problems.add(self.record, f"{message} @ {place}", conflict)
+
+    # -- stances, staged and written in batches -------------------------------------
+
+    def _stage(self, values: tuple, place: Place, same_time: bool) -> None:
+        """Stage a stance, the values of STANCE_FIELDS and of the retraction. Its source is
+        found now (the importer knows every source's id); its claim when the batch is written."""
+        claim: Optional[str] = values[0].strip()
+        if self.create_missing:  # the reference may make a claim: find it now
+            claim = self._claim_key(claim, place)
+        source_id = self._source_ids.get(values[1])
+        if source_id is None:
+            name = values[1].strip()
+            source_id = self._known_source(name)
+            if source_id is None and not self.create_missing and claim is not None:
+                self._write()  # a problem: said after those before it, and after its claim's
+                claim = self._claim_key(claim, place)
+            if source_id is None:
+                source_id = self._source_id(name, place)
+            if source_id is None:
+                return
+            self._source_ids[values[1]] = source_id  # this spelling, as written, from now on
+        if claim is None:
+            return
+        self._rows.append((1 if same_time else 0, self.load.claim_limit, claim, source_id, *values[2:]))
+        self._places.append((self.record, place))
+        if len(self._rows) >= BATCH:
+            self._write()
+
+    def _write(self) -> None:
+        """Write the staged stances, and say which name a claim that is not there."""
+        rows, places = self._rows, self._places
+        if not rows:
+            return
+        self._rows, self._places = [], []
+        written = self.load.write_stances(rows, insert=not self.problems.count)
+        self.summary.stances += written.inserted
+        self.summary.stances_present += written.skipped
+        for index in written.unresolved:
+            record, place = places[index]
+            _same_time, claim_limit, claim = rows[index][:3]
+            self._no_claim(claim, place, record, claim_limit)
+
+    def finish(self, name: str = "the file") -> ImportSummary:
+        """Write what is staged, or raise every problem (the bulk load then rolls back)."""
+        self._write()
+        if self.problems.count:
+            raise self.problems.failure(name)
+        return self.summary
+
+    # -- references ------------------------------------------------------------------
+
+    def _claim_key(self, ref: str, place: Place) -> Optional[str]:
+        """The key of the claim a stance names as it is read (--create-missing may make it); None
+        after saying it is missing."""
+        known = self._claim_keys.get(ref)
+        if known is not None:
+            return known
+        if self.store.find_claim(ref) is not None:
+            if self.create_missing:  # every row is looked up as it is read: remember what was found
+                self._claim_keys[ref] = ref
+            return ref
+        if ref in self._broken_claims:
+            return None  # its own error is already said
+        if self.create_missing:
+            return self._create_claim(ref, place)
+        self._no_claim(ref, place, self.record, self.load.claim_limit)
+        return None
+
+    def _create_claim(self, ref: str, place: Place) -> Optional[str]:
+        """--create-missing: a claim whose text is the reference (its key, if it is one)."""
+        try:
+            claim = Claim(text=ref, key=ref) if is_key(ref) else Claim(text=ref)
+        except InvalidValue as exc:
+            self.error(f"cannot create claim {ref!r}: {exc}", place.field("claim"))
+            self._broken_claims.add(ref)
+            return None
+        existing = self.store.find_claim(claim.key)
+        if existing is not None:  # the text makes the key of a claim already there
+            if existing.text.casefold() == ref.casefold():
+                self._claim_keys[ref] = existing.key
+                return existing.key
+            self.error(f"no claim {ref!r}, and the key it would get, {claim.key!r}, is taken by "
+                       f"{existing.text!r}; use that key if it is the same claim", place.field("claim"))
+            self._broken_claims.add(ref)
+            return None
+        self.claim(claim, place)
+        self.summary.claims_created += 1
+        self._claim_keys[ref] = claim.key
+        return claim.key
+
+    def _known_source(self, name: str) -> Optional[int]:
+        """The id of the source of this name, from this import or the database; else None."""
+        folded = fold(name)
+        known = self._sources.get(folded)
+        if known is not None:
+            return known[0]
+        existing = self.store.find_source(name)
+        if existing is None:
+            return None
+        self._sources[folded] = (existing.id, existing, None)
+        return existing.id
+
+    def _source_id(self, name: str, place: Place) -> Optional[int]:
+        """The id of the source a stance names as it is read (--create-missing may make it); None
+        after saying it is missing."""
+        known = self._known_source(name)
+        if known is not None:
+            return known
+        folded = fold(name)
+        if folded in self._broken_sources:
+            return None
+        if self.create_missing:
+            try:
+                source = Source(name=name)
+            except InvalidValue as exc:
+                self.error(f"cannot create source {name!r}: {exc}", place.field("source"))
+                self._broken_sources.add(folded)
+                return None
+            self.summary.sources_created += 1
+            return self.source(source, place)
+        self._no_source(name, place)
+        return None
+
+    def _no_claim(self, key: str, place: Place, record: int, upto: int) -> None:
+        if key in self._broken_claims:
+            return  # once is enough
+        self._broken_claims.add(key)
+        suggestion = self._suggest(key, "claims", upto) if self.problems.shown(record) else ""
+        self.problems.add(record, f"no claim {key!r}{suggestion}; {self._hint('claim')} @ {place.field('claim')}")
+
+    def _no_source(self, name: str, place: Place) -> None:
+        self._broken_sources.add(fold(name))  # once is enough
+        suggestion = self._suggest(name, "sources") if self.problems.shown(self.record) else ""
+        self.error(f"no source {name!r}{suggestion}; {self._hint('source')}", place.field("source"))
+
+    def _hint(self, kind: str) -> str:
+        hint = self.missing_hint or "add the {kind} before its stances, or first with '{command}'"
+        return hint.format(kind=kind, command=f"verity {kind} add")
+
+    def _suggest(self, word: str, table: str, upto: Optional[int] = None) -> str:
+        """' (did you mean …?)' from the names in the database (read before the record: ids up to `upto`)."""
+        return did_you_mean(word, self.load.names(table, SUGGEST_LIMIT, upto))
+
+
+def _record_place(place: Any) -> str:
+    """Where a record is, without the JSON path's root: 'line 3', '$.sources[2]'."""
+    text = str(place)
+    return text[:-3] if text.endswith(", $") else text
+
+
+def _differences(existing: Any, incoming: Any, there: str) -> str:
+    """"kind: 'official' in the database, 'analyst' here; ..." """
+    parts = []
+    for field in attrs.fields(type(existing)):
+        if field.name == "id" or not field.eq:
+            continue
+        old, new = getattr(existing, field.name), getattr(incoming, field.name)
+        if old != new:
+            parts.append(f"{field.name}: {_short(old)} {there}, {_short(new)} here")
+    return "; ".join(parts)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:59] + "…'"
