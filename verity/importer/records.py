@@ -48,7 +48,8 @@ class Importer:
         self._claim_keys: dict[str, str] = {}  # --create-missing: a claim reference as written -> its claim's key
         self._reviewed: set[str] = set()  # keys of claims found equal to a reviewed claim (ClaimReview)
         self._rows: list[tuple] = []  # staged stances: bulk.STAGED_COLUMNS
-        self._places: list[tuple[int, Place]] = []  # (record number, place) of each
+        self._places: list[Place] = []  # the place of each
+        self._numbers: list[int] = []  # and the number of its record
         self._stance_values = stance_row_maker()
         self._claim_values = claim_row_maker()
 
@@ -222,23 +223,23 @@ class Importer:
         if claim is None:
             return
         self._rows.append((1 if same_time else 0, self.load.claim_limit, claim, source_id, *values[2:]))
-        self._places.append((self.record, place))
+        self._places.append(place)
+        self._numbers.append(self.record)
         if len(self._rows) >= BATCH:
             self._write()
 
     def _write(self) -> None:
         """Write the staged stances, and say which name a claim that is not there."""
-        rows, places = self._rows, self._places
+        rows, places, numbers = self._rows, self._places, self._numbers
         if not rows:
             return
-        self._rows, self._places = [], []
+        self._rows, self._places, self._numbers = [], [], []
         written = self.load.write_stances(rows, insert=not self.problems.count)
         self.summary.stances += written.inserted
         self.summary.stances_present += written.skipped
         for index in written.unresolved:
-            record, place = places[index]
             _same_time, claim_limit, claim = rows[index][:3]
-            self._no_claim(claim, place, record, claim_limit)
+            self._no_claim(claim, places[index], numbers[index], claim_limit)
 
     def finish(self, name: str = "the file") -> ImportSummary:
         """Write what is staged, or raise every problem (the bulk load then rolls back)."""
