@@ -153,7 +153,9 @@ def test_hostile_values_show_as_text_and_run_nothing(cli, browser, db_path, tmp_
         expect(claim).to_contain_text("javascript:alert(1)")
         assert page.locator("script, img, svg, b").count() == 0
         assert page.locator('a[href^="javascript"]').count() == 0
-        page.wait_for_timeout(300)  # give anything that might fire the chance to
+        # The load event comes after every image has loaded or failed, so any onerror or
+        # onload handler would have fired by then: nothing is left to wait for.
+        page.wait_for_load_state("load")
         assert seen["dialogs"] == []
         assert seen["errors"] == []
     finally:

@@ -20,13 +20,14 @@ from verity.reconcile import (
 )
 
 _seq = iter(range(1, 10_000_000))
+_source_ids: dict[str, int] = {}  # one id per source name, the same in every run
 
 
 def fact(source, position, date="2022-01-10", affiliation=None, grade=None, seq=None,
          retracted=False, source_id=None):
     """A stance by `source` and what the rules need to know about that source."""
     stance = StanceFact(
-        source_id=source_id if source_id is not None else hash(source) & 0xFFFFFFF,
+        source_id=source_id if source_id is not None else _source_ids.setdefault(source, len(_source_ids) + 1),
         position=position,
         effective_date=date,
         sequence=seq if seq is not None else next(_seq),

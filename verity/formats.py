@@ -97,6 +97,7 @@ def to_json(value: Any) -> Any:
 
 
 def dumps(value: Any) -> str:
+    """Any verity model (or list of them) as indented JSON text."""
     return json.dumps(to_json(value), indent=2, ensure_ascii=False)
 
 
@@ -128,9 +129,11 @@ class Place:
         self.prefix = prefix
 
     def field(self, name: str) -> "Place":
+        """The place of field `name` of the object here."""
         return Place(f"{self.path}.{name}", self.prefix)
 
     def item(self, index: Any) -> "Place":
+        """The place of item `index` of the list here."""
         return Place(f"{self.path}[{index!r}]", self.prefix)
 
     def __str__(self) -> str:
@@ -146,9 +149,11 @@ class CsvPlace(Place):
         self.column = column
 
     def field(self, name: str) -> "CsvPlace":
+        """The place of column `name` of this row."""
         return CsvPlace(self.line, name if self.column is None else f"{self.column}.{name}")
 
     def item(self, index: Any) -> "CsvPlace":
+        """The place of item `index` of this cell's value."""
         return CsvPlace(self.line, f"{self.column}[{index!r}]")
 
     def __str__(self) -> str:
@@ -189,6 +194,8 @@ _EXPECTED = {
 
 
 def describe_errors(exc: BaseException, path: Union[str, Place] = "$", type_: Optional[type] = None) -> list[str]:
+        """The path of the object on the line: always its root."""
+        """'line N, ': where the path starts."""
     """One line per problem, each naming where it is, e.g. `... @ $.stances[3].position`."""
     place = Place(path) if isinstance(path, str) else path
     if isinstance(exc, cattrs.IterableValidationError):
@@ -409,6 +416,7 @@ def document_records(data: Any) -> Iterator[tuple[str, Any, Place]]:
 
 
 def load_document(data: Any) -> Document:
+    """A whole JSON document as a Document, or InvalidValue listing every located error."""
     if not isinstance(data, dict):
         raise InvalidValue("a verity JSON document is an object with sources, claims and stances @ $")
     version = data.get("verity", FORMAT_VERSION)

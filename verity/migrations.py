@@ -156,7 +156,7 @@ def m002_search_and_views(db: sqlite_utils.Database) -> None:
     # it is not retracted and no later non-retracted stance of the same source on
     # the same claim exists, "later" by (coalesce(said_on, logged_at), id). Written
     # as NOT EXISTS over this index rather than a window function: SQLite pushes a
-    # claim or source filter into it, and on 100,000 stances it is 3x faster.
+    # claim or source filter into it (docs/performance.md has the figures).
     # tests/test_datasette.py checks it against verity.reconcile.counted_stances.
     db["stances"].create_index(["claim_id", "source_id"], index_name="stances_claim_source")
     db.execute(
@@ -194,8 +194,7 @@ def m002_search_and_views(db: sqlite_utils.Database) -> None:
 def m003_drop_claim_index(db: sqlite_utils.Database) -> None:
     """stances_claim_source (claim_id, source_id) answers everything stances_claim_id
     (claim_id) did: SQLite uses the leading column of an index as an index on it.
-    One index fewer to update on every stance logged, and to build after an import
-    (about 0.3 s of 1.25 s for the four at a million stances)."""
+    One index fewer to update on every stance logged, and to build after an import."""
     db.execute("DROP INDEX IF EXISTS stances_claim_id")
 
 

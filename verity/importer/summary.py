@@ -65,6 +65,7 @@ class Problems:
         self._kept: list[tuple[int, int, str]] = []  # (record number, order found, text)
 
     def add(self, record: int, text: str, conflict: bool = False) -> None:
+        """Note a problem found at record `record` (kept in file order, however found)."""
         self.count += 1
         self.conflicts += conflict
         self._kept.append((record, self.count, text))

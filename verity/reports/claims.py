@@ -118,16 +118,20 @@ class ClaimView:
 
     @property
     def key(self) -> str:
+        """The claim's key."""
         return self.claim.key
 
     @property
     def counted(self) -> tuple[StanceView, ...]:
+        """The stances that count, oldest first."""
         return tuple(v for v in self.history if v.counted)
 
     def side(self, name: str) -> Side:
+        """The side called `name`: affirming, denying or neutral."""
         return self.sides[SIDES.index(name)]
 
     def timeline(self) -> Timeline:
+        """The claim's stances placed along its date axis."""
         return timeline(self.history)
 
 

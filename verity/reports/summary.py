@@ -53,6 +53,7 @@ class Summary:
 
     @property
     def matrix_truncated(self) -> bool:
+        """Whether the stance matrix leaves sources out (it shows at most MATRIX_SOURCES)."""
         return len(self.matrix_sources) < self.sources
 
 

@@ -114,8 +114,9 @@ class Store(Reconciliations, Reports, Bulk):
     def db(self) -> sqlite_utils.Database:
         """sqlite-utils over the same connection, made on first use.
 
-        Importing sqlite-utils costs a command about 100 ms (it imports numpy when
-        numpy is installed); opening the store and logging one stance need none of it.
+        Only migrations need it: opening an up-to-date store and logging one stance
+        do not import sqlite-utils (which imports numpy when it is installed), so a
+        command starts quickly.
         """
         if self._db is None:
             import sqlite_utils

@@ -103,6 +103,7 @@ def source_row(source: Source) -> tuple:
 
 
 def source_from_row(row: dict) -> Source:
+    """A Source from a sources row given as a dict of its columns."""
     return Source(
         name=row["name"], kind=row["kind"], affiliation=row["affiliation"],
         reliability=row["reliability"], url=row["url"], note=row["note"], id=row["id"],
@@ -142,6 +143,7 @@ def claim_of_values(values: tuple) -> Claim:
 
 
 def claim_from_row(row: dict) -> Claim:
+    """A Claim from a claims row given as a dict of its columns."""
     return Claim(
         key=row["key"], text=row["text"], subject=row["subject"], tags=tuple(json.loads(row["tags"])),
         note=row["note"], ruling=row["ruling"], ruling_explanation=row["ruling_explanation"],
