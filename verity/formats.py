@@ -170,10 +170,12 @@ class LinePlace(Place):
 
     @property
     def path(self) -> str:  # type: ignore[override]
+        """The path of the object on the line: always its root."""
         return "$"
 
     @property
     def prefix(self) -> str:  # type: ignore[override]
+        """'line N, ': where the path starts."""
         return f"line {self.line}, "
 
 
@@ -194,8 +196,6 @@ _EXPECTED = {
 
 
 def describe_errors(exc: BaseException, path: Union[str, Place] = "$", type_: Optional[type] = None) -> list[str]:
-        """The path of the object on the line: always its root."""
-        """'line N, ': where the path starts."""
     """One line per problem, each naming where it is, e.g. `... @ $.stances[3].position`."""
     place = Place(path) if isinstance(path, str) else path
     if isinstance(exc, cattrs.IterableValidationError):
