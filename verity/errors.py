@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
-from typing import Iterable
+import re
+from typing import Iterable, Mapping, Optional
+
+from .folding import fold
 
 
 class VerityError(Exception):
@@ -40,18 +42,116 @@ class CannotWrite(VerityError):
     """A file verity was asked to write (a report, an export, metadata) cannot be written there."""
 
 
-def close_matches(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:
-    """The candidates closest to `word`, compared case-insensitively."""
-    by_folded: dict[str, str] = {}
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """The optimal-string-alignment distance between `a` and `b` (insertions, deletions,
+    substitutions and swaps of two neighbours, one edit each), or `limit + 1` once it is
+    sure to exceed `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    # What the two share at either end costs nothing: keys and names often share a start.
+    start = 0
+    while start < len(a) and start < len(b) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < len(a) - start and end < len(b) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    a, b = a[start:len(a) - end], b[start:len(b) - end]
+    before: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, char in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, other in enumerate(b, 1):
+            cost = char != other
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and char == b[j - 2] and a[i - 2] == other:
+                value = min(value, before[j - 2] + 1)
+            current[j] = value
+        if min(current) > limit:
+            return limit + 1
+        before, previous = previous, current
+    return previous[-1]
+
+
+def _typo_limit(word: str) -> int:
+    """How many edits a mistyped word of this length may be from what was meant."""
+    return 0 if len(word) <= 2 else 1 if len(word) <= 4 else 2 if len(word) <= 8 else 3
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _within_words(given: list[str], words: list[str], memo: dict) -> Optional[int]:
+    """The edits by which `given` differs from a run of as many neighbouring `words`
+    (the best run), when each word is within a typo of its counterpart; else None.
+    `memo` remembers word pairs already compared (names share their words)."""
+    best = None
+    for start in range(len(words) - len(given) + 1):
+        total = 0
+        for typed, word in zip(given, words[start:]):
+            distance = memo.get((typed, word))
+            if distance is None:
+                limit = 0 if len(typed) < 4 else _typo_limit(typed) - 1
+                distance = 0 if typed == word else edit_distance(typed, word, limit) if limit else 1
+                distance = memo[(typed, word)] = distance if distance <= limit else -1
+            if distance < 0:
+                break
+            total += distance
+        else:
+            best = total if best is None else min(best, total)
+    return best
+
+
+def close_matches(word: str, candidates: Iterable[str], n: int = 3,
+                  synonyms: Optional[Mapping[str, str]] = None) -> list[str]:
+    """The candidates a person most likely meant by `word`, best first, at most `n`.
+
+    Compared as names are (`verity.folding.fold`): a candidate that is `word` once
+    folded, or the one `synonyms` gives for it (what a fact-checker might type for a
+    position: 'agrees' for 'affirms'), is the answer; else candidates within a few
+    typing mistakes (edits, `edit_distance`), then longer names holding the words of
+    `word` ('Peskov' in 'Dmitry Peskov'), exactly or within a typo.
+    """
+    given = fold(word)
+    if not given:
+        return []
+    given_words = _WORD.findall(given)
+    meant = next((fold(target) for typed, target in (synonyms or {}).items() if fold(typed) == given), None)
+    limit = _typo_limit(given)
+    ranked: dict[str, tuple] = {}
+    memo: dict[tuple[str, str], int] = {}
     for candidate in candidates:
-        by_folded.setdefault(candidate.casefold(), candidate)
-    folded = difflib.get_close_matches(word.casefold(), list(by_folded), n=n, cutoff=0.6)
-    return [by_folded[f] for f in folded]
+        folded = fold(candidate)
+        if not folded or folded in ranked:
+            continue
+        if folded == given:
+            rank = (0, 0)
+        elif folded == meant:
+            rank = (1, 0)
+        else:
+            distance = edit_distance(given, folded, limit)
+            if distance <= limit:
+                rank = (2, distance)
+            else:
+                words = _WORD.findall(folded)
+                within = (_within_words(given_words, words, memo)
+                          if given_words and len(words) > len(given_words) and max(map(len, given_words)) >= 3
+                          else None)
+                if within is None:
+                    continue
+                rank = (3, within)
+        ranked[folded] = (*rank, abs(len(folded) - len(given)), folded, candidate)
+    best = sorted(ranked.values())
+    if best and best[0][0] <= 1:  # the same name, or what the synonym means: nothing else is as likely
+        best = [entry for entry in best if entry[0] <= 1]
+    return [entry[-1] for entry in best[:n]]
 
 
-def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    """' (did you mean 'x'?)' or '' when nothing is close."""
-    matches = close_matches(word, candidates)
+def did_you_mean(word: str, candidates: Iterable[str], synonyms: Optional[Mapping[str, str]] = None) -> str:
+    """' (did you mean 'x'?)', ' (did you mean 'x' or 'y'?)', or '' when nothing is close
+    (see `close_matches`). Every "no such name" message in verity ends its first half with it."""
+    matches = close_matches(word, candidates, synonyms=synonyms)
     if not matches:
         return ""
-    return " (did you mean " + " or ".join(repr(m) for m in matches) + "?)"
+    quoted = [repr(m) for m in matches]
+    listed = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+    return f" (did you mean {listed}?)"

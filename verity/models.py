@@ -32,6 +32,51 @@ RULINGS = ("true", "mostly-true", "mixture", "mostly-false", "false", "unproven"
 # Ordered as reports list them: the disagreements first.
 VERDICTS = ("contested", "single-source", "corroborated", "denied", "unverified")
 
+# What a fact-checker may type for a word of these vocabularies: never accepted in its
+# place (nothing is written on a guess), only offered as "did you mean" (verity.errors).
+SYNONYMS: dict[str, dict[str, str]] = {
+    "position": {
+        **dict.fromkeys(("affirm", "agree", "agrees", "support", "supports", "confirm", "confirms",
+                         "backs", "endorses", "says-yes", "yes", "for", "pro"), "affirms"),
+        **dict.fromkeys(("deny", "disagree", "disagrees", "dispute", "disputes", "reject", "rejects",
+                         "refute", "refutes", "rebut", "rebuts", "contradicts", "says-no", "no",
+                         "against", "con"), "denies"),
+        **dict.fromkeys(("partially-affirm", "partly-affirms", "partially-agrees", "partly-agrees",
+                         "partially-supports", "partly-supports", "partially-confirms", "partly-confirms",
+                         "partial", "partially"), "partially-affirms"),
+        **dict.fromkeys(("partially-deny", "partly-denies", "partially-disputes", "partly-disputes",
+                         "partially-rejects", "partly-rejects", "partially-disagrees"), "partially-denies"),
+        **dict.fromkeys(("none", "neither", "undecided", "unclear", "no-comment", "no-position",
+                         "noncommittal", "mentions"), "neutral"),
+    },
+    "ruling": {
+        **dict.fromkeys(("correct", "accurate", "right", "confirmed", "verified"), "true"),
+        **dict.fromkeys(("mostly-correct", "mostly-accurate", "largely-true"), "mostly-true"),
+        **dict.fromkeys(("half-true", "mixed", "misleading", "partly-true", "partly-false",
+                         "half", "both"), "mixture"),
+        **dict.fromkeys(("mostly-wrong", "mostly-incorrect", "largely-false"), "mostly-false"),
+        **dict.fromkeys(("wrong", "incorrect", "inaccurate", "fake", "untrue", "pants-on-fire",
+                         "debunked", "fabricated"), "false"),
+        **dict.fromkeys(("unverified", "unproved", "unknown", "unsubstantiated", "unconfirmed",
+                         "undetermined", "open", "cannot-say"), "unproven"),
+    },
+    "verdict": {
+        **dict.fromkeys(("disputed", "conflicting", "contradicted", "contradictory", "both"), "contested"),
+        **dict.fromkeys(("single", "one-source", "single-origin", "one-origin"), "single-source"),
+        **dict.fromkeys(("confirmed", "corroborate", "agreed", "affirmed", "supported"), "corroborated"),
+        **dict.fromkeys(("refuted", "rejected", "disproved", "deny", "denies"), "denied"),
+        **dict.fromkeys(("unconfirmed", "unknown", "open", "none", "unproven"), "unverified"),
+    },
+    # The Admiralty code grades information too (1-6): "B2" is a source graded B.
+    "reliability grade": {f"{grade}{digit}": grade for grade in "ABCDEF" for digit in "123456"},
+    "report format": {"md": "markdown", "htm": "html", "text": "markdown", "spreadsheet": "csv"},
+    "export format": {"ndjson": "jsonl", "json-lines": "jsonl", "jsonlines": "jsonl", "json-ld": "claimreview",
+                      "claim-review": "claimreview", "schema.org": "claimreview", "spreadsheet": "csv"},
+    "import format": {"ndjson": "jsonl", "json-lines": "jsonl", "jsonlines": "jsonl", "jsonld": "claimreview",
+                      "json-ld": "claimreview", "claim-review": "claimreview", "schema.org": "claimreview",
+                      "spreadsheet": "csv"},
+}
+
 KEY_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # a claim key: matched whole
 # Patterns are matched whole (fullmatch): "$" would also match before a final newline.
 _DATE_RE = re.compile(
@@ -56,9 +101,10 @@ def utc_now() -> str:
 
 
 def check_choice(kind: str, allowed: tuple[str, ...], value, field: str, fix: str = "") -> None:
-    """InvalidValue, with the closest allowed value, unless `value` is one of `allowed`."""
+    """InvalidValue, with the closest allowed value (or the one a synonym of SYNONYMS[kind]
+    points to), unless `value` is one of `allowed`."""
     if value not in allowed:
-        hint = did_you_mean(str(value), allowed)
+        hint = did_you_mean(str(value), allowed, SYNONYMS.get(kind))
         article = "an" if kind[0] in "aeiou" else "a"
         raise InvalidValue(
             f"{value!r} is not {article} {kind}{hint}; use one of: {', '.join(allowed)}{fix}", field

@@ -14,13 +14,11 @@ import unicodedata
 from typing import Optional
 
 from .errors import InvalidValue
+from .folding import fold
+
+__all__ = ["MAX_ID", "as_id", "check_name", "control_character", "fold", "tidy"]
 
 MAX_ID = 2**63 - 1  # SQLite's largest integer
-
-
-def fold(name: str) -> str:
-    """A name as verity compares it: NFKC, casefolded, trimmed, inner white space collapsed."""
-    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
 def tidy(name: str) -> str:
