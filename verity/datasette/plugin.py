@@ -21,10 +21,24 @@ from datasette.filters import FilterArguments
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
+from .. import palette
 from ..store.queries import claim_search
 from .metadata import RECONCILIATION_VIEW, VOCABULARY
 
-CSS = files(__package__).joinpath("verity.css").read_text(encoding="utf-8")
+
+def _label_css() -> str:
+    """The label colours, one rule per pair of colours, from verity.palette."""
+    by_colours: dict = {}
+    for word, pair in palette.LABELS.items():
+        by_colours.setdefault(pair, []).append(word)
+    background, text = palette.DEFAULT
+    rules = [f".verity-label {{ background: {background}; color: {text}; }}"]
+    rules += [", ".join(f".verity-{word}" for word in words) + f" {{ background: {background}; color: {text}; }}"
+              for (background, text), words in by_colours.items()]
+    return "\n".join(rules) + "\n"
+
+
+CSS = _label_css() + files(__package__).joinpath("verity.css").read_text(encoding="utf-8")
 CSS_PATH = "/-/verity.css"
 
 # Column descriptions are many; fold them under one line above the table.
