@@ -4,7 +4,9 @@
     python scripts/doc_examples.py --check  # exit 1 if any shown output differs from a real run
 
 Each file runs in a fresh temporary folder holding a copy of the bundled
-claims.db, so examples may write without touching the repository. Only
+claims.db, so examples may write without touching the repository, and as if on
+18 January 2022 at 09:00 UTC (when the worked example was logged), so that what
+they log shows the same date whenever the examples are run. Only
 ```console blocks are run; a line starting with `$ ` is a command, the lines
 after it (up to the next command or the block's end) are its output.
 """
@@ -22,9 +24,24 @@ os.environ["TYPER_USE_RICH"] = "0"
 os.environ["COLUMNS"] = "100"
 os.environ["VERITY_USER"] = "fact-checker"
 
+import datetime as _datetime  # noqa: E402
+import types  # noqa: E402
+
 from typer.testing import CliRunner  # noqa: E402
 
+import verity.models  # noqa: E402
 from verity.cli import app  # noqa: E402
+
+
+class _ExampleTime(_datetime.datetime):
+    """The clock the examples run by: verity.models.utc_now reads it."""
+
+    @classmethod
+    def now(cls, tz=None):
+        return cls(2022, 1, 18, 9, 0, tzinfo=_datetime.timezone.utc).astimezone(tz)
+
+
+verity.models.dt = types.SimpleNamespace(**{**vars(_datetime), "datetime": _ExampleTime})
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

@@ -6,10 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from support import EXAMPLE_DB
-from typer.testing import CliRunner
+from support import EXAMPLE_DB, Cli
 
-from verity.cli import app
 from verity.store import Store
 
 
@@ -40,14 +38,6 @@ def balti_db(tmp_path) -> Path:
     target = tmp_path / "balti.db"
     shutil.copy(EXAMPLE_DB, target)
     return target
-
-
-class Cli:
-    def __init__(self):
-        self.runner = CliRunner()
-
-    def __call__(self, *args: str, input: str | None = None):
-        return self.runner.invoke(app, [str(a) for a in args], input=input, prog_name="verity")
 
 
 @pytest.fixture

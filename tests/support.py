@@ -1,4 +1,5 @@
-"""What several test modules share: where the repository and its bundled example are, and big files."""
+"""What several test modules share: where the repository and its bundled example are, big
+files, and the command line as the tests run it."""
 
 from __future__ import annotations
 
@@ -25,3 +26,17 @@ def write_lines(path: Path, stances: int, claims: int = 200, sources: int = 40) 
                 "url": f"https://example.org/news/{n}", "said_on": f"2022-01-{1 + n % 28:02d}", "via": "Dawn",
                 "logged_at": f"2022-02-01T00:00:00.{n:06d}Z", "logged_by": "desk"}) + "\n")
     return path
+
+
+class Cli:
+    """verity's real command line, run in this process through typer's CliRunner."""
+
+    def __init__(self):
+        from typer.testing import CliRunner
+
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None):
+        from verity.cli import app
+
+        return self.runner.invoke(app, [str(a) for a in args], input=input, prog_name="verity")

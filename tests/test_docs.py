@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
+
+import pytest
 
 from support import ROOT
 
@@ -22,9 +25,22 @@ def test_cli_reference_is_current():
 def test_every_command_is_in_the_reference():
     reference = (ROOT / "docs" / "cli.md").read_text()
     for command in ["init", "source add", "source list", "claim add", "claim list", "claim show",
-                    "claim rule", "stance add", "stance retract", "reconcile", "report", "browse",
-                    "import", "export"]:
+                    "claim rule", "stance add", "stance list", "stance retract", "reconcile", "report",
+                    "browse", "import", "export"]:
         assert f"## verity {command}\n" in reference
+
+
+@pytest.mark.parametrize("command", [[], ["stance", "add"]])
+def test_the_reference_is_what_verity_help_prints_in_a_terminal(command):
+    """The reference is the real --help of the installed command, as a wide terminal shows it."""
+    reference = (ROOT / "docs" / "cli.md").read_text()
+    title = " ".join(["verity", *command])
+    shown = reference.split(f"## {title}\n\n```\n", 1)[1].split("\n```\n", 1)[0]
+    env = {**os.environ, "COLUMNS": "100"}
+    real = subprocess.run([sys.executable, "-m", "verity", *command, "--help"], capture_output=True, text=True,
+                          env=env)
+    assert real.returncode == 0
+    assert real.stdout.rstrip() == shown
 
 
 def test_doc_examples_show_real_output():

@@ -11,13 +11,15 @@ import sqlite3
 from typing import Annotated, Optional
 
 import typer
-from typer.core import TyperGroup
 
 from ..errors import VerityError
 from . import browse, claim, database, io, report, source, stance
+from .commands import VerityGroup
 
 
-class VerityGroup(TyperGroup):
+class VerityApp(VerityGroup):
+    """verity itself: turns the errors a user can cause into one line on stderr."""
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
@@ -38,14 +40,22 @@ class VerityGroup(TyperGroup):
 
 
 app = typer.Typer(
-    cls=VerityGroup,
+    cls=VerityApp,
     name="verity",
     help="Track claims, the sources that speak to them, and where those sources contradict each other.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    rich_markup_mode=None,  # plain help, as sqlite-utils, llm, gh and git print it (commands.py)
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"verity, version {version('verity')}")
+        raise typer.Exit()
 
 
 @app.callback()
@@ -61,6 +71,10 @@ def main_options(
             show_default=False,
         ),
     ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=show_version, is_eager=True, help="Show verity's version and exit."),
+    ] = False,
 ) -> None:
     """Track claims, the sources that speak to them, and where those sources contradict each other.
 

@@ -8,18 +8,18 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import db_path, say
+from .common import command, db_path, say
 
 
 def register(app: typer.Typer) -> None:
-    app.command("browse")(browse)
-    app.command("datasette-metadata")(datasette_metadata)
+    command(app, "browse")(browse)
+    command(app, "datasette-metadata")(datasette_metadata)
 
 
 def browse(
     ctx: typer.Context,
-    port: Annotated[int, typer.Option("--port", "-p", help="Port to listen on (0: any free port).")] = 8001,
-    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", "-p", metavar="N", help="Port to listen on (0: any free port).")] = 8001,
+    host: Annotated[str, typer.Option("--host", metavar="ADDRESS", help="Address to listen on.")] = "127.0.0.1",
 ) -> None:
     """Browse the database in Datasette.
 

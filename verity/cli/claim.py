@@ -6,58 +6,95 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from .common import JsonFlag, open_store, print_json, print_table, say
+from .common import (
+    JsonFlag,
+    JsonRecordFlag,
+    command,
+    group,
+    open_store,
+    print_changed,
+    print_created,
+    print_json,
+    print_table,
+    say,
+    warn,
+)
 
-app = typer.Typer(help="Add, list, show and rule on claims.", no_args_is_help=True)
+app = group("Add, list, show and rule on claims.")
 
 VerdictOption = Annotated[
     Optional[List[str]],
     typer.Option("--verdict", metavar="VERDICT",
-                 help="Only claims with this verdict (contested, single-source, corroborated, denied, unverified); repeatable."),
+                 help="Only claims with this verdict (contested, single-source, corroborated, denied, unverified); "
+                      "repeat for any of several."),
 ]
+ClaimArgument = Annotated[str, typer.Argument(metavar="CLAIM", help="The claim's key or id.")]
 
 
-@app.command("add")
+@command(app, "add")
 def add(
     ctx: typer.Context,
     text: Annotated[str, typer.Argument(metavar="TEXT", help="The checkable statement.")],
-    key: Annotated[Optional[str], typer.Option(help="A slug; derived from the text when not given.")] = None,
-    subject: Annotated[Optional[str], typer.Option(help="Who or what the claim is about.")] = None,
-    tag: Annotated[Optional[List[str]], typer.Option("--tag", help="A tag; repeat for more.")] = None,
-    note: Annotated[Optional[str], typer.Option(help="Context for the record.")] = None,
+    key: Annotated[Optional[str], typer.Option(metavar="KEY", help="A slug; derived from the text when not given.")] = None,
+    subject: Annotated[Optional[str], typer.Option(metavar="SUBJECT", help="Who or what the claim is about.")] = None,
+    tag: Annotated[Optional[List[str]], typer.Option("--tag", metavar="TAG", help="A tag; repeat for more.")] = None,
+    note: Annotated[Optional[str], typer.Option(metavar="TEXT", help="Context for the record.")] = None,
+    json_: JsonRecordFlag = False,
 ) -> None:
     """Add a claim; prints its key.
 
     Example: verity claim add "Mufti Khalid Balti was killed" --key balti-was-killed --subject "Mufti Khalid Balti" --tag ttp
     """
     from ..models import Claim
+    from .records import claim_json
 
     fields = dict(text=text, subject=subject, tags=tag or (), note=note)
     claim = Claim(key=key, **fields) if key is not None else Claim(**fields)
     store = open_store(ctx)
     added = store.add_claim(claim)
-    typer.echo(added.key)
+    record = claim_json(store.claim_record(added.id)) if json_ else None
+    print_created(added.key, f"Added claim {added.key!r} (id {added.id}).", record, json_)
 
 
-@app.command("list")
-def list_claims(ctx: typer.Context, verdict: VerdictOption = None, json_: JsonFlag = False) -> None:
+@command(app, "list")
+def list_claims(
+    ctx: typer.Context,
+    verdict: VerdictOption = None,
+    tag: Annotated[Optional[List[str]], typer.Option(
+        "--tag", metavar="TAG", help="Only claims with this tag; repeat for claims with all of them.")] = None,
+    subject: Annotated[Optional[str], typer.Option(
+        metavar="SUBJECT", help="Only claims about this subject (matched as names are).")] = None,
+    ruling: Annotated[Optional[List[str]], typer.Option(
+        "--ruling", metavar="RULING",
+        help="Only claims you ruled this way (true, mostly-true, mixture, mostly-false, false, unproven, "
+             "or none for those not ruled yet); repeat for any of several.")] = None,
+    source: Annotated[Optional[str], typer.Option(
+        metavar="SOURCE", help="Only claims this source (a name or id) has a stance on.")] = None,
+    json_: JsonFlag = False,
+) -> None:
     """List claims with the sources' verdict and your ruling.
 
-    Example: verity claim list --verdict contested
-    """
-    from ..formats import to_json
-    from ..reconcile import figure
+    Every filter given must hold: 'claim list --tag ttp --verdict contested' lists
+    the contested claims tagged ttp.
 
+    Example: verity claim list --verdict contested --source "TTP spokesman"
+    """
+    from ..reconcile import figure
+    from ..store.listings import ClaimFilter
+    from .records import claim_summary_json
+
+    which = ClaimFilter(verdicts=tuple(verdict or ()), tags=tuple(tag or ()), subject=subject,
+                        rulings=tuple(ruling or ()), source=source)
     store = open_store(ctx)
-    rows = list(store.claims(verdict))
+    rows = list(store.claims(which=which))
+    for sentence in store.unmatched_filters(which):
+        warn(sentence)
     if json_:
-        print_json([
-            {"id": c.id, **to_json(c), "verdict": r.verdict, "score": r.score, "agreement": r.agreement}
-            for c, r in rows
-        ])
+        print_json([claim_summary_json(c, r) for c, r in rows])
         return
     if not rows:
-        say("No claims match." if verdict else "No claims yet: add one with 'verity claim add TEXT'.")
+        filtered = which != ClaimFilter()
+        say("No claims match." if filtered else "No claims yet: add one with 'verity claim add TEXT'.")
         return
     print_table(
         ["id", "key", "verdict", "score", "ruling", "text"],
@@ -66,76 +103,44 @@ def list_claims(ctx: typer.Context, verdict: VerdictOption = None, json_: JsonFl
     )
 
 
-@app.command("show")
-def show(
-    ctx: typer.Context,
-    claim: Annotated[str, typer.Argument(metavar="CLAIM", help="The claim's key or id.")],
-    json_: JsonFlag = False,
-) -> None:
+@command(app, "show")
+def show(ctx: typer.Context, claim: ClaimArgument, json_: JsonFlag = False) -> None:
     """Show a claim: its fields, verdict and ruling, and every stance ever logged on it.
+
+    Each stance shows its status (counted, superseded by a later stance of the same
+    source, or retracted), its quote, who logged it and when, and its note.
 
     Example: verity claim show balti-was-killed
     """
-    from ..formats import reconciliation_json, to_json
-    from ..reconcile import figure
+    from .records import claim_json
+    from .show import print_claim
 
     store = open_store(ctx)
     record = store.claim_record(claim)
-    c, r = record.claim, record.reconciliation
     if json_:
-        stances = []
-        for s in record.stances:
-            data = {"id": s.id, **to_json(s), "counted": s.id in record.counted_ids}
-            data.pop("claim")
-            stances.append(data)
-        print_json({"id": c.id, **to_json(c), "reconciliation": reconciliation_json(r), "stances": stances})
+        print_json(claim_json(record))
         return
-    typer.echo(f"{c.key}  (claim {c.id})")
-    typer.echo(f"  {c.text}")
-    if c.subject:
-        typer.echo(f"  subject: {c.subject}")
-    if c.tags:
-        typer.echo(f"  tags:    {', '.join(c.tags)}")
-    if c.note:
-        typer.echo(f"  note:    {c.note}")
-    typer.echo("")
-    typer.echo(f"Verdict: {r.verdict}   score {figure(r.score)}   agreement {figure(r.agreement)}")
-    ruling = c.ruling or "none yet"
-    typer.echo(f"Ruling:  {ruling}" + (f" — {c.ruling_explanation}" if c.ruling_explanation else ""))
-    typer.echo(f"Affirming ({r.affirming_origins} independent): {', '.join(r.affirming) or '—'}")
-    typer.echo(f"Denying ({r.denying_origins} independent):   {', '.join(r.denying) or '—'}")
-    typer.echo(f"Neutral: {', '.join(r.neutral) or '—'}")
-    for a, d in r.contradictions:
-        typer.echo(f"  ✗ {a}  vs  {d}")
-    typer.echo("")
-    typer.echo("Stances, oldest first (* counts; retracted ones are kept and marked):")
-    for s in record.stances:
-        mark = "*" if s.id in record.counted_ids else " "
-        when = s.said_on or f"logged {s.logged_at[:10]}"
-        line = f" {mark} #{s.id} {when}  {s.source}  {s.position}"
-        if s.quote:
-            line += f"  “{s.quote}”"
-        if s.via:
-            line += f"  via {s.via}"
-        typer.echo(line)
-        if s.retracted:
-            typer.echo(f"      RETRACTED {s.retracted.at[:10]}: {s.retracted.reason}")
+    print_claim(record)
 
 
-@app.command("rule")
+@command(app, "rule")
 def rule(
     ctx: typer.Context,
-    claim: Annotated[str, typer.Argument(metavar="CLAIM", help="The claim's key or id.")],
-    ruling: Annotated[str, typer.Argument(metavar="RULING", help="true, mostly-true, mixture, mostly-false, false or unproven.")],
-    explanation: Annotated[Optional[str], typer.Option(help="Why: what the ruling rests on.")] = None,
+    claim: ClaimArgument,
+    ruling: Annotated[str, typer.Argument(
+        metavar="RULING", help="true, mostly-true, mixture, mostly-false, false or unproven.")],
+    explanation: Annotated[Optional[str], typer.Option(metavar="TEXT", help="Why: what the ruling rests on.")] = None,
+    json_: JsonRecordFlag = False,
 ) -> None:
     """Record your ruling on a claim (shown beside the sources' verdict).
 
     Example: verity claim rule balti-was-killed mostly-true --explanation "Confirmed by Pakistan and the TTP; Kabul denies"
     """
     from ..models import parse_ruling
+    from .records import claim_json
 
     ruling = parse_ruling(ruling)  # checked before the database is opened
     store = open_store(ctx)
     ruled = store.rule_claim(claim, ruling, explanation)
-    say(f"Ruled {ruled.key}: {ruled.ruling}.")
+    record = claim_json(store.claim_record(ruled.id)) if json_ else None
+    print_changed(f"Ruled {ruled.key}: {ruled.ruling}.", record, json_)

@@ -1,4 +1,16 @@
-"""What every command shares: the database option, JSON output, tables, errors."""
+"""What every command shares: its group, the database, JSON, tables, and what an add prints.
+
+The conventions every command follows (docs/cli.md says them to users):
+
+- A listing prints a table for people, or with `--json` (`JsonFlag`) only JSON on
+  stdout; messages go to stderr.
+- A command that creates or changes a record takes `--json` (`JsonRecordFlag`) and
+  then prints that record as JSON, the same object its listing or `show` gives.
+  Without it, an add prints the new record's key or id alone on stdout, for
+  scripts (`key=$(verity claim add ...)`), and a sentence on stderr, for people
+  (`print_created`); a change prints a sentence on stderr (`print_changed`).
+- A table colours positions, verdicts and rulings on a terminal (`print_table`).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +22,25 @@ from typing import Annotated, Any, Iterable, Optional, Sequence
 
 import typer
 
+from .commands import VerityCommand, VerityGroup
+
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON only (messages go to stderr).")]
+JsonRecordFlag = Annotated[
+    bool, typer.Option("--json", help="Print the record as JSON instead (and nothing else on stdout).")
+]
 DEFAULT_DB = "claims.db"
+# Columns whose values are positions, verdicts or rulings: coloured as labels on a terminal.
+LABEL_COLUMNS = frozenset({"position", "verdict", "ruling"})
+
+
+def group(help: str) -> typer.Typer:
+    """A group of commands (`verity source ...`), with verity's help."""
+    return typer.Typer(cls=VerityGroup, help=help, no_args_is_help=True, rich_markup_mode=None)
+
+
+def command(app: typer.Typer, name: str):
+    """Register a function as the command `name` of `app`, with verity's help."""
+    return app.command(name, cls=VerityCommand)
 
 
 def db_path(ctx: typer.Context) -> str:
@@ -44,15 +73,48 @@ def say(message: str) -> None:
     typer.echo(message, err=True)
 
 
+def warn(message: str) -> None:
+    """A warning: one line on stderr starting 'Warning: '. It never changes what is written."""
+    say(f"Warning: {message}")
+
+
+def print_created(key: Any, message: str, record: Any, as_json: bool) -> None:
+    """What every add prints: the new record's key or id alone on stdout and `message`
+    on stderr; with --json, the record (JSON-ready data) as JSON and nothing else."""
+    if as_json:
+        print_json(record)
+        return
+    typer.echo(key)
+    say(message)
+
+
+def print_changed(message: str, record: Any, as_json: bool) -> None:
+    """What every command that changes a record prints: `message` on stderr; with
+    --json, the record as it now is (JSON-ready data) on stdout."""
+    if as_json:
+        print_json(record)
+        return
+    say(message)
+
+
 def shorten(value: Any, width: int) -> str:
     text = "" if value is None else str(value)
     text = " ".join(text.split())
     return text if len(text) <= width else text[: max(width - 1, 1)] + "…"
 
 
+def shown(value: Any) -> str:
+    """A value as people see it printed: every table cell, and every value `claim show`
+    prints, passes through here (None shows as nothing)."""
+    return "" if value is None else str(value)
+
+
 def print_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], wide: Optional[str] = None) -> None:
-    """A plain aligned table; the `wide` column takes what the terminal has left."""
-    rows = [["" if v is None else str(v) for v in row] for row in rows]
+    """A plain aligned table; the `wide` column takes what the terminal has left. On a
+    terminal, positions, verdicts and rulings (LABEL_COLUMNS) are coloured as labels."""
+    from .style import colour_wanted, label
+
+    rows = [[shown(v) for v in row] for row in rows]
     if not rows:
         return
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
@@ -63,9 +125,18 @@ def print_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], wide: Opt
         )
         widths[index] = max(min(widths[index], room), 20)
         rows = [[shorten(v, widths[i]) if i == index else v for i, v in enumerate(r)] for r in rows]
-    line = "  ".join(h.ljust(widths[i]) for i, h in enumerate(headers))
-    typer.echo(line.rstrip())
+    coloured = {i for i, h in enumerate(headers) if h in LABEL_COLUMNS} if colour_wanted() else set()
+
+    def line(cells: Sequence[str]) -> str:
+        padded = []
+        for i, value in enumerate(cells):
+            text = value.ljust(widths[i])
+            if i in coloured and value:
+                text = label(value) + text[len(value):]
+            padded.append(text)
+        return "  ".join(padded).rstrip()
+
+    typer.echo("  ".join(h.ljust(widths[i]) for i, h in enumerate(headers)).rstrip())
     typer.echo("  ".join("-" * w for w in widths))
     for row in rows:
-        typer.echo("  ".join(v.ljust(widths[i]) for i, v in enumerate(row)).rstrip())
-
+        typer.echo(line(row))

@@ -7,16 +7,29 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from .common import JsonFlag, db_path, open_store, print_json_stream, print_table, say
+from .common import (
+    JsonFlag,
+    JsonRecordFlag,
+    command,
+    db_path,
+    open_store,
+    print_changed,
+    print_json_stream,
+    print_table,
+    say,
+)
 
 
 def register(app: typer.Typer) -> None:
-    app.command("init")(init)
-    app.command("reconcile")(reconcile)
+    command(app, "init")(init)
+    command(app, "reconcile")(reconcile)
 
 
-def init(ctx: typer.Context) -> None:
+def init(ctx: typer.Context, json_: JsonRecordFlag = False) -> None:
     """Create a verity database (or upgrade an existing one).
+
+    With --json, prints the database's path, its schema version and whether it
+    was created.
 
     Example: verity --db balti.db init
     """
@@ -26,15 +39,15 @@ def init(ctx: typer.Context) -> None:
     existed = Path(path).exists()
     with Store.create(path) as store:
         version = store.schema_version()
-    if existed:
-        say(f"{path} is a verity database (schema version {version}).")
-    else:
-        say(f"Created {path} (schema version {version}).")
+    message = (f"{path} is a verity database (schema version {version})." if existed
+               else f"Created {path} (schema version {version}).")
+    print_changed(message, {"database": path, "schema_version": version, "created": not existed}, json_)
 
 
 def reconcile(
     ctx: typer.Context,
-    claims: Annotated[Optional[List[str]], typer.Argument(metavar="[CLAIM]...", help="Claim keys or ids; all claims when none.")] = None,
+    claims: Annotated[Optional[List[str]], typer.Argument(
+        metavar="CLAIM", help="Claim keys or ids; all claims when none.", show_default=False)] = None,
     json_: JsonFlag = False,
 ) -> None:
     """Show, per claim, where the sources agree and where they contradict each other.

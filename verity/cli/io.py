@@ -9,7 +9,7 @@ from typing import Annotated, Callable, Iterator, Optional, TextIO
 
 import typer
 
-from .common import db_path, open_store, say
+from .common import command, db_path, open_store, say
 
 PROGRESS_MIN_BYTES = 1 << 20  # smaller files are done before a bar would be worth drawing
 
@@ -20,8 +20,8 @@ EXPORT_FORMATS = ("json", "jsonl", "claimreview")
 
 
 def register(app: typer.Typer) -> None:
-    app.command("import")(import_file)
-    app.command("export")(export)
+    command(app, "import")(import_file)
+    command(app, "export")(export)
 
 
 def import_file(
@@ -30,8 +30,8 @@ def import_file(
         metavar="FILE", help="The file to import; - reads standard input (give --format).",
         show_default=False)],
     format: Annotated[Optional[str], typer.Option(
-        "--format", "-f", metavar="json|jsonl|csv|claimreview",
-        help="Read FILE as this format instead of going by its extension.",
+        "--format", "-f", metavar="FORMAT",
+        help="Read FILE as json, jsonl, csv or claimreview instead of going by its extension.",
         show_default=False)] = None,
     create_missing: Annotated[bool, typer.Option(
         "--create-missing", help="CSV: create a source or claim a row names that does not exist yet.")] = False,
@@ -73,13 +73,13 @@ def import_file(
 def export(
     ctx: typer.Context,
     format: Annotated[str, typer.Option(
-        "--format", "-f", metavar="json|jsonl|claimreview",
+        "--format", "-f", metavar="FORMAT",
         help="json: the whole database as one document; jsonl: one record per line; "
         "claimreview: schema.org ClaimReview of every ruled claim.")] = "json",
     output: Annotated[Optional[Path], typer.Option(
-        "--output", "-o", help="Write to this file instead of stdout.", show_default=False)] = None,
+        "--output", "-o", metavar="FILE", help="Write to this file instead of stdout.", show_default=False)] = None,
     publisher: Annotated[Optional[str], typer.Option(
-        "--publisher", envvar="VERITY_PUBLISHER", show_envvar=False,
+        "--publisher", metavar="NAME", envvar="VERITY_PUBLISHER", show_envvar=False,
         help="ClaimReview: the organisation publishing the reviews (or $VERITY_PUBLISHER).",
         show_default=False)] = None,
     url: Annotated[Optional[str], typer.Option(

@@ -7,14 +7,14 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from .common import db_path, open_store, say
+from .common import command, db_path, open_store, say
 
 # Below this many claim reads a report is quick and a progress bar only flickers.
 PROGRESS_FROM = 2000
 
 
 def register(app: typer.Typer) -> None:
-    app.command("report")(report)
+    command(app, "report")(report)
 
 
 def report(
@@ -31,7 +31,8 @@ def report(
     verdict: Annotated[
         Optional[List[str]],
         typer.Option("--verdict", metavar="VERDICT",
-                     help="Only claims with this verdict (contested, single-source, corroborated, denied, unverified); repeatable."),
+                     help="Only claims with this verdict (contested, single-source, corroborated, denied, unverified); "
+                          "repeat for any of several."),
     ] = None,
 ) -> None:
     """Write the contradiction report: a summary, then every claim, contested ones first.

@@ -6,22 +6,29 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import JsonFlag, open_store, print_json, print_table, say
+from .common import JsonFlag, JsonRecordFlag, command, group, open_store, print_created, print_json, print_table, say
 
-app = typer.Typer(help="Add and list sources.", no_args_is_help=True)
+app = group("Add and list sources.")
 
 
-@app.command("add")
+@command(app, "add")
 def add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(metavar="NAME", help="Unique name (matched ignoring case).")],
-    kind: Annotated[Optional[str], typer.Option(help="official, militant group, news outlet, analyst, NGO, anonymous…")] = None,
-    affiliation: Annotated[Optional[str], typer.Option(help="The body it speaks for; same affiliation = not independent.")] = None,
-    reliability: Annotated[Optional[str], typer.Option(metavar="A-F", help="Admiralty grade: A completely reliable … E unreliable, F cannot be judged.")] = None,
-    url: Annotated[Optional[str], typer.Option(help="Where to find the source.")] = None,
-    note: Annotated[Optional[str], typer.Option(help="Anything worth knowing about it.")] = None,
+    kind: Annotated[Optional[str], typer.Option(
+        metavar="KIND", help="official, militant group, news outlet, analyst, NGO, anonymous…")] = None,
+    affiliation: Annotated[Optional[str], typer.Option(
+        metavar="BODY", help="The body it speaks for; same affiliation = not independent.")] = None,
+    reliability: Annotated[Optional[str], typer.Option(
+        metavar="A-F", help="Admiralty grade: A completely reliable … E unreliable, F cannot be judged.")] = None,
+    url: Annotated[Optional[str], typer.Option(metavar="URL", help="Where to find the source.")] = None,
+    note: Annotated[Optional[str], typer.Option(metavar="TEXT", help="Anything worth knowing about it.")] = None,
+    json_: JsonRecordFlag = False,
 ) -> None:
-    """Add a source.
+    """Add a source; prints its id.
+
+    The new source's id goes alone to stdout, as 'claim add' prints the new key and
+    'stance add' the new id; a sentence naming it goes to stderr.
 
     Example: verity source add "Afghan government spokesperson" --kind official --affiliation "Islamic Emirate of Afghanistan" --reliability D
     """
@@ -30,21 +37,23 @@ def add(
     source = Source(name=name, kind=kind, affiliation=affiliation, reliability=reliability, url=url, note=note)
     store = open_store(ctx)
     added = store.add_source(source)
-    say(f"Added source {added.name!r} (id {added.id}).")
+    from .records import source_json
+
+    print_created(added.id, f"Added source {added.name!r} (id {added.id}).", source_json(added, 0), json_)
 
 
-@app.command("list")
+@command(app, "list")
 def list_sources(ctx: typer.Context, json_: JsonFlag = False) -> None:
     """List sources, by name, with how many stances each has.
 
     Example: verity source list --json
     """
-    from ..formats import to_json
+    from .records import source_json
 
     store = open_store(ctx)
     rows = list(store.sources())
     if json_:
-        print_json([{"id": s.id, **to_json(s), "stances": n} for s, n in rows])
+        print_json([source_json(s, n) for s, n in rows])
         return
     if not rows:
         say("No sources yet: add one with 'verity source add NAME'.")

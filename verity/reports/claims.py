@@ -55,6 +55,12 @@ class StanceView:
         return f"undated (logged {self.stance.logged_at[:10]})"
 
     @property
+    def logged(self) -> str:
+        """When the stance was logged, and by whom: who to ask about it."""
+        by = f" by {self.stance.logged_by}" if self.stance.logged_by else ""
+        return f"{self.stance.logged_at[:10]}{by}"
+
+    @property
     def day(self) -> str:
         return self.stance.effective_date[:10]
 

@@ -128,6 +128,8 @@ def stance_item(view: StanceView) -> str:
     link = _link(s.url)
     if link:
         text += f" {link}"
+    if s.note:
+        text += f" — *note:* {md(s.note)}"
     return text
 
 
@@ -154,12 +156,13 @@ def history_lines(view: ClaimView) -> list[str]:
     if not view.history:
         return ["**History:** no stance logged yet.", ""]
     lines = ["**History**, every stance logged, oldest first:", "",
-             "| date | source | position | status |", "| --- | --- | --- | --- |"]
+             "| date | source | position | status | logged |", "| --- | --- | --- | --- | --- |"]
     for v in view.history:
         status = v.status
         if v.stance.retracted:
             status = f"retracted {md(v.stance.retracted.at[:10])}"
-        lines.append(f"| {md(v.date)} | {md(v.source.name)} | {v.mark} {v.stance.position} | {status} |")
+        lines.append(f"| {md(v.date)} | {md(v.source.name)} | {v.mark} {v.stance.position} | {status} "
+                     f"| {md(v.logged)} |")
     lines.append("")
     if not view.reversals and not view.retractions:
         return lines + ["No reversals, no retractions.", ""]

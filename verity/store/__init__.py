@@ -7,7 +7,7 @@ claims it touches, and the status of their stances, so neither the
 """
 
 from .bulk import BulkLoad, Written
-from .core import ClaimRecord, Store, current_user, database_problem
+from .core import STANCE_ORDER, ClaimRecord, Store, current_user, database_problem
 from .rows import (
     check_verdicts,
     claim_from_row,
@@ -18,5 +18,6 @@ from .rows import (
     stance_values,
 )
 
-__all__ = ["BulkLoad", "ClaimRecord", "Store", "Written", "check_verdicts", "claim_from_row", "claim_of_values",
-           "claim_row", "claim_row_of", "current_user", "database_problem", "source_from_row", "stance_values"]
+__all__ = ["STANCE_ORDER", "BulkLoad", "ClaimRecord", "Store", "Written", "check_verdicts", "claim_from_row",
+           "claim_of_values", "claim_row", "claim_row_of", "current_user", "database_problem", "source_from_row",
+           "stance_values"]

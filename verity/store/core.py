@@ -21,6 +21,7 @@ from ..errors import Conflict, DatabaseUnavailable, Duplicate, NotFound, did_you
 from ..models import VERDICTS, Claim, Reconciliation, Retraction, Source, Stance, parse_ruling, utc_now
 from ..reconcile import COUNTED, StanceStatus, plain_status
 from .bulk import BUSY_TIMEOUT_MS, Bulk
+from .listings import ClaimFilter, Listings
 from .queries import Reports
 from .refresh import Reconciliations
 from .rows import (
@@ -46,6 +47,10 @@ if TYPE_CHECKING:
 _VERDICT_RANK = "CASE r.verdict " + " ".join(
     f"WHEN '{v}' THEN {i}" for i, v in enumerate(VERDICTS)
 ) + " END"
+
+
+# What a stance's claim or source given the wrong way round is told.
+STANCE_ORDER = "the order is CLAIM SOURCE POSITION"
 
 
 def current_user() -> str:
@@ -99,7 +104,7 @@ class ClaimRecord:
         return frozenset(i for i, status in self.statuses.items() if status.status == COUNTED)
 
 
-class Store(Reconciliations, Reports, Bulk):
+class Store(Listings, Reconciliations, Reports, Bulk):
     """A verity database. Open with `Store.open(path)`; create with `Store.create(path)`."""
 
     def __init__(self, conn: sqlite3.Connection, path: str):
@@ -276,8 +281,9 @@ class Store(Reconciliations, Reports, Bulk):
         row = self.conn.execute("SELECT * FROM claims WHERE key = ?", [key]).fetchone()
         return self._claim_from_row(row) if row else None
 
-    def get_source(self, ref: str | int) -> Source:
-        """A source by name (case-insensitive) or id."""
+    def get_source(self, ref: str | int, order: str = "") -> Source:
+        """A source by name (case-insensitive) or id. NotFound names the closest sources, or
+        says that `ref` is a claim, followed by `order` (how the command takes its arguments)."""
         ref_text = str(ref).strip()
         source = self.find_source(ref_text)
         source_id = names.as_id(ref_text)
@@ -285,6 +291,9 @@ class Store(Reconciliations, Reports, Bulk):
             row = self.conn.execute("SELECT * FROM sources WHERE id = ?", [source_id]).fetchone()
             source = self._source_from_row(row) if row else None
         if source is None:
+            if self.find_claim(ref_text) is not None:
+                raise NotFound(f"{ref_text!r} is a claim, not a source: "
+                               + (order or "give a source's name or id (see 'verity source list')"))
             known = (r[0] for r in self.conn.execute("SELECT name FROM sources"))
             raise NotFound(
                 f"no source {ref_text!r}{did_you_mean(ref_text, known)}; "
@@ -292,8 +301,9 @@ class Store(Reconciliations, Reports, Bulk):
             )
         return source
 
-    def get_claim(self, ref: str | int) -> Claim:
-        """A claim by key or id."""
+    def get_claim(self, ref: str | int, order: str = "") -> Claim:
+        """A claim by key or id. NotFound names the closest keys, or says that `ref` is a
+        source, followed by `order` (how the command takes its arguments)."""
         ref_text = str(ref).strip()
         claim = self.find_claim(ref_text)
         claim_id = names.as_id(ref_text)
@@ -301,6 +311,9 @@ class Store(Reconciliations, Reports, Bulk):
             row = self.conn.execute("SELECT * FROM claims WHERE id = ?", [claim_id]).fetchone()
             claim = self._claim_from_row(row) if row else None
         if claim is None:
+            if self.find_source(ref_text) is not None:
+                raise NotFound(f"{ref_text!r} is a source, not a claim: "
+                               + (order or "give a claim's key or id (see 'verity claim list')"))
             keys = (r[0] for r in self.conn.execute("SELECT key FROM claims"))
             raise NotFound(
                 f"no claim {ref_text!r}{did_you_mean(ref_text, keys)}; "
@@ -371,8 +384,8 @@ class Store(Reconciliations, Reports, Bulk):
     def add_stance(self, stance: Stance) -> Stance:
         """Log a stance; `stance.claim` and `stance.source` may be key/name or id."""
         with self.transaction():
-            claim = self.get_claim(stance.claim)
-            source = self.get_source(stance.source)
+            claim = self.get_claim(stance.claim, order=STANCE_ORDER)
+            source = self.get_source(stance.source, order=STANCE_ORDER)
             stance = attrs.evolve(
                 stance,
                 claim=claim.key,
@@ -445,9 +458,13 @@ class Store(Reconciliations, Reports, Bulk):
         ):
             yield source_from_row(dict(zip(columns, row))), row[-1]
 
-    def claims(self, verdicts: Optional[Sequence[str]] = None) -> Iterator[tuple[Claim, Reconciliation]]:
-        """Every claim (optionally only those with these verdicts) with its reconciliation."""
-        where, params = verdict_filter(verdicts)
+    def claims(self, verdicts: Optional[Sequence[str]] = None,
+               which: Optional[ClaimFilter] = None) -> Iterator[tuple[Claim, Reconciliation]]:
+        """Every claim with its reconciliation, by id: those with these verdicts, and
+        those `which` describes (see ClaimFilter), when given."""
+        if verdicts:
+            which = attrs.evolve(which or ClaimFilter(), verdicts=tuple(verdicts))
+        where, params = self.claim_conditions(which or ClaimFilter())
         columns = self._columns("claims")
         n = len(columns)
         for row in self.conn.execute(

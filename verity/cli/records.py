@@ -1,0 +1,46 @@
+"""Records as the command line prints them with --json: one shape per kind of record,
+whichever command prints it (its listing, its `show`, the add that created it, the
+command that changed it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def source_json(source, stances: int) -> dict[str, Any]:
+    """A source as `source list --json` gives it, with how many stances it has."""
+    from ..formats import to_json
+
+    return {"id": source.id, **to_json(source), "stances": stances}
+
+
+def stance_json(listed) -> dict[str, Any]:
+    """A stance (a store ListedStance) as `stance list --json` gives it: every field, who
+    logged it and when, its retraction, and its status under rule 1."""
+    from ..formats import to_json
+
+    return {"id": listed.stance.id, **to_json(listed.stance), "status": listed.status, "counted": listed.counted}
+
+
+def claim_summary_json(claim, reconciliation) -> dict[str, Any]:
+    """A claim as `claim list --json` gives it: its fields and the sources' verdict."""
+    from ..formats import to_json
+
+    return {"id": claim.id, **to_json(claim), "verdict": reconciliation.verdict,
+            "score": reconciliation.score, "agreement": reconciliation.agreement}
+
+
+def claim_json(record) -> dict[str, Any]:
+    """A claim (a store ClaimRecord) as `claim show --json` gives it: its fields, its
+    reconciliation, and every stance ever logged on it, oldest first."""
+    from ..formats import reconciliation_json, to_json
+
+    stances = []
+    for stance in record.stances:
+        status = record.statuses[stance.id].status
+        data = {"id": stance.id, **to_json(stance), "status": status, "counted": stance.id in record.counted_ids}
+        data.pop("claim")
+        stances.append(data)
+    claim = record.claim
+    return {"id": claim.id, **to_json(claim), "reconciliation": reconciliation_json(record.reconciliation),
+            "stances": stances}
