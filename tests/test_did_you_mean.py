@@ -4,8 +4,11 @@ key, position, ruling, verdict, grade or format is given; through the real CLI."
 from __future__ import annotations
 
 import json
+import shutil
+import sqlite3
 
 import pytest
+from support import Cli
 
 from verity.errors import close_matches, did_you_mean, edit_distance
 from verity.models import GRADES, POSITIONS, RULINGS, SYNONYMS, VERDICTS
@@ -72,13 +75,26 @@ def test_among_twenty_thousand_keys():
     assert close_matches("claim-numbr-4242", keys)[0] == "claim-number-4242"
 
 
+@pytest.fixture(scope="module")
+def kremlin(tmp_path_factory):
+    """Three sources and a claim, made once and copied for each test."""
+    path = tmp_path_factory.mktemp("did-you-mean") / "desk.db"
+    cli = Cli()
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("VERITY_DB", str(path))
+        assert cli("init").exit_code == 0
+        for name in ("Dmitry Peskov", "Vladimir Putin", "TTP spokesman"):
+            assert cli("source", "add", name).exit_code == 0
+        assert cli("claim", "add", "Russia will not escalate", "--key", "no-escalation", "--subject", "Kremlin",
+                   "--tag", "russia").exit_code == 0
+    with sqlite3.connect(path) as conn:  # one file to copy
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
 @pytest.fixture
-def desk(cli):
-    assert cli("init").exit_code == 0
-    for name in ("Dmitry Peskov", "Vladimir Putin", "TTP spokesman"):
-        assert cli("source", "add", name).exit_code == 0
-    assert cli("claim", "add", "Russia will not escalate", "--key", "no-escalation", "--subject", "Kremlin",
-               "--tag", "russia").exit_code == 0
+def desk(cli, kremlin, db_path):
+    shutil.copy(kremlin, db_path)
     return cli
 
 
