@@ -178,3 +178,17 @@ def test_coloured_tables_stay_aligned(balti_db, monkeypatch):
     coloured = run_on_a_terminal(["--db", str(balti_db), "reconcile"], env={"TERM": "xterm", "COLUMNS": "200"})
     plain = run_on_a_terminal(["--db", str(balti_db), "reconcile"], env={"NO_COLOR": "1", "COLUMNS": "200"})
     assert re.sub(r"\033\[[0-9;]*m", "", coloured) == plain
+
+
+def test_a_quick_command_imports_nothing_it_does_not_need(balti_db):
+    """What keeps `verity stance add` starting as fast as its peer (docs/performance.md): no
+    Datasette, Jinja, rich or pydantic (which typer 0.29 would import to convert values)."""
+    code = ("import sys\n"
+            f"sys.argv = ['verity', '--db', {str(balti_db)!r}, 'stance', 'add', 'balti-was-killed', '1', 'neutral']\n"
+            "from verity.cli import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(' '.join(sorted(sys.modules)))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stderr.startswith("Logged stance 34"), result.stderr
+    loaded = {name.split(".")[0] for name in result.stdout.split()[1:]}
+    assert not loaded & {"pydantic", "rich", "datasette", "jinja2", "sqlite_utils"}

@@ -108,8 +108,8 @@ def close_matches(word: str, candidates: Iterable[str], n: int = 3,
     Compared as names are (`verity.folding.fold`): a candidate that is `word` once
     folded, or the one `synonyms` gives for it (what a fact-checker might type for a
     position: 'agrees' for 'affirms'), is the answer; else candidates within a few
-    typing mistakes (edits, `edit_distance`), then longer names holding the words of
-    `word` ('Peskov' in 'Dmitry Peskov'), exactly or within a typo.
+    typing mistakes (edits, `edit_distance`), then longer names that start with `word`
+    or hold its words ('Peskov' in 'Dmitry Peskov'), exactly or within a typo.
     """
     given = fold(word)
     if not given:
@@ -131,6 +131,8 @@ def close_matches(word: str, candidates: Iterable[str], n: int = 3,
             distance = edit_distance(given, folded, limit)
             if distance <= limit:
                 rank = (2, distance)
+            elif len(given) >= 2 and folded.startswith(given):  # the start of a longer name
+                rank = (3, 0)
             else:
                 words = _WORD.findall(folded)
                 within = (_within_words(given_words, words, memo)

@@ -4,8 +4,7 @@ Commands open the store, make one call, and print. Errors a user can cause are
 `VerityError`s: one line on stderr and exit 1 (a traceback with VERITY_DEBUG=1).
 """
 
-from __future__ import annotations
-
+import importlib
 import os
 import sqlite3
 from typing import Annotated, Optional
@@ -13,12 +12,36 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import VerityError
-from . import browse, claim, database, io, report, source, stance
 from .commands import VerityGroup
+
+# Each command, and the module it is in. A module is imported, and typer builds its
+# commands, only when one of them is run or listed (as click's documentation shows for
+# large command lines): `verity stance add` builds the stance commands and no others.
+COMMANDS = {
+    "init": "database", "reconcile": "database", "import": "io", "export": "io", "report": "report",
+    "browse": "browse", "datasette-metadata": "browse", "source": "source", "claim": "claim", "stance": "stance",
+}
+GROUPS = frozenset({"source", "claim", "stance"})  # a module that is a command group of that name
 
 
 class VerityApp(VerityGroup):
-    """verity itself: turns the errors a user can cause into one line on stderr."""
+    """verity itself: finds each command when it is asked for, and turns the errors a
+    user can cause into one line on stderr."""
+
+    def list_commands(self, ctx) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx, name: str):
+        if name not in COMMANDS:
+            return None
+        if name not in self.commands:
+            module = importlib.import_module(f"{__name__}.{COMMANDS[name]}")
+            built = typer.main.get_command(module.app)
+            if name not in GROUPS and isinstance(built, VerityGroup):  # a module of several commands
+                built = built.commands[name]
+            built.name = name
+            self.commands[name] = built
+        return self.commands[name]
 
     def invoke(self, ctx):
         try:
@@ -83,13 +106,6 @@ def main_options(
     ctx.obj = {"db": db}
 
 
-app.add_typer(source.app, name="source")
-app.add_typer(claim.app, name="claim")
-app.add_typer(stance.app, name="stance")
-database.register(app)
-io.register(app)
-report.register(app)
-browse.register(app)
 
 
 def main() -> None:

@@ -1,21 +1,17 @@
 """Browsing in Datasette: browse, datasette-metadata."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from .common import command, db_path, say
+from .common import command, commands, db_path, say
+
+app = commands()
 
 
-def register(app: typer.Typer) -> None:
-    command(app, "browse")(browse)
-    command(app, "datasette-metadata")(datasette_metadata)
-
-
+@command(app, "browse")
 def browse(
     ctx: typer.Context,
     port: Annotated[int, typer.Option("--port", "-p", metavar="N", help="Port to listen on (0: any free port).")] = 8001,
@@ -46,6 +42,7 @@ def browse(
     say("Stopped.")
 
 
+@command(app, "datasette-metadata")
 def datasette_metadata(
     ctx: typer.Context,
     output: Annotated[

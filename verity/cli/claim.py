@@ -1,7 +1,5 @@
 """verity claim ...: the statements being checked."""
 
-from __future__ import annotations
-
 from typing import Annotated, List, Optional
 
 import typer

@@ -35,7 +35,14 @@ LABEL_COLUMNS = frozenset({"position", "verdict", "ruling"})
 
 def group(help: str) -> typer.Typer:
     """A group of commands (`verity source ...`), with verity's help."""
-    return typer.Typer(cls=VerityGroup, help=help, no_args_is_help=True, rich_markup_mode=None)
+    return typer.Typer(cls=VerityGroup, help=help, no_args_is_help=True, rich_markup_mode=None,
+                       add_completion=False)
+
+
+def commands() -> typer.Typer:
+    """What holds a module's top-level commands (`verity init`, `verity report`) until
+    verity runs or lists one of them (see verity.cli.COMMANDS)."""
+    return typer.Typer(cls=VerityGroup, rich_markup_mode=None, add_completion=False)
 
 
 def command(app: typer.Typer, name: str):

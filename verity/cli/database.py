@@ -1,7 +1,5 @@
 """Whole-database commands: init, reconcile."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated, List, Optional
 
@@ -11,6 +9,7 @@ from .common import (
     JsonFlag,
     JsonRecordFlag,
     command,
+    commands,
     db_path,
     open_store,
     print_changed,
@@ -19,12 +18,10 @@ from .common import (
     say,
 )
 
-
-def register(app: typer.Typer) -> None:
-    command(app, "init")(init)
-    command(app, "reconcile")(reconcile)
+app = commands()
 
 
+@command(app, "init")
 def init(ctx: typer.Context, json_: JsonRecordFlag = False) -> None:
     """Create a verity database (or upgrade an existing one).
 
@@ -44,6 +41,7 @@ def init(ctx: typer.Context, json_: JsonRecordFlag = False) -> None:
     print_changed(message, {"database": path, "schema_version": version, "created": not existed}, json_)
 
 
+@command(app, "reconcile")
 def reconcile(
     ctx: typer.Context,
     claims: Annotated[Optional[List[str]], typer.Argument(

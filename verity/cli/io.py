@@ -1,7 +1,5 @@
 """verity import / export: moving records between verity and files."""
 
-from __future__ import annotations
-
 import contextlib
 import sys
 from pathlib import Path
@@ -9,21 +7,18 @@ from typing import Annotated, Callable, Iterator, Optional, TextIO
 
 import typer
 
-from .common import command, db_path, open_store, say
+from .common import command, commands, db_path, open_store, say
 
 PROGRESS_MIN_BYTES = 1 << 20  # smaller files are done before a bar would be worth drawing
 
+app = commands()
 
 # Formats are plain text checked by the core, so a wrong one gets verity's one-line
 # error with a close match rather than click's boxed usage message.
 EXPORT_FORMATS = ("json", "jsonl", "claimreview")
 
 
-def register(app: typer.Typer) -> None:
-    command(app, "import")(import_file)
-    command(app, "export")(export)
-
-
+@command(app, "import")
 def import_file(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(
@@ -70,6 +65,7 @@ def import_file(
         say(f"Note: {note}")
 
 
+@command(app, "export")
 def export(
     ctx: typer.Context,
     format: Annotated[str, typer.Option(

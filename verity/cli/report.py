@@ -1,22 +1,19 @@
 """verity report: the contradiction report, as markdown, HTML, JSON or CSV."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated, List, Optional
 
 import typer
 
-from .common import command, db_path, open_store, say
+from .common import command, commands, db_path, open_store, say
 
 # Below this many claim reads a report is quick and a progress bar only flickers.
 PROGRESS_FROM = 2000
 
-
-def register(app: typer.Typer) -> None:
-    command(app, "report")(report)
+app = commands()
 
 
+@command(app, "report")
 def report(
     ctx: typer.Context,
     format_: Annotated[

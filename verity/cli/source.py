@@ -1,7 +1,5 @@
 """verity source ...: the people, offices, groups and outlets that say things."""
 
-from __future__ import annotations
-
 from typing import Annotated, Optional
 
 import typer

@@ -1,7 +1,5 @@
 """verity stance ...: who took which position on which claim."""
 
-from __future__ import annotations
-
 from typing import Annotated, Optional
 
 import typer
