@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -32,7 +33,8 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-CONTESTED_BACKGROUND = "rgb(253, 231, 176)"  # .verity-contested in verity/datasette/verity.css
+CONTESTED_BACKGROUND = "rgb(253, 231, 176)"  # contested's label in verity.palette
+DENIES_BACKGROUND = "rgb(249, 208, 204)"
 
 
 def _missing(why: str):
@@ -133,13 +135,58 @@ def test_a_fact_checker_finds_the_contested_claims_that_mention_an_incident(balt
             page.reload()
             expect(keys).to_have_text(["balti-killed-in-nangarhar"])
 
-            # The claim's key leads to the claim, whose stances are one click further.
+            # The claim's key leads to the claim's own page.
             page.get_by_role("link", name="balti-killed-in-nangarhar").click()
             expect(page.locator("h1")).to_contain_text("claims")
-            expect(page.get_by_text("Mufti Khalid Balti was killed in Nangarhar province").first).to_be_visible()
+            expect(page.locator(".verity-claim-text")).to_have_text(
+                "Mufti Khalid Balti was killed in Nangarhar province, Afghanistan")
         finally:
             browser.close()
     assert server.returncode is not None
+
+
+def test_a_claims_own_page_shows_where_its_sources_stand_and_every_stance(balti_db):
+    if not Path(CHROMIUM).exists():
+        _missing(f"no Chromium at {CHROMIUM}: apt-get install chromium")
+    try:
+        from playwright.sync_api import expect, sync_playwright
+    except ImportError:
+        _missing("playwright is not installed: pip install -e '.[test]'")
+
+    with verity_browse(balti_db, free_port()) as (url, _server), sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            # From the contradictions, a fact-checker follows a claim to its page.
+            page.goto(f"{url}/balti/contradictions")
+            page.get_by_role("link", name="balti-was-current-ttp-spokesman").first.click()
+            page.wait_for_url("**/balti/claims/5")
+            claim = page.locator("section.verity-claim")
+            expect(claim.locator(".verity-claim-text")).to_have_text(
+                "Mufti Khalid Balti was the TTP's current spokesman when he was killed")
+            verdict = claim.locator("dl.verity-facts dd .verity-label").first
+            expect(verdict).to_have_text("contested")
+            assert verdict.evaluate("e => getComputedStyle(e).backgroundColor") == CONTESTED_BACKGROUND
+            expect(claim.locator(".verity-side h3")).to_have_text([
+                "Affirming: 1 source, 1 independent origin", "Denying: 2 sources, 2 independent origins"])
+            expect(claim.locator(".verity-side-denying .verity-origin-name")).to_have_text(
+                ["Dawn", "TTP"])
+            expect(claim.locator("ul.verity-contradictions li")).to_have_count(2)
+            # Every stance, oldest first, the retracted one kept and marked.
+            rows = claim.locator("table.verity-stances tbody tr")
+            expect(rows.locator("td:nth-child(2)")).to_have_text([
+                "Pakistani senior security official", "Tahir Khan (Dawn)", "Pakistani senior security official",
+                "TTP spokesman Mohammad Khurasani"])
+            expect(rows.locator("td.verity-status")).to_have_text([
+                "counted", "counted", re.compile(r"^retracted: logged against the wrong source"), "counted"])
+            denies = rows.nth(1).locator(".verity-label")
+            assert denies.evaluate("e => getComputedStyle(e).backgroundColor") == DENIES_BACKGROUND
+            expect(rows.nth(2).locator("td").nth(6)).to_have_text("2022-01-18 by verity-example")
+            # A source's name leads to the source.
+            claim.get_by_role("link", name="Tahir Khan (Dawn)").first.click()
+            expect(page.locator("h1")).to_contain_text("sources")
+        finally:
+            browser.close()
 
 
 def test_ctrl_c_stops_the_server_cleanly(balti_db):

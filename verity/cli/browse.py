@@ -49,22 +49,41 @@ def datasette_metadata(
         Optional[Path],
         typer.Option("--output", "-o", metavar="FILE", help="Write to FILE instead of stdout.", dir_okay=False),
     ] = None,
+    config: Annotated[
+        Optional[Path],
+        typer.Option("--config", "-c", metavar="FILE", dir_okay=False,
+                     help="Datasette 1.0: write the configuration (named queries, table options, "
+                          "settings) to FILE."),
+    ] = None,
 ) -> None:
     """Print the Datasette metadata that 'verity browse' serves with.
 
     For serving the database with plain datasette. The metadata names the database
     after its file, so write it for the file you will serve; the datasette command
-    to serve it with, verity's settings included, is printed on stderr.
+    to serve it with, verity's settings included, is printed on stderr. Datasette
+    1.0 takes the named queries, table options and settings apart from the
+    metadata, as configuration: give --config FILE for them.
 
     Example: verity --db claims.db datasette-metadata --output metadata.json
     """
     from ..datasette import inspect_database, metadata_for
-    from ..datasette.metadata import SETTINGS
-    from .output import written_atomically
+    from ..datasette.metadata import SETTINGS, datasette_major, metadata_and_config
+    from ..errors import InvalidValue
+    from .output import check_writable, written_atomically
 
+    major = datasette_major()
+    if major < 1 and config is not None:
+        raise InvalidValue("Datasette 0.65 takes everything in its metadata; leave out --config "
+                           "(it is for Datasette 1.0)")
+    if major >= 1 and config is None:
+        raise InvalidValue("Datasette 1.0 takes the named queries, table options and settings as "
+                           "configuration; give --config FILE too, e.g. --config datasette.json")
     database = inspect_database(db_path(ctx))
-    text = json.dumps(metadata_for(database), indent=2, ensure_ascii=False) + "\n"
-    settings = " ".join(f"--setting {name} {_setting(value)}" for name, value in SETTINGS.items())
+    metadata, configuration = metadata_and_config(metadata_for(database), major)
+    if config is not None:
+        check_writable(config, protect=[database.path], what="configuration", example="datasette.json")
+        configuration["settings"] = dict(SETTINGS)
+    text = json.dumps(metadata, indent=2, ensure_ascii=False) + "\n"
     if output is None:
         typer.echo(text, nl=False)
         target = "metadata.json"
@@ -73,6 +92,14 @@ def datasette_metadata(
             out.write(text)
         target = str(output)
         say(f"Wrote {output}.")
+    if config is not None:
+        with written_atomically(config, protect=[database.path], what="configuration",
+                                example="datasette.json") as out:
+            out.write(json.dumps(configuration, indent=2, ensure_ascii=False) + "\n")
+        say(f"Wrote {config}.")
+        say(f"Serve it with: datasette {database.path} --metadata {target} --config {config}")
+        return
+    settings = " ".join(f"--setting {name} {_setting(value)}" for name, value in SETTINGS.items())
     say(f"Serve it with: datasette {database.path} --metadata {target} {settings}")
 
 

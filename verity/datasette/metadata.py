@@ -9,6 +9,7 @@ plain `datasette --metadata`.
 
 from __future__ import annotations
 
+import copy
 from html import escape
 from typing import Any
 
@@ -42,6 +43,7 @@ LABEL_COLUMNS = [
 LIST_COLUMNS = ["tags", "affirming", "denying", "neutral"]
 
 RECONCILIATION_VIEW = "claim_verdicts"
+CLAIM_COLUMN = "claim"  # the views' and named queries' column of claim keys: each links to its claim
 
 _grades = "; ".join(f"{g} {GRADE_MEANINGS[g]}" for g in GRADES)
 
@@ -125,8 +127,9 @@ _DESCRIPTIONS: dict[str, dict[str, Any]] = {
     },
     "claims": {
         "description": (
-            "One checkable statement per row. Its stances are listed under 'Links from other "
-            "tables' on the claim's page; its reconciliation is in the claims reconciliation."
+            "One checkable statement per row. A claim's own page shows its reconciliation, "
+            "its sources by side and independent origin, its contradictions and every stance "
+            "logged on it, oldest first; the claims reconciliation lists every claim's verdict."
         ),
         "columns": {
             "key": "The claim's short unique name (a slug), used on the command line.",
@@ -371,7 +374,11 @@ _OPTIONS: dict[str, dict[str, Any]] = {
         "fts_table": "stances_fts",
         "fts_pk": "id",
     },
+    # What verity stores for the views and pages that show it: kept out of the way (a
+    # hidden table is still one click from the database page), so that the index page
+    # lists the claims reconciliation among the first.
     "reconciliations": {
+        "hidden": True,
         "facets": ["verdict"],
         "sortable_columns": ["claim_id", "verdict", "score", "agreement", "contradictions"],
     },
@@ -390,6 +397,7 @@ _OPTIONS: dict[str, dict[str, Any]] = {
         "fts_table": "stances_fts",
         "fts_pk": "id",
     },
+    "stance_statuses": {"hidden": True},
     "_sqlite_migrations": {"hidden": True},
 }
 
@@ -522,7 +530,8 @@ def build_metadata(database: str, *, worked_example: bool = False) -> dict[str, 
         "title": "Claims, sources and stances",
         "description": DATABASE_DESCRIPTION,
         "tables": tables,
-        "queries": {name: dict(query) for name, query in QUERIES.items()},
+        # A named query's page opens with its answer; its SQL is one click away ("Show SQL").
+        "queries": {name: {**query, "hide_sql": True} for name, query in QUERIES.items()},
         "plugins": {"verity": {"label_columns": LABEL_COLUMNS, "list_columns": LIST_COLUMNS}},
     }
     db["description_html"] = _description_html(database, worked_example)
@@ -533,6 +542,64 @@ def build_metadata(database: str, *, worked_example: bool = False) -> dict[str, 
         for entry in [db, *tables.values(), *db["queries"].values()]:
             entry.update(WORKED_EXAMPLE_CREDIT)
     return {"title": TITLE, "databases": {database: db}}
+
+
+# What Datasette 1.0 takes as configuration rather than metadata: per database, its named
+# queries and plugin settings; per table, these options (Datasette 0.65 takes all of it
+# in the metadata, as build_metadata gives it).
+CONFIG_KEYS = ("queries", "plugins")
+TABLE_CONFIG_KEYS = ("hidden", "sort", "sort_desc", "size", "sortable_columns", "label_column", "facets",
+                     "fts_table", "fts_pk", "searchmode")
+
+
+CREDIT_KEYS = ("source", "source_url", "license", "license_url")
+
+
+def _credit_in_description(query: dict[str, Any]) -> None:
+    """Datasette 1.0 shows a named query's description but no source or licence: the
+    worked example's credit goes into the description instead."""
+    credit = {key: query.pop(key) for key in CREDIT_KEYS if key in query}
+    if not credit:
+        return
+    parts = []
+    if "source" in credit:
+        source = escape(credit["source"])
+        if "source_url" in credit:
+            source = f'<a href="{escape(credit["source_url"])}">{source}</a>'
+        parts.append(f"Data source: {source}")
+    if "license" in credit:
+        parts.append(f"Data license: {escape(credit['license'])}")
+    query["description_html"] = (f"<p>{escape(query.get('description', ''))}</p>"
+                                 f"<p>{' &middot; '.join(parts)}</p>")
+
+
+def datasette_major() -> int:
+    """The major version of the Datasette installed: 0 (0.65) or 1 (the 1.0 alphas)."""
+    from importlib.metadata import version
+
+    return int(version("datasette").split(".")[0])
+
+
+def metadata_and_config(document: dict[str, Any], major: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """build_metadata's document as Datasette of this major version takes it: (metadata,
+    configuration). For 0.65 the configuration is empty; for 1.0 it holds the named
+    queries, the table options and verity's plugin settings, and the metadata the rest."""
+    if major < 1:
+        return document, {}
+    metadata = copy.deepcopy(document)
+    config: dict[str, Any] = {"databases": {}}
+    for name, database in metadata.get("databases", {}).items():
+        target = config["databases"].setdefault(name, {})
+        for key in CONFIG_KEYS:
+            if key in database:
+                target[key] = database.pop(key)
+        for query in target.get("queries", {}).values():
+            _credit_in_description(query)
+        for table, entry in database.get("tables", {}).items():
+            options = {key: entry.pop(key) for key in TABLE_CONFIG_KEYS if key in entry}
+            if options:
+                target.setdefault("tables", {})[table] = options
+    return metadata, config
 
 
 VOCABULARY = frozenset(POSITIONS) | frozenset(VERDICTS) | frozenset(RULINGS)

@@ -11,7 +11,7 @@ import socket
 from typing import Callable, Optional
 
 from . import Browsable, CannotListen, PortInUse, metadata_for
-from .metadata import RECONCILIATION_VIEW, SETTINGS
+from .metadata import RECONCILIATION_VIEW, SETTINGS, datasette_major, metadata_and_config
 
 
 def make_datasette(database: Browsable):
@@ -22,7 +22,10 @@ def make_datasette(database: Browsable):
     """
     from datasette.app import Datasette
 
-    return Datasette([database.path], metadata=metadata_for(database), settings=dict(SETTINGS))
+    metadata, config = metadata_and_config(metadata_for(database), datasette_major())
+    if config:  # Datasette 1.0
+        return Datasette([database.path], metadata=metadata, config=config, settings=dict(SETTINGS))
+    return Datasette([database.path], metadata=metadata, settings=dict(SETTINGS))
 
 
 def listen(host: str, port: int) -> socket.socket:

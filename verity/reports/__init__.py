@@ -15,9 +15,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Iterator, Optional, Sequence
 
+from ..claimview import ClaimView, claim_view
 from ..models import VERDICTS, check_choice
 from ..store import check_verdicts
-from .claims import ClaimView, claim_view
 from .summary import Summary, summary
 
 FORMATS = ("markdown", "html", "json", "csv")

@@ -16,8 +16,8 @@ from typing import Iterator, Optional
 import attrs
 import jinja2
 
+from ..claimview import MARKS, SIDES
 from ..reconcile import figure
-from .claims import MARKS, SIDES
 from .summary import MatrixSource
 from .text import SIDE_TITLES, VERDICT_TITLES, link_label, plural, safe_url
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from ..claimview import MARKS, ClaimView, Side, StanceView
 from ..reconcile import figure as number
-from .claims import MARKS, ClaimView, Side, StanceView
 from .text import SIDE_TITLES, VERDICT_TITLES, link_label, md, md_line, plural, safe_url
 
 

@@ -11,9 +11,9 @@ from typing import Optional
 
 import attrs
 
+from ..claimview import origin_label
 from ..models import VERDICTS, origin_of
 from ..store.queries import ContestedClaim, OpposedPair
-from .claims import origin_label
 
 MATRIX_SOURCES = 40  # columns of the stance matrix before it stops being readable
 

@@ -11,8 +11,8 @@ import csv
 import io
 from typing import Iterator
 
+from ..claimview import ClaimView
 from ..formats import json_list, reconciliation_json, to_json
-from .claims import ClaimView
 
 CSV_COLUMNS = (
     "claim", "text", "verdict", "score", "agreement", "affirming", "denying", "neutral",

@@ -1,8 +1,12 @@
-"""verity's Datasette plugin: positions, verdicts and rulings as coloured labels.
+"""verity's Datasette plugin: positions, verdicts and rulings as coloured labels, and
+each claim's own page.
 
-It also gives the claims reconciliation view its search (a claim is found by its
-words or by what any source said about it), folds the column descriptions away,
-and serves the small stylesheet the labels use.
+A claim's page (`/<db>/claims/<id>`, where every claim's key links to) shows its
+reconciliation, its sides by independent origin, its contradictions and every stance
+logged on it with its status, oldest first (templates/row.html). The plugin also
+gives the claims reconciliation view its search (a claim is found by its words or by
+what any source said about it), folds the column descriptions away, and serves the
+small stylesheet the labels use.
 
 Registered through the `datasette` entry point in pyproject.toml. It acts only on
 databases whose metadata carries verity's plugin configuration (what
@@ -18,12 +22,15 @@ from importlib.resources import files
 
 from datasette import hookimpl
 from datasette.filters import FilterArguments
+from datasette.utils import tilde_decode
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
-from .. import palette
-from ..store.queries import claim_search
-from .metadata import RECONCILIATION_VIEW, VOCABULARY
+from ... import palette
+from ...store import Store
+from ...store.queries import claim_search
+from ..claim_page import claim_page
+from ..metadata import CLAIM_COLUMN, RECONCILIATION_VIEW, VOCABULARY
 
 
 def _label_css() -> str:
@@ -105,9 +112,39 @@ def render_cell(row, value, column, table, database, datasette):
         if names is not None:
             return Markup(escape(" · ".join(names))) if names else Markup("—")
     if table == RECONCILIATION_VIEW and column == "key" and "id" in row.keys():
-        href = datasette.urls.row(database, "claims", str(row["id"]))
-        return Markup('<a href="{}">{}</a>').format(href, value)
+        return _claim_link(datasette, database, row["id"], value)
+    if column == CLAIM_COLUMN:  # a claim's key, in a view or a named query: it leads to the claim's page
+        if "claim_id" in row.keys() and isinstance(row["claim_id"], int):
+            return _claim_link(datasette, database, row["claim_id"], value)
+        return _claim_link_by_key(datasette, database, value)
     return None
+
+
+def _claim_link(datasette, database: str, claim_id: int, text: str) -> Markup:
+    href = datasette.urls.row(database, "claims", str(claim_id))
+    return Markup('<a href="{}">{}</a>').format(href, text)
+
+
+async def _claim_link_by_key(datasette, database: str, key: str):
+    db = datasette.get_database(database)
+    claim = await db.execute_fn(lambda conn: Store(conn, db.path).find_claim(key))
+    return None if claim is None else _claim_link(datasette, database, claim.id, key)
+
+
+@hookimpl
+def extra_template_vars(template, database, table, view_name, request, datasette):
+    """A claim's page (the row page of `claims`) gets the claim as verity reads it: see
+    templates/row.html and verity.datasette.claim_page."""
+    if view_name != "row" or table != "claims" or not _is_verity(datasette, database):
+        return None
+
+    async def claim():
+        db = datasette.get_database(database)
+        pk = tilde_decode(request.url_vars.get("pks", ""))
+        page = await db.execute_fn(lambda conn: claim_page(conn, db.path, pk))
+        return {"verity_claim": page}
+
+    return claim
 
 
 @hookimpl(trylast=True)  # after Datasette's own search filter, which finds no index for a view

@@ -1,4 +1,5 @@
-"""One claim as a report shows it, built from the store's `ClaimRecord`.
+"""One claim as people read it, built from the store's `ClaimRecord`: what the reports
+show of each claim, and its own page in Datasette.
 
 Nothing here decides anything: each stance's status and the stance its source
 held before it come from the reconciler (`ClaimRecord.statuses`), and which side
@@ -15,9 +16,9 @@ from typing import Optional
 
 import attrs
 
-from ..models import Claim, Reconciliation, Source, Stance, origin_of
-from ..reconcile import COUNTED, RETRACTED
-from ..store import ClaimRecord
+from .models import Claim, Reconciliation, Source, Stance, origin_of
+from .reconcile import COUNTED, RETRACTED
+from .store import ClaimRecord
 
 MARKS = {
     "affirms": "✔",
