@@ -1,23 +1,30 @@
 """CSV: one stance per row, under a header naming the stance fields.
 
-    claim,source,position,quote,url,said_on,via,note
+    claim,source,position,quote,url,said_on,via,note,logged_at,logged_by,retracted_at,retraction_reason,retracted_by
 
 Read as a stream. Columns may come in any order; only claim, source and
 position are required, an empty cell is an absent value, and a header may say
-"Said on" or "said-on" for said_on. Every error names its line (the line a
-row starts on, as a spreadsheet shows it) and column.
+"Said on" or "said-on" for said_on. A stance with a retraction reason was
+retracted (at retracted_at, by retracted_by). Every error names its line (the
+line a row starts on, as a spreadsheet shows it) and column.
+
+`write_csv` writes every stance of a database with every one of these columns:
+what `verity export --format csv` writes, and `verity import` reads back.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from typing import Any, BinaryIO, Callable, Iterator, Optional
+from typing import Any, BinaryIO, Callable, Iterator, Optional, TextIO
 
 from .errors import did_you_mean
 from .formats import CsvPlace
 
-COLUMNS = ("claim", "source", "position", "quote", "url", "said_on", "via", "note", "logged_at", "logged_by")
+COLUMNS = ("claim", "source", "position", "quote", "url", "said_on", "via", "note", "logged_at", "logged_by",
+           "retracted_at", "retraction_reason", "retracted_by")
+# The retraction's columns, and the field of a stance's "retracted" object each fills.
+RETRACTION_COLUMNS = {"retracted_at": "at", "retraction_reason": "reason", "retracted_by": "by"}
 REQUIRED = ("claim", "source", "position")
 PROGRESS_EVERY = 2_000
 
@@ -58,7 +65,7 @@ def read_csv(handle: BinaryIO, progress: Optional[Callable[[int], None]] = None
                 yield "error", (f"{len(row)} cells, but the header has {len(names)} columns "
                                 f"({', '.join(names)}); check for a stray or missing comma or quote"), place
                 continue
-            yield "stance", {name: cell for name, cell in zip(names, row) if cell.strip()}, place
+            yield "stance", _stance(names, row), place
     except UnicodeDecodeError:
         yield "error", "the file is not UTF-8 text from here on; save it as UTF-8 (CSV UTF-8 in a spreadsheet)", CsvPlace(start)
     except csv.Error as exc:
@@ -70,6 +77,31 @@ def read_csv(handle: BinaryIO, progress: Optional[Callable[[int], None]] = None
             except (OSError, ValueError):
                 pass
         text.detach()  # leave the caller's file open for the caller to close
+
+
+def _stance(names: list[str], row: list[str]) -> dict[str, Any]:
+    """A row as the stance's fields (the retraction's gathered into "retracted"), empty cells left out."""
+    data: dict[str, Any] = {name: cell for name, cell in zip(names, row) if cell.strip()}
+    retraction = {field: data.pop(column) for column, field in RETRACTION_COLUMNS.items() if column in data}
+    if retraction:
+        data["retracted"] = retraction
+    return data
+
+
+def write_csv(store, out: TextIO) -> dict[str, int]:
+    """Write every stance of `store`, in logging order, one row each under a header of COLUMNS;
+    returns how many."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    count = 0
+    for stance in store.all_stances():
+        retracted = stance.retracted
+        writer.writerow([stance.claim, stance.source, stance.position, stance.quote, stance.url, stance.said_on,
+                         stance.via, stance.note, stance.logged_at, stance.logged_by,
+                         retracted.at if retracted else None, retracted.reason if retracted else None,
+                         retracted.by if retracted else None])
+        count += 1
+    return {"stances": count}
 
 
 def _header_problems(header: list[str], names: list[str]) -> list[str]:
@@ -89,4 +121,4 @@ def _header_problems(header: list[str], names: list[str]) -> list[str]:
     return problems
 
 
-__all__ = ["COLUMNS", "column_name", "read_csv"]
+__all__ = ["COLUMNS", "column_name", "read_csv", "write_csv"]

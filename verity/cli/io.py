@@ -7,7 +7,8 @@ from typing import Annotated, Callable, Iterator, Optional, TextIO
 
 import typer
 
-from .common import command, commands, db_path, open_store, say
+from ..errors import InvalidValue
+from .common import JsonRecordFlag, command, commands, db_path, open_store, print_changed, say
 
 PROGRESS_MIN_BYTES = 1 << 20  # smaller files are done before a bar would be worth drawing
 
@@ -15,7 +16,8 @@ app = commands()
 
 # Formats are plain text checked by the core, so a wrong one gets verity's one-line
 # error with a close match rather than click's boxed usage message.
-EXPORT_FORMATS = ("json", "jsonl", "claimreview")
+EXPORT_FORMATS = ("json", "jsonl", "csv", "claimreview")
+_EXTENSION = {"json": ".json", "jsonl": ".jsonl", "csv": ".csv", "claimreview": ".jsonld"}
 
 
 @command(app, "import")
@@ -30,17 +32,19 @@ def import_file(
         show_default=False)] = None,
     create_missing: Annotated[bool, typer.Option(
         "--create-missing", help="CSV: create a source or claim a row names that does not exist yet.")] = False,
+    json_: JsonRecordFlag = False,
 ) -> None:
     """Import a file: all of it, or nothing.
 
     The format comes from the extension: .json (a verity document, or schema.org
     ClaimReview), .jsonl (one record per line), .csv (one stance per row), .jsonld
-    (ClaimReview). Records already in the database are reused when they agree and
-    stop the import when they differ; every problem is listed with its place.
+    (ClaimReview); content that is plainly another format is refused with the format
+    it looks like. Records already in the database are reused when they agree and
+    stop the import when they differ; every problem is listed with its place. With
+    --json, prints how many records of each kind were added, and found already there.
 
     Example: verity import examples/balti.json
     """
-    from ..errors import InvalidValue
     from ..importer import format_of
     from ..importer import import_file as run
 
@@ -60,18 +64,22 @@ def import_file(
                       stream=sys.stdin.buffer if stdin else None, new_file=created)
     if created:
         say(f"Created {path}.")
-    say(summary.line("standard input" if stdin else str(file)))
     for note in summary.notes:
         say(f"Note: {note}")
+    import attrs
+
+    # added (sources, claims, stances), already there (*_present), made by --create-missing (*_created)
+    print_changed(summary.line("standard input" if stdin else str(file)), attrs.asdict(summary), json_)
 
 
 @command(app, "export")
 def export(
     ctx: typer.Context,
-    format: Annotated[str, typer.Option(
+    format: Annotated[Optional[str], typer.Option(
         "--format", "-f", metavar="FORMAT",
-        help="json: the whole database as one document; jsonl: one record per line; "
-        "claimreview: schema.org ClaimReview of every ruled claim.")] = "json",
+        help="json: the whole database as one document; jsonl: one record per line; csv: every stance, "
+        "as the CSV import reads it; claimreview: schema.org ClaimReview of every ruled claim "
+        "(default: from the --output extension, else json).", show_default=False)] = None,
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", metavar="FILE", help="Write to this file instead of stdout.", show_default=False)] = None,
     publisher: Annotated[Optional[str], typer.Option(
@@ -82,17 +90,32 @@ def export(
         "--url", metavar="TEMPLATE", help="ClaimReview: each review's page, {key} standing for the claim key.",
         show_default=False)] = None,
 ) -> None:
-    """Export the database: everything as JSON or JSONL, or rulings as ClaimReview.
+    """Export the database: everything as JSON or JSONL, the stances as CSV, or rulings as ClaimReview.
 
-    A JSON or JSONL export imported into an empty database gives the same export
-    back. ClaimReview publishes one review per claim with a ruling.
+    The format comes from --output's extension (.json, .jsonl, .csv, .jsonld) when
+    --format does not name it. A JSON or JSONL export imported into an empty database
+    gives the same export back; a CSV export, imported into a database with the same
+    sources and claims, the same stances. ClaimReview publishes one review per claim
+    with a ruling.
 
-    Example: verity export --format claimreview --publisher "Desk" --url "https://example.org/checks/{key}"
+    Example: verity export --output case.jsonl
     """
+    from ..importer import EXTENSIONS, readable_as
     from ..models import check_choice
+    from .common import warn
 
-    format = format.strip().lower()
-    check_choice("export format", EXPORT_FORMATS, format, "format")
+    named = EXTENSIONS.get(output.suffix.lower()) if output is not None else None
+    if format is not None:
+        format = format.strip().lower()
+        check_choice("export format", EXPORT_FORMATS, format, "format")
+        if named is not None and not readable_as(named, format):
+            warn(f"writing {format} to {output}, whose extension says {named}; "
+                 f"import it with --format {format}, or name it {_EXTENSION[format]}")
+    elif output is not None and named is None:
+        raise InvalidValue(f"cannot tell the export format from {output}'s extension; name it .json, .jsonl, "
+                           f".csv or .jsonld, or give --format {'|'.join(EXPORT_FORMATS)}")
+    else:
+        format = named or "json"
     store = open_store(ctx)
     if format == "claimreview":
         import json
@@ -106,6 +129,14 @@ def export(
             say(f"Note: {note}")
         if output is not None:
             say(f"Wrote {len(reviews)} ClaimReviews to {output}.")
+        return
+    if format == "csv":
+        from ..csvio import write_csv
+
+        with _output(output) as out:
+            counts = write_csv(store, out)
+        if output is not None:
+            say(f"Wrote {counts['stances']:,} stances to {output}.")
         return
     from ..formats import write_document, write_jsonl
 

@@ -33,8 +33,8 @@ EXTENSIONS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "c
 
 Progress = Callable[[int], None]  # told how many bytes of the input have been read
 
-__all__ = ["EXTENSIONS", "FORMATS", "ImportSummary", "Importer", "Problems", "Progress", "Record", "fold",
-           "format_of", "import_file", "import_records", "run_import"]
+__all__ = ["EXTENSIONS", "FORMATS", "ImportSummary", "Importer", "Problems", "Progress", "Record", "content_format",
+           "fold", "format_of", "import_file", "import_records", "readable_as", "run_import"]
 
 
 def run_import(store: Store, records: Iterable[Record], name: str = "the file", *, new_file: bool = False,
@@ -108,6 +108,7 @@ def _import_file(load: BulkLoad, path: Path, fmt: Optional[str], create_missing:
     name = str(path)
     handle = stream if stream is not None else _open(path)
     try:
+        _check_content(handle, fmt, "standard input" if stream is not None else name, sniff)
         if fmt == "jsonl":
             importer = Importer(load, missing_hint="add the {kind} on an earlier line, or first with '{command}'")
             records: Iterable[Record] = read_jsonl(handle, progress)
@@ -130,6 +131,69 @@ def _import_file(load: BulkLoad, path: Path, fmt: Optional[str], create_missing:
     finally:
         if stream is None:
             handle.close()
+
+
+# What each format is called, and the extension that names it, for a file that says one
+# thing by its name and another by its content.
+FORMAT_NAMES = {"json": "a JSON document", "jsonl": "JSON lines (one record per line)", "csv": "CSV",
+                "claimreview": "schema.org ClaimReview"}
+FORMAT_EXTENSIONS = {"json": ".json", "jsonl": ".jsonl", "csv": ".csv", "claimreview": ".jsonld"}
+_SNIFF_BYTES = 1 << 16
+
+
+def content_format(head: bytes) -> Optional[str]:
+    """The format a file's first bytes show it to be, or None when they do not say.
+
+    A first line that is a JSON object with a "type" is JSON lines; one with "verity",
+    "sources", "claims" or "stances" a verity document; one with "@context" or "@type"
+    ClaimReview; a JSON value that does not end on its first line a document (ClaimReview
+    when it names it); a first line naming the claim, source and position columns CSV.
+    """
+    text = head.decode("utf-8-sig", errors="replace").lstrip()
+    if not text:
+        return None
+    first = text.split("\n", 1)[0].strip()
+    if text[0] in "{[":
+        try:
+            value = json.loads(first)
+        except ValueError:  # the value goes on past its first line: one document
+            if "ClaimReview" in text:
+                return "claimreview"
+            return "json" if text[0] == "{" else None
+        if isinstance(value, dict):
+            if "type" in value:
+                return "jsonl"
+            if "@context" in value or "@type" in value:
+                return "claimreview"
+            if value.keys() & {"verity", "sources", "claims", "stances"}:
+                return "json"
+        if isinstance(value, list) and "ClaimReview" in first:
+            return "claimreview"
+        return None
+    from ..csvio import column_name
+
+    columns = {column_name(cell) for cell in first.split(",")}
+    return "csv" if {"claim", "source", "position"} <= columns else None
+
+
+def readable_as(fmt: str, found: str) -> bool:
+    """Whether content in the `found` format can be imported as `fmt` (an import of "json" reads a
+    verity document or ClaimReview; one of "claimreview", a document of reviews)."""
+    return found == fmt or {fmt, found} == {"json", "claimreview"}
+
+
+def _check_content(handle: BinaryIO, fmt: str, name: str, from_extension: bool) -> None:
+    """InvalidValue, before anything is read, when the file's first bytes show another format."""
+    peek = getattr(handle, "peek", None)
+    if peek is None:
+        return
+    found = content_format(peek(_SNIFF_BYTES)[:_SNIFF_BYTES])
+    if found is None or readable_as(fmt, found):
+        return
+    told = "as its extension says" if from_extension else "as --format says"
+    fix = f"rename it {FORMAT_EXTENSIONS[found]} or give --format {found}" if from_extension \
+        else f"give --format {found}"
+    raise InvalidValue(f"{name} looks like {FORMAT_NAMES[found]}, not {FORMAT_NAMES[fmt]} {told}; {fix}")
 
 
 def _add_all(importer: Importer, records: Iterable[Record]) -> None:
