@@ -131,3 +131,13 @@ def test_datasette_1_is_given_configuration_apart_from_metadata():
     # Datasette 1.0 shows no source or licence on a query's page: the credit is in its description.
     assert "Data source:" in db_config["queries"]["contradictions"]["description_html"]
     assert "source" not in db_config["queries"]["contradictions"]
+
+
+def test_a_claims_page_shows_hostile_text_as_text(site, cli, balti_db):
+    assert cli("--db", balti_db, "stance", "add", "balti-was-killed", "Tahir Khan (Dawn)", "neutral",
+               "--quote", "<script>alert(1)</script>", "--note", "<img src=x onerror=alert(2)>",
+               "--url", "javascript:alert(3)").exit_code == 0
+    page = site.page("/{db}/claims/1")
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<img src=x" not in page
+    assert 'href="javascript:' not in page  # a link only for http and https

@@ -422,3 +422,28 @@ def test_only_web_and_mail_links_become_links(url, safe):
     from verity.reports.text import safe_url
 
     assert safe_url(url) == safe
+
+
+def test_an_editor_sees_each_stances_note_and_who_logged_it(cli, balti):
+    """The note beside the stance it explains, who logged it in the history (who to ask)."""
+    markdown = report(cli, "--verdict", "contested")
+    assert ("“I do not confirm these reports. They are not true. No such incident has taken place on this "
+            "(Afghan) side” — *note:* Denies any such incident on Afghan soil") in markdown
+    assert "| date | source | position | status | logged |" in markdown
+    assert "| ✘ denies | counted | 2022-01-18 by verity-example |" in markdown
+    html = report(cli, "--format", "html", "--verdict", "contested")
+    assert '<p class="note"><span class="note-label">Note:</span> Denies any such incident on Afghan soil' in html
+    assert '<span class="meta">· logged 2022-01-18 by verity-example</span>' in html
+
+
+def test_a_note_from_the_database_is_escaped_like_every_value(cli, db_path):
+    with Store.create(db_path) as store:
+        import_records(store, sources=[Source(name="S")], claims=[Claim(text="T", key="t")],
+                       stances=[Stance(claim="t", source="S", position="affirms", note="<b>*bold*</b> [x](y)",
+                                       logged_by="<i>me</i>")])
+    html = report(cli, "--format", "html")
+    assert "<b>" not in html and "&lt;b&gt;*bold*&lt;/b&gt;" in html
+    assert "<i>me</i>" not in html and "by &lt;i&gt;me&lt;/i&gt;" in html
+    markdown = report(cli)
+    assert "*note:* \\<b\\>\\*bold\\*\\</b\\> \\[x\\](y)" in markdown
+    assert "by \\<i\\>me\\</i\\>" in markdown
