@@ -71,6 +71,9 @@ def datasette_metadata(
     from ..errors import InvalidValue
     from .output import check_writable, written_atomically
 
+    database = inspect_database(db_path(ctx))
+    if output is not None:
+        check_writable(output, protect=[database.path], what="metadata", example="metadata.json")
     major = datasette_major()
     if major < 1 and config is not None:
         raise InvalidValue("Datasette 0.65 takes everything in its metadata; leave out --config "
@@ -78,7 +81,6 @@ def datasette_metadata(
     if major >= 1 and config is None:
         raise InvalidValue("Datasette 1.0 takes the named queries, table options and settings as "
                            "configuration; give --config FILE too, e.g. --config datasette.json")
-    database = inspect_database(db_path(ctx))
     metadata, configuration = metadata_and_config(metadata_for(database), major)
     if config is not None:
         check_writable(config, protect=[database.path], what="configuration", example="datasette.json")
