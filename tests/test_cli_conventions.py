@@ -192,3 +192,15 @@ def test_a_quick_command_imports_nothing_it_does_not_need(balti_db):
     assert result.stderr.startswith("Logged stance 34"), result.stderr
     loaded = {name.split(".")[0] for name in result.stdout.split()[1:]}
     assert not loaded & {"pydantic", "rich", "datasette", "jinja2", "sqlite_utils"}
+
+
+def test_every_command_a_module_defines_is_reachable():
+    """A top-level command is found through verity.cli.COMMANDS: one a module adds is listed there."""
+    import importlib
+
+    from verity.cli import COMMANDS, GROUPS
+
+    for module_name in set(COMMANDS.values()) - GROUPS:
+        module = importlib.import_module(f"verity.cli.{module_name}")
+        defined = {info.name for info in module.app.registered_commands}
+        assert defined <= {name for name, where in COMMANDS.items() if where == module_name}, module_name

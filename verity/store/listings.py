@@ -20,10 +20,14 @@ from ..models import RULINGS, Stance, check_choice, check_date
 from ..reconcile import COUNTED
 from .rows import STANCE_SELECT, stance_from_row, verdict_filter
 
-NO_RULING = "none"
+NO_RULING = "none"  # `claim list --ruling none`: the claims not ruled on yet
+# The values a filter's name is looked for among: each claim's tags, subjects, who logged stances.
 _TAGS = "SELECT DISTINCT t.value FROM claims c, json_each(c.tags) t"
 _SUBJECTS = "SELECT DISTINCT subject FROM claims"
-_LOGGERS = "SELECT DISTINCT logged_by FROM stances"  # `claim list --ruling none`: the claims not ruled on yet
+_LOGGERS = "SELECT DISTINCT logged_by FROM stances"
+# A stance with its status first: no stance_statuses row is a plain stance, which counts.
+_LISTED_SELECT = (STANCE_SELECT.replace("SELECT ", f"SELECT coalesce(st.status, '{COUNTED}'), ", 1)
+                  + " LEFT JOIN stance_statuses st ON st.stance_id = s.id")
 
 
 @attrs.frozen
@@ -43,7 +47,7 @@ class ClaimFilter:
     """Which claims `claim list` shows: every condition given must hold.
 
     verdicts, rulings: any of them (a claim has one of each); tags: all of them;
-    subject: this one; source: claims it has logged a stance on.
+    subject: this one; source: claims it has taken a stance on (retracted ones too).
     """
 
     verdicts: tuple[str, ...] = ()
@@ -155,16 +159,12 @@ class Listings:
         if retracted_only:
             conditions.append("s.retracted_at IS NOT NULL")
         where = (" WHERE " + " AND ".join(conditions)) if conditions else ""
-        sql = (STANCE_SELECT.replace("SELECT ", f"SELECT coalesce(st.status, '{COUNTED}'), ", 1)
-               + " LEFT JOIN stance_statuses st ON st.stance_id = s.id" + where + " ORDER BY s.id")
-        for row in self.conn.execute(sql, params):
+        for row in self.conn.execute(_LISTED_SELECT + where + " ORDER BY s.id", params):
             yield ListedStance(stance_from_row(row[1:]), row[0])
 
     def listed_stance(self, stance_id: int) -> ListedStance:
         """One stance with its status (it must exist: see `get_stance`)."""
-        row = self.conn.execute(
-            STANCE_SELECT.replace("SELECT ", f"SELECT coalesce(st.status, '{COUNTED}'), ", 1)
-            + " LEFT JOIN stance_statuses st ON st.stance_id = s.id WHERE s.id = ?", [stance_id]).fetchone()
+        row = self.conn.execute(_LISTED_SELECT + " WHERE s.id = ?", [stance_id]).fetchone()
         if row is None:
             raise NotFound(f"no stance with id {stance_id}")
         return ListedStance(stance_from_row(row[1:]), row[0])
