@@ -20,10 +20,10 @@ from typing import Any, BinaryIO, Callable, Iterable, Optional
 
 from .. import claimreview
 from ..csvio import read_csv
-from ..errors import InvalidValue, did_you_mean
+from ..errors import InvalidValue
 from ..formats import Place, document_records
 from ..jsonl import read_jsonl
-from ..models import Claim, Source, Stance
+from ..models import Claim, Source, Stance, check_choice
 from ..store import BulkLoad, Store
 from .records import Importer, Record, fold
 from .summary import ImportSummary, Problems
@@ -72,10 +72,7 @@ def import_records(store: Store, sources: Iterable[Source] = (), claims: Iterabl
 def format_of(path: Path, given: Optional[str] = None) -> str:
     """The format named by --format, else by the file's extension."""
     if given:
-        if given not in FORMATS:
-            raise InvalidValue(
-                f"{given!r} is not an import format{did_you_mean(given, FORMATS)}; use one of: {', '.join(FORMATS)}"
-            )
+        check_choice("import format", FORMATS, given, "format")
         return given
     fmt = EXTENSIONS.get(path.suffix.lower())
     if fmt is None:
