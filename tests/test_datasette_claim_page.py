@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import re
+import shutil
 from html import unescape
 
 import pytest
+from support import EXAMPLE_DB
 
 from verity.datasette import inspect_database
 from verity.datasette.metadata import QUERIES, build_metadata, metadata_and_config
@@ -35,7 +37,16 @@ class Site:
 
 @pytest.fixture
 def site(balti_db) -> Site:
+    """A Datasette over a copy of the Balti case that the test may write to."""
     return Site(balti_db)
+
+
+@pytest.fixture(scope="module")
+def balti(tmp_path_factory) -> Site:
+    """A Datasette over a copy of the Balti case that tests only read: made once."""
+    path = tmp_path_factory.mktemp("claim-page") / "balti.db"
+    shutil.copy(EXAMPLE_DB, path)
+    return Site(path)
 
 
 def text(html: str) -> str:
@@ -83,10 +94,10 @@ def test_a_claims_page_shows_its_reconciliation_sides_contradictions_and_every_s
     assert shown.index("Every stance, oldest first") < shown.index("The claim's fields") < shown.index("This data as")
 
 
-def test_other_row_pages_are_datasettes_own(site):
-    page = site.page("/{db}/sources/1")
+def test_other_row_pages_are_datasettes_own(balti):
+    page = balti.page("/{db}/sources/1")
     assert "verity-claim" not in page and "This data as" in page
-    missing = site.get("/{db}/claims/999")  # no such claim: Datasette's own 404
+    missing = balti.get("/{db}/claims/999")  # no such claim: Datasette's own 404
     assert missing.status_code == 404 and "Where the sources stand" not in missing.text
 
 
@@ -95,22 +106,22 @@ def test_other_row_pages_are_datasettes_own(site):
     "/{db}/contested-claims", "/{db}/contradictions", "/{db}/single-source-claims",
     "/{db}/source-statements?source=Karimi",
 ])
-def test_every_claim_links_to_its_own_page(site, path):
-    page = site.page(path)
+def test_every_claim_links_to_its_own_page(balti, path):
+    page = balti.page(path)
     keys = re.findall(r'<td class="col-(?:claim|key)(?: [^"]*)?">(.*?)</td>', page, re.S)
     assert keys, page[:500]
     for cell in keys:
         assert re.fullmatch(r'<a href="/balti/claims/\d+">[a-z0-9-]+</a>', cell.strip()), cell
 
 
-def test_the_index_page_lists_the_claims_reconciliation(site):
-    index = site.page("/")
+def test_the_index_page_lists_the_claims_reconciliation(balti):
+    index = balti.page("/")
     assert re.search(r'<a href="/balti/claim_verdicts"[^>]*>claim_verdicts</a>', index)
 
 
 @pytest.mark.parametrize("name", sorted(QUERIES))
-def test_named_queries_open_with_the_answer(site, name):
-    page = site.page(f"/{{db}}/{name}" + ("?source=Karimi" if name == "source-statements" else ""))
+def test_named_queries_open_with_the_answer(balti, name):
+    page = balti.page(f"/{{db}}/{name}" + ("?source=Karimi" if name == "source-statements" else ""))
     assert "<textarea" not in page  # the SQL is one click away, not above the answer
     assert 'class="rows-and-columns"' in page or "0 results" in text(page)
 
