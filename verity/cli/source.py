@@ -25,8 +25,9 @@ def add(
 ) -> None:
     """Add a source; prints its id.
 
-    The new source's id goes alone to stdout, as 'claim add' prints the new key and
-    'stance add' the new id; a sentence naming it goes to stderr.
+    The id goes alone to stdout, as 'stance add' prints the new stance's id, and a
+    sentence naming the source to stderr. The id, not the name: it is safe in a shell
+    and never changes, and every command takes a source's id where it takes its name.
 
     Example: verity source add "Afghan government spokesperson" --kind official --affiliation "Islamic Emirate of Afghanistan" --reliability D
     """
