@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from verity import uids
+
 
 @pytest.fixture
 def balti(cli):
@@ -122,9 +124,10 @@ def test_source_list(cli, balti):
     sources = json.loads(cli("source", "list", "--json").stdout)
     assert [s["name"] for s in sources] == [
         "Afghan government spokesperson", "Pakistani security official", "TTP spokesman"]
+    assert uids.is_uid(sources[0].pop("uid"))
     assert sources[0] == {"id": 3, "name": "Afghan government spokesperson", "kind": "official",
                           "affiliation": "Islamic Emirate of Afghanistan", "reliability": None,
-                          "url": "https://example.org/karimi", "note": "Bilal Karimi", "stances": 1}
+                          "url": "https://example.org/karimi", "note": "Bilal Karimi", "desk": None, "stances": 1}
     assert "Islamic Emirate of Afghanistan" in cli("source", "list").stdout
 
 

@@ -60,15 +60,14 @@ def test_export_import_export_gives_the_identical_document(cli, worked, tmp_path
 def test_json_and_jsonl_hold_the_same_records(cli, worked, tmp_path):
     document = json.loads(export(cli))
     lines = [json.loads(line) for line in export(cli, "--format", "jsonl").splitlines()]
-    assert [line.pop("type") for line in lines] == (
-        ["source"] * len(document["sources"]) + ["claim"] * len(document["claims"])
-        + ["stance"] * len(document["stances"]))
-    assert lines == document["sources"] + document["claims"] + document["stances"]
+    parts = ("questions", "sources", "claims", "stances", "changes")
+    assert [line.pop("type") for line in lines] == [part[:-1] for part in parts for _ in document[part]]
+    assert lines == [record for part in parts for record in document[part]]
 
 
 def test_the_export_holds_what_only_the_database_knows(cli, worked):
     document = json.loads(export(cli))
-    assert document["verity"] == 1
+    assert document["verity"] == 2
     ruled = next(c for c in document["claims"] if c["key"] == "balti-killed-on-9-january-2022")
     assert ruled["ruling"] == "mostly-false" and ruled["ruled_by"] == "tester" and ruled["ruled_at"]
     last = document["stances"][-1]
@@ -77,7 +76,12 @@ def test_the_export_holds_what_only_the_database_knows(cli, worked):
     assert last["retracted"]["reason"] == "misheard on the radio" and last["retracted"]["by"] == "tester"
     assert last["quote"] == 'It seems "likely"\nthough unconfirmed'
     assert set(document["stances"][0]) == {"claim", "source", "position", "quote", "url", "said_on", "via",
-                                          "note", "logged_at", "logged_by", "retracted"}
+                                          "note", "logged_at", "logged_by", "retracted", "uid", "desk"}
+    assert set(last["retracted"]) == {"reason", "at", "by", "on"}
+    # The history: the ruling and the retraction, each a change with who, when and what.
+    assert [(c["action"], c["record_type"], c["by"]) for c in document["changes"]][-2:] == [
+        ("rule", "claim", "tester"), ("retract", "stance", "tester")]
+    assert ruled["rulings"][-1]["ruling"] == "mostly-false" and ruled["aliases"] == []
 
 
 def test_streamed_json_is_the_same_text_as_the_document(worked):
@@ -85,12 +89,13 @@ def test_streamed_json_is_the_same_text_as_the_document(worked):
         out = io.StringIO()
         counts = write_document(store, out)
         assert out.getvalue() == dumps(document_of(store)) + "\n"
-    assert counts == {"sources": 14, "claims": 17, "stances": 34}
+    assert counts == {"questions": 0, "sources": 14, "claims": 17, "stances": 34, "changes": 6}
 
 
 def test_an_empty_database_exports_an_empty_document(cli, db_path):
     cli("init")
-    assert json.loads(export(cli)) == {"verity": 1, "sources": [], "claims": [], "stances": []}
+    assert json.loads(export(cli)) == {"verity": 2, "questions": [], "sources": [], "claims": [], "stances": [],
+                                       "changes": []}
     with Store.open(db_path) as store:
         assert export(cli) == dumps(document_of(store)) + "\n"
     assert export(cli, "--format", "jsonl") == ""

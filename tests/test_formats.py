@@ -135,7 +135,7 @@ def test_the_quick_way_to_a_stance_row_gives_what_the_model_gives(data):
         assert quick is None  # refused: the caller takes the full path, which describes the problem
     elif quick is not None:  # a retraction is left to the full path
         assert stance.retracted is None
-        assert quick == tuple(getattr(stance, name) for name in STANCE_FIELDS)
+        assert quick == tuple(getattr(stance, name) for name in (*STANCE_FIELDS, "uid", "desk"))
     else:
         assert stance.retracted is not None
 
@@ -164,7 +164,7 @@ def test_the_quick_way_to_a_claim_row_gives_what_the_model_gives(data):
     if errors:
         assert quick is None
     elif quick is not None:
-        assert quick == tuple(getattr(claim, name) for name in CLAIM_FIELDS)
+        assert quick == tuple(getattr(claim, name) for name in (*CLAIM_FIELDS, "uid", "desk"))
     else:
         assert "key" not in data or data["key"] is None  # a key made from the text: the full path
 

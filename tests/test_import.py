@@ -140,7 +140,7 @@ def test_every_error_of_a_document_is_listed_with_its_path(cli, balti, tmp_path)
     lines = result.stderr.splitlines()
     assert lines[0] == f"Error: 7 problems in {bad}; nothing was imported:"
     expected = [
-        "unknown field 'extra'; expected only: verity, sources, claims, stances @ $.extra",
+        "unknown field 'extra'; expected only: verity, sources, claims, stances, questions, changes @ $.extra",
         "unknown field 'reliabilty' (did you mean 'reliability'?); rename or remove it @ $.sources[1].reliabilty",
         "claim text is empty",
         "@ $.claims[3].text",
@@ -184,7 +184,7 @@ def test_one_error_is_one_line(cli, db_path, tmp_path):
 
 @pytest.mark.parametrize("text, words", [
     ("[1, 2]", "a verity JSON document is an object with sources, claims and stances"),
-    ('{"verity": 2}', "document version 2 is not one this verity reads"),
+    ('{"verity": 3}', "document version 3 is not one this verity reads"),
     ('{"stances": {}}', "expected a list of stances @ $.stances"),
     ('{"sources": [', "is not valid JSON (line 1, column 14"),
     ('{"claims": [{"text": "C", "tags": "one"}], "sources": [{"name": null}]}', "expected text, got null @ $.sources[0].name"),
@@ -303,7 +303,7 @@ def test_a_bad_line_in_the_middle_of_jsonl_leaves_nothing_and_names_its_line(cli
     assert err.startswith(f"Error: 4 problems in {lines}; nothing was imported:")
     assert "is not a position" in err and "@ line 41, $.position" in err
     assert "not a JSON object (column" in err and "@ line 42, $" in err
-    assert '"stanse" is not a record type (did you mean \'stance\'?); expected "type": "source", "claim" or "stance" @ line 43, $.type' in err
+    assert '"stanse" is not a record type (did you mean \'stance\'?); expected "type": "source", "claim", "stance", "question" or "change" @ line 43, $.type' in err
     assert "expected a JSON object with a \"type\", got a list @ line 44, $" in err
     assert snapshot(balti) == before
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from verity import migrations
+from verity import migrations, uids
 from verity.errors import DatabaseUnavailable
 from verity.models import Source
 from verity.store import Store
@@ -29,22 +29,47 @@ def test_blank_database_migrates_to_the_exact_schema(db_path):
     assert names == EXPECTED_NAMES
     sql = dict(got)
     assert sql["sources"] == (
-        "CREATE TABLE sources ( id INTEGER PRIMARY KEY, name TEXT NOT NULL COLLATE NOCASE UNIQUE, "
+        'CREATE TABLE "sources" ( id INTEGER PRIMARY KEY, uid TEXT UNIQUE, name TEXT NOT NULL, folded TEXT, '
         "kind TEXT, affiliation TEXT, reliability TEXT CHECK (reliability IN ('A', 'B', 'C', 'D', 'E', 'F')), "
-        "url TEXT, note TEXT )"
+        "url TEXT, note TEXT, merged_into INTEGER REFERENCES sources(id), created_at TEXT, created_by TEXT, "
+        "desk TEXT )"
     )
     assert sql["claims"] == (
-        "CREATE TABLE claims ( id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, text TEXT NOT NULL, "
+        'CREATE TABLE "claims" ( id INTEGER PRIMARY KEY, uid TEXT UNIQUE, key TEXT NOT NULL, text TEXT NOT NULL, '
         "subject TEXT, tags TEXT NOT NULL DEFAULT '[]', note TEXT, ruling TEXT CHECK (ruling IN "
         "('true', 'mostly-true', 'mixture', 'mostly-false', 'false', 'unproven')), "
-        "ruling_explanation TEXT, ruled_at TEXT, ruled_by TEXT )"
+        "ruling_explanation TEXT, ruled_at TEXT, ruled_by TEXT, question_id INTEGER REFERENCES questions(id), "
+        "merged_into INTEGER REFERENCES claims(id), rekeyed_from TEXT, created_at TEXT, created_by TEXT, desk TEXT )"
     )
     assert sql["stances"] == (
         "CREATE TABLE stances ( id INTEGER PRIMARY KEY, claim_id INTEGER NOT NULL REFERENCES claims(id), "
         "source_id INTEGER NOT NULL REFERENCES sources(id), position TEXT NOT NULL CHECK (position IN "
         "('affirms', 'partially-affirms', 'neutral', 'partially-denies', 'denies')), quote TEXT, url TEXT, "
         "said_on TEXT, via TEXT, note TEXT, logged_at TEXT NOT NULL, logged_by TEXT, retracted_at TEXT, "
-        "retraction_reason TEXT, retracted_by TEXT )"
+        "retraction_reason TEXT, retracted_by TEXT , uid TEXT, desk TEXT, retracted_on TEXT)"
+    )
+    assert sql["claims_key"] == "CREATE UNIQUE INDEX claims_key ON claims (key) WHERE merged_into IS NULL"
+    assert sql["sources_folded"] == "CREATE UNIQUE INDEX sources_folded ON sources (folded) WHERE merged_into IS NULL"
+    assert sql["stances_uid"] == "CREATE UNIQUE INDEX stances_uid ON stances (uid)"
+    assert sql["rulings"] == (
+        "CREATE TABLE rulings ( id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE, claim_id INTEGER NOT NULL "
+        "REFERENCES claims(id), ruling TEXT NOT NULL CHECK (ruling IN ('true', 'mostly-true', 'mixture', "
+        "'mostly-false', 'false', 'unproven')), explanation TEXT, ruled_at TEXT, ruled_by TEXT, desk TEXT )"
+    )
+    assert sql["aliases"] == (
+        "CREATE TABLE aliases ( id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE, source_id INTEGER REFERENCES "
+        "sources(id), claim_id INTEGER REFERENCES claims(id), alias TEXT NOT NULL, folded TEXT NOT NULL, added_at "
+        "TEXT, added_by TEXT, desk TEXT, CHECK ((source_id IS NULL) != (claim_id IS NULL)) )"
+    )
+    assert sql["changes"] == (
+        "CREATE TABLE changes ( id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE, at TEXT NOT NULL, by TEXT, "
+        "desk TEXT, action TEXT NOT NULL CHECK (action IN ('edit', 'alias', 'merge', 'rule', 'retract')), "
+        "record_type TEXT NOT NULL CHECK (record_type IN ('source', 'claim', 'stance', 'question')), record_id "
+        "INTEGER NOT NULL, record_uid TEXT NOT NULL, field TEXT, old TEXT, new TEXT, reason TEXT )"
+    )
+    assert sql["questions"] == (
+        "CREATE TABLE questions ( id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE, key TEXT NOT NULL UNIQUE, "
+        "text TEXT NOT NULL, created_at TEXT, created_by TEXT, desk TEXT )"
     )
     assert sql["reconciliations"] == (
         "CREATE TABLE reconciliations ( claim_id INTEGER PRIMARY KEY REFERENCES claims(id), "
@@ -55,14 +80,16 @@ def test_blank_database_migrates_to_the_exact_schema(db_path):
     assert sql["stance_statuses"] == (
         "CREATE TABLE stance_statuses ( stance_id INTEGER PRIMARY KEY REFERENCES stances(id), "
         "status TEXT NOT NULL CHECK (status IN ('counted', 'superseded', 'retracted')), "
-        "previous_id INTEGER REFERENCES stances(id) )"
+        "previous_id INTEGER REFERENCES stances(id) , claim_id INTEGER REFERENCES claims(id), "
+        "source_id INTEGER REFERENCES sources(id))"
     )
     assert sql["counted_stances"] == (
         "CREATE VIEW counted_stances AS SELECT s.id, c.key AS claim, src.name AS source, "
         "src.kind AS source_kind, src.affiliation, src.reliability, s.position, s.quote, s.said_on, s.via, "
-        "s.url, s.logged_at, s.claim_id, s.source_id FROM stances s "
-        "LEFT JOIN stance_statuses st ON st.stance_id = s.id JOIN claims c ON c.id = s.claim_id "
-        "JOIN sources src ON src.id = s.source_id WHERE coalesce(st.status, 'counted') = 'counted'"
+        "s.url, s.logged_at, c.id AS claim_id, src.id AS source_id FROM stances s "
+        "LEFT JOIN stance_statuses st ON st.stance_id = s.id JOIN claims c ON c.id = coalesce(st.claim_id, s.claim_id) "
+        "JOIN sources src ON src.id = coalesce(st.source_id, s.source_id) "
+        "WHERE coalesce(st.status, 'counted') = 'counted'"
     )
     # Every view is the one m004 generates from the rules' constants, and no other.
     for name, select in migrations.views().items():
@@ -78,14 +105,22 @@ def test_blank_database_migrates_to_the_exact_schema(db_path):
 
 # Every schema object a fresh database has after all migrations, ordered by type then name.
 EXPECTED_NAMES = [
-    "idx__sqlite_migrations_migration_set_name", "reconciliations_agreement", "reconciliations_score", "reconciliations_verdict",
-    "stances_claim_source", "stances_position", "stances_source_id",
-    "_sqlite_migrations", "claims",
+    "aliases_claim_id", "aliases_folded", "aliases_source_id", "changes_at", "changes_record",
+    "claims_key", "claims_merged_into", "claims_question_id",
+    "idx__sqlite_migrations_migration_set_name", "reconciliations_agreement", "reconciliations_score",
+    "reconciliations_verdict", "rulings_claim_id", "sources_folded", "sources_merged_into",
+    "stances_claim_source", "stances_position", "stances_source_id", "stances_uid",
+    "_sqlite_migrations", "aliases", "changes", "claims",
     "claims_fts", "claims_fts_config", "claims_fts_data", "claims_fts_docsize", "claims_fts_idx",
-    "reconciliations", "sources", "stance_statuses", "stances",
+    "questions", "reconciliations", "rulings", "sources", "stance_statuses", "stances",
     "stances_fts", "stances_fts_config", "stances_fts_data", "stances_fts_docsize", "stances_fts_idx",
-    "claims_ad", "claims_ai", "claims_au", "stances_ad", "stances_ai", "stances_au",
-    "stances_never_deleted", "stances_never_edited",
+    "aliases_never_deleted", "aliases_never_edited", "changes_never_deleted", "changes_never_edited",
+    "claims_ad", "claims_ai", "claims_au", "claims_never_deleted", "claims_never_replaced",
+    "questions_never_deleted", "rulings_never_deleted", "rulings_never_edited",
+    "sources_never_deleted", "sources_never_replaced",
+    "stances_ad", "stances_ai", "stances_au",
+    "stances_never_deleted", "stances_never_edited", "stances_never_replaced", "stances_retraction_stands",
+    "stances_uid_kept",
     "claim_verdicts", "contested_claims", "contradiction_pairs", "counted_stances", "ruling_disagreements",
     "single_source_claims", "source_statements", "stance_reversals",
 ]
@@ -135,14 +170,10 @@ def test_the_bundled_database_as_released_upgrades_without_loss(tmp_path):
 
     old = tmp_path / "old.db"
     shutil.copy(Path(__file__).parent / "data" / "claims-before-sqlite-migrations.db", old)
-    conn = sqlite3.connect(old)
-    before = {table: conn.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
-              for table in ("sources", "claims", "stances")}
-    conn.close()
+    before = _rows_as_released(old)
     with Store.open(old) as store:
         assert store.pending_migrations() == []
-        for table, rows in before.items():
-            assert store.conn.execute(f"SELECT * FROM {table} ORDER BY id").fetchall() == rows
+        assert _rows_as_released(old, store.conn) == before  # every value kept
         assert list(store.reconciliations()) == list(store.fresh_reconciliations())
 
 
@@ -186,15 +217,31 @@ def first_release_database(path) -> None:
     db.conn.close()
 
 
-def test_an_older_database_upgrades_without_loss(db_path, monkeypatch):
+def _rows_as_released(path, conn=None) -> dict:
+    """Every row of sources, claims and stances, in the columns the first release had."""
+    own = conn is None
+    conn = conn or sqlite3.connect(path)
+    columns = {
+        "sources": "id, name, kind, affiliation, reliability, url, note",
+        "claims": "id, key, text, subject, tags, note, ruling, ruling_explanation, ruled_at, ruled_by",
+        "stances": "id, claim_id, source_id, position, quote, url, said_on, via, note, logged_at, logged_by, "
+                   "retracted_at, retraction_reason, retracted_by",
+    }
+    rows = {table: conn.execute(f"SELECT {listed} FROM {table} ORDER BY id").fetchall()
+            for table, listed in columns.items()}
+    if own:
+        conn.close()
+    return rows
+
+
+def test_an_older_database_upgrades_without_loss(db_path):
     # A database made by the first release: only the first migration.
     first_release_database(db_path)
-    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:1])
-    with Store.open(db_path) as old:  # read as the first release reads it
-        assert old.pending_migrations() == []
-        before = (list(old.sources()), list(old.claims()), list(old.all_stances()))
-    monkeypatch.undo()
+    before = _rows_as_released(db_path)
     with Store.open(db_path) as store:
         assert store.schema_version() == len(migrations.MIGRATIONS)
-        assert (list(store.sources()), list(store.claims()), list(store.all_stances())) == before
+        assert _rows_as_released(db_path, store.conn) == before
+        [(source, count)] = list(store.sources())
+        assert (source.name, source.affiliation, source.reliability, count) == ("TTP spokesman", "TTP", "D", 1)
+        assert source.uid == uids.of_source("TTP spokesman")  # what an import of it would give
         assert list(store.reconciliations()) == list(store.fresh_reconciliations())

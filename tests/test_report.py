@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from verity import uids
 from verity.importer import import_records
 from verity.models import Claim, Retraction, Source, Stance
 from verity.store import Store
@@ -171,6 +172,10 @@ def test_json_is_the_reconcile_objects_plus_counted_stances(cli, balti):
                  "saying he was the current TTP spokesman.",
         "url": None, "said_on": "2022-01-10", "via": "Dawn", "note": official["note"],
         "logged_at": "2022-01-18T09:00:00.000000Z", "logged_by": "verity-example",
+        "uid": uids.of_stance("balti-was-killed", "Pakistani senior security official", "affirms",
+                              official["quote"], None, "2022-01-10", "Dawn", "2022-01-18T09:00:00.000000Z",
+                              "verity-example"),  # as the import of examples/balti.json derives it
+        "desk": None,
         "source_affiliation": "Government of Pakistan", "source_reliability": "C",
     }
 

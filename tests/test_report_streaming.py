@@ -7,6 +7,7 @@ import pty
 import random
 import subprocess
 import sys
+import threading
 import tracemalloc
 
 import pytest
@@ -111,26 +112,29 @@ def test_a_long_report_shows_progress_on_a_terminal(large_db, tmp_path):
     """stderr on a terminal: a progress bar while the file is written, and the report intact."""
     target = tmp_path / "large.md"
     leader, follower = pty.openpty()
-    try:
-        process = subprocess.run(
-            [sys.executable, "-m", "verity", "--db", str(large_db), "report", "--output", str(target)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower, timeout=60,
-            env={**os.environ, "COLUMNS": "100", "TERM": "xterm"},
-        )
-        os.close(follower)
-        follower = None
-        seen = b""
+    seen = bytearray()
+
+    def read_terminal() -> None:  # as a terminal does, while the command runs: it never blocks writing
         while True:
             try:
                 data = os.read(leader, 65536)
             except OSError:  # the terminal closed once the command had exited
-                break
+                return
             if not data:
-                break
-            seen += data
+                return
+            seen.extend(data)
+
+    reader = threading.Thread(target=read_terminal, daemon=True)
+    reader.start()
+    try:
+        process = subprocess.run(
+            [sys.executable, "-m", "verity", "--db", str(large_db), "report", "--output", str(target)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower, timeout=120,
+            env={**os.environ, "COLUMNS": "100", "TERM": "xterm"},
+        )
     finally:
-        if follower is not None:
-            os.close(follower)
+        os.close(follower)
+        reader.join(timeout=10)
         os.close(leader)
     assert process.returncode == 0
     assert process.stdout == b""

@@ -151,7 +151,7 @@ def claim_view(record: ClaimRecord) -> ClaimView:
                    statuses[stance.id].previous_id)
         for stance in record.stances
     )
-    counted = {v.stance.source: v for v in history if v.counted}
+    counted = {v.source.name: v for v in history if v.counted}
     sides = []
     for name, members, origins in (
         ("affirming", r.affirming, r.affirming_origins),

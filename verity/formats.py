@@ -22,16 +22,21 @@ from .models import (
     POSITIONS,
     RULINGS,
     STANCE_FIELDS,
+    Change,
     Claim,
+    Question,
     Reconciliation,
     Retraction,
     Source,
     Stance,
 )
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # what export writes; import reads this and every version before it
+READ_VERSIONS = (1, 2)
 MAX_ERRORS = 20
-RECORD_TYPES = {"source": Source, "claim": Claim, "stance": Stance}
+RECORD_TYPES = {"question": Question, "source": Source, "claim": Claim, "stance": Stance, "change": Change}
+# What a version-2 document adds to a record beyond its model's fields (docs/import-export.md).
+RECORD_EXTRAS = {"source": ("aliases", "merged_into"), "claim": ("aliases", "rulings", "merged_into")}
 
 converter = make_converter(forbid_extra_keys=True, omit_if_default=False)
 
@@ -64,16 +69,6 @@ def _optional_text(value: Any, _type: Any) -> Optional[str]:
 converter.register_structure_hook(str, _text)
 converter.register_structure_hook_func(lambda type_: type_ == Optional[str], _optional_text)
 converter.register_structure_hook_func(lambda type_: type_ == tuple[str, ...], _tags)
-
-
-@attrs.frozen
-class Document:
-    """The JSON document verity imports and exports (docs/import-export.md)."""
-
-    verity: int = FORMAT_VERSION
-    sources: tuple[Source, ...] = ()
-    claims: tuple[Claim, ...] = ()
-    stances: tuple[Stance, ...] = ()
 
 
 def _without_id(cls):
@@ -267,6 +262,18 @@ def unknown_fields(names: Iterable[str], allowed: list[str]) -> str:
     return f"unknown field{plural} {listed}; expected only: {', '.join(allowed)}"
 
 
+def structure_record_list(data: Any, cls: type, place: Place) -> tuple[list, list[str]]:
+    """(the models, []) or ([], located errors) for a list of records of one kind (a ruling history)."""
+    if not isinstance(data, list):
+        return [], [f"expected a list of {cls.__name__.lower()}s @ {place}"]
+    records, errors = [], []
+    for index, item in enumerate(data):
+        record, found = structure_record(item, cls, place.item(index))
+        records.append(record)
+        errors += found
+    return ([] if errors else records), errors
+
+
 def structure_record(data: Any, cls: type, place: Place) -> tuple[Any, list[str]]:
     """(the model, []) or (None, located errors) for one source, claim or stance."""
     if not isinstance(data, dict):
@@ -359,13 +366,15 @@ def row_maker(cls: type, columns: tuple[str, ...], remember: tuple[str, ...] = (
 
 
 def stance_row_maker() -> Callable[[dict], Optional[tuple]]:
-    """`row_maker` for a stance with no retraction: the values of STANCE_FIELDS."""
-    return row_maker(Stance, STANCE_FIELDS, remember=("position", "said_on", "via", "logged_by"))
+    """`row_maker` for a stance with no retraction: the values of STANCE_FIELDS, its uid and desk."""
+    return row_maker(Stance, (*STANCE_FIELDS, "uid", "desk"), remember=("position", "said_on", "via", "logged_by",
+                                                                       "desk"))
 
 
 def claim_row_maker() -> Callable[[dict], Optional[tuple]]:
-    """`row_maker` for a claim that gives its key: the values of CLAIM_FIELDS."""
-    return row_maker(Claim, CLAIM_FIELDS, remember=("subject", "ruling"), required=("key",))
+    """`row_maker` for a claim that gives its key: the values of CLAIM_FIELDS, its uid and desk."""
+    return row_maker(Claim, (*CLAIM_FIELDS, "uid", "desk"), remember=("subject", "ruling", "desk"),
+                     required=("key",))
 
 
 def join_errors(errors: list[str], total: Optional[int] = None) -> str:
@@ -388,62 +397,64 @@ def structure(data: Any, cls: type, path: str = "$"):
 
 
 def document_records(data: Any) -> Iterator[tuple[str, Any, Place]]:
-    """The records of a JSON document as (type, data, place): sources, claims, stances.
+    """The records of a JSON document as (type, data, place): questions, sources, claims,
+    stances, changes (the last and the first from version 2 on).
 
     Problems with the document's outline come out as ("error", message, place).
     """
     if not isinstance(data, dict):
         yield "error", "a verity JSON document is an object with sources, claims and stances", Place()
         return
-    version = data.get("verity", FORMAT_VERSION)
-    if version != FORMAT_VERSION:
+    version = data.get("verity", 1)
+    if version not in READ_VERSIONS:
         yield "error", (
-            f"document version {version!r} is not one this verity reads; expected \"verity\": {FORMAT_VERSION}"
+            f"document version {version!r} is not one this verity reads; expected \"verity\": "
+            f"{' or '.join(map(str, READ_VERSIONS))} (a newer verity wrote it? upgrade verity)"
         ), Place().field("verity")
         return
-    parts = ["verity", "sources", "claims", "stances"]
+    parts = ["verity", "sources", "claims", "stances"] + (["questions", "changes"] if version >= 2 else [])
     unknown = sorted(set(data) - set(parts))
     if unknown:
         yield "error", unknown_fields(unknown, parts), Place().field(unknown[0]) if len(unknown) == 1 else Place()
-    for part, kind in (("sources", "source"), ("claims", "claim"), ("stances", "stance")):
+    for part in ("questions", "sources", "claims", "stances", "changes"):
+        if part not in parts:
+            continue
         items = data.get(part, [])
         place = Place().field(part)
         if not isinstance(items, list):
             yield "error", f"expected a list of {part}", place
             continue
         for index, item in enumerate(items):
-            yield kind, item, place.item(index)
+            yield part[:-1], item, place.item(index)
 
 
-def load_document(data: Any) -> Document:
-    """A whole JSON document as a Document, or InvalidValue listing every located error."""
-    if not isinstance(data, dict):
-        raise InvalidValue("a verity JSON document is an object with sources, claims and stances @ $")
-    version = data.get("verity", FORMAT_VERSION)
-    if version != FORMAT_VERSION:
-        raise InvalidValue(
-            f"document version {version!r} is not one this verity reads; expected \"verity\": {FORMAT_VERSION} @ $.verity"
-        )
-    return structure(data, Document)
+def document_of(store) -> dict:
+    """The whole database as the JSON document `write_document` writes (for tests and small databases)."""
+    return {"verity": FORMAT_VERSION, **{part: list(records) for part, records in _export_parts(store)}}
 
 
-def document_of(store) -> Document:
-    """The whole database as a Document (sources by name, claims and stances in order)."""
-    return Document(
-        sources=tuple(source for source, _count in store.sources()),
-        claims=tuple(claim for claim, _r in store.claims()),
-        stances=tuple(store.all_stances()),
-    )
+def source_json(entry: Any) -> dict:
+    """A source as a document holds it: its fields, then its aliases and what it was merged into."""
+    return {**converter.unstructure(entry.source), "aliases": list(entry.aliases), "merged_into": entry.merged_into}
+
+
+def claim_json(entry: Any) -> dict:
+    """A claim as a document holds it: its fields (its ruling the latest), then its old keys,
+    its ruling history (oldest first) and what it was merged into."""
+    return {**converter.unstructure(entry.claim), "aliases": list(entry.aliases),
+            "rulings": [converter.unstructure(ruling) for ruling in entry.rulings], "merged_into": entry.merged_into}
 
 
 def _export_parts(store) -> Iterator[tuple[str, Iterable[Any]]]:
-    yield "sources", (source for source, _count in store.sources())
-    yield "claims", (claim for claim, _r in store.claims())
-    yield "stances", store.all_stances()
+    yield "questions", map(converter.unstructure, store.questions())
+    yield "sources", map(source_json, store.source_entries())
+    yield "claims", map(claim_json, store.claim_entries())
+    yield "stances", map(converter.unstructure, store.all_stances())
+    yield "changes", map(converter.unstructure, store.all_changes())
 
 
 def write_document(store, out: IO[str]) -> dict[str, int]:
-    """Write the whole database as a JSON document, record by record.
+    """Write the whole database as a JSON document (version 2), record by record.
 
     The text is exactly `dumps(document_of(store))` plus a newline, without
     holding the database in memory. Returns the count of each record type.
@@ -454,7 +465,7 @@ def write_document(store, out: IO[str]) -> dict[str, int]:
         out.write(f',\n  "{part}": [')
         count = 0
         for record in records:
-            text = json.dumps(converter.unstructure(record), indent=2, ensure_ascii=False)
+            text = json.dumps(record, indent=2, ensure_ascii=False)
             # JSON strings escape their newlines, so every raw newline is layout.
             out.write(("\n    " if count == 0 else ",\n    ") + text.replace("\n", "\n    "))
             count += 1
@@ -465,21 +476,21 @@ def write_document(store, out: IO[str]) -> dict[str, int]:
 
 
 def write_jsonl(store, out: IO[str]) -> dict[str, int]:
-    """Write the whole database as JSONL: sources, claims, then stances, one per line."""
+    """Write the whole database as JSONL: questions, sources, claims, stances, then changes, one per line."""
     counts = {}
     encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     for part, records in _export_parts(store):
         kind = part[:-1]
         count = 0
         for record in records:
-            out.write(encode({"type": kind, **converter.unstructure(record)}) + "\n")
+            out.write(encode({"type": kind, **record}) + "\n")
             count += 1
         counts[part] = count
     return counts
 
 
 __all__ = [
-    "CsvPlace", "Document", "Place", "Retraction", "converter", "describe_errors", "document_of",
-    "document_records", "dumps", "join_errors", "json_list", "line_place", "load_document", "structure",
-    "structure_record", "to_json", "write_document", "write_jsonl",
+    "CsvPlace", "Place", "Retraction", "converter", "describe_errors", "document_of",
+    "document_records", "dumps", "join_errors", "json_list", "line_place", "structure",
+    "structure_record", "to_json", "write_document", "write_jsonl", "source_json", "claim_json",
 ]

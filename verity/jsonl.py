@@ -51,7 +51,7 @@ def read_jsonl(handle: BinaryIO, progress: Optional[Callable[[int], None]] = Non
 
 
 def _bad_type(kind: Any) -> str:
-    expected = 'expected "type": "source", "claim" or "stance"'
+    expected = 'expected "type": "source", "claim", "stance", "question" or "change"'
     if kind is None:
         return f"the record has no type; {expected}"
     hint = did_you_mean(kind, _TYPES) if isinstance(kind, str) else ""

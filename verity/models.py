@@ -13,7 +13,7 @@ from typing import Optional
 
 import attrs
 
-from . import names
+from . import names, uids
 from .errors import InvalidValue, did_you_mean
 
 POSITIONS = ("affirms", "partially-affirms", "neutral", "partially-denies", "denies")
@@ -223,6 +223,20 @@ def _check_said_on(_instance, _attribute, value):
         raise
 
 
+def _check_uid(_instance, attribute, value):
+    if value is not None and not uids.is_uid(value):
+        raise InvalidValue(f"{value!r} is not a uid; a uid is a UUID such as 0190a4f2-3c1e-7d2a-9b3c-1f2e3d4c5b6a "
+                           "(leave it out and verity gives the record one)", attribute.name)
+
+
+def _check_withdrawn_on(_instance, _attribute, value):
+    try:
+        check_date(value, "withdrawal date", partial=True)
+    except InvalidValue as exc:
+        exc.field = "on"
+        raise
+
+
 def _check_timestamp(_instance, attribute, value):
     """logged_at and retraction times come from files too: they must be ISO date-times."""
     if value is None and attribute.default is None:
@@ -301,6 +315,8 @@ class Source:
     )
     url: Optional[str] = attrs.field(default=None, converter=_tidy)
     note: Optional[str] = attrs.field(default=None, converter=_tidy)
+    uid: Optional[str] = attrs.field(default=None, eq=False, validator=_check_uid)
+    desk: Optional[str] = attrs.field(default=None, eq=False, converter=_tidy)
     id: Optional[int] = attrs.field(default=None, eq=False)
 
 
@@ -332,6 +348,9 @@ class Claim:
     ruling_explanation: Optional[str] = attrs.field(default=None, converter=_tidy)
     ruled_at: Optional[str] = attrs.field(default=None, validator=_check_timestamp)
     ruled_by: Optional[str] = attrs.field(default=None)
+    question: Optional[str] = attrs.field(default=None, eq=False, converter=_tidy)  # the key of its question
+    uid: Optional[str] = attrs.field(default=None, eq=False, validator=_check_uid)
+    desk: Optional[str] = attrs.field(default=None, eq=False, converter=_tidy)
     id: Optional[int] = attrs.field(default=None, eq=False)
 
     @key.default
@@ -360,6 +379,7 @@ class Retraction:
     )
     at: str = attrs.field(factory=utc_now, validator=_check_timestamp)
     by: Optional[str] = attrs.field(default=None)
+    on: Optional[str] = attrs.field(default=None, converter=_tidy, validator=_check_withdrawn_on)
 
 
 @attrs.frozen
@@ -377,6 +397,8 @@ class Stance:
     logged_at: str = attrs.field(factory=utc_now, validator=_check_timestamp)
     logged_by: Optional[str] = attrs.field(default=None)
     retracted: Optional[Retraction] = attrs.field(default=None)
+    uid: Optional[str] = attrs.field(default=None, eq=False, validator=_check_uid)
+    desk: Optional[str] = attrs.field(default=None, eq=False, converter=_tidy)
     id: Optional[int] = attrs.field(default=None, eq=False)
 
     @property
@@ -407,3 +429,49 @@ class Reconciliation:
     denying_origins: int
     contradictions: tuple[tuple[str, str], ...]
     ruling: Optional[str] = None
+
+
+@attrs.frozen
+class Question:
+    """A question whose answers are claims, mutually exclusive (rule 7): "where was Balti killed?"."""
+
+    key: str = attrs.field(validator=_check_key)
+    text: str = attrs.field(converter=_tidy_required, validator=_not_blank(
+        "question text", "give the question, e.g. 'Where was Mufti Khalid Balti killed?'"))
+    uid: Optional[str] = attrs.field(default=None, eq=False, validator=_check_uid)
+    desk: Optional[str] = attrs.field(default=None, eq=False, converter=_tidy)
+
+
+@attrs.frozen
+class Ruling:
+    """One ruling in a claim's history: the claim's ruling is its latest (by ruled_at, then uid)."""
+
+    ruling: str = attrs.field(converter=_tidy_position, validator=_choice("ruling", RULINGS))
+    explanation: Optional[str] = attrs.field(default=None, converter=_tidy)
+    ruled_at: Optional[str] = attrs.field(default=None)
+    ruled_by: Optional[str] = attrs.field(default=None)
+    uid: Optional[str] = attrs.field(default=None, eq=False)
+    desk: Optional[str] = attrs.field(default=None, eq=False)
+
+
+ACTIONS = ("edit", "alias", "merge", "rule", "retract")  # what a change records
+RECORD_TYPES = ("source", "claim", "stance", "question")  # what a change is a change of
+
+
+@attrs.frozen
+class Change:
+    """One recorded correction: a field of a record edited, an alias, a merge, a ruling, a
+    retraction — who, when, the old and new value, and why."""
+
+    at: str = attrs.field(validator=_check_timestamp)
+    by: Optional[str]
+    action: str = attrs.field(validator=_choice("change action", ACTIONS))
+    record_type: str = attrs.field(validator=_choice("record type", RECORD_TYPES))
+    record: Optional[str]  # the record as a person names it: a source's name, a claim's key, a stance's id
+    field: Optional[str]
+    old: Optional[str]
+    new: Optional[str]
+    reason: Optional[str] = None
+    uid: Optional[str] = attrs.field(default=None, eq=False)
+    record_uid: Optional[str] = attrs.field(default=None, eq=False)
+    desk: Optional[str] = attrs.field(default=None, eq=False)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from itertools import product
 from math import fsum
-from operator import itemgetter
 from typing import Iterable, Mapping, NamedTuple, Optional
 
 from .models import AFFIRMING, DENYING, Reconciliation, origin_of
@@ -49,17 +48,21 @@ class StanceFact(NamedTuple):
     with no object made per stance: a full refresh reads a million of them).
     """
 
-    source_id: int
+    source_id: int  # the source it counts for: a source merged into another counts as that one
     position: str
     effective_date: str  # said_on, else logged_at: compared as ISO text
-    sequence: int  # logging order: the stance id
+    sequence: int  # the stance id: logging order where there is no logged_at and uid to go by
     retracted: bool = False
     claim_id: Optional[int] = None  # the rules do not read it; the store groups stances by it
+    logged_at: Optional[str] = None
+    uid: Optional[str] = None
 
 
-# Rule 1's order, "latest" last: by effective date (compared as ISO text), then by
-# logging order. The one place it is stated: every status and previous stance follows it.
-latest_order = itemgetter(2, 3)  # (effective_date, sequence) of a StanceFact
+def latest_order(fact: StanceFact) -> tuple:
+    """Rule 1's order, "latest" last: by effective date (compared as ISO text), then by
+    logging order — when it was logged, then its uid (the stance id where there are none).
+    The one place it is stated: every status and previous stance follows it."""
+    return (fact[2], fact[6] or "", fact[7] or "", fact[3])
 
 COUNTED, SUPERSEDED, RETRACTED = "counted", "superseded", "retracted"
 STATUSES = (COUNTED, SUPERSEDED, RETRACTED)
@@ -74,16 +77,21 @@ class StanceStatus(NamedTuple):
     non-retracted stance on the claim just before it in rule 1's order (None for the
     first): a change of position between the two is a reversal. A retracted stance
     has none and is no stance's previous one.
+    `claim_id`, `source_id`: the claim and source the stance counts for, when they are
+    not the ones it was logged with (a claim or source merged into another); else None.
     """
 
     stance_id: int
     status: str
     previous_id: Optional[int]
+    claim_id: Optional[int] = None
+    source_id: Optional[int] = None
 
     @property
     def plain(self) -> bool:
-        """Counted, and following no other stance: what most stances are (see `plain_status`)."""
-        return self.status == COUNTED and self.previous_id is None
+        """Counted, following no other stance, for the claim and source it was logged with:
+        what most stances are (see `plain_status`)."""
+        return self.status == COUNTED and self.previous_id is None and self.claim_id is None and self.source_id is None
 
 
 def plain_status(stance_id: int) -> StanceStatus:
@@ -163,7 +171,7 @@ def outcome_of(counted: Iterable[StanceFact], sources: Mapping[int, SourceFacts]
     affirming, denying, neutral = [], [], []  # rule 2: the sides, as source names
     affirming_origins, denying_origins = set(), set()  # rule 3
     weights, weighted = [], []  # rule 5: w and w·v of each counted stance
-    for source_id, position, _, _, _, _ in counted:
+    for source_id, position, *_ in counted:
         name, origin, weight = sources[source_id]
         weights.append(weight)
         weighted.append(weight * VALUES[position])

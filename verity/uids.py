@@ -14,8 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 import time
 from typing import Optional
+
+from .names import fold
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _SEPARATOR = "\x1f"  # cannot occur in a checked text field (control characters are refused)
@@ -28,6 +31,14 @@ def _format(ms: int, rest: bytes, version: int) -> str:
         rest_int & ((1 << 62) - 1))
     text = f"{value:032x}"
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+_UID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def is_uid(value: object) -> bool:
+    """Whether `value` is a uid as verity writes them: a UUID in lower-case text."""
+    return isinstance(value, str) and _UID_RE.fullmatch(value) is not None
 
 
 def new() -> str:
@@ -58,3 +69,40 @@ def derived(kind: str, *parts: Optional[str], at: Optional[str] = None) -> str:
     identifying `parts` and, where it has one, the time it was made (`at`)."""
     content = _SEPARATOR.join([kind, *("" if part is None else part for part in parts)])
     return _format(milliseconds(at), hashlib.blake2b(content.encode("utf-8", "surrogatepass"), digest_size=10).digest(), 8)
+
+
+# What each kind of record imported without a uid derives its uid from: what identifies it
+# (a source by its folded name, a claim by its key, a stance by everything it says and
+# when and by whom it was logged), so one file imported on two desks gives the same uids.
+
+
+def of_source(name: str) -> str:
+    return derived("source", fold(name))
+
+
+def of_claim(key: str) -> str:
+    return derived("claim", key)
+
+
+def of_question(key: str) -> str:
+    return derived("question", key)
+
+
+def of_stance(claim: str, source: str, position: str, quote: Optional[str], url: Optional[str],
+              said_on: Optional[str], via: Optional[str], logged_at: Optional[str], logged_by: Optional[str]) -> str:
+    return derived("stance", claim, fold(source), position, quote, url, said_on, via, logged_at, logged_by,
+                   at=logged_at)
+
+
+def of_ruling(claim: str, ruling: str, explanation: Optional[str], ruled_at: Optional[str],
+              ruled_by: Optional[str]) -> str:
+    return derived("ruling", claim, ruling, explanation, ruled_at, ruled_by, at=ruled_at)
+
+
+def of_alias(target_uid: str, alias: str) -> str:
+    return derived("alias", target_uid, fold(alias))
+
+
+def of_change(record_uid: str, action: str, field: Optional[str], old: Optional[str], new: Optional[str],
+              at: str, by: Optional[str]) -> str:
+    return derived("change", record_uid, action, field, old, new, at, by, at=at)

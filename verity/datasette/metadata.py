@@ -105,6 +105,14 @@ _RULING_DISAGREES = (
     f"{' or '.join(SETTLED_VERDICTS)} them."
 )
 
+_UID = ("A globally unique id the record keeps through export, import and merges between desks; "
+        "uids sort by when records were made.")
+_DESK = "The desk (team) that made the record ($VERITY_DESK when it was made); empty when unknown."
+_MERGED_INTO = ("The record this one was merged into as a duplicate: its stances count as that one's, "
+                "and its name or key is one of that one's. Empty when it was not merged.")
+_CREATED_AT = "When the record was made in this database (UTC)."
+_CREATED_BY = "Who made it."
+
 _DESCRIPTIONS: dict[str, dict[str, Any]] = {
     "sources": {
         "description": (
@@ -123,6 +131,12 @@ _DESCRIPTIONS: dict[str, dict[str, Any]] = {
             ),
             "url": "Where to find out more about the source.",
             "note": "Why the source is graded and described as it is.",
+            "uid": _UID,
+            "folded": "The name as verity compares names: Unicode-normalised, case-folded, spaces collapsed.",
+            "merged_into": _MERGED_INTO,
+            "created_at": _CREATED_AT,
+            "created_by": _CREATED_BY,
+            "desk": _DESK,
         },
     },
     "claims": {
@@ -141,6 +155,14 @@ _DESCRIPTIONS: dict[str, dict[str, Any]] = {
             "ruling_explanation": "Why the fact-checker ruled as they did.",
             "ruled_at": "When the ruling was recorded (UTC).",
             "ruled_by": "Who recorded the ruling.",
+            "uid": _UID,
+            "question_id": "The question this claim is one answer of, if any.",
+            "merged_into": _MERGED_INTO,
+            "rekeyed_from": ("The key its desk gave it, when merging desks' databases gave it another to "
+                             "keep keys unique; empty otherwise."),
+            "created_at": _CREATED_AT,
+            "created_by": _CREATED_BY,
+            "desk": _DESK,
         },
     },
     "stances": {
@@ -164,6 +186,9 @@ _DESCRIPTIONS: dict[str, dict[str, Any]] = {
             "retracted_at": "When the stance was retracted (it then no longer counts); empty if it stands.",
             "retraction_reason": "Why it was retracted.",
             "retracted_by": "Who retracted it.",
+            "retracted_on": "When the source withdrew the statement, if it did and that is known.",
+            "uid": _UID,
+            "desk": _DESK,
         },
     },
     "reconciliations": {
@@ -249,6 +274,75 @@ _DESCRIPTIONS: dict[str, dict[str, Any]] = {
                 "skipped; empty for its first, and for a retracted stance. A different "
                 "position there is a reversal."
             ),
+            "claim_id": "The claim the stance counts for, when it was logged on one merged into it.",
+            "source_id": "The source the stance counts as, when it was logged for one merged into it.",
+        },
+    },
+    "rulings": {
+        "title": "Rulings",
+        "description": (
+            "Every ruling a fact-checker recorded, oldest first: a claim's ruling is its latest. "
+            "None is ever overwritten or deleted."
+        ),
+        "columns": {
+            "uid": _UID,
+            "claim_id": "The claim ruled on.",
+            "ruling": _RULING,
+            "explanation": "What the ruling rests on.",
+            "ruled_at": "When the ruling was made (as given with --on, else when it was recorded).",
+            "ruled_by": "Who ruled.",
+            "desk": _DESK,
+        },
+    },
+    "aliases": {
+        "title": "Aliases",
+        "description": (
+            "Other names a source is found by (a short name, a spelling, an old name) and old keys "
+            "of claims. Names and aliases share one namespace: no two sources have one alike."
+        ),
+        "columns": {
+            "uid": _UID,
+            "source_id": "The source the alias names.",
+            "claim_id": "The claim the old key names.",
+            "alias": "The alias, as given.",
+            "folded": "The alias as verity compares names.",
+            "added_at": "When it was added (UTC).",
+            "added_by": "Who added it.",
+            "desk": _DESK,
+        },
+    },
+    "changes": {
+        "title": "Changes",
+        "description": (
+            "Every correction of the record: a field of a source or claim edited, an alias, a "
+            "merge, a ruling, a retraction — who, when, the old and the new value, and why. "
+            "Facet by who made it and what it did."
+        ),
+        "columns": {
+            "uid": _UID,
+            "at": "When the change was made (UTC).",
+            "by": "Who made it.",
+            "desk": _DESK,
+            "action": "What it did: edit, alias, merge, rule or retract.",
+            "record_type": "What it changed: a source, claim, stance or question.",
+            "record_id": "The id of the record it changed.",
+            "record_uid": "The uid of the record it changed.",
+            "field": "The field it changed (tags is one field, the whole list).",
+            "old": "The value before (for a merge, the uid of the record it was merged into before).",
+            "new": "The value after (for a merge, the uid of the record it was merged into).",
+            "reason": "Why, as the fact-checker gave it.",
+        },
+    },
+    "questions": {
+        "title": "Questions",
+        "description": "Questions whose answers are claims that exclude each other (where was Balti killed?).",
+        "columns": {
+            "uid": _UID,
+            "key": "The question's short unique name (a slug).",
+            "text": "The question.",
+            "created_at": _CREATED_AT,
+            "created_by": _CREATED_BY,
+            "desk": _DESK,
         },
     },
     "contested_claims": {
@@ -360,7 +454,7 @@ _DESCRIPTIONS: dict[str, dict[str, Any]] = {
 _OPTIONS: dict[str, dict[str, Any]] = {
     "sources": {
         "label_column": "name",
-        "facets": ["kind", "affiliation", "reliability"],
+        "facets": ["kind", "affiliation", "reliability", "desk"],
         "sort": "name",
     },
     "claims": {
@@ -398,6 +492,10 @@ _OPTIONS: dict[str, dict[str, Any]] = {
         "fts_pk": "id",
     },
     "stance_statuses": {"hidden": True},
+    "rulings": {"facets": ["ruling", "ruled_by", "desk"], "sort_desc": "ruled_at"},
+    "aliases": {"label_column": "alias"},
+    "changes": {"facets": ["by", "action", "record_type", "field", "desk"], "sort_desc": "at"},
+    "questions": {"label_column": "text"},
     "_sqlite_migrations": {"hidden": True},
 }
 

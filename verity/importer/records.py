@@ -6,25 +6,28 @@ from typing import Any, Callable, Iterable, Optional
 
 import attrs
 
+from .. import uids
 from ..errors import InvalidValue, did_you_mean
-from ..formats import Place, claim_row_maker, stance_row_maker, structure_record
-from ..models import Claim, Source, Stance, is_key, slugify
+from ..formats import (
+    RECORD_EXTRAS,
+    RECORD_TYPES,
+    Place,
+    claim_row_maker,
+    stance_row_maker,
+    structure_record,
+    structure_record_list,
+)
+from ..models import Change, Claim, Question, Ruling, Source, Stance, is_key, slugify
+from ..names import fold
 from ..store import BulkLoad, Store, claim_of_values, claim_row, claim_row_of, current_user, stance_values
 from .summary import ImportSummary, Problems
 
 BATCH = 5_000  # stances staged before they are written
 SUGGEST_LIMIT = 20_000  # above this many names, 'did you mean' would cost more than it helps
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 Record = tuple[str, Any, Place]  # (type, data, place): see Importer.add
 
-
-def fold(name: str) -> str:
-    """A source name as the database compares it (COLLATE NOCASE folds ASCII letters only)."""
-    return name.translate(_ASCII_LOWER)
-
-
-_NOT_RETRACTED = (None, None, None)  # retracted_at, retraction_reason, retracted_by
+_NOT_RETRACTED = (None, None, None, None)  # retracted_at, retraction_reason, retracted_by, retracted_on
 
 
 class Importer:
@@ -48,6 +51,11 @@ class Importer:
         self._claim_keys: dict[str, str] = {}  # --create-missing: a claim reference as written -> its claim's key
         self._reviewed: set[str] = set()  # keys of claims found equal to a reviewed claim (ClaimReview)
         self._rows: list[tuple] = []  # staged stances: bulk.STAGED_COLUMNS
+        self._batch_uids: set[str] = set()  # their uids
+        self._later: list = []  # what refers to records that may come later (see `_apply_later`)
+        self._questions: list[tuple[int, str, Place]] = []  # (claim id, its question's key, where)
+        self._first_rulings: list[tuple[int, Ruling]] = []  # the ruling of a claim that came with no history
+        self._with_history = False  # the record at hand gave its ruling history
         self._places: list[Place] = []  # the place of each
         self._numbers: list[int] = []  # and the number of its record
         self._stance_values = stance_row_maker()
@@ -62,34 +70,111 @@ class Importer:
         authors), place) a ClaimReview (see `claimreview.Reviews` and `review`).
         """
         self.record += 1
+        extras = self._extras(kind, data, place)
+        self._with_history = "rulings" in extras
         if kind == "stance":
             self._stance_data(data, place)
         elif kind == "claim":
-            values = self._claim_values(data) if isinstance(data, dict) else None
+            values = self._claim_values(data) if isinstance(data, dict) and not data.get("question") else None
             if values is not None:  # the quick way, for a claim that gives its key (most of them)
-                self._claim_row(claim_row_of(values), place)
+                *fields, uid, desk = values
+                self._claim_row(claim_row_of(tuple(fields)), place, uid=uid, desk=desk)
             else:
                 self._checked(kind, data, place, self.claim)
         elif kind == "source":
             self._checked(kind, data, place, self.source)
+        elif kind == "question":
+            self._checked(kind, data, place, self.question)
+        elif kind == "change":
+            self._checked(kind, data, place, lambda change, _place: self._later.append(change))
         elif kind == "review":
             self.review(*data, place)
         else:
             self.error(data, place)
+        if extras:
+            self._later.append((kind, data, extras, place))
+
+    def _extras(self, kind: str, data: Any, place: Place) -> dict:
+        """Take out of a record what a version-2 document adds beyond its model's fields
+        (aliases, ruling history, what it was merged into), checked; they are applied once
+        every record is in (`_apply_later`)."""
+        names = RECORD_EXTRAS.get(kind)
+        if not names or not isinstance(data, dict):
+            return {}
+        extras = {name: data.pop(name) for name in names if name in data}
+        aliases = extras.get("aliases")
+        if aliases is not None and not (isinstance(aliases, list) and all(isinstance(a, str) for a in aliases)):
+            self.error("expected a list of names", place.field("aliases"))
+        merged = extras.get("merged_into")
+        if merged is not None and not isinstance(merged, str):
+            self.error("expected the name (or key) of the record it was merged into, or null",
+                       place.field("merged_into"))
+        if "rulings" in extras:
+            rulings, errors = structure_record_list(extras["rulings"], Ruling, place.field("rulings"))
+            for text in errors:
+                self.problems.add(self.record, text)
+            extras["rulings"] = rulings
+        return {name: value for name, value in extras.items() if value}
+
+    def question(self, question: Question, place: Place) -> None:
+        """Add a question (a group of claims that answer it), or reuse the one with its key."""
+        self.load.add_question(question)
+
+    def _apply_later(self) -> None:
+        """What refers to records that may come later in the file: aliases, merges, ruling
+        histories, questions of claims, and changes (by the uid of their record)."""
+        for item in self._later:
+            if isinstance(item, Change):
+                record_id = self.load.record_id(item.record_type, item.record_uid) if item.record_uid else None
+                if record_id is None:
+                    self.problems.add(self.record, f"change {item.uid or ''} is of a {item.record_type} that is "
+                                      "not in the file or the database; check its record_uid")
+                    continue
+                self.load.add_change(item, record_id)
+                continue
+            kind, data, extras, place = item
+            table = "sources" if kind == "source" else "claims"
+            record = (self.store.source_named(data.get("name", "")) if kind == "source"
+                      else self.store.claim_keyed(data.get("key") or slugify(data.get("text", ""))))
+            if record is None:
+                continue  # it failed, and said why
+            if "aliases" in extras:
+                self.load.add_aliases(table, record.id, extras["aliases"])
+            if "rulings" in extras:
+                self.load.add_rulings(record.id, extras["rulings"])
+            if "merged_into" in extras:
+                into = (self.store.source_named(extras["merged_into"]) if kind == "source"
+                        else self.store.claim_keyed(extras["merged_into"]))
+                if into is None:
+                    self.error(f"it was merged into {extras['merged_into']!r}, which is not in the file or the "
+                               "database", place.field("merged_into"))
+                else:
+                    self.load.merge(table, record.id, into.id)
+        for claim_id, ruling in self._first_rulings:
+            self.load.add_rulings(claim_id, [ruling])
+        for claim_id, key, place in self._questions:
+            question_id = self.load.question_id(key)
+            if question_id is None:
+                self.error(f"no question {key!r}; add it to the document's questions, or first with "
+                           "'verity question add'", place.field("question"))
+            else:
+                self.load.link_question(claim_id, question_id)
 
     def _stance_data(self, data: Any, place: Place) -> None:
         same_time = True
+        given_by = True
         if isinstance(data, dict):
             if "logged_by" not in data:
+                given_by = False
                 data["logged_by"] = self.user  # who imported it, as 'stance add' records who logged it
             same_time = "logged_at" in data  # else it is logged now, and a re-import matches on content
             values = self._stance_values(data)  # the quick way, for a plain stance (most of them)
             if values is not None:
-                self._stage(values + _NOT_RETRACTED, place, same_time)
+                self._stage((*values[:-2], *_NOT_RETRACTED, *values[-2:]), place, same_time, given_by)
                 return
         stance = self._checked("stance", data, place)
         if stance is not None:
-            self.stance(stance, place, same_time)
+            self.stance(stance, place, same_time, given_by)
         elif isinstance(data, dict):  # its references may be wrong too: say so now, after what came before
             self._write()
             if isinstance(data.get("claim"), str) and data["claim"].strip():
@@ -99,7 +184,7 @@ class Importer:
 
     def _checked(self, kind: str, data: Any, place: Place, then: Optional[Callable] = None) -> Any:
         """The model of a record, checked in full (and handed to `then`), or None after saying what is wrong."""
-        cls = {"source": Source, "claim": Claim, "stance": Stance}[kind]
+        cls = RECORD_TYPES[kind]
         record, errors = structure_record(data, cls, place)
         if not errors:
             return then(record, place) if then is not None else record
@@ -121,7 +206,8 @@ class Importer:
         folded = fold(source.name)
         known = self._sources.get(folded)
         if known is None:
-            existing = self.store.find_source(source.name)
+            source = attrs.evolve(source, uid=source.uid or uids.of_source(source.name))
+            existing = self.store.find_source(source.name) or self.store.source_with_uid(source.uid)
             if existing is None:
                 source_id = self.load.add_source(source)
                 self._sources[folded] = (source_id, source, _record_place(place))
@@ -142,15 +228,28 @@ class Importer:
 
     def claim(self, claim: Claim, place: Place) -> Optional[int]:
         """Add a claim, or reuse the one with its key when the fields agree."""
-        return self._claim_row(claim_row(claim), place, claim)
+        claim_id = self._claim_row(claim_row(claim), place, claim, claim.uid, claim.desk)
+        if claim_id is not None and claim.question:
+            self._questions.append((claim_id, claim.question, place))
+        return claim_id
 
-    def _claim_row(self, row: tuple, place: Place, claim: Optional[Claim] = None) -> Optional[int]:
-        claim_id = self.load.add_claim(row)
+    def _claim_row(self, row: tuple, place: Place, claim: Optional[Claim] = None, uid: Optional[str] = None,
+                   desk: Optional[str] = None) -> Optional[int]:
+        uid = uid or uids.of_claim(row[0])
+        claim_id = self.load.add_claim(row, uid, desk)
         if claim_id is not None:
-            self.summary.claims += 1
+            self._added_claim(claim_id, row)
             return claim_id
-        existing = self.store.find_claim(row[0])  # its key is taken: the same claim, or say how they differ
+        # its key (or uid) is taken: the same claim, or say how they differ
+        existing = self.store.find_claim(row[0]) or self.store.claim_with_uid(uid)
         return self._same_claim(existing, claim or claim_of_values(row), place)
+
+    def _added_claim(self, claim_id: int, row: tuple) -> None:
+        """Count a claim just added; a ruling it came with, and no history of, is its first ruling."""
+        self.summary.claims += 1
+        if row[5] is not None and not self._with_history:
+            self._first_rulings.append((claim_id, Ruling(ruling=row[5], explanation=row[6], ruled_at=row[7],
+                                                         ruled_by=row[8])))
 
     def _same_claim(self, existing: Claim, claim: Claim, place: Place) -> Optional[int]:
         """The id of `existing`, if `claim` (with its key) is the same claim; else say how they differ."""
@@ -169,8 +268,10 @@ class Importer:
         first free key of key, key-2, key-3, …; returns the key, or None after saying why not."""
         for n in range(1, 10_000):
             candidate = claim if n == 1 else attrs.evolve(claim, key=f"{claim.key}-{n}")
-            if self.load.add_claim(claim_row(candidate)) is not None:
-                self.summary.claims += 1
+            row = claim_row(candidate)
+            claim_id = self.load.add_claim(row, candidate.uid or uids.of_claim(candidate.key), candidate.desk)
+            if claim_id is not None:
+                self._added_claim(claim_id, row)
                 return candidate.key
             existing = self.store.find_claim(candidate.key)
             if existing == candidate:
@@ -181,9 +282,9 @@ class Importer:
         self.error(f"too many claims with keys like {claim.key!r}", place)  # pragma: no cover
         return None
 
-    def stance(self, stance: Stance, place: Place, same_time: bool = True) -> None:
+    def stance(self, stance: Stance, place: Place, same_time: bool = True, given_by: bool = True) -> None:
         """Log a stance, unless one just like it was logged before this import."""
-        self._stage(stance_values(stance), place, same_time)
+        self._stage(stance_values(stance), place, same_time, given_by)
 
     def review(self, claim: Claim, authors: Iterable[tuple[Source, Stance, Place]], place: Place) -> None:
         """A reviewed claim (`claimreview.Reviews`): the claim, with the first free key made from
@@ -202,9 +303,19 @@ class Importer:
 
     # -- stances, staged and written in batches -------------------------------------
 
-    def _stage(self, values: tuple, place: Place, same_time: bool) -> None:
-        """Stage a stance, the values of STANCE_FIELDS and of the retraction. Its source is
-        found now (the importer knows every source's id); its claim when the batch is written."""
+    def _stage(self, values: tuple, place: Place, same_time: bool, given_by: bool = True) -> None:
+        """Stage a stance, as `store.stance_values` gives it. Its source is found now (the
+        importer knows every source's id); its claim when the batch is written. A stance
+        without a uid gets the one its content gives (what the file says, not what this
+        import adds: so one file imported on two desks gives the same uids)."""
+        if values[-2] is None:
+            claim_key, source_name, position, quote, url, said_on, via, _note, logged_at, logged_by = values[:10]
+            uid = uids.of_stance(claim_key.strip(), source_name.strip(), position, quote, url, said_on, via,
+                                 logged_at if same_time else None, logged_by if given_by else None)
+            values = (*values[:-2], uid, values[-1])
+        if values[-2] in self._batch_uids:
+            self.summary.stances_present += 1  # the same stance twice in the file: logged once
+            return
         claim: Optional[str] = values[0].strip()
         if self.create_missing:  # the reference may make a claim: find it now
             claim = self._claim_key(claim, place)
@@ -223,6 +334,7 @@ class Importer:
         if claim is None:
             return
         self._rows.append((1 if same_time else 0, self.load.claim_limit, claim, source_id, *values[2:]))
+        self._batch_uids.add(values[-2])
         self._places.append(place)
         self._numbers.append(self.record)
         if len(self._rows) >= BATCH:
@@ -234,6 +346,7 @@ class Importer:
         if not rows:
             return
         self._rows, self._places, self._numbers = [], [], []
+        self._batch_uids = set()
         written = self.load.write_stances(rows, insert=not self.problems.count)
         self.summary.stances += written.inserted
         self.summary.stances_present += written.skipped
@@ -244,6 +357,8 @@ class Importer:
     def finish(self, name: str = "the file") -> ImportSummary:
         """Write what is staged, or raise every problem (the bulk load then rolls back)."""
         self._write()
+        if not self.problems.count:
+            self._apply_later()
         if self.problems.count:
             raise self.problems.failure(name)
         return self.summary

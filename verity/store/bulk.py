@@ -17,12 +17,14 @@ import os
 import re
 import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Optional
+from typing import TYPE_CHECKING, Iterable, Iterator, Optional
 
 import attrs
 
-from ..models import Source
-from .rows import CLAIM_INSERT, SOURCE_INSERT, STANCE_COLUMNS, source_row
+from .. import uids
+from ..models import Change, Question, Ruling, Source, utc_now
+from ..names import fold
+from .rows import CLAIM_INSERT, SOURCE_INSERT, STANCE_COLUMNS, claim_insert_row, source_row
 
 if TYPE_CHECKING:
     from .core import Store
@@ -38,7 +40,7 @@ STAGED_COLUMNS = ("same_time", "claim_limit", "claim", *STANCE_COLUMNS[1:])
 # has these the same too, and its logged_at when the file gives one (docs/import-export.md).
 SAME_STANCE = ("position", "quote", "url", "said_on", "via", "note")
 
-_CLAIM_INSERT_NEW = CLAIM_INSERT + " ON CONFLICT (key) DO NOTHING"
+_CLAIM_INSERT_NEW = CLAIM_INSERT + " ON CONFLICT (key) WHERE merged_into IS NULL DO NOTHING"
 
 
 def _insert_staged(deduplicate: bool) -> str:
@@ -47,7 +49,10 @@ def _insert_staged(deduplicate: bool) -> str:
     values = ", ".join(f"s.{column}" for column in STANCE_COLUMNS[1:])
     sql = (f"INSERT INTO stances ({', '.join(STANCE_COLUMNS)}) SELECT c.id, {values} "
            # CROSS JOIN keeps this order: the staged rows scanned once, each looking its claim up.
-           f"FROM temp.{_STAGED} AS s CROSS JOIN claims AS c WHERE c.key = s.claim AND c.id <= s.claim_limit")
+           f"FROM temp.{_STAGED} AS s CROSS JOIN claims AS c WHERE c.key = s.claim AND c.id <= s.claim_limit "
+           "AND c.merged_into IS NULL "
+           # the same stance (by uid) already logged: this import, or an earlier one, carried it
+           "AND NOT EXISTS (SELECT 1 FROM stances AS u WHERE u.uid = s.uid)")
     if deduplicate:
         same = " AND ".join(f"o.{column} IS s.{column}" for column in SAME_STANCE)
         # +o.id: found through the claim and source, not by scanning the ids up to :before
@@ -74,18 +79,22 @@ class BulkLoad:
         self.stances_before = conn.execute("SELECT max(id) FROM stances").fetchone()[0] or 0
         self.claims_before = conn.execute("SELECT max(id) FROM claims").fetchone()[0] or 0
         self.claim_limit = self.claims_before  # the highest claim id so far: a stance may name only those
+        self.now = utc_now()  # when the records of this load were made here
         self._upkeep = None if self.stances_before else _Upkeep.suspend(conn)
         conn.execute(f"CREATE TEMP TABLE {_STAGED} ({', '.join(STAGED_COLUMNS)})")
         self._stage = f"INSERT INTO temp.{_STAGED} VALUES ({', '.join('?' * len(STAGED_COLUMNS))})"
         self._insert = _insert_staged(deduplicate=bool(self.stances_before))
 
     def add_source(self, source: Source) -> int:
-        """Insert a source (its name not taken: see Store.find_source); returns its id."""
-        return self.conn.execute(SOURCE_INSERT, source_row(source)).lastrowid
+        """Insert a source with its uid (its name not taken: see Store.find_source); returns its id."""
+        return self.conn.execute(SOURCE_INSERT, source_row(source, self.now, self.store.user)).lastrowid
 
-    def add_claim(self, row: tuple) -> Optional[int]:
-        """Insert a claim given as `claim_row` gives it; returns its id, or None when its key is taken."""
-        cursor = self.conn.execute(_CLAIM_INSERT_NEW, row)
+    def add_claim(self, row: tuple, uid: str, desk: Optional[str]) -> Optional[int]:
+        """Insert a claim given as `claim_row` gives it, with its uid; returns its id, or None
+        when its key (or its uid) is taken."""
+        if self.conn.execute("SELECT 1 FROM claims WHERE uid = ?", [uid]).fetchone():
+            return None
+        cursor = self.conn.execute(_CLAIM_INSERT_NEW, claim_insert_row(row, uid, desk, self.now, self.store.user))
         if not cursor.rowcount:
             return None
         self.claim_limit = cursor.lastrowid
@@ -105,6 +114,75 @@ class BulkLoad:
                 "(SELECT 1 FROM claims AS c WHERE c.key = s.claim AND c.id <= s.claim_limit) ORDER BY s.rowid")]
         conn.execute(f"DELETE FROM temp.{_STAGED}")
         return Written(inserted, len(rows) - inserted - len(unresolved) if insert else 0, unresolved)
+
+    # -- what a version-2 document adds -------------------------------------------------
+
+    def add_question(self, question: Question) -> int:
+        """The id of the question with this key, added if it is not there."""
+        row = self.conn.execute("SELECT id FROM questions WHERE key = ?", [question.key]).fetchone()
+        if row:
+            return row[0]
+        return self.conn.execute(
+            "INSERT INTO questions (uid, key, text, created_at, created_by, desk) VALUES (?, ?, ?, ?, ?, ?)",
+            [question.uid or uids.of_question(question.key), question.key, question.text, self.now,
+             self.store.user, question.desk]).lastrowid
+
+    def question_id(self, key: str) -> Optional[int]:
+        row = self.conn.execute("SELECT id FROM questions WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def link_question(self, claim_id: int, question_id: int) -> None:
+        self.conn.execute("UPDATE claims SET question_id = ? WHERE id = ? AND question_id IS NULL",
+                          [question_id, claim_id])
+
+    def add_aliases(self, table: str, record_id: int, aliases: Iterable[str]) -> None:
+        """Give a source (table "sources") or claim ("claims") these aliases, those it lacks."""
+        column = {"sources": "source_id", "claims": "claim_id"}[table]
+        uid = self.conn.execute(f"SELECT uid FROM {table} WHERE id = ?", [record_id]).fetchone()[0]
+        for alias in aliases:
+            folded = fold(alias) if table == "sources" else alias
+            if self.conn.execute(f"SELECT 1 FROM aliases WHERE folded = ? AND {column} = ?",
+                                 [folded, record_id]).fetchone():
+                continue
+            self.conn.execute(
+                f"INSERT INTO aliases (uid, {column}, alias, folded, added_at, added_by) VALUES (?, ?, ?, ?, ?, ?)",
+                [uids.of_alias(uid, alias), record_id, alias, folded, self.now, self.store.user])
+
+    def merge(self, table: str, record_id: int, into_id: int) -> None:
+        """Point a record at the one it was merged into (as the file says it was)."""
+        self.conn.execute(f"UPDATE {table} SET merged_into = ? WHERE id = ? AND merged_into IS NULL",
+                          [into_id, record_id])
+
+    def add_rulings(self, claim_id: int, rulings: Iterable[Ruling]) -> None:
+        """Add to a claim's ruling history the rulings it lacks (by uid); its ruling is then its latest."""
+        key = self.conn.execute("SELECT key FROM claims WHERE id = ?", [claim_id]).fetchone()[0]
+        for ruling in rulings:
+            uid = ruling.uid or uids.of_ruling(key, ruling.ruling, ruling.explanation, ruling.ruled_at,
+                                               ruling.ruled_by)
+            self.conn.execute(
+                "INSERT INTO rulings (uid, claim_id, ruling, explanation, ruled_at, ruled_by, desk) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uid) DO NOTHING",
+                [uid, claim_id, ruling.ruling, ruling.explanation, ruling.ruled_at, ruling.ruled_by, ruling.desk])
+        self.conn.execute(
+            "UPDATE claims SET (ruling, ruling_explanation, ruled_at, ruled_by) = (SELECT ruling, explanation, "
+            "ruled_at, ruled_by FROM rulings WHERE claim_id = ?1 ORDER BY ruled_at IS NULL, ruled_at DESC, uid DESC "
+            "LIMIT 1) WHERE id = ?1", [claim_id])
+
+    def record_id(self, record_type: str, uid: str) -> Optional[int]:
+        """The id of the source, claim, stance or question with this uid, or None."""
+        table = {"source": "sources", "claim": "claims", "stance": "stances", "question": "questions"}[record_type]
+        row = self.conn.execute(f"SELECT id FROM {table} WHERE uid = ?", [uid]).fetchone()
+        return row[0] if row else None
+
+    def add_change(self, change: Change, record_id: int) -> bool:
+        """Add a change record unless one with its uid is there; whether it was added."""
+        uid = change.uid or uids.of_change(change.record_uid, change.action, change.field, change.old, change.new,
+                                           change.at, change.by)
+        return self.conn.execute(
+            "INSERT INTO changes (uid, at, by, desk, action, record_type, record_id, record_uid, field, old, new, "
+            "reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uid) DO NOTHING",
+            [uid, change.at, change.by, change.desk, change.action, change.record_type, record_id, change.record_uid,
+             change.field, change.old, change.new, change.reason]).rowcount > 0
 
     def names(self, table: str, limit: int, upto: Optional[int] = None) -> list[str]:
         """Every source name or claim key (with an id up to `upto`), for 'did you mean';
@@ -206,9 +284,10 @@ class _Upkeep:
     Building an index once over all the rows is far cheaper than keeping it sorted
     row by row, and so is filling a full-text index in one rebuild rather than
     tokenising each row in an insert trigger. The stances indexes are dropped; so
-    are the insert triggers that feed an external-content FTS table from any of
+    are the triggers that feed an external-content FTS table from any of
     sources, claims or stances that is empty now (such a table is rebuilt whole
-    afterwards, which is exactly what the triggers would have made). The load's
+    afterwards, which is exactly what the triggers would have made, with its update and
+    delete triggers too, for the rows a load completes after inserting them). The load's
     transaction makes the drop and the rebuild one change.
     """
 
@@ -222,15 +301,18 @@ class _Upkeep:
         schema = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL").fetchall()
         drop, upkeep = [], cls()
         for kind, name, table, sql in schema:
-            if kind == "index" and table == "stances":
+            # A unique index stays: it is what keeps each uid once, as rows go in.
+            if kind == "index" and table == "stances" and not re.match(r"\s*CREATE\s+UNIQUE\b", sql, re.I):
                 drop.append(f'DROP INDEX "{name}"')
                 upkeep.restore.append(sql)
         for kind, name, _table, sql in schema:
             match = re.search(r"content\s*=\s*['\"]?(\w+)", sql) if kind == "table" and "fts5" in sql.lower() else None
             if not match or match.group(1) not in empty:
                 continue
+            # Every trigger that keeps it (on insert, and on update or delete of rows the load
+            # inserts and then completes): the index is built whole at the end.
             feeders = [(n, s) for k, n, t, s in schema
-                       if k == "trigger" and t == match.group(1) and re.search(r"\bAFTER\s+INSERT\b", s, re.I)
+                       if k == "trigger" and t == match.group(1)
                        and re.search(rf"INSERT\s+INTO\s+['\"`\[]?{re.escape(name)}\b", s, re.I)]
             for trigger, trigger_sql in feeders:
                 drop.append(f'DROP TRIGGER "{trigger}"')

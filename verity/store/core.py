@@ -16,21 +16,25 @@ from typing import TYPE_CHECKING, Iterator, Optional, Sequence
 
 import attrs
 
-from .. import migrations, names
-from ..errors import Conflict, DatabaseUnavailable, Duplicate, NotFound, did_you_mean
-from ..models import VERDICTS, Claim, Reconciliation, Retraction, Source, Stance, parse_ruling, utc_now
-from ..reconcile import COUNTED, StanceStatus, plain_status
+from .. import migrations, names, uids
+from ..errors import Conflict, DatabaseUnavailable, NotFound, did_you_mean
+from ..models import VERDICTS, Claim, Reconciliation, Source, Stance, utc_now
+from ..reconcile import COUNTED, SUPERSEDED, StanceStatus, plain_status
 from .bulk import BUSY_TIMEOUT_MS, Bulk
+from .corrections import Corrections
+from .export import Export
 from .listings import ClaimFilter, Listings
 from .queries import Reports
 from .refresh import Reconciliations
 from .rows import (
     CLAIM_INSERT,
+    CLAIM_SELECT,
     RECONCILIATION_COLUMNS,
     SOURCE_INSERT,
     STANCE_INSERT,
     STANCE_SELECT,
     claim_from_row,
+    claim_insert_row,
     claim_row,
     reconciliation_from_row,
     source_from_row,
@@ -44,6 +48,10 @@ from .rows import (
 if TYPE_CHECKING:
     import sqlite_utils
 
+def _marks(values: Sequence) -> str:
+    return ", ".join("?" * len(values))
+
+
 _VERDICT_RANK = "CASE r.verdict " + " ".join(
     f"WHEN '{v}' THEN {i}" for i, v in enumerate(VERDICTS)
 ) + " END"
@@ -51,6 +59,11 @@ _VERDICT_RANK = "CASE r.verdict " + " ".join(
 
 # What a stance's claim or source given the wrong way round is told.
 STANCE_ORDER = "the order is CLAIM SOURCE POSITION"
+
+
+def current_desk() -> Optional[str]:
+    """The desk records are created by: $VERITY_DESK, else none."""
+    return os.environ.get("VERITY_DESK", "").strip() or None
 
 
 def current_user() -> str:
@@ -96,7 +109,7 @@ class ClaimRecord:
     reconciliation: Reconciliation
     stances: tuple[Stance, ...]
     statuses: dict  # stance id -> StanceStatus, as the reconciler stored it
-    sources: dict  # name -> Source, for the sources of these stances
+    sources: dict  # a stance's source name -> the Source it counts as (the one it was merged into, if it was)
 
     @property
     def counted_ids(self) -> frozenset[int]:
@@ -104,16 +117,27 @@ class ClaimRecord:
         return frozenset(i for i, status in self.statuses.items() if status.status == COUNTED)
 
 
-class Store(Listings, Reconciliations, Reports, Bulk):
+class Store(Corrections, Export, Listings, Reconciliations, Reports, Bulk):
     """A verity database. Open with `Store.open(path)`; create with `Store.create(path)`."""
 
     def __init__(self, conn: sqlite3.Connection, path: str):
         self.conn = conn
         self.path = path
+        self.warnings: list[str] = []  # what the last write had to say without refusing it
         self._db: Optional[sqlite_utils.Database] = None
         # The last migration of a newer verity, when one wrote this database: it is then read, never written.
         self.written_by_newer: Optional[str] = None
         self._column_names: dict[str, list[str]] = {}
+
+    @property
+    def user(self) -> str:
+        """Who logs what this store writes: $VERITY_USER, else the login name."""
+        return current_user()
+
+    @property
+    def desk(self) -> Optional[str]:
+        """The desk of what this store writes: $VERITY_DESK, else none."""
+        return current_desk()
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -203,6 +227,33 @@ class Store(Listings, Reconciliations, Reports, Bulk):
                 f"make it one with 'verity --db {self.path} init' or point --db at a verity database"
             )
 
+    def _adopt_rows_written_by_others(self) -> None:
+        """Give a uid (and a source its folded name) to every record another program inserted
+        without one: the uid an import of the same record would give it."""
+        if not self.conn.execute(
+            "SELECT 1 FROM sources WHERE uid IS NULL UNION ALL SELECT 1 FROM claims WHERE uid IS NULL "
+            "UNION ALL SELECT 1 FROM stances WHERE uid IS NULL LIMIT 1"
+        ).fetchone():
+            return
+        with self.transaction():
+            for source_id, name in self.conn.execute("SELECT id, name FROM sources WHERE uid IS NULL").fetchall():
+                self.conn.execute("UPDATE sources SET uid = ?, folded = ? WHERE id = ?",
+                                  [self._free_uid("sources", uids.of_source(name)), names.fold(name), source_id])
+            for claim_id, key in self.conn.execute("SELECT id, key FROM claims WHERE uid IS NULL").fetchall():
+                self.conn.execute("UPDATE claims SET uid = ? WHERE id = ?",
+                                  [self._free_uid("claims", uids.of_claim(key)), claim_id])
+            for row in self.conn.execute(
+                "SELECT s.id, c.key, src.name, s.position, s.quote, s.url, s.said_on, s.via, s.logged_at, "
+                "s.logged_by FROM stances s JOIN claims c ON c.id = s.claim_id JOIN sources src ON src.id = s.source_id "
+                "WHERE s.uid IS NULL").fetchall():
+                self.conn.execute("UPDATE stances SET uid = ? WHERE id = ?",
+                                  [self._free_uid("stances", uids.of_stance(*row[1:])), row[0]])
+
+    def _free_uid(self, table: str, uid: str) -> str:
+        """`uid`, unless a record of `table` has it already: then a new one."""
+        taken = self.conn.execute(f"SELECT 1 FROM {table} WHERE uid = ?", [uid]).fetchone()
+        return uids.new() if taken else uid
+
     def _ensure_wal(self) -> None:
         if self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             self.conn.execute("PRAGMA journal_mode = WAL")
@@ -216,12 +267,20 @@ class Store(Listings, Reconciliations, Reports, Bulk):
         if not migrations.pending(self.conn):
             return []
         self._ensure_wal()
-        with self.transaction():
-            applied = migrations.apply(self.db)
-            # What a migration adds for the reconciler to fill (m004's stance statuses)
-            # is filled now; a refresh that finds everything sound writes nothing.
-            self.refresh_reconciliations()
-            return applied
+        # Off for a table rebuild, as SQLite asks (it cannot change inside a transaction).
+        self.conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with self.transaction():
+                applied = migrations.apply(self.db)
+                problems = self.conn.execute("PRAGMA foreign_key_check").fetchall()
+                if problems:
+                    raise sqlite3.IntegrityError(f"foreign keys broken by an upgrade: {problems[:5]}")
+                # What a migration adds for the reconciler to fill (m004's stance statuses)
+                # is filled now; a refresh that finds everything sound writes nothing.
+                self.refresh_reconciliations()
+                return applied
+        finally:
+            self.conn.execute("PRAGMA foreign_keys = ON")
 
     def pending_migrations(self) -> list[str]:
         """The migrations this database still needs (none once opened for writing)."""
@@ -272,54 +331,126 @@ class Store(Listings, Reconciliations, Reports, Bulk):
     # -- looking things up ---------------------------------------------------
 
     def find_source(self, name: str) -> Optional[Source]:
-        """The source with this name (matched ignoring case), or None."""
-        row = self.conn.execute("SELECT * FROM sources WHERE name = ? COLLATE NOCASE", [name]).fetchone()
-        return self._source_from_row(row) if row else None
+        """The source with this name or alias (compared as docs/rules.md says), or None.
+
+        A source merged into another is found as the source it was merged into."""
+        record = self.source_named(name)
+        return None if record is None else self._source_by_id(self.root_id("sources", record.id))
 
     def find_claim(self, key: str) -> Optional[Claim]:
-        """The claim with this key, or None."""
-        row = self.conn.execute("SELECT * FROM claims WHERE key = ?", [key]).fetchone()
+        """The claim with this key or old key, or None (a merged claim is found as the one it was merged into)."""
+        record = self.claim_keyed(key)
+        return None if record is None else self._claim_by_id(self.root_id("claims", record.id))
+
+    def source_named(self, name: str) -> Optional[Source]:
+        """The source record that has this name (preferring one not merged), else the one with
+        this alias (the latest alias given, if desks gave it twice), else None."""
+        folded = names.fold(name)
+        row = self.conn.execute(
+            "SELECT * FROM sources WHERE folded = ? ORDER BY merged_into IS NOT NULL, uid LIMIT 1", [folded]
+        ).fetchone()
+        if row is None:
+            row = self.conn.execute(
+                "SELECT src.* FROM aliases a JOIN sources src ON src.id = a.source_id WHERE a.folded = ? "
+                "ORDER BY a.added_at DESC, a.uid DESC LIMIT 1", [folded]).fetchone()
+        return self._source_from_row(row) if row else None
+
+    def claim_keyed(self, key: str) -> Optional[Claim]:
+        """The claim record that has this key (preferring one not merged), else the one with it as
+        an old key, else None."""
+        key = key.strip()
+        row = self.conn.execute(
+            f"{CLAIM_SELECT} WHERE c.key = ? ORDER BY c.merged_into IS NOT NULL, c.uid LIMIT 1", [key]).fetchone()
+        if row is None:
+            row = self.conn.execute(
+                f"{CLAIM_SELECT} JOIN aliases a ON a.claim_id = c.id WHERE a.folded = ? "
+                "ORDER BY a.added_at DESC, a.uid DESC LIMIT 1", [key]).fetchone()
+        return self._claim_from_row(row) if row else None
+
+    def source_with_uid(self, uid: str) -> Optional[Source]:
+        """The source record with this uid (merged or not), or None."""
+        row = self.conn.execute("SELECT * FROM sources WHERE uid = ?", [uid]).fetchone()
+        return self._source_from_row(row) if row else None
+
+    def claim_with_uid(self, uid: str) -> Optional[Claim]:
+        """The claim record with this uid (merged or not), or None."""
+        row = self.conn.execute(f"{CLAIM_SELECT} WHERE c.uid = ?", [uid]).fetchone()
+        return self._claim_from_row(row) if row else None
+
+    def root_id(self, table: str, record_id: int) -> int:
+        """The id at the end of a record's chain of merges (its own when it was never merged)."""
+        seen = {record_id}
+        while True:
+            row = self.conn.execute(f"SELECT merged_into FROM {table} WHERE id = ?", [record_id]).fetchone()
+            if row is None or row[0] is None or row[0] in seen:
+                return record_id
+            record_id = row[0]
+            seen.add(record_id)
+
+    def root_claim_id(self, claim_id: int) -> int:
+        """`root_id` of a claim: the claim a stance logged on `claim_id` counts for."""
+        return self.root_id("claims", claim_id)
+
+    def member_ids(self, table: str, root_id: int) -> list[int]:
+        """The record and every record merged into it, directly or through others."""
+        return [row[0] for row in self.conn.execute(
+            f"WITH RECURSIVE members(id) AS (SELECT ? UNION SELECT t.id FROM {table} t "
+            f"JOIN members m ON t.merged_into = m.id) SELECT id FROM members ORDER BY id", [root_id])]
+
+    def _source_by_id(self, source_id: int) -> Optional[Source]:
+        row = self.conn.execute("SELECT * FROM sources WHERE id = ?", [source_id]).fetchone()
+        return self._source_from_row(row) if row else None
+
+    def _claim_by_id(self, claim_id: int) -> Optional[Claim]:
+        row = self.conn.execute(f"{CLAIM_SELECT} WHERE c.id = ?", [claim_id]).fetchone()
         return self._claim_from_row(row) if row else None
 
     def get_source(self, ref: str | int, order: str = "") -> Source:
-        """A source by name (case-insensitive) or id. NotFound names the closest sources, or
+        """A source by name, alias (compared as docs/rules.md says) or id; a merged source
+        is given as the source it was merged into. NotFound names the closest sources, or
         says that `ref` is a claim, followed by `order` (how the command takes its arguments)."""
         ref_text = str(ref).strip()
         source = self.find_source(ref_text)
         source_id = names.as_id(ref_text)
         if source is None and source_id is not None:
-            row = self.conn.execute("SELECT * FROM sources WHERE id = ?", [source_id]).fetchone()
-            source = self._source_from_row(row) if row else None
+            found = self._source_by_id(source_id)
+            source = None if found is None else self._source_by_id(self.root_id("sources", found.id))
         if source is None:
             if self.find_claim(ref_text) is not None:
                 raise NotFound(f"{ref_text!r} is a claim, not a source: "
                                + (order or "give a source's name or id (see 'verity source list')"))
-            known = (r[0] for r in self.conn.execute("SELECT name FROM sources"))
             raise NotFound(
-                f"no source {ref_text!r}{did_you_mean(ref_text, known)}; "
+                f"no source {ref_text!r}{self._suggest_source(ref_text)}; "
                 "see 'verity source list' or add it with 'verity source add'"
             )
         return source
 
     def get_claim(self, ref: str | int, order: str = "") -> Claim:
-        """A claim by key or id. NotFound names the closest keys, or says that `ref` is a
-        source, followed by `order` (how the command takes its arguments)."""
+        """A claim by key, old key or id; a merged claim is given as the claim it was merged
+        into. NotFound names the closest keys, or says that `ref` is a source, followed by
+        `order` (how the command takes its arguments)."""
         ref_text = str(ref).strip()
         claim = self.find_claim(ref_text)
         claim_id = names.as_id(ref_text)
         if claim is None and claim_id is not None:
-            row = self.conn.execute("SELECT * FROM claims WHERE id = ?", [claim_id]).fetchone()
-            claim = self._claim_from_row(row) if row else None
+            found = self._claim_by_id(claim_id)
+            claim = None if found is None else self._claim_by_id(self.root_id("claims", found.id))
         if claim is None:
             if self.find_source(ref_text) is not None:
                 raise NotFound(f"{ref_text!r} is a source, not a claim: "
                                + (order or "give a claim's key or id (see 'verity claim list')"))
-            keys = (r[0] for r in self.conn.execute("SELECT key FROM claims"))
+            keys = (r[0] for r in self.conn.execute("SELECT key FROM claims UNION SELECT alias FROM aliases "
+                                                     "WHERE claim_id IS NOT NULL"))
             raise NotFound(
                 f"no claim {ref_text!r}{did_you_mean(ref_text, keys)}; "
                 "see 'verity claim list' or add it with 'verity claim add'"
             )
         return claim
+
+    def _suggest_source(self, name: str) -> str:
+        known = (r[0] for r in self.conn.execute("SELECT name FROM sources UNION SELECT alias FROM aliases "
+                                                  "WHERE source_id IS NOT NULL"))
+        return did_you_mean(name, known)
 
     def get_stance(self, stance_id: int | str) -> Stance:
         """A stance by id (a number, or its digits as text), or NotFound."""
@@ -347,132 +478,114 @@ class Store(Listings, Reconciliations, Reports, Bulk):
         return source_from_row(dict(zip(self._columns("sources"), row)))
 
     def _claim_from_row(self, row) -> Claim:
-        return claim_from_row(dict(zip(self._columns("claims"), row)))
+        """A claim from a row of CLAIM_SELECT: the claims table's columns, then its question's key."""
+        return claim_from_row(dict(zip([*self._columns("claims"), "question"], row)))
 
     # -- writing -------------------------------------------------------------
 
     def add_source(self, source: Source) -> Source:
-        """Add a source; returns it with its id. Duplicate when the name is taken."""
+        """Add a source; returns it with its id and uid. Duplicate when its name is a name or
+        alias of another source (names are compared as docs/rules.md says)."""
+        self.warnings = []
         with self.transaction():
-            return self._insert_source(source)
-
-    def _insert_source(self, source: Source) -> Source:
-        existing = self.find_source(source.name)
-        if existing:
-            raise Duplicate(
-                f"a source named {existing.name!r} already exists (names are matched ignoring case); "
-                "use that source or choose another name"
-            )
-        return attrs.evolve(source, id=self._write_source(source))
+            self._check_name_free(source.name, None)
+            source = attrs.evolve(source, uid=source.uid or uids.new(), desk=source.desk or self.desk)
+            source_id = self.conn.execute(SOURCE_INSERT, source_row(source, utc_now(), self.user)).lastrowid
+        return attrs.evolve(source, id=source_id)
 
     def add_claim(self, claim: Claim) -> Claim:
-        """Add a claim (and its reconciliation); returns it with its id. Duplicate when the key is taken."""
+        """Add a claim (and its reconciliation); returns it with its id and uid. Duplicate when
+        its key is a key or old key of another claim; NotFound when its question is not there."""
+        self.warnings = []
         with self.transaction():
-            return self._insert_claim(claim)
-
-    def _insert_claim(self, claim: Claim) -> Claim:
-        existing = self.find_claim(claim.key)
-        if existing:
-            raise Duplicate(
-                f"claim key {claim.key!r} is already taken by {existing.text!r}; "
-                "give this claim another --key, or log stances on the existing one"
-            )
-        claim_id = self._write_claim(claim)
-        self.refresh_reconciliations([claim_id])
+            self._check_key_free(claim.key, None)
+            question_id = self._question_id(claim.question)
+            claim = attrs.evolve(claim, uid=claim.uid or uids.new(), desk=claim.desk or self.desk)
+            claim_id = self.conn.execute(CLAIM_INSERT, claim_insert_row(
+                claim_row(claim), claim.uid, claim.desk, utc_now(), self.user)).lastrowid
+            if question_id is not None:
+                self.conn.execute("UPDATE claims SET question_id = ? WHERE id = ?", [question_id, claim_id])
+            self.refresh_reconciliations([claim_id])
         return attrs.evolve(claim, id=claim_id)
 
     def add_stance(self, stance: Stance) -> Stance:
-        """Log a stance; `stance.claim` and `stance.source` may be key/name or id."""
+        """Log a stance; `stance.claim` and `stance.source` may be a key/name (or alias) or an id.
+
+        Conflict when it repeats a stance already logged (same claim, source, position, quote,
+        url, said_on and via). After it, `warnings` says when a stance without a said-on date
+        now counts over a dated stance of the same source.
+        """
+        self.warnings = []
         with self.transaction():
             claim = self.get_claim(stance.claim, order=STANCE_ORDER)
             source = self.get_source(stance.source, order=STANCE_ORDER)
-            stance = attrs.evolve(
-                stance,
-                claim=claim.key,
-                source=source.name,
-                logged_by=stance.logged_by or current_user(),
-            )
-            return self._insert_stance(stance, claim.id, source.id)
-
-    def _insert_stance(self, stance: Stance, claim_id: int, source_id: int, refresh: bool = True) -> Stance:
-        # Plain SQL, not sqlite-utils' insert(): that one reads the table's schema on
-        # every call, which dominated a large import (and needs sqlite-utils imported).
-        stance_id = self.conn.execute(STANCE_INSERT, self._stance_row(stance, claim_id, source_id)).lastrowid
-        if refresh:
-            self.refresh_reconciliations([claim_id])
+            stance = attrs.evolve(stance, claim=claim.key, source=source.name,
+                                  logged_by=stance.logged_by or self.user, uid=stance.uid or uids.new(),
+                                  desk=stance.desk or self.desk)
+            claims, sources = self.member_ids("claims", claim.id), self.member_ids("sources", source.id)
+            repeat = self.conn.execute(
+                f"SELECT id, logged_at, logged_by FROM stances WHERE claim_id IN ({_marks(claims)}) "
+                f"AND source_id IN ({_marks(sources)}) AND position = ? AND quote IS ? AND url IS ? "
+                "AND said_on IS ? AND via IS ? AND retracted_at IS NULL LIMIT 1",
+                [*claims, *sources, stance.position, stance.quote, stance.url, stance.said_on, stance.via],
+            ).fetchone()
+            if repeat:
+                raise Conflict(
+                    f"this repeats stance {repeat[0]} (logged {repeat[1][:10]} by {repeat[2] or 'unknown'}); "
+                    "nothing was logged. Log it again only if the source said it again: give its --said-on")
+            values = stance_values(stance)
+            stance_id = self.conn.execute(STANCE_INSERT, (claim.id, source.id, *values[2:])).lastrowid
+            self.refresh_reconciliations([claim.id])
+            if stance.said_on is None:
+                self.warnings += self._undated_over_dated(stance_id, stance, claims, sources)
         return attrs.evolve(stance, id=stance_id)
 
-    def _write_source(self, source: Source) -> int:
-        return self.conn.execute(SOURCE_INSERT, source_row(source)).lastrowid
-
-    def _write_claim(self, claim: Claim) -> int:
-        return self.conn.execute(CLAIM_INSERT, claim_row(claim)).lastrowid
-
-    @staticmethod
-    def _stance_row(stance: Stance, claim_id: int, source_id: int) -> tuple:
-        """A stance as the values of STANCE_INSERT."""
-        return (claim_id, source_id, *stance_values(stance)[2:])
-
-    def retract_stance(self, stance_id: int | str, reason: str, by: Optional[str] = None) -> Stance:
-        """Retract a stance: it is kept, marked, and stops counting; its claim is reconciled again."""
-        retraction = Retraction(reason=reason, by=by or current_user())
-        with self.transaction():
-            stance = self.get_stance(stance_id)
-            if stance.retracted:
-                raise Conflict(
-                    f"stance {stance.id} was already retracted on {stance.retracted.at} "
-                    f"({stance.retracted.reason}); log a new stance if the position changed again"
-                )
-            self.conn.execute(
-                "UPDATE stances SET retracted_at = ?, retraction_reason = ?, retracted_by = ? WHERE id = ?",
-                [retraction.at, retraction.reason, retraction.by, stance.id],
-            )
-            claim_id = self.conn.execute("SELECT claim_id FROM stances WHERE id = ?", [stance.id]).fetchone()[0]
-            self.refresh_reconciliations([claim_id])
-        return attrs.evolve(stance, retracted=retraction)
-
-    def rule_claim(self, ref: str | int, ruling: str, explanation: Optional[str] = None,
-                   by: Optional[str] = None) -> Claim:
-        """Record the fact-checker's ruling on a claim; returns the claim as ruled."""
-        ruling = parse_ruling(ruling)
-        with self.transaction():
-            claim = self.get_claim(ref)
-            ruled = attrs.evolve(
-                claim, ruling=ruling, ruling_explanation=explanation, ruled_at=utc_now(),
-                ruled_by=by or current_user(),
-            )
-            self.conn.execute(
-                "UPDATE claims SET ruling = ?, ruling_explanation = ?, ruled_at = ?, ruled_by = ? WHERE id = ?",
-                [ruled.ruling, ruled.ruling_explanation, ruled.ruled_at, ruled.ruled_by, claim.id],
-            )
-        return ruled
+    def _undated_over_dated(self, stance_id: int, stance: Stance, claims: list[int],
+                            sources: list[int]) -> list[str]:
+        """A warning for each dated stance of the same source that the undated `stance_id` now
+        counts over (rule 1 dates it by when it was logged)."""
+        superseded = self.conn.execute(
+            f"SELECT s.id, s.said_on FROM stances s JOIN stance_statuses st ON st.stance_id = s.id "
+            f"WHERE s.claim_id IN ({_marks(claims)}) AND s.source_id IN ({_marks(sources)}) "
+            "AND st.status = ? AND s.said_on IS NOT NULL AND s.id != ? ORDER BY s.id",
+            [*claims, *sources, SUPERSEDED, stance_id]).fetchall()
+        return [f"this stance has no --said-on, so it counts as said when it was logged ({stance.logged_at[:10]}) "
+                f"and now counts over stance {other_id} of {said_on} by the same source; if it was said "
+                "earlier, retract it and log it again with --said-on" for other_id, said_on in superseded]
 
     # -- listings --------------------------------------------------------------
 
     def sources(self) -> Iterator[tuple[Source, int]]:
-        """Every source with the number of stances logged for it, by name."""
+        """Every source not merged into another, by name, with the number of stances logged
+        for it (those of the sources merged into it included)."""
         columns = self._columns("sources")
-        for row in self.conn.execute(
-            "SELECT src.*, (SELECT count(*) FROM stances s WHERE s.source_id = src.id) "
-            "FROM sources src ORDER BY src.name COLLATE NOCASE"
-        ):
-            yield source_from_row(dict(zip(columns, row))), row[-1]
+        counts = self._stance_counts()
+        for row in self.conn.execute("SELECT * FROM sources WHERE merged_into IS NULL ORDER BY folded, name"):
+            source = source_from_row(dict(zip(columns, row)))
+            yield source, counts.get(source.id, 0)
+
+    def _stance_counts(self) -> dict[int, int]:
+        """Stances logged per source, a merged source's counted as the source it was merged into's."""
+        counts: dict[int, int] = {}
+        for source_id, count in self.conn.execute("SELECT source_id, count(*) FROM stances GROUP BY source_id"):
+            root = self.root_id("sources", source_id)
+            counts[root] = counts.get(root, 0) + count
+        return counts
 
     def claims(self, verdicts: Optional[Sequence[str]] = None,
                which: Optional[ClaimFilter] = None) -> Iterator[tuple[Claim, Reconciliation]]:
-        """Every claim with its reconciliation, by id: those with these verdicts, and
-        those `which` describes (see ClaimFilter), when given."""
+        """Every claim (not merged into another) with its reconciliation, by id: those with
+        these verdicts, and those `which` describes (see ClaimFilter), when given."""
         if verdicts:
             which = attrs.evolve(which or ClaimFilter(), verdicts=tuple(verdicts))
         where, params = self.claim_conditions(which or ClaimFilter())
-        columns = self._columns("claims")
-        n = len(columns)
+        n = len(self._columns("claims")) + 1
         for row in self.conn.execute(
-            "SELECT c.*, " + RECONCILIATION_COLUMNS + " FROM claims c "
-            "JOIN reconciliations r ON r.claim_id = c.id" + where + " ORDER BY c.id",
+            CLAIM_SELECT.replace(" FROM", ", " + RECONCILIATION_COLUMNS + " FROM", 1)
+            + " JOIN reconciliations r ON r.claim_id = c.id" + where + " ORDER BY c.id",
             params,
         ):
-            yield claim_from_row(dict(zip(columns, row[:n]))), reconciliation_from_row(row[n:])
+            yield self._claim_from_row(row[:n]), reconciliation_from_row(row[n:])
 
     def all_stances(self) -> Iterator[Stance]:
         """Every stance ever logged, in logging order."""
@@ -487,32 +600,34 @@ class Store(Listings, Reconciliations, Reports, Bulk):
     def claim_records(self, verdicts: Optional[Sequence[str]] = None) -> Iterator[ClaimRecord]:
         """Every claim with its stances, disagreements first (contested, single-source, ...)."""
         where, params = verdict_filter(verdicts)
-        columns = self._columns("claims")
-        n = len(columns)
+        n = len(self._columns("claims")) + 1
         cursor = self.conn.execute(
-            "SELECT c.*, " + RECONCILIATION_COLUMNS + " FROM claims c "
-            "JOIN reconciliations r ON r.claim_id = c.id" + where
+            CLAIM_SELECT.replace(" FROM", ", " + RECONCILIATION_COLUMNS + " FROM", 1)
+            + " JOIN reconciliations r ON r.claim_id = c.id" + where
             + f" ORDER BY {_VERDICT_RANK}, c.key",
             params,
         )
         for row in cursor:
-            yield self._record(claim_from_row(dict(zip(columns, row[:n]))), reconciliation_from_row(row[n:]))
+            yield self._record(self._claim_from_row(row[:n]), reconciliation_from_row(row[n:]))
 
     def _record(self, claim: Claim, reconciliation: Reconciliation) -> ClaimRecord:
         stances, statuses, sources = [], {}, {}
-        source_columns = self._columns("sources")
+        claims = self.member_ids("claims", claim.id)
+        counts_as: dict[int, Source] = {}  # source id -> the source it counts as (itself, unless merged)
         for row in self.conn.execute(
-            STANCE_SELECT.replace("SELECT ", "SELECT src.*, st.status, st.previous_id, ", 1)
+            STANCE_SELECT.replace("SELECT ", "SELECT s.source_id, st.status, st.previous_id, ", 1)
             + " LEFT JOIN stance_statuses st ON st.stance_id = s.id"
-            + " WHERE s.claim_id = ? ORDER BY coalesce(s.said_on, s.logged_at), s.id",
-            [claim.id],
+            + f" WHERE s.claim_id IN ({_marks(claims)}) ORDER BY coalesce(s.said_on, s.logged_at), s.logged_at, s.uid",
+            claims,
         ):
-            n = len(source_columns)
-            source = source_from_row(dict(zip(source_columns, row[:n])))
-            stance = stance_from_row(row[n + 2:])
-            sources[source.name] = source
+            source_id, status, previous_id = row[:3]
+            stance = stance_from_row(row[3:])
+            if source_id not in counts_as:
+                counts_as[source_id] = self._source_by_id(self.root_id("sources", source_id))
+            source = counts_as[source_id]
+            sources[stance.source] = sources[source.name] = source
             stances.append(stance)
-            statuses[stance.id] = StanceStatus(stance.id, row[n], row[n + 1]) if row[n] else plain_status(stance.id)
+            statuses[stance.id] = StanceStatus(stance.id, status, previous_id) if status else plain_status(stance.id)
         return ClaimRecord(claim, reconciliation, tuple(stances), statuses, sources)
 
     def claim_keys(self) -> Iterator[str]:

@@ -12,7 +12,7 @@ from operator import itemgetter
 from typing import Iterable, Iterator, Optional, Sequence
 
 from ..models import Reconciliation
-from ..reconcile import Outcome, SourceFacts, StanceFact, StanceStatus, reconcile_stances
+from ..reconcile import COUNTED, Outcome, SourceFacts, StanceFact, StanceStatus, reconcile_stances
 from .rows import (
     RECONCILIATION_SELECT,
     RECONCILIATION_UPSERT,
@@ -28,7 +28,8 @@ _CHUNK = 500  # ids per IN (...) list, well under SQLite's parameter limit
 _BATCH = 5000  # rows of claims, or of stances, written with one executemany
 
 # A stance as a StanceFact, field for field: its rows go to the reconciler as they come.
-_FACT_COLUMNS = "source_id, position, coalesce(said_on, logged_at), id, retracted_at IS NOT NULL, claim_id"
+_FACT_COLUMNS = ("source_id, position, coalesce(said_on, logged_at), id, retracted_at IS NOT NULL, claim_id, "
+                 "logged_at, uid")
 _FACT_CLAIM_ID = itemgetter(StanceFact._fields.index("claim_id"))
 
 
@@ -38,20 +39,70 @@ def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
 
 
 def _group_by_claim(
-    claim_ids: Iterable[int], rows, sources: dict[int, SourceFacts]
+    claim_ids: Iterable[int], rows, sources: dict[int, SourceFacts], moved: Optional[dict[int, tuple]] = None
 ) -> Iterator[tuple[int, Outcome, list[StanceStatus]]]:
-    """Reconcile rows of _FACT_COLUMNS (ordered by claim) for each of `claim_ids`, in order;
-    a claim with no rows is reconciled from no stances."""
+    """Reconcile rows of _FACT_COLUMNS (ordered by claim) for each of `claim_ids` (ascending),
+    in order; a claim with no rows is reconciled from no stances, and rows of claims not
+    listed are passed over. `moved`: the stances that count for another claim or source
+    than their own (see `_as_counted_for`), which their statuses then say."""
     groups = groupby(rows, key=_FACT_CLAIM_ID)
     group = next(groups, None)
     for claim_id in claim_ids:
+        while group is not None and group[0] < claim_id:
+            group = next(groups, None)
         if group is not None and group[0] == claim_id:
             # reconcile before advancing: groupby invalidates a group once it moves on
-            outcome, statuses = reconcile_stances(group[1], sources)
+            facts = group[1]
+            if moved is not None:
+                facts = list(facts)  # `moved` learns of them as they are read
+            outcome, statuses = reconcile_stances(facts, sources)
+            if moved:
+                here = {fact[3]: moved.pop(fact[3]) for fact in facts if fact[3] in moved}
+                statuses = _with_counted_for(statuses, here)
             group = next(groups, None)
         else:
             outcome, statuses = reconcile_stances((), sources)
         yield claim_id, outcome, statuses
+
+
+def _roots(conn: sqlite3.Connection, table: str) -> dict[int, int]:
+    """For each record merged into another, the record at the end of its chain of merges."""
+    pointers = dict(conn.execute(f"SELECT id, merged_into FROM {table} WHERE merged_into IS NOT NULL"))
+    roots = {}
+    for record_id in pointers:
+        root, seen = record_id, {record_id}
+        while root in pointers and pointers[root] not in seen:
+            root = pointers[root]
+            seen.add(root)
+        roots[record_id] = root
+    return roots
+
+
+def _as_counted_for(rows, sources: dict[int, int], claims: dict[int, int], moved: dict[int, tuple]):
+    """Rows of _FACT_COLUMNS with each stance's source and claim the ones it counts for;
+    `moved` is told, for each stance whose claim or source changes so, the ones it counts for."""
+    if not sources and not claims:
+        yield from rows
+        return
+    for row in rows:
+        source_id, claim_id = sources.get(row[0], row[0]), claims.get(row[5], row[5])
+        if source_id != row[0] or claim_id != row[5]:
+            moved[row[3]] = (claim_id if claim_id != row[5] else None, source_id if source_id != row[0] else None)
+            row = (source_id, *row[1:5], claim_id, *row[6:])
+        yield row
+
+
+def _with_counted_for(statuses: list[StanceStatus], moved: dict[int, tuple]) -> list[StanceStatus]:
+    """The statuses, each of a stance that counts for another claim or source than the one it was
+    logged with saying which (a stance that was plain gets a row for it)."""
+    if not moved:
+        return statuses
+    listed = {status.stance_id for status in statuses}
+    result = [status._replace(claim_id=moved[status.stance_id][0], source_id=moved[status.stance_id][1])
+              if status.stance_id in moved else status for status in statuses]
+    result += [StanceStatus(stance_id, COUNTED, None, *ids) for stance_id, ids in moved.items()
+               if stance_id not in listed]
+    return result
 
 
 class _SourceFactsOnDemand(dict):
@@ -80,14 +131,21 @@ class Reconciliations:
     ) -> Iterator[tuple[int, Outcome, list[StanceStatus]]]:
         """(claim id, its outcome, its stances' statuses), computed now from its stances, by claim id.
 
-        The one path from stored stances to `reconcile`. For every claim
-        (claim_ids None) it is one pass that SQLite sorts once, with every
-        source's SourceFacts made up front, rather than claim by claim through an
-        index; for some claims it reads just their stances, and each source's
-        SourceFacts when first needed. Either way each claim's stances are
-        streamed through the reconciler, so memory is bounded by the number of
-        sources, not of stances.
+        The one path from stored stances to `reconcile`. A claim merged into another has
+        no reconciliation of its own: its stances count for the claim it was merged into,
+        and the stances of a source merged into another count as that source's.
+
+        For every claim (claim_ids None) it is one pass that SQLite sorts once, with every
+        source's SourceFacts made up front, rather than claim by claim through an index;
+        for some claims it reads just their stances (and those of the claims merged into
+        them), and each source's SourceFacts when first needed. Either way each claim's
+        stances are streamed through the reconciler, so memory is bounded by the number
+        of sources, not of stances.
         """
+        source_roots, claim_roots = _roots(self.conn, "sources"), _roots(self.conn, "claims")
+        members: dict[int, list[int]] = {}  # a claim that others were merged into -> all of them
+        for claim_id, root in claim_roots.items():
+            members.setdefault(root, [root]).append(claim_id)
         if claim_ids is None:
             sources: dict[int, SourceFacts] = {
                 source_id: SourceFacts.of(name, affiliation, reliability)
@@ -95,17 +153,32 @@ class Reconciliations:
                     "SELECT id, name, affiliation, reliability FROM sources")
             }
             rows = self.conn.execute(f"SELECT {_FACT_COLUMNS} FROM stances ORDER BY +claim_id, id")
-            ids: Iterable[int] = map(itemgetter(0), self.conn.execute("SELECT id FROM claims ORDER BY id"))
-            yield from _group_by_claim(ids, rows, sources)
-            return
+            # Claims with others merged into them are read apart, with those others, below.
+            ids: Iterable[int] = (claim_id for (claim_id,) in self.conn.execute(
+                "SELECT id FROM claims WHERE merged_into IS NULL ORDER BY id") if claim_id not in members)
+            moved: Optional[dict[int, tuple]] = {} if source_roots else None
+            yield from _group_by_claim(ids, _as_counted_for(rows, source_roots, {}, moved if moved is not None else {}), sources, moved)
+            if not members:
+                return
+            claim_ids = members
         sources = _SourceFactsOnDemand(self.conn)
-        for chunk in _chunks(sorted(set(claim_ids))):
+        for chunk in _chunks(sorted({claim_roots.get(claim_id, claim_id) for claim_id in claim_ids})):
+            read = [member for claim_id in chunk for member in members.get(claim_id, [claim_id])]
             rows = self.conn.execute(
-                f"SELECT {_FACT_COLUMNS} FROM stances WHERE claim_id IN ({','.join('?' * len(chunk))}) "
+                f"SELECT {_FACT_COLUMNS} FROM stances WHERE claim_id IN ({','.join('?' * len(read))}) "
                 "ORDER BY claim_id, id",
-                list(chunk),
+                read,
             )
-            yield from _group_by_claim(chunk, rows, sources)
+            moved = {} if source_roots or claim_roots else None
+            if members:  # the stances of a merged claim join those of the claim it counts for
+                rows = sorted(_as_counted_for(rows, source_roots, claim_roots, moved), key=_FACT_CLAIM_ID)
+            else:
+                rows = _as_counted_for(rows, source_roots, {}, moved if moved is not None else {})
+            yield from _group_by_claim(chunk, rows, sources, moved)
+
+    def forget_reconciliation(self, claim_id: int) -> None:
+        """Drop the stored reconciliation of a claim merged into another (it has none of its own)."""
+        self.conn.execute("DELETE FROM reconciliations WHERE claim_id = ?", [claim_id])
 
     def refresh_reconciliations(self, claim_ids: Optional[Iterable[int]] = None) -> int:
         """Recompute and store the reconciliation of these claims, or of every claim, and
@@ -117,6 +190,9 @@ class Reconciliations:
         follows no other, as nearly every stance does) has no stance_statuses row.
         """
         ids = None if claim_ids is None else sorted(set(claim_ids))
+        if ids is not None:  # a claim merged into another is reconciled as that one, with its stances
+            roots = _roots(self.conn, "claims")
+            ids = sorted({roots.get(claim_id, claim_id) for claim_id in ids})
         stored = self._stored_statuses(ids)  # those not seen again by the end are stale
         count, claims, statuses = 0, [], []
         for claim_id, outcome, listed in self._computed(ids):
@@ -138,6 +214,8 @@ class Reconciliations:
         if claim_ids is None:
             return {row[0]: row for row in self.conn.execute(STANCE_STATUS_SELECT)}
         stored = {}
+        roots = _roots(self.conn, "claims")
+        claim_ids = sorted({*claim_ids, *(merged for merged, root in roots.items() if root in set(claim_ids))})
         for chunk in _chunks(claim_ids):
             stored.update((row[0], row) for row in self.conn.execute(
                 STANCE_STATUS_SELECT + " JOIN stances s ON s.id = st.stance_id "
@@ -176,8 +254,9 @@ class Reconciliations:
             yield reconciliation_from_row(row)
 
     def fresh_reconciliations(self) -> Iterator[Reconciliation]:
-        """Every claim's reconciliation computed now from the stances, in one streaming pass."""
-        claims = self.conn.execute("SELECT id, key, text, ruling FROM claims ORDER BY id")
-        for (claim_id, outcome, _), (same_id, key, text, ruling) in zip(self._computed(), claims):
-            assert claim_id == same_id
-            yield outcome.reconciliation(key, text, ruling)
+        """Every claim's reconciliation computed now from the stances (claims merged into
+        another have none of their own), in the order of `reconciliations()`: by claim id."""
+        outcomes = {claim_id: outcome for claim_id, outcome, _ in self._computed()}
+        for claim_id, key, text, ruling in self.conn.execute("SELECT id, key, text, ruling FROM claims ORDER BY id"):
+            if claim_id in outcomes:
+                yield outcomes[claim_id].reconciliation(key, text, ruling)

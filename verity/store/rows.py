@@ -18,19 +18,22 @@ from ..models import (
     Stance,
     check_choice,
 )
+from ..names import fold
 from ..reconcile import Outcome, contradiction_pairs
 
-RETRACTION_COLUMNS = ("retracted_at", "retraction_reason", "retracted_by")
+RETRACTION_COLUMNS = ("retracted_at", "retraction_reason", "retracted_by", "retracted_on")
 # The stances table's columns but its id: the Stance's fields with the claim and source by id.
-STANCE_COLUMNS = ("claim_id", "source_id", *STANCE_FIELDS[2:], *RETRACTION_COLUMNS)
+STANCE_COLUMNS = ("claim_id", "source_id", *STANCE_FIELDS[2:], *RETRACTION_COLUMNS, "uid", "desk")
 STANCE_INSERT = f"INSERT INTO stances ({', '.join(STANCE_COLUMNS)}) VALUES ({', '.join('?' * len(STANCE_COLUMNS))})"
 
-SOURCE_COLUMNS = ("name", "kind", "affiliation", "reliability", "url", "note")
+# What a source, and a claim, is stored with beside its fields: who made it, where and when.
+PROVENANCE_COLUMNS = ("uid", "desk", "created_at", "created_by")
+SOURCE_COLUMNS = ("name", "folded", "kind", "affiliation", "reliability", "url", "note", *PROVENANCE_COLUMNS)
 SOURCE_INSERT = f"INSERT INTO sources ({', '.join(SOURCE_COLUMNS)}) VALUES ({', '.join('?' * len(SOURCE_COLUMNS))})"
 
 STANCE_SELECT = (
     "SELECT s.id, c.key, src.name, s.position, s.quote, s.url, s.said_on, s.via, s.note, "
-    "s.logged_at, s.logged_by, s.retracted_at, s.retraction_reason, s.retracted_by "
+    "s.logged_at, s.logged_by, s.retracted_at, s.retraction_reason, s.retracted_by, s.retracted_on, s.uid, s.desk "
     "FROM stances s JOIN claims c ON c.id = s.claim_id JOIN sources src ON src.id = s.source_id"
 )
 
@@ -45,8 +48,10 @@ RECONCILIATION_UPSERT = (
 )
 
 # A stance's status as reconcile.StanceStatus gives it, field for field.
-STANCE_STATUS_SELECT = "SELECT st.stance_id, st.status, st.previous_id FROM stance_statuses st"
-STANCE_STATUS_WRITE = "INSERT OR REPLACE INTO stance_statuses (stance_id, status, previous_id) VALUES (?, ?, ?)"
+STANCE_STATUS_SELECT = ("SELECT st.stance_id, st.status, st.previous_id, st.claim_id, st.source_id "
+                        "FROM stance_statuses st")
+STANCE_STATUS_WRITE = ("INSERT OR REPLACE INTO stance_statuses (stance_id, status, previous_id, claim_id, source_id) "
+                       "VALUES (?, ?, ?, ?, ?)")
 STANCE_STATUS_DELETE = "DELETE FROM stance_statuses WHERE stance_id = ?"
 
 RECONCILIATION_COLUMNS = (
@@ -81,36 +86,53 @@ def table_columns(conn: sqlite3.Connection, table: str) -> list[str]:
 
 
 def stance_from_row(row) -> Stance:
+    """A Stance from a row of STANCE_SELECT."""
     (stance_id, claim, source, position, quote, url, said_on, via, note,
-     logged_at, logged_by, retracted_at, reason, retracted_by) = row
-    retracted = Retraction(reason=reason, at=retracted_at, by=retracted_by) if retracted_at else None
+     logged_at, logged_by, retracted_at, reason, retracted_by, retracted_on, uid, desk) = row
+    retracted = (Retraction(reason=reason, at=retracted_at, by=retracted_by, on=retracted_on)
+                 if retracted_at else None)
     return Stance(
         claim=claim, source=source, position=position, quote=quote, url=url, said_on=said_on,
-        via=via, note=note, logged_at=logged_at, logged_by=logged_by, retracted=retracted, id=stance_id,
+        via=via, note=note, logged_at=logged_at, logged_by=logged_by, retracted=retracted, uid=uid, desk=desk,
+        id=stance_id,
     )
 
 
+_NOT_RETRACTED = (None,) * len(RETRACTION_COLUMNS)
+
+
 def stance_values(stance: Stance) -> tuple:
-    """A stance as the values of STANCE_FIELDS, then of RETRACTION_COLUMNS."""
+    """A stance as the values of STANCE_FIELDS, then of RETRACTION_COLUMNS, its uid and desk."""
     retracted = stance.retracted
     return (*(getattr(stance, name) for name in STANCE_FIELDS),
-            *((None, None, None) if retracted is None else (retracted.at, retracted.reason, retracted.by)))
+            *(_NOT_RETRACTED if retracted is None else (retracted.at, retracted.reason, retracted.by, retracted.on)),
+            stance.uid, stance.desk)
 
 
-def source_row(source: Source) -> tuple:
-    """A source as the values of SOURCE_COLUMNS."""
-    return tuple(getattr(source, name) for name in SOURCE_COLUMNS)
+def source_row(source: Source, at: Optional[str], by: Optional[str]) -> tuple:
+    """A source as the values of SOURCE_COLUMNS (its uid given), made `at` a time `by` someone."""
+    return (source.name, fold(source.name), source.kind, source.affiliation, source.reliability, source.url,
+            source.note, source.uid, source.desk, at, by)
 
 
 def source_from_row(row: dict) -> Source:
     """A Source from a sources row given as a dict of its columns."""
     return Source(
         name=row["name"], kind=row["kind"], affiliation=row["affiliation"],
-        reliability=row["reliability"], url=row["url"], note=row["note"], id=row["id"],
+        reliability=row["reliability"], url=row["url"], note=row["note"], uid=row.get("uid"),
+        desk=row.get("desk"), id=row["id"],
     )
 
 
-CLAIM_INSERT = f"INSERT INTO claims ({', '.join(CLAIM_FIELDS)}) VALUES ({', '.join('?' * len(CLAIM_FIELDS))})"
+CLAIM_COLUMNS = (*CLAIM_FIELDS, *PROVENANCE_COLUMNS)
+# A claim's row with its question's key (as `Store._claim_from_row` reads it).
+CLAIM_SELECT = "SELECT c.*, q.key AS question FROM claims c LEFT JOIN questions q ON q.id = c.question_id"
+CLAIM_INSERT = f"INSERT INTO claims ({', '.join(CLAIM_COLUMNS)}) VALUES ({', '.join('?' * len(CLAIM_COLUMNS))})"
+
+
+def claim_insert_row(row: tuple, uid: str, desk: Optional[str], at: Optional[str], by: Optional[str]) -> tuple:
+    """The values of CLAIM_COLUMNS: a claim as `claim_row` gives it, and where it comes from."""
+    return (*row, uid, desk, at, by)
 
 
 def claim_row(claim: Claim) -> tuple:
@@ -143,11 +165,13 @@ def claim_of_values(values: tuple) -> Claim:
 
 
 def claim_from_row(row: dict) -> Claim:
-    """A Claim from a claims row given as a dict of its columns."""
+    """A Claim from a claims row given as a dict of its columns (its question, when it has
+    one, given as `question` by the caller)."""
     return Claim(
         key=row["key"], text=row["text"], subject=row["subject"], tags=tuple(json.loads(row["tags"])),
         note=row["note"], ruling=row["ruling"], ruling_explanation=row["ruling_explanation"],
-        ruled_at=row["ruled_at"], ruled_by=row["ruled_by"], id=row["id"],
+        ruled_at=row["ruled_at"], ruled_by=row["ruled_by"], question=row.get("question"), uid=row.get("uid"),
+        desk=row.get("desk"), id=row["id"],
     )
 
 
