@@ -15,6 +15,7 @@ from importlib.metadata import version
 import pytest
 import typer
 
+from verity import uids
 from verity.cli import app
 
 
@@ -60,9 +61,11 @@ def test_every_add_prints_its_key_or_id_alone_and_a_sentence_on_stderr(desk):
 def test_json_on_every_write_is_the_record_as_its_listing_or_show_gives_it(desk):
     source = desk("source", "add", "Dmitry Peskov", "--reliability", "d", "--json")
     assert source.stderr == ""
-    assert json.loads(source.stdout) == json.loads(desk("source", "list", "--json").stdout)[0] == {
+    listed = json.loads(desk("source", "list", "--json").stdout)[0]
+    assert json.loads(source.stdout) == listed and uids.is_uid(listed.pop("uid"))
+    assert listed == {
         "id": 1, "name": "Dmitry Peskov", "kind": None, "affiliation": None, "reliability": "D",
-        "url": None, "note": None, "stances": 0}
+        "url": None, "note": None, "desk": None, "stances": 0}
 
     claim = json.loads(desk("claim", "add", "Russia will not escalate", "--tag", "russia", "--json").stdout)
     assert claim == json.loads(desk("claim", "show", "1", "--json").stdout)
@@ -84,7 +87,7 @@ def test_json_on_every_write_is_the_record_as_its_listing_or_show_gives_it(desk)
 
 def test_init_json(cli, tmp_path):
     made = cli("--db", tmp_path / "new.db", "init", "--json")
-    assert json.loads(made.stdout) == {"database": str(tmp_path / "new.db"), "schema_version": 4, "created": True}
+    assert json.loads(made.stdout) == {"database": str(tmp_path / "new.db"), "schema_version": 5, "created": True}
     again = cli("--db", tmp_path / "new.db", "init", "--json")
     assert json.loads(again.stdout)["created"] is False
 

@@ -11,7 +11,7 @@ from verity.importer import content_format
 
 
 @pytest.mark.parametrize("name,first_line", [
-    ("case.json", '{\n  "verity": 1,'),
+    ("case.json", '{\n  "verity": 2,'),
     ("case.jsonl", '{"type":"source","name":'),
     ("case.ndjson", '{"type":"source","name":'),
     ("case.csv", "claim,source,position,quote,url"),
@@ -25,7 +25,7 @@ def test_export_takes_its_format_from_the_output_extension(cli, balti_db, tmp_pa
 
 
 def test_export_without_output_or_format_is_a_json_document(cli, balti_db):
-    assert json.loads(cli("--db", balti_db, "export").stdout)["verity"] == 1
+    assert json.loads(cli("--db", balti_db, "export").stdout)["verity"] == 2
 
 
 def test_an_extension_export_cannot_tell_is_an_error(cli, balti_db, tmp_path):
@@ -41,7 +41,7 @@ def test_format_given_wins_and_a_name_that_says_otherwise_is_warned_of(cli, balt
     assert result.exit_code == 0
     assert result.stderr.startswith("Warning: writing json to ")
     assert "import it with --format json, or name it .json" in result.stderr
-    assert json.loads((tmp_path / "case.jsonl").read_text())["verity"] == 1
+    assert json.loads((tmp_path / "case.jsonl").read_text())["verity"] == 2
     reviews = cli("--db", balti_db, "export", "--format", "claimreview", "--output", tmp_path / "reviews.json")
     assert "Warning" not in reviews.stderr  # a .json file is imported as ClaimReview when it holds them
 

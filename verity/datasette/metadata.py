@@ -492,10 +492,12 @@ _OPTIONS: dict[str, dict[str, Any]] = {
         "fts_pk": "id",
     },
     "stance_statuses": {"hidden": True},
-    "rulings": {"facets": ["ruling", "ruled_by", "desk"], "sort_desc": "ruled_at"},
-    "aliases": {"label_column": "alias"},
+    # The history of corrections, faceted by who and what. Rulings, aliases and questions are
+    # reached from the claims and sources they belong to (and the database page).
     "changes": {"facets": ["by", "action", "record_type", "field", "desk"], "sort_desc": "at"},
-    "questions": {"label_column": "text"},
+    "rulings": {"hidden": True, "facets": ["ruling", "ruled_by", "desk"], "sort_desc": "ruled_at"},
+    "aliases": {"hidden": True, "label_column": "alias"},
+    "questions": {"hidden": True, "label_column": "text"},
     "_sqlite_migrations": {"hidden": True},
 }
 
