@@ -5,7 +5,7 @@
 
 Each file runs in a fresh temporary folder holding a copy of the bundled
 claims.db, so examples may write without touching the repository, and as if on
-18 January 2022 at 09:00 UTC (when the worked example was logged), so that what
+20 January 2022 at 09:00 UTC (two days after the worked example was logged), so that what
 they log shows the same date whenever the examples are run. Only
 ```console blocks are run; a line starting with `$ ` is a command, the lines
 after it (up to the next command or the block's end) are its output.
@@ -38,7 +38,7 @@ class _ExampleTime(_datetime.datetime):
 
     @classmethod
     def now(cls, tz=None):
-        return cls(2022, 1, 18, 9, 0, tzinfo=_datetime.timezone.utc).astimezone(tz)
+        return cls(2022, 1, 20, 9, 0, tzinfo=_datetime.timezone.utc).astimezone(tz)
 
 
 verity.models.dt = types.SimpleNamespace(**{**vars(_datetime), "datetime": _ExampleTime})

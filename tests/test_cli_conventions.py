@@ -106,7 +106,7 @@ PATHS = command_paths(ROOT_COMMAND)
 # The names the help gives the values options take, the same for the same thing everywhere.
 METAVARS = {"CLAIM", "SOURCE", "POSITION", "RULING", "VERDICT", "FILE", "PATH", "DATE", "N", "TEXT", "URL",
             "KEY", "TAG", "SUBJECT", "KIND", "BODY", "A-F", "OUTLET", "USER", "FORMAT", "NAME", "TEMPLATE",
-            "ADDRESS"}
+            "ADDRESS", "QUESTION", "ALIAS", "DUPLICATE"}
 
 
 def resolve(path):
@@ -187,7 +187,8 @@ def test_a_quick_command_imports_nothing_it_does_not_need(balti_db):
     """What keeps `verity stance add` starting as fast as its peer (docs/performance.md): no
     Datasette, Jinja, rich or pydantic (which typer 0.29 would import to convert values)."""
     code = ("import sys\n"
-            f"sys.argv = ['verity', '--db', {str(balti_db)!r}, 'stance', 'add', 'balti-was-killed', '1', 'neutral']\n"
+            f"sys.argv = ['verity', '--db', {str(balti_db)!r}, 'stance', 'add', 'balti-was-killed', '1', 'neutral', "
+            "'--said-on', '2022-01-20']\n"
             "from verity.cli import main\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
             "print(' '.join(sorted(sys.modules)))\n")

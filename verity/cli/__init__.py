@@ -20,6 +20,7 @@ from .commands import VerityGroup
 COMMANDS = {
     "init": "database", "reconcile": "database", "import": "io", "export": "io", "report": "report",
     "browse": "browse", "datasette-metadata": "browse", "source": "source", "claim": "claim", "stance": "stance",
+    "log": "history",
 }
 GROUPS = frozenset({"source", "claim", "stance"})  # a module that is a command group of that name
 

@@ -18,7 +18,7 @@ from .common import (
     warn,
 )
 
-app = group("Add, list, show and rule on claims.")
+app = group("Add, list, show, rule on, correct and merge claims.")
 
 VerdictOption = Annotated[
     Optional[List[str]],
@@ -44,13 +44,13 @@ def add(
     Example: verity claim add "Mufti Khalid Balti was killed" --key balti-was-killed --subject "Mufti Khalid Balti" --tag ttp
     """
     from ..models import Claim
-    from .records import claim_json
+    from .records import claim_record_json
 
     fields = dict(text=text, subject=subject, tags=tag or (), note=note)
     claim = Claim(key=key, **fields) if key is not None else Claim(**fields)
     store = open_store(ctx)
     added = store.add_claim(claim)
-    record = claim_json(store.claim_record(added.id)) if json_ else None
+    record = claim_record_json(store, store.claim_record(added.id)) if json_ else None
     print_created(added.key, f"Added claim {added.key!r} (id {added.id}).", record, json_)
 
 
@@ -103,22 +103,24 @@ def list_claims(
 
 @command(app, "show")
 def show(ctx: typer.Context, claim: ClaimArgument, json_: JsonFlag = False) -> None:
-    """Show a claim: its fields, verdict and ruling, and every stance ever logged on it.
+    """Show a claim: its fields, verdict and rulings, and every stance ever logged on it.
 
     Each stance shows its status (counted, superseded by a later stance of the same
-    source, or retracted), its quote, who logged it and when, and its note.
+    source, or retracted), its quote, who logged it and when, and its note. Then the
+    claim's rulings (who ruled what, when) and its corrections, newest first.
 
     Example: verity claim show balti-was-killed
     """
-    from .records import claim_json
+    from .records import claim_record_json
     from .show import print_claim
 
     store = open_store(ctx)
     record = store.claim_record(claim)
+    data = claim_record_json(store, record)
     if json_:
-        print_json(claim_json(record))
+        print_json(data)
         return
-    print_claim(record)
+    print_claim(record, data)
 
 
 @command(app, "rule")
@@ -128,17 +130,79 @@ def rule(
     ruling: Annotated[str, typer.Argument(
         metavar="RULING", help="true, mostly-true, mixture, mostly-false, false or unproven.")],
     explanation: Annotated[Optional[str], typer.Option(metavar="TEXT", help="Why: what the ruling rests on.")] = None,
+    on: Annotated[Optional[str], typer.Option(
+        "--on", metavar="DATE", help="When you ruled (YYYY-MM-DD or an ISO date-time); now when not given.")] = None,
     json_: JsonRecordFlag = False,
 ) -> None:
     """Record your ruling on a claim (shown beside the sources' verdict).
 
+    Each ruling is added to the claim's ruling history, with who ruled and when; the
+    claim's ruling is its latest, and none is overwritten.
+
     Example: verity claim rule balti-was-killed mostly-true --explanation "Confirmed by Pakistan and the TTP; Kabul denies"
     """
     from ..models import parse_ruling
-    from .records import claim_json
+    from .records import claim_record_json
 
     ruling = parse_ruling(ruling)  # checked before the database is opened
     store = open_store(ctx)
-    ruled = store.rule_claim(claim, ruling, explanation)
-    record = claim_json(store.claim_record(ruled.id)) if json_ else None
+    ruled = store.rule_claim(claim, ruling, explanation, on=on)
+    record = claim_record_json(store, store.claim_record(ruled.id)) if json_ else None
     print_changed(f"Ruled {ruled.key}: {ruled.ruling}.", record, json_)
+
+
+@command(app, "edit")
+def edit(
+    ctx: typer.Context,
+    claim: ClaimArgument,
+    reason: Annotated[str, typer.Option(metavar="TEXT", help="Why (kept with the change).")],
+    key: Annotated[Optional[str], typer.Option(metavar="KEY", help="A new key; the old one stays as an alias.")] = None,
+    text: Annotated[Optional[str], typer.Option(metavar="TEXT", help="The statement, corrected.")] = None,
+    subject: Annotated[Optional[str], typer.Option(metavar="TEXT", help="Who or what it is about ('' for none).")] = None,
+    tag: Annotated[Optional[List[str]], typer.Option("--tag", metavar="TAG", help="Add a tag; repeat for more.")] = None,
+    untag: Annotated[Optional[List[str]], typer.Option(
+        "--untag", metavar="TAG", help="Remove a tag; repeat for more.")] = None,
+    note: Annotated[Optional[str], typer.Option(metavar="TEXT", help="Context for the record ('' for none).")] = None,
+    question: Annotated[Optional[str], typer.Option(
+        metavar="QUESTION", help="The question it answers ('' for none).")] = None,
+    json_: JsonRecordFlag = False,
+) -> None:
+    """Correct a claim: any field, its key included; one change is recorded per field.
+
+    A new key keeps the old one as an alias, so 'claim show OLDKEY', links and
+    ClaimReview URLs still find the claim. An empty value ('') clears a field.
+
+    Example: verity claim edit balti-killed-in-nangarhar --subject "Mufti Khalid Balti" --reason "subject was missing"
+    """
+    from .records import claim_record_json
+
+    fields = {name: (value or None) for name, value in
+              (("key", key), ("text", text), ("subject", subject), ("note", note), ("question", question))
+              if value is not None}
+    store = open_store(ctx)
+    edited = store.edit_claim(claim, reason, add_tags=tag or (), remove_tags=untag or (), **fields)
+    record = claim_record_json(store, store.claim_record(edited.id)) if json_ else None
+    print_changed(f"Corrected claim {edited.key}.", record, json_)
+
+
+@command(app, "merge")
+def merge(
+    ctx: typer.Context,
+    duplicate: Annotated[str, typer.Argument(metavar="DUPLICATE", help="The claim that repeats another (key or id).")],
+    into: Annotated[str, typer.Option("--into", metavar="CLAIM", help="The claim it repeats, which is kept.")],
+    reason: Annotated[str, typer.Option(metavar="TEXT", help="Why they are one claim (kept with the change).")],
+    json_: JsonRecordFlag = False,
+) -> None:
+    """Merge a claim logged twice into the one to keep.
+
+    The duplicate's stances stay as logged and count as the kept claim's (one latest
+    stance per source); its key becomes an alias of the kept claim. Nothing is deleted.
+
+    Example: verity claim merge the-crash-was-caused-by-an-explosion-on --into explosion-on-board --reason "the same claim"
+    """
+    from .records import claim_record_json
+
+    store = open_store(ctx)
+    dup, kept = store.merge_claims(duplicate, into, reason)
+    record = claim_record_json(store, store.claim_record(kept.id)) if json_ else None
+    print_changed(f"Merged claim {dup.key} into {kept.key}: its stances now count for {kept.key}.", record, json_)

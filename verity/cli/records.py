@@ -30,8 +30,33 @@ def claim_summary_json(claim, reconciliation) -> dict[str, Any]:
             "score": reconciliation.score, "agreement": reconciliation.agreement}
 
 
+def change_json(change) -> dict[str, Any]:
+    """A change as `verity log --json` gives it."""
+    from ..formats import to_json
+
+    return to_json(change)
+
+
+def source_record_json(store, source, stances: int) -> dict[str, Any]:
+    """A source as `source show --json` gives it: its fields, its other names (aliases and
+    the sources merged into it) and every change of it, newest first."""
+    return {**source_json(source, stances), "aliases": store.other_names("sources", source.id),
+            "changes": [change_json(c) for c in store.changes(record=("source", source.id))]}
+
+
+def claim_record_json(store, record) -> dict[str, Any]:
+    """`claim_json` with the claim's old keys, its ruling history (oldest first) and every
+    change of it (newest first): what `claim show --json` gives."""
+    from ..formats import to_json
+
+    claim = record.claim
+    return {**claim_json(record), "aliases": store.other_names("claims", claim.id),
+            "rulings": [to_json(r) for r in store.rulings(claim.id)],
+            "changes": [change_json(c) for c in store.changes(record=("claim", claim.id))]}
+
+
 def claim_json(record) -> dict[str, Any]:
-    """A claim (a store ClaimRecord) as `claim show --json` gives it: its fields, its
+    """A claim (a store ClaimRecord) as `claim list`'s record gives it: its fields, its
     reconciliation, and every stance ever logged on it, oldest first."""
     from ..formats import reconciliation_json, to_json
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 import typer
 
 from ..reconcile import RETRACTED, SUPERSEDED, figure
@@ -9,8 +11,9 @@ from .common import shown
 from .style import colour_wanted, label
 
 
-def print_claim(record) -> None:
-    """A store ClaimRecord as `claim show` prints it (positions and verdicts coloured on a terminal)."""
+def print_claim(record, data: Optional[dict] = None) -> None:
+    """A store ClaimRecord as `claim show` prints it (positions and verdicts coloured on a
+    terminal), with its old keys, ruling history and corrections from `data` (claim show's JSON)."""
     paint = label if colour_wanted() else (lambda word: word)
     c, r = record.claim, record.reconciliation
     lines = [f"{shown(c.key)}  (claim {c.id})", f"  {shown(c.text)}"]
@@ -20,6 +23,10 @@ def print_claim(record) -> None:
         lines.append(f"  tags:    {', '.join(map(shown, c.tags))}")
     if c.note:
         lines.append(f"  note:    {shown(c.note)}")
+    if data and data["aliases"]:
+        lines.append(f"  also:    {', '.join(map(shown, data['aliases']))}")
+    if c.question:
+        lines.append(f"  answers: {shown(c.question)}")
     lines.append("")
     lines.append(f"Verdict: {paint(r.verdict)}   score {figure(r.score)}   agreement {figure(r.agreement)}")
     ruling = paint(c.ruling) if c.ruling else "none yet"
@@ -51,6 +58,57 @@ def print_claim(record) -> None:
         lines.append(logged + (f" · note: {shown(s.note)}" if s.note else ""))
         if status == RETRACTED and s.retracted:
             by = f" by {shown(s.retracted.by)}" if s.retracted.by else ""
-            lines.append(f"      RETRACTED {s.retracted.at[:10]}{by}: {shown(s.retracted.reason)}")
+            withdrawn = f" (the source withdrew it {shown(s.retracted.on)})" if s.retracted.on else ""
+            lines.append(f"      RETRACTED {s.retracted.at[:10]}{by}{withdrawn}: {shown(s.retracted.reason)}")
+    if data:
+        lines.append("")
+        lines += _rulings(data["rulings"], paint)
+        lines.append("")
+        lines += _history(data["changes"])
     for line in lines:
         typer.echo(line)
+
+
+def _rulings(rulings: list[dict], paint) -> list[str]:
+    if not rulings:
+        return ["No rulings yet: rule with 'verity claim rule CLAIM RULING'."]
+    lines = ["Rulings, oldest first (the latest is the claim's ruling):"]
+    for r in rulings:
+        when = shown(r["ruled_at"])[:16].replace("T", " ") or "undated"
+        by = f" by {shown(r['ruled_by'])}" if r["ruled_by"] else ""
+        lines.append(f"  {when}{by}: {paint(r['ruling'])}" + (f" — {shown(r['explanation'])}" if r["explanation"] else ""))
+    return lines
+
+
+def print_change(change: dict, with_record: bool = True) -> str:
+    """One change as a line: when, who, what, old → new, why."""
+    what = {"edit": f"{change['field']}", "alias": "alias", "merge": "merged into", "rule": "ruling",
+            "retract": "retracted"}[change["action"]]
+    record = f"{change['record_type']} {shown(change['record'])}: " if with_record else ""
+    values = shown(change["new"]) if change["old"] is None else f"{shown(change['old'])} → {shown(change['new'])}"
+    if change["action"] == "merge":
+        values = shown(change["new"])
+    reason = f"  ({shown(change['reason'])})" if change.get("reason") else ""
+    desk = f" [{shown(change['desk'])}]" if change.get("desk") else ""
+    return f"{change['at'][:16].replace('T', ' ')}  {shown(change['by'])}{desk}  {record}{what}: {values}{reason}"
+
+
+def print_source(record: dict) -> None:
+    """A source as `source show` prints it: fields, other names, changes newest first."""
+    lines = [f"{shown(record['name'])}  (source {record['id']})"]
+    for field in ("kind", "affiliation", "reliability", "url", "note", "desk"):
+        if record.get(field):
+            lines.append(f"  {field + ':':<12} {shown(record[field])}")
+    lines.append(f"  {'stances:':<12} {record['stances']}")
+    if record["aliases"]:
+        lines.append(f"  {'also named:':<12} {', '.join(map(shown, record['aliases']))}")
+    lines.append("")
+    lines += _history(record["changes"])
+    for line in lines:
+        typer.echo(line)
+
+
+def _history(changes: list[dict]) -> list[str]:
+    if not changes:
+        return ["No corrections."]
+    return ["Changes, newest first:", *("  " + print_change(c, with_record=False) for c in changes)]

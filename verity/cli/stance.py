@@ -53,6 +53,8 @@ def add(
         raise
     store = open_store(ctx)
     added = store.add_stance(stance)
+    for warning in store.warnings:
+        warn(warning)
     from .records import stance_json
 
     record = stance_json(store.listed_stance(added.id)) if json_ else None
@@ -105,9 +107,14 @@ def retract(
     ctx: typer.Context,
     stance_id: Annotated[str, typer.Argument(metavar="STANCE_ID", help="The id printed by 'stance add'.")],
     reason: Annotated[str, typer.Option(metavar="TEXT", help="Why it no longer counts (kept on record).")],
+    on: Annotated[Optional[str], typer.Option(
+        "--on", metavar="DATE", help="When the source withdrew it (YYYY-MM-DD, YYYY-MM or YYYY), if it did.")] = None,
     json_: JsonRecordFlag = False,
 ) -> None:
     """Retract a stance: it stays on record, marked, and stops counting.
+
+    --on records when the source itself withdrew the statement, beside when it was
+    retracted here; leave it out for a stance logged in error.
 
     Example: verity stance retract 7 --reason "logged against the wrong source"
     """
@@ -119,8 +126,8 @@ def retract(
     if not (digits.isascii() and digits.isdigit()):
         raise InvalidValue(f"stance id {stance_id!r} is not a number; give the id 'stance add' printed "
                            "(see 'verity stance list')")
-    Retraction(reason=reason)  # check the reason before touching the database
+    Retraction(reason=reason, on=on)  # check the reason and date before touching the database
     store = open_store(ctx)
-    stance = store.retract_stance(digits, reason)
+    stance = store.retract_stance(digits, reason, on=on)
     record = stance_json(store.listed_stance(stance.id)) if json_ else None
     print_changed(f"Retracted stance {stance.id} ({stance.source} {stance.position} {stance.claim}).", record, json_)

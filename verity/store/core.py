@@ -564,6 +564,12 @@ class Store(Corrections, Export, Listings, Reconciliations, Reports, Bulk):
             source = source_from_row(dict(zip(columns, row)))
             yield source, counts.get(source.id, 0)
 
+    def stance_count(self, source_id: int) -> int:
+        """How many stances were logged for a source (and for the sources merged into it)."""
+        members = self.member_ids("sources", source_id)
+        return self.conn.execute(f"SELECT count(*) FROM stances WHERE source_id IN ({_marks(members)})",
+                                 members).fetchone()[0]
+
     def _stance_counts(self) -> dict[int, int]:
         """Stances logged per source, a merged source's counted as the source it was merged into's."""
         counts: dict[int, int] = {}

@@ -145,14 +145,14 @@ class Corrections:
         """A warning when claims name someone else by the alias: an alias is not a guess, and
         a shared name (Balti and the TTP spokesman were both 'Mohammad Khurasani') would make
         stances about the other count as this source's."""
-        phrase = '"' + alias.replace('"', '""') + '"'
+        phrase = '{text subject} : "' + alias.replace('"', '""') + '"'  # what claims say, not notes about them
         rows = self.conn.execute(
             "SELECT c.key, c.text FROM claims_fts f JOIN claims c ON c.id = f.rowid "
             "WHERE claims_fts MATCH ? AND c.merged_into IS NULL ORDER BY c.id LIMIT 3", [phrase]).fetchall()
         if not rows:
             return []
         listed = "; ".join(f"{key} ({text[:60]}{'…' if len(text) > 60 else ''})" for key, text in rows)
-        return [f"{alias!r} is also a name in claims: {listed}. From now on a stance logged as {alias!r} "
+        return [f"{alias!r} is also a name in what claims say: {listed}. From now on a stance logged as {alias!r} "
                 f"counts as {source.name!r}'s; if the name is shared with someone else, log those stances "
                 "under the full name instead"]
 
@@ -327,6 +327,24 @@ class Corrections:
             if change.action == "merge" and described:  # the kept record, by its uid: say its name
                 change = attrs.evolve(change, old=self.describe_uid(change.old), new=self.describe_uid(change.new))
             yield change
+
+    def other_names(self, table: str, record_id: int) -> list[str]:
+        """A source's other names (aliases, and the names of sources merged into it), or a
+        claim's old keys (and the keys of claims merged into it), in the order they came."""
+        column = {"sources": "source_id", "claims": "claim_id"}[table]
+        name = {"sources": "name", "claims": "key"}[table]
+        members = self.member_ids(table, record_id)
+        own = self.conn.execute(f"SELECT {name} FROM {table} WHERE id = ?", [record_id]).fetchone()[0]
+        found: dict[str, None] = {}
+        for (alias,) in self.conn.execute(
+                f"SELECT alias FROM aliases WHERE {column} IN ({', '.join('?' * len(members))}) ORDER BY added_at, uid",
+                members):
+            found.setdefault(alias, None)
+        for (merged,) in self.conn.execute(
+                f"SELECT {name} FROM {table} WHERE id IN ({', '.join('?' * len(members))}) AND id != ? ORDER BY id",
+                [*members, record_id]):
+            found.setdefault(merged, None)
+        return [alias for alias in found if alias != own]
 
     # -- names, keys and pointers --------------------------------------------------------
 

@@ -129,10 +129,13 @@ class Listings:
                 either.append("c.ruling IS NULL")
             conditions.append("(" + " OR ".join(either) + ")")
             params += named
-        if which.source is not None:
-            source = self.get_source(which.source)
-            conditions.append("EXISTS (SELECT 1 FROM stances s WHERE s.claim_id = c.id AND s.source_id = ?)")
-            params.append(source.id)
+        if which.source is not None:  # the source, or one merged into it, on the claim or one merged into it
+            sources = self.member_ids("sources", self.get_source(which.source).id)
+            conditions.append(
+                "EXISTS (SELECT 1 FROM stances s LEFT JOIN stance_statuses st ON st.stance_id = s.id "
+                "WHERE coalesce(st.claim_id, s.claim_id) = c.id "
+                f"AND s.source_id IN ({','.join('?' * len(sources))}))")
+            params += sources
         return (" WHERE " + " AND ".join(conditions)) if conditions else "", params
 
     def stances_listed(self, claim: Optional[str] = None, source: Optional[str] = None,
@@ -143,12 +146,14 @@ class Listings:
         `since` (a date or date-time), and only the retracted ones when `retracted_only`."""
         conditions: list[str] = []
         params: list = []
-        if claim is not None:
-            conditions.append("s.claim_id = ?")
-            params.append(self.get_claim(claim).id)
-        if source is not None:
-            conditions.append("s.source_id = ?")
-            params.append(self.get_source(source).id)
+        if claim is not None:  # a merged claim's stances are the kept claim's
+            claims = self.member_ids("claims", self.get_claim(claim).id)
+            conditions.append(f"s.claim_id IN ({','.join('?' * len(claims))})")
+            params += claims
+        if source is not None:  # and a merged source's, the kept source's
+            sources = self.member_ids("sources", self.get_source(source).id)
+            conditions.append(f"s.source_id IN ({','.join('?' * len(sources))})")
+            params += sources
         if logged_by is not None:
             spellings = self._spellings(_LOGGERS, logged_by) or [None]
             conditions.append(f"s.logged_by IN ({','.join('?' * len(spellings))})")
