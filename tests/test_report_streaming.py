@@ -13,6 +13,9 @@ import tracemalloc
 
 import pytest
 
+# Every test here streams reports of a large database, built once: slow, out of the quick run.
+pytestmark = pytest.mark.slow
+
 from verity.reports import Report
 from verity.store import Store
 
@@ -85,7 +88,6 @@ def test_json_and_csv_start_with_the_first_claim(large_db, fmt):
         assert len(reads) == 1
 
 
-@pytest.mark.slow  # a memory test: builds a large database
 @pytest.mark.parametrize("fmt", ["markdown", "html", "json", "csv"])
 def test_memory_stays_bounded_however_long_the_report(large_db, fmt):
     # tracemalloc slows Jinja several times over: the HTML case reads the contested claims only.
