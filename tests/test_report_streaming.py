@@ -13,11 +13,11 @@ import tracemalloc
 
 import pytest
 
-# Every test here streams reports of a large database, built once: slow, out of the quick run.
-pytestmark = pytest.mark.slow
-
 from verity.reports import Report
 from verity.store import Store
+
+# Every test here streams reports of a large database, built once: slow, out of the quick run.
+pytestmark = pytest.mark.slow
 
 CLAIMS = 2500  # enough for a progress bar (cli/report.py PROGRESS_FROM) and a multi-megabyte report
 SOURCES = 40
