@@ -45,7 +45,7 @@ from .generate import DATA_DIR, ensure, parse_size, size_label
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 MB = 1024 * 1024
-BENCHMARKS = ("startup", "import", "reconcile", "datasette", "report-html", "stance-add")
+BENCHMARKS = ("startup", "import", "reconcile", "datasette", "report-html", "stance-add", "source-edit")
 MEMORY_LIMIT_MB = 200
 FLAT = 1.25  # "flat" growth: at most this factor between sizes
 TARGET_SIZE = 1_000_000  # the import's targets are for a million stances
@@ -658,6 +658,26 @@ def bench_stance_add(results: Results, size: str, db: Path, manifest: dict, work
                 runs={"verity": work_times})
 
 
+def bench_source_edit(results: Results, size: str, db: Path, repeat: int) -> None:
+    """An affiliation edit of the source with the number of stances nearest 200: verity writes
+    the change record and reconciles every claim the source speaks to again, in one
+    transaction; the peer (sqlite-utils) only updates the row, which is the floor."""
+    with sqlite3.connect(db) as conn:
+        source_id, stances = conn.execute(
+            "SELECT source_id, count(*) AS n FROM stances GROUP BY source_id "
+            "ORDER BY abs(count(*) - 200), source_id LIMIT 1").fetchone()
+    mine, theirs = [], []
+    for i in range(max(repeat, 5)):
+        theirs.append(run([*SQLITE_UTILS, "query", str(db), "UPDATE sources SET affiliation = :a WHERE id = :id",
+                           "-p", "a", f"Peer desk {i % 2}", "-p", "id", str(source_id)]).check("sqlite-utils query").seconds)
+        # verity's edit last, so the stored reconciliations end up current
+        mine.append(run(verity(db, "source", "edit", str(source_id), "--affiliation", f"Edited desk {i % 2}",
+                               "--reason", "benchmark")).check("verity source edit").seconds)
+    results.add("source edit --affiliation", size, median(mine), median(theirs), target="< 1 s",
+                ok=median(mine) < 1.0, note=f"a source with {stances} stances; the peer only updates the row",
+                runs={"verity": mine, "peer": theirs})
+
+
 STORE_ADD_SCRIPT = r"""
 import json, sys, time
 from verity.models import Stance
@@ -802,7 +822,7 @@ def main(argv=None) -> int:
         bench_startup(results, work, args.repeat)
     for size in sizes:
         data, manifest = ensure(parse_size(size), args.seed, args.data)
-        needs_db = only & {"import", "reconcile", "datasette", "report-html", "stance-add"}
+        needs_db = only & {"import", "reconcile", "datasette", "report-html", "stance-add", "source-edit"}
         if not needs_db:
             continue
         if "import" in only:
@@ -817,6 +837,8 @@ def main(argv=None) -> int:
             bench_report_html(results, size, db, args.repeat, why_report)
         if "stance-add" in only:
             bench_stance_add(results, size, db, manifest, work, args.repeat)
+        if "source-edit" in only:
+            bench_source_edit(results, size, db, args.repeat)
     flatness(results, sizes)
     table = scaling(results, sizes)
     output = args.output or args.data / "results.json"
