@@ -19,6 +19,7 @@ set size as GNU time (`/usr/bin/time -f %M`) reports it, not a sample. Results a
 | report-html | `verity --db D report --format html` read from a pipe: time, first byte, peak memory | — |
 | datasette | median server time of `/D/<reconciliation view>?verdict=contested` through Datasette's in-process client | — |
 | startup | `verity --help`, `verity stance add` on a one-claim database | `python -c pass`, `sqlite-utils --version` |
+| source-edit | `verity --db D source edit ID --affiliation ... --reason ...` of the source with the number of stances nearest 200 (a change record, then every claim it speaks to reconciled again) | `sqlite-utils query D "UPDATE sources SET affiliation = ..."`: the row alone |
 
 A benchmark whose command does not exist yet prints `not available yet: <why>`
 and is skipped; it runs as soon as the command lands.
