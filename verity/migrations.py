@@ -23,12 +23,14 @@ from .reconcile import (
     FALSE_RULINGS,
     LEANS_AFFIRMING,
     LEANS_DENYING,
+    QUESTION_VERDICTS,
     RETRACTED,
     SETTLED_VERDICTS,
     STATUSES,
     TRUE_RULINGS,
     UNDECIDED_RULINGS,
 )
+from .trust import CREDIBILITY, RIGHT, WRONG
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -518,6 +520,164 @@ def m005_corrections_and_uids(db: sqlite_utils.Database) -> None:
     conn.execute("CREATE INDEX claims_question_id ON claims (question_id) WHERE question_id IS NOT NULL")
     _append_only_triggers(conn)
     create_views(db)
+
+
+
+# -- m006: questions reconciled, track records, and estimates stored -------------------
+
+# What a later write changes that an estimate rests on: any of these marks the stored
+# estimates stale (the model weighs every source's whole record, so one stance can move
+# any estimate).
+STALE_WHEN = {
+    "stances": ("INSERT", "UPDATE OF retracted_at"),
+    "rulings": ("INSERT",),
+    "claims": ("UPDATE OF ruling, question_id, merged_into",),
+    "sources": ("UPDATE OF affiliation, reliability, kind, merged_into",),
+}
+
+
+@migration
+def m006_questions_track_records_estimates(db: sqlite_utils.Database) -> None:
+    """Rule 7 stored per question as the reconciler decides it (like each claim's
+    reconciliation); the estimates `verity assess --save` stores, with when they were
+    computed and when a later write first could change them; and the views of questions,
+    track records and estimates (docs/estimates.md), generated from the rules' constants.
+    """
+    conn = db.conn
+    conn.execute(f"""
+        CREATE TABLE question_reconciliations (
+            question_id INTEGER PRIMARY KEY REFERENCES questions(id),
+            verdict TEXT NOT NULL CHECK ({_in_list('verdict', QUESTION_VERDICTS)}),
+            leading_id INTEGER REFERENCES claims(id),
+            answers INTEGER NOT NULL,
+            affirmed_answers INTEGER NOT NULL,
+            contradictions INTEGER NOT NULL
+        )""")
+    conn.execute("""
+        CREATE TABLE assessment_runs (
+            id INTEGER PRIMARY KEY,
+            method TEXT NOT NULL,
+            computed_at TEXT NOT NULL,
+            computed_by TEXT,
+            stale_since TEXT
+        )""")
+    conn.execute(f"""
+        CREATE TABLE assessments (
+            claim_id INTEGER PRIMARY KEY REFERENCES claims(id),
+            run_id INTEGER NOT NULL REFERENCES assessment_runs(id),
+            estimate REAL,
+            credibility INTEGER NOT NULL CHECK ({_in_list('credibility', CREDIBILITY)})
+        )""")
+    conn.execute("""
+        CREATE TABLE assessed_sources (
+            source_id INTEGER PRIMARY KEY REFERENCES sources(id),
+            run_id INTEGER NOT NULL REFERENCES assessment_runs(id),
+            reliability REAL NOT NULL
+        )""")
+    stale = ("UPDATE assessment_runs SET stale_since = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+             "WHERE stale_since IS NULL;")
+    for table, events in STALE_WHEN.items():
+        for number, event in enumerate(events):
+            conn.execute(f"CREATE TRIGGER {table}_make_estimates_stale_{number} AFTER {event} ON {table} "
+                         f"BEGIN {stale} END")
+    create_trust_views(db)
+
+
+def _truth(claim: str) -> str:
+    """verity.trust.ruled_truth in SQL for the claims row `claim`: 1, 0 or NULL."""
+    return f"""CASE
+           WHEN {_in_list(f'{claim}.ruling', TRUE_RULINGS)} THEN 1
+           WHEN {_in_list(f'{claim}.ruling', FALSE_RULINGS)} THEN 0
+           WHEN {claim}.question_id IS NOT NULL AND EXISTS (
+               SELECT 1 FROM claims other WHERE other.question_id = {claim}.question_id AND other.id != {claim}.id
+               AND other.merged_into IS NULL AND {_in_list('other.ruling', TRUE_RULINGS)}) THEN 0
+         END"""
+
+
+def _outcome(position: str, truth: str) -> str:
+    """verity.trust.outcome in SQL: 'right', 'wrong' or NULL."""
+    return f"""CASE
+           WHEN ({truth} = 1 AND {_affirming(position)}) OR ({truth} = 0 AND {_denying(position)}) THEN '{RIGHT}'
+           WHEN ({truth} = 0 AND {_affirming(position)}) OR ({truth} = 1 AND {_denying(position)}) THEN '{WRONG}'
+         END"""
+
+
+def _credibility_meaning(grade: str) -> str:
+    return "CASE " + " ".join(f"WHEN {grade} = {g} THEN '{meaning}'" for g, meaning in CREDIBILITY.items()) + " END"
+
+
+def trust_views() -> dict[str, str]:
+    """The views m006 adds, by name: its SELECT."""
+    return {
+        # Rule 7 as the reconciler stored it, one row a question.
+        "question_verdicts": """
+            SELECT q.key AS question, q.text, qr.verdict, lead.key AS leading, qr.answers, qr.affirmed_answers,
+                   qr.contradictions, q.id
+            FROM questions q
+            JOIN question_reconciliations qr ON qr.question_id = q.id
+            LEFT JOIN claims lead ON lead.id = qr.leading_id""",
+        # A question's answers side by side: each answer with its own reconciliation and estimate.
+        "question_answers": """
+            SELECT q.key AS question, c.key AS claim, c.text, r.verdict, r.affirming, r.affirming_origins,
+                   r.denying, r.denying_origins, c.ruling, a.estimate,
+                   CASE WHEN qr.leading_id = c.id THEN 1 ELSE 0 END AS leading, c.id AS claim_id,
+                   q.id AS question_id
+            FROM claims c
+            JOIN questions q ON q.id = c.question_id
+            JOIN reconciliations r ON r.claim_id = c.id
+            LEFT JOIN question_reconciliations qr ON qr.question_id = q.id
+            LEFT JOIN assessments a ON a.claim_id = c.id
+            WHERE c.merged_into IS NULL""",
+        # The claims whose truth the desk's rulings settle (docs/estimates.md, "Track records").
+        "claim_truths": f"""
+            SELECT * FROM (
+              SELECT c.id AS claim_id, c.key AS claim, c.ruling, q.key AS question, {_truth('c')} AS truth
+              FROM claims c LEFT JOIN questions q ON q.id = c.question_id
+              WHERE c.merged_into IS NULL AND (c.ruling IS NOT NULL OR c.question_id IS NOT NULL)
+            )
+            WHERE truth IS NOT NULL""",
+        # Every counted stance on such a claim, under the source it counts as, right or wrong.
+        "ruled_stances": f"""
+            SELECT s.id AS stance_id, t.claim_id, t.claim, coalesce(st.source_id, s.source_id) AS source_id,
+                   s.position, t.truth, {_outcome('s.position', 't.truth')} AS outcome
+            FROM claim_truths t
+            JOIN stances s ON s.claim_id = t.claim_id
+            LEFT JOIN stance_statuses st ON st.stance_id = s.id
+            WHERE {_status('st')} = '{COUNTED}'
+            UNION ALL
+            SELECT s.id, t.claim_id, t.claim, coalesce(st.source_id, s.source_id), s.position, t.truth,
+                   {_outcome('s.position', 't.truth')}
+            FROM stance_statuses st
+            JOIN stances s ON s.id = st.stance_id
+            JOIN claim_truths t ON t.claim_id = st.claim_id
+            WHERE st.status = '{COUNTED}'""",
+        "source_track_records": f"""
+            SELECT src.name AS source, src.kind, src.affiliation, src.reliability,
+                   coalesce(tr.right, 0) AS right, coalesce(tr.wrong, 0) AS wrong,
+                   asrc.reliability AS learned_reliability, src.id AS source_id
+            FROM sources src
+            LEFT JOIN (SELECT source_id, sum(outcome = '{RIGHT}') AS right, sum(outcome = '{WRONG}') AS wrong
+                       FROM ruled_stances GROUP BY source_id) tr ON tr.source_id = src.id
+            LEFT JOIN assessed_sources asrc ON asrc.source_id = src.id
+            WHERE src.merged_into IS NULL""",
+        # The estimates `verity assess --save` stored, beside each claim's verdict and ruling.
+        "claim_estimates": f"""
+            SELECT c.key AS claim, c.text, r.verdict, c.ruling, a.estimate, a.credibility,
+                   {_credibility_meaning('a.credibility')} AS credibility_meaning, q.key AS question,
+                   run.method, run.computed_at, run.stale_since, c.id AS claim_id
+            FROM claims c
+            JOIN reconciliations r ON r.claim_id = c.id
+            JOIN assessments a ON a.claim_id = c.id
+            JOIN assessment_runs run ON run.id = a.run_id
+            LEFT JOIN questions q ON q.id = c.question_id""",
+    }
+
+
+def create_trust_views(db: sqlite_utils.Database) -> None:
+    """Create the views of m006, replacing any of the same name."""
+    for name, select in trust_views().items():
+        db.execute(f"DROP VIEW IF EXISTS {name}")
+        db.execute(f"CREATE VIEW {name} AS{select}")
 
 
 def _rebuild(conn: sqlite3.Connection, table: str, create: str, columns: list[str],

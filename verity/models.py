@@ -263,20 +263,31 @@ def is_key(text: str) -> bool:
     return bool(KEY_RE.fullmatch(text)) and not text.isdigit()
 
 
+def _key_check(what: str, example: str):
+    """A validator of a claim's (or a question's) key: a slug, not only digits."""
+
+    def check(_instance, _attribute, value):
+        if not isinstance(value, str) or not value:
+            raise InvalidValue(f"{what} key is empty; give a slug such as {example}", "key")
+        if not KEY_RE.fullmatch(value):
+            suggestion = slugify(value)
+            hint = f" such as {suggestion!r}" if suggestion else ""
+            raise InvalidValue(
+                f"{what} key {value!r} is not a slug; use lower-case letters, digits and hyphens{hint}",
+                "key",
+            )
+        if value.isdigit():
+            raise InvalidValue(
+                f"{what} key {value!r} is only digits and would be read as a {what} id; add a word", "key"
+            )
+
+    return check
+
+
 def _check_key(_instance, _attribute, value):
     if not isinstance(value, str) or not value:
         raise InvalidValue("claim key is empty; give --key a slug such as balti-was-killed", "key")
-    if not KEY_RE.fullmatch(value):
-        suggestion = slugify(value)
-        hint = f" such as {suggestion!r}" if suggestion else ""
-        raise InvalidValue(
-            f"claim key {value!r} is not a slug; use lower-case letters, digits and hyphens{hint}",
-            "key",
-        )
-    if value.isdigit():
-        raise InvalidValue(
-            f"claim key {value!r} is only digits and would be read as a claim id; add a word", "key"
-        )
+    _key_check("claim", "balti-was-killed")(_instance, _attribute, value)
 
 
 def _tidy_name(value):
@@ -435,7 +446,7 @@ class Reconciliation:
 class Question:
     """A question whose answers are claims, mutually exclusive (rule 7): "where was Balti killed?"."""
 
-    key: str = attrs.field(validator=_check_key)
+    key: str = attrs.field(converter=_tidy_required, validator=_key_check("question", "balti-killed-where"))
     text: str = attrs.field(converter=_tidy_required, validator=_not_blank(
         "question text", "give the question, e.g. 'Where was Mufti Khalid Balti killed?'"))
     uid: Optional[str] = attrs.field(default=None, eq=False, validator=_check_uid)

@@ -302,3 +302,53 @@ def ruling_disagreement(ruling: Optional[str], verdict: str, score: Optional[flo
     if ruling in UNDECIDED_RULINGS and verdict in SETTLED_VERDICTS:
         return f"ruled {ruling}, but the sources have {verdict} it"
     return None
+
+
+# -- rule 7: questions, whose answers are claims that exclude each other --------------
+OPEN, SETTLED, SINGLE_SOURCE, DISPUTED = "open", "settled", "single-source", "disputed"
+# Ordered as reports list them: the disagreements first.
+QUESTION_VERDICTS = (DISPUTED, SINGLE_SOURCE, SETTLED, OPEN)
+
+
+class QuestionReconciliation(NamedTuple):
+    """What rule 7 makes of a question's answers (each claim's own reconciliation)."""
+
+    question: str  # its key
+    text: str
+    verdict: str  # open, settled, single-source or disputed
+    leading: Optional[str]  # the key of the answer with the most independent affirming origins; None on a tie
+    answers: tuple[Reconciliation, ...]  # by key
+    contradictions: tuple[tuple[str, str], ...]
+
+    @property
+    def affirmed(self) -> tuple[Reconciliation, ...]:
+        """The answers some counted stance affirms."""
+        return tuple(answer for answer in self.answers if answer.affirming)
+
+
+def reconcile_question(question: str, text: str, answers: Iterable[Reconciliation]) -> QuestionReconciliation:
+    """Rule 7 (docs/rules.md) over the reconciliations of a question's answers."""
+    answers = tuple(sorted(answers, key=lambda answer: answer.claim))
+    affirmed = [answer for answer in answers if answer.affirming]
+    most = max((answer.affirming_origins for answer in affirmed), default=0)
+    leaders = [answer for answer in affirmed if answer.affirming_origins == most]
+    leading = leaders[0].claim if len(leaders) == 1 else None
+    if not affirmed:
+        verdict = OPEN
+    elif len(affirmed) == 1 and not affirmed[0].denying:
+        verdict = SETTLED if affirmed[0].affirming_origins >= 2 else SINGLE_SOURCE
+    else:
+        verdict = DISPUTED
+    return QuestionReconciliation(question, text, verdict, leading, answers, question_contradictions(answers))
+
+
+def question_contradictions(answers: Iterable[Reconciliation]) -> tuple[tuple[str, str], ...]:
+    """Rule 7's contradictions: every (source affirming answer X, source affirming answer Y)
+    with X before Y by key, and rule 6's pairs on each answer; distinct, sorted as rule 6's.
+    A source affirming two answers contradicts itself: (name, name)."""
+    answers = sorted(answers, key=lambda answer: answer.claim)
+    pairs = {pair for answer in answers for pair in answer.contradictions}
+    for i, earlier in enumerate(answers):
+        for later in answers[i + 1:]:
+            pairs.update(product(earlier.affirming, later.affirming))
+    return tuple(sorted(pairs))

@@ -18,11 +18,11 @@ from .commands import VerityGroup
 # commands, only when one of them is run or listed (as click's documentation shows for
 # large command lines): `verity stance add` builds the stance commands and no others.
 COMMANDS = {
-    "init": "database", "reconcile": "database", "import": "io", "export": "io", "report": "report",
-    "browse": "browse", "datasette-metadata": "browse", "source": "source", "claim": "claim", "stance": "stance",
-    "log": "history",
+    "init": "database", "reconcile": "database", "assess": "assess", "import": "io", "export": "io",
+    "report": "report", "browse": "browse", "datasette-metadata": "browse", "source": "source", "claim": "claim",
+    "question": "question", "stance": "stance", "log": "history",
 }
-GROUPS = frozenset({"source", "claim", "stance"})  # a module that is a command group of that name
+GROUPS = frozenset({"source", "claim", "stance", "question"})  # a module that is a command group of that name
 
 
 class VerityApp(VerityGroup):

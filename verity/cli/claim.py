@@ -37,16 +37,21 @@ def add(
     subject: Annotated[Optional[str], typer.Option(metavar="SUBJECT", help="Who or what the claim is about.")] = None,
     tag: Annotated[Optional[List[str]], typer.Option("--tag", metavar="TAG", help="A tag; repeat for more.")] = None,
     note: Annotated[Optional[str], typer.Option(metavar="TEXT", help="Context for the record.")] = None,
+    question: Annotated[Optional[str], typer.Option(
+        metavar="QUESTION", help="The question it is one answer of (its key; see 'verity question add').")] = None,
     json_: JsonRecordFlag = False,
 ) -> None:
     """Add a claim; prints its key.
+
+    With --question, the claim is one of the question's answers, which exclude each other
+    (see 'verity question show').
 
     Example: verity claim add "Mufti Khalid Balti was killed" --key balti-was-killed --subject "Mufti Khalid Balti" --tag ttp
     """
     from ..models import Claim
     from .records import claim_record_json
 
-    fields = dict(text=text, subject=subject, tags=tag or (), note=note)
+    fields = dict(text=text, subject=subject, tags=tag or (), note=note, question=question)
     claim = Claim(key=key, **fields) if key is not None else Claim(**fields)
     store = open_store(ctx)
     added = store.add_claim(claim)
@@ -68,6 +73,8 @@ def list_claims(
              "or none for those not ruled yet); repeat for any of several.")] = None,
     source: Annotated[Optional[str], typer.Option(
         metavar="SOURCE", help="Only claims this source (a name or id) has a stance on.")] = None,
+    question: Annotated[Optional[str], typer.Option(
+        metavar="QUESTION", help="Only the answers of this question (its key or id).")] = None,
     json_: JsonFlag = False,
 ) -> None:
     """List claims with the sources' verdict and your ruling.
@@ -82,7 +89,7 @@ def list_claims(
     from .records import claim_summary_json
 
     which = ClaimFilter(verdicts=tuple(verdict or ()), tags=tuple(tag or ()), subject=subject,
-                        rulings=tuple(ruling or ()), source=source)
+                        rulings=tuple(ruling or ()), source=source, question=question)
     store = open_store(ctx)
     rows = list(store.claims(which=which))
     for sentence in store.unmatched_filters(which):

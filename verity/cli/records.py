@@ -4,14 +4,16 @@ command that changed it)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 
-def source_json(source, stances: int) -> dict[str, Any]:
-    """A source as `source list --json` gives it, with how many stances it has."""
+def source_json(source, stances: int, record=None) -> dict[str, Any]:
+    """A source as `source list --json` gives it, with how many stances it has and its
+    track record (right and wrong on the claims whose truth is ruled)."""
     from ..formats import to_json
 
-    return {"id": source.id, **to_json(source), "stances": stances}
+    right, wrong = (record.right, record.wrong) if record is not None else (0, 0)
+    return {"id": source.id, **to_json(source), "stances": stances, "track_record": {"right": right, "wrong": wrong}}
 
 
 def stance_json(listed) -> dict[str, Any]:
@@ -38,9 +40,12 @@ def change_json(change) -> dict[str, Any]:
 
 
 def source_record_json(store, source, stances: int) -> dict[str, Any]:
-    """A source as `source show --json` gives it: its fields, its other names (aliases and
-    the sources merged into it) and every change of it, newest first."""
-    return {**source_json(source, stances), "aliases": store.other_names("sources", source.id),
+    """A source as `source show --json` gives it: its fields, its track record, the reliability
+    the last saved assessment learned for it, its other names (aliases and the sources merged
+    into it) and every change of it, newest first."""
+    return {**source_json(source, stances, store.track_record(source.id)),
+            "learned_reliability": store.learned_reliability(source.id),
+            "aliases": store.other_names("sources", source.id),
             "changes": [change_json(c) for c in store.changes(record=("source", source.id))]}
 
 
@@ -50,7 +55,8 @@ def claim_record_json(store, record) -> dict[str, Any]:
     from ..formats import to_json
 
     claim = record.claim
-    return {**claim_json(record), "aliases": store.other_names("claims", claim.id),
+    return {**claim_json(record), "estimate": estimate_json(record.estimate),
+            "aliases": store.other_names("claims", claim.id),
             "rulings": [to_json(r) for r in store.rulings(claim.id)],
             "changes": [change_json(c) for c in store.changes(record=("claim", claim.id))]}
 
@@ -69,3 +75,30 @@ def claim_json(record) -> dict[str, Any]:
     claim = record.claim
     return {"id": claim.id, **to_json(claim), "reconciliation": reconciliation_json(record.reconciliation),
             "stances": stances}
+
+
+def estimate_json(estimate) -> Optional[dict[str, Any]]:
+    """A stored estimate (verity.trust.StoredEstimate) as `claim show --json` gives it, or None."""
+    if estimate is None:
+        return None
+    return {"estimate": estimate.estimate, "credibility": estimate.credibility,
+            "credibility_meaning": estimate.credibility_meaning, "method": estimate.method,
+            "computed_at": estimate.computed_at, "stale": estimate.stale, "stale_since": estimate.stale_since}
+
+
+def assessment_json(assessment) -> dict[str, Any]:
+    """One claim as `verity assess --json` gives it."""
+    return {"claim": assessment.claim, "question": assessment.question, "estimate": assessment.estimate,
+            "credibility": assessment.credibility, "ruling": assessment.ruling,
+            "basis": [{"source": b.source, "position": b.position, "reliability": b.reliability}
+                      for b in assessment.basis],
+            "method": assessment.method}
+
+
+def question_json(reconciled) -> dict[str, Any]:
+    """A question as `question show --json` gives it: rule 7 over its answers."""
+    from ..formats import reconciliation_json
+
+    return {"question": reconciled.question, "text": reconciled.text, "verdict": reconciled.verdict,
+            "leading": reconciled.leading, "answers": [reconciliation_json(a) for a in reconciled.answers],
+            "contradictions": [list(pair) for pair in reconciled.contradictions]}

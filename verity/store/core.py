@@ -20,11 +20,13 @@ from .. import migrations, names, uids
 from ..errors import Conflict, DatabaseUnavailable, NotFound, did_you_mean
 from ..models import VERDICTS, Claim, Reconciliation, Source, Stance, utc_now
 from ..reconcile import COUNTED, SUPERSEDED, StanceStatus, plain_status
+from ..trust import StoredEstimate
 from .bulk import BUSY_TIMEOUT_MS, Bulk
 from .corrections import Corrections
 from .export import Export
 from .listings import ClaimFilter, Listings
 from .queries import Reports
+from .questions import Questions
 from .refresh import Reconciliations
 from .rows import (
     CLAIM_INSERT,
@@ -44,6 +46,7 @@ from .rows import (
     table_columns,
     verdict_filter,
 )
+from .trust import Trust
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -110,6 +113,7 @@ class ClaimRecord:
     stances: tuple[Stance, ...]
     statuses: dict  # stance id -> StanceStatus, as the reconciler stored it
     sources: dict  # a stance's source name -> the Source it counts as (the one it was merged into, if it was)
+    estimate: Optional[StoredEstimate] = None  # what `verity assess --save` stored for it, if anything
 
     @property
     def counted_ids(self) -> frozenset[int]:
@@ -117,7 +121,7 @@ class ClaimRecord:
         return frozenset(i for i, status in self.statuses.items() if status.status == COUNTED)
 
 
-class Store(Corrections, Export, Listings, Reconciliations, Reports, Bulk):
+class Store(Corrections, Export, Listings, Reconciliations, Reports, Bulk, Questions, Trust):
     """A verity database. Open with `Store.open(path)`; create with `Store.create(path)`."""
 
     def __init__(self, conn: sqlite3.Connection, path: str):
@@ -634,7 +638,7 @@ class Store(Corrections, Export, Listings, Reconciliations, Reports, Bulk):
             sources[stance.source] = sources[source.name] = source
             stances.append(stance)
             statuses[stance.id] = StanceStatus(stance.id, status, previous_id) if status else plain_status(stance.id)
-        return ClaimRecord(claim, reconciliation, tuple(stances), statuses, sources)
+        return ClaimRecord(claim, reconciliation, tuple(stances), statuses, sources, self.stored_estimate(claim.id))
 
     def claim_keys(self) -> Iterator[str]:
         """Every claim's key."""

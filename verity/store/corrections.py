@@ -221,6 +221,9 @@ class Corrections:
                 values.append(question_id)
             self.conn.execute(f"UPDATE claims SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?",
                               values + [claim.id])
+            if "question" in changed or "key" in changed:  # rule 7 names answers by key
+                self.refresh_questions([q for q in (self._question_id(old_question), question_id) if q is not None]
+                                       if "question" in changed else self.question_ids_of([claim.id]))
         return edited
 
     def merge_claims(self, duplicate: str | int, into: str | int, reason: str) -> tuple[Claim, Claim]:
@@ -237,6 +240,7 @@ class Corrections:
                          self._uid("claims", kept.id), reason)
             self.forget_reconciliation(dup.id)
             self.refresh_reconciliations([kept.id])
+            self.refresh_questions(self.question_ids_of([dup.id]))  # it is no longer one of their answers
         return dup, kept
 
     def rule_claim(self, ref: str | int, ruling: str, explanation: Optional[str] = None,

@@ -47,7 +47,8 @@ class ClaimFilter:
     """Which claims `claim list` shows: every condition given must hold.
 
     verdicts, rulings: any of them (a claim has one of each); tags: all of them;
-    subject: this one; source: claims it has taken a stance on (retracted ones too).
+    subject: this one; source: claims it has taken a stance on (retracted ones too);
+    question: its answers.
     """
 
     verdicts: tuple[str, ...] = ()
@@ -55,6 +56,7 @@ class ClaimFilter:
     subject: Optional[str] = None
     rulings: tuple[str, ...] = ()
     source: Optional[str] = None
+    question: Optional[str] = None  # its answers
 
 
 def ruling_or_none(value: str) -> str:
@@ -136,6 +138,9 @@ class Listings:
                 "WHERE coalesce(st.claim_id, s.claim_id) = c.id "
                 f"AND s.source_id IN ({','.join('?' * len(sources))}))")
             params += sources
+        if which.question is not None:
+            conditions.append("c.question_id = ?")
+            params.append(self.get_question(which.question)[0])
         return (" WHERE " + " AND ".join(conditions)) if conditions else "", params
 
     def stances_listed(self, claim: Optional[str] = None, source: Optional[str] = None,

@@ -206,6 +206,8 @@ class Reconciliations:
         self._write_rows(claims, statuses)
         if stored:
             self.conn.executemany(STANCE_STATUS_DELETE, [[stance_id] for stance_id in stored])
+        # Rule 7 reads the reconciliations of a question's answers: their questions follow.
+        self.refresh_questions(None if ids is None else self.question_ids_of(ids))
         return count + len(claims)
 
     def _stored_statuses(self, claim_ids: Optional[Sequence[int]]) -> dict[int, tuple]:

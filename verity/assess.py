@@ -1,0 +1,137 @@
+"""`verity assess`: the estimate of every claim, from the store's counted stances.
+
+Reads what the model needs from the store (`Store.assessment_input`: sources, claims,
+the counted stances of rule 1 under the claim and source they count for), turns it
+into the arrays verity.truth works on, and turns the fit back into verity's words:
+one `Assessment` per claim (estimate, credibility grade, the basis it rests on).
+The only module that imports numpy: no other command pays for it.
+
+    desk = assess(store)
+    for assessment in desk.assessments():
+        ...
+    desk.save(store)   # what `verity assess --save` stores, for claim show, reports, Datasette
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Iterator, Optional, Sequence
+
+import numpy as np
+
+from . import truth
+from .models import utc_now
+from .names import fold
+from .reconcile import VALUES
+from .trust import ESTIMATE_DECIMALS, RELIABILITY_DECIMALS, Assessment, Basis, credibility, rounded, ruled_truth
+
+METHOD = truth.METHOD
+
+
+def _index(ids: np.ndarray) -> np.ndarray:
+    """A look-up table from database id to row number (-1: none)."""
+    table = np.full(int(ids.max(initial=0)) + 1, -1, dtype=np.int64)
+    table[ids] = np.arange(len(ids))
+    return table
+
+
+def _codes(values) -> np.ndarray:
+    """Dense integer codes for hashable values, in the order first met."""
+    seen: dict = {}
+    return np.fromiter((seen.setdefault(value, len(seen)) for value in values), np.int64, len(values))
+
+
+class DeskAssessment:
+    """The model fitted to a whole desk: every claim's estimate and every source's learned
+    reliability, by the store's ids."""
+
+    def __init__(self, data, fit: truth.Fit, claim_rows: np.ndarray, stance_claim: np.ndarray,
+                 stance_source: np.ndarray):
+        self.data = data
+        self.fit = fit
+        self.method = METHOD
+        self.claim_rows = claim_rows  # claim id -> row
+        self.computed_at = utc_now()
+        self._stance_claim, self._stance_source = stance_claim, stance_source
+        self.estimates = self._rounded(fit.estimate)
+        self._basis_order: Optional[np.ndarray] = None
+
+    def _rounded(self, estimate: np.ndarray) -> list[Optional[float]]:
+        """Each claim's estimate to three decimals, a question's answers still summing to at most 1."""
+        out = [None if math.isnan(e) else e for e in estimate.tolist()]
+        answers: dict[int, list[int]] = {}
+        for row, (_id, _key, question_id, *_rest) in enumerate(self.data.claims):
+            if question_id is not None:
+                answers.setdefault(question_id, []).append(row)
+        result = [None if e is None else round(e, ESTIMATE_DECIMALS) for e in out]
+        for rows in answers.values():
+            for row, value in zip(rows, rounded([out[row] for row in rows])):
+                result[row] = value
+        return result
+
+    def credibility(self, row: int) -> int:
+        return credibility(self.estimates[row], self.data.claims[row][5])
+
+    def _basis(self, row: int) -> tuple[Basis, ...]:
+        """The counted sided stances of the claim in this row, with their sources' reliability."""
+        if self._basis_order is None:
+            order = np.argsort(self._stance_claim, kind="stable")
+            self._basis_order = order
+            self._basis_starts = np.searchsorted(self._stance_claim[order], np.arange(len(self.data.claims) + 1))
+        order = self._basis_order
+        stances, sources = self.data.stances, self.data.sources
+        found = []
+        for i in order[self._basis_starts[row]:self._basis_starts[row + 1]].tolist():
+            reliability = self.fit.stance_reliability[i]
+            if math.isnan(reliability):  # neutral: it takes no side
+                continue
+            found.append(Basis(sources[self._stance_source[i]][1], stances[i][2],
+                               round(float(reliability), RELIABILITY_DECIMALS)))
+        return tuple(sorted(found, key=lambda b: b.source))
+
+    def assessment(self, row: int) -> Assessment:
+        claim_id, key, _question_id, question, ruling, _verdict = self.data.claims[row]
+        return Assessment(claim=key, question=question, estimate=self.estimates[row],
+                          credibility=self.credibility(row), ruling=ruling, basis=self._basis(row), method=METHOD)
+
+    def assessments(self, claim_ids: Optional[Sequence[int]] = None) -> Iterator[Assessment]:
+        """The assessment of these claims (in that order), or of every claim by id."""
+        rows = range(len(self.data.claims)) if claim_ids is None else (int(self.claim_rows[i]) for i in claim_ids)
+        for row in rows:
+            yield self.assessment(row)
+
+    def save(self, store) -> None:
+        """Store every claim's estimate and grade and every source's learned reliability."""
+        claims = self.data.claims
+        store.save_estimates(
+            METHOD, self.computed_at,
+            ((claims[row][0], self.estimates[row], self.credibility(row)) for row in range(len(claims))),
+            ((source[0], round(float(r), RELIABILITY_DECIMALS))
+             for source, r in zip(self.data.sources, self.fit.reliability.tolist())))
+
+
+def assess(store) -> DeskAssessment:
+    """Fit the model to every claim of the desk in `store` (see verity.truth)."""
+    data = store.assessment_input()
+    sources, claims, stances = data.sources, data.claims, data.stances
+    source_ids = np.fromiter((s[0] for s in sources), np.int64, len(sources))
+    claim_ids = np.fromiter((c[0] for c in claims), np.int64, len(claims))
+    source_rows, claim_rows = _index(source_ids), _index(claim_ids)
+    # One origin per affiliation (compared as names are), else the source itself.
+    origin = _codes([("affiliation", fold(a)) if a and fold(a) else ("source", i) for i, _n, a, _r, _k in sources])
+    grade_class = {grade: index for index, grade in enumerate(truth.GRADE_CLASSES)}
+    src_class = np.fromiter((grade_class.get(s[3], len(truth.GRADE_CLASSES) - 1) for s in sources),
+                            np.int64, len(sources))
+    kind = _codes([fold(k) if k and fold(k) else None for *_rest, k in sources])
+    group = _codes([("question", q) if q is not None else ("claim", i) for i, _k, q, *_rest in claims])
+    is_question = np.zeros(int(group.max(initial=-1)) + 1, dtype=bool)
+    is_question[group[[row for row, c in enumerate(claims) if c[2] is not None]]] = True
+    label = np.array([math.nan if (t := ruled_truth(c[4])) is None else float(t) for c in claims])
+    n = len(stances)
+    stance_claim = claim_rows[np.fromiter((s[0] for s in stances), np.int64, n)]
+    stance_source = source_rows[np.fromiter((s[1] for s in stances), np.int64, n)]
+    value = np.fromiter((VALUES[s[2]] for s in stances), np.float64, n)
+    fit = truth.estimate_arrays(src_origin=origin, src_class=src_class, src_kind=kind, claim_group=group,
+                                group_is_question=is_question, claim_label=label, st_claim=stance_claim,
+                                st_source=stance_source, st_value=value)
+    return DeskAssessment(data, fit, claim_rows, stance_claim, stance_source)
