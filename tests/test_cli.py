@@ -127,7 +127,8 @@ def test_source_list(cli, balti):
     assert uids.is_uid(sources[0].pop("uid"))
     assert sources[0] == {"id": 3, "name": "Afghan government spokesperson", "kind": "official",
                           "affiliation": "Islamic Emirate of Afghanistan", "reliability": None,
-                          "url": "https://example.org/karimi", "note": "Bilal Karimi", "desk": None, "stances": 1}
+                          "url": "https://example.org/karimi", "note": "Bilal Karimi", "desk": None, "stances": 1,
+                          "track_record": {"right": 0, "wrong": 0}}
     assert "Islamic Emirate of Afghanistan" in cli("source", "list").stdout
 
 

@@ -105,7 +105,10 @@ def test_every_table_view_and_column_is_described(balti_db, browser):
     assert set(tables) == {"sources", "claims", "stances", "reconciliations", "claim_verdicts", "counted_stances",
                            "stance_statuses", "contested_claims", "contradiction_pairs", "source_statements",
                            "stance_reversals", "single_source_claims", "ruling_disagreements",
-                           "rulings", "aliases", "changes", "questions"}
+                           "rulings", "aliases", "changes", "questions", "question_reconciliations",
+                           "assessment_runs", "assessments", "assessed_sources", "question_verdicts",
+                           "question_answers", "claim_truths", "ruled_stances", "source_track_records",
+                           "claim_estimates"}
     for table, columns in tables.items():
         assert described[table]["description"], table
         missing = [c for c in columns if c != "id" and not described[table]["columns"].get(c)]

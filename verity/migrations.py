@@ -636,21 +636,13 @@ def trust_views() -> dict[str, str]:
               WHERE c.merged_into IS NULL AND (c.ruling IS NOT NULL OR c.question_id IS NOT NULL)
             )
             WHERE truth IS NOT NULL""",
-        # Every counted stance on such a claim, under the source it counts as, right or wrong.
+        # Every counted stance (rule 1, under the claim and source it counts for) on such a
+        # claim, right or wrong.
         "ruled_stances": f"""
-            SELECT s.id AS stance_id, t.claim_id, t.claim, coalesce(st.source_id, s.source_id) AS source_id,
-                   s.position, t.truth, {_outcome('s.position', 't.truth')} AS outcome
+            SELECT cs.id AS stance_id, t.claim_id, t.claim, cs.source_id, cs.position, t.truth,
+                   {_outcome('cs.position', 't.truth')} AS outcome
             FROM claim_truths t
-            JOIN stances s ON s.claim_id = t.claim_id
-            LEFT JOIN stance_statuses st ON st.stance_id = s.id
-            WHERE {_status('st')} = '{COUNTED}'
-            UNION ALL
-            SELECT s.id, t.claim_id, t.claim, coalesce(st.source_id, s.source_id), s.position, t.truth,
-                   {_outcome('s.position', 't.truth')}
-            FROM stance_statuses st
-            JOIN stances s ON s.id = st.stance_id
-            JOIN claim_truths t ON t.claim_id = st.claim_id
-            WHERE st.status = '{COUNTED}'""",
+            JOIN counted_stances cs ON cs.claim_id = t.claim_id""",
         "source_track_records": f"""
             SELECT src.name AS source, src.kind, src.affiliation, src.reliability,
                    coalesce(tr.right, 0) AS right, coalesce(tr.wrong, 0) AS wrong,
@@ -664,7 +656,8 @@ def trust_views() -> dict[str, str]:
         "claim_estimates": f"""
             SELECT c.key AS claim, c.text, r.verdict, c.ruling, a.estimate, a.credibility,
                    {_credibility_meaning('a.credibility')} AS credibility_meaning, q.key AS question,
-                   run.method, run.computed_at, run.stale_since, c.id AS claim_id
+                   run.method, run.computed_at, run.stale_since,
+                   CASE WHEN run.stale_since IS NULL THEN 0 ELSE 1 END AS stale, c.id AS claim_id
             FROM claims c
             JOIN reconciliations r ON r.claim_id = c.id
             JOIN assessments a ON a.claim_id = c.id

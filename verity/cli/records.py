@@ -12,7 +12,7 @@ def source_json(source, stances: int, record=None) -> dict[str, Any]:
     track record (right and wrong on the claims whose truth is ruled)."""
     from ..formats import to_json
 
-    right, wrong = (record.right, record.wrong) if record is not None else (0, 0)
+    right, wrong = (record.right, record.wrong) if record is not None else (0, 0)  # merged: no record of its own
     return {"id": source.id, **to_json(source), "stances": stances, "track_record": {"right": right, "wrong": wrong}}
 
 

@@ -31,6 +31,8 @@ def print_claim(record, data: Optional[dict] = None) -> None:
     lines.append(f"Verdict: {paint(r.verdict)}   score {figure(r.score)}   agreement {figure(r.agreement)}")
     ruling = paint(c.ruling) if c.ruling else "none yet"
     lines.append(f"Ruling:  {ruling}" + (f" — {shown(c.ruling_explanation)}" if c.ruling_explanation else ""))
+    if record.estimate is not None:
+        lines.append(f"Estimate (verity assess, not a ruling): {record.estimate.label()}")
     lines.append(f"Affirming ({r.affirming_origins} independent): {', '.join(map(shown, r.affirming)) or '—'}")
     lines.append(f"Denying ({r.denying_origins} independent):   {', '.join(map(shown, r.denying)) or '—'}")
     lines.append(f"Neutral: {', '.join(map(shown, r.neutral)) or '—'}")
@@ -100,6 +102,12 @@ def print_source(record: dict) -> None:
         if record.get(field):
             lines.append(f"  {field + ':':<12} {shown(record[field])}")
     lines.append(f"  {'stances:':<12} {record['stances']}")
+    track = record["track_record"]
+    ruled = track["right"] + track["wrong"]
+    lines.append(f"  {'record:':<12} " + (f"{track['right']} right, {track['wrong']} wrong on ruled claims"
+                                          if ruled else "no stance on a ruled claim yet"))
+    if record.get("learned_reliability") is not None:
+        lines.append(f"  {'learned:':<12} reliability {record['learned_reliability']:.3f} (last 'verity assess --save')")
     if record["aliases"]:
         lines.append(f"  {'also named:':<12} {', '.join(map(shown, record['aliases']))}")
     lines.append("")
@@ -112,3 +120,28 @@ def _history(changes: list[dict]) -> list[str]:
     if not changes:
         return ["No corrections."]
     return ["Changes, newest first:", *("  " + print_change(c, with_record=False) for c in changes)]
+
+
+def print_question(reconciled) -> None:
+    """A question as `question show` prints it: rule 7's verdict, its answers side by side,
+    and every contradiction across them."""
+    paint = label if colour_wanted() else (lambda word: word)
+    lines = [f"{shown(reconciled.question)}  {shown(reconciled.text)}", ""]
+    lines.append(f"Verdict: {paint(reconciled.verdict)}   leading answer: {shown(reconciled.leading) or 'none'}")
+    if not reconciled.answers:
+        lines.append("No answers yet: add one with 'verity claim add TEXT --question KEY'.")
+    else:
+        lines.append("Answers (each with its own verdict; they exclude each other):")
+    for answer in reconciled.answers:
+        lead = "→" if answer.claim == reconciled.leading else " "
+        lines.append(f" {lead} {shown(answer.claim)}  {paint(answer.verdict)}  ruling: "
+                     f"{paint(answer.ruling) if answer.ruling else '—'}")
+        lines.append(f"      affirming ({answer.affirming_origins} independent): "
+                     f"{', '.join(map(shown, answer.affirming)) or '—'}")
+        lines.append(f"      denying ({answer.denying_origins} independent): {', '.join(map(shown, answer.denying)) or '—'}")
+    if reconciled.contradictions:
+        lines.append("")
+        lines.append("Contradictions:")
+        lines += [f"  ✗ {shown(a)}  vs  {shown(b)}" for a, b in reconciled.contradictions]
+    for line in lines:
+        typer.echo(line)

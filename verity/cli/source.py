@@ -66,7 +66,8 @@ def list_sources(ctx: typer.Context, json_: JsonFlag = False) -> None:
     store = open_store(ctx)
     rows = list(store.sources())
     if json_:
-        print_json([source_json(s, n) for s, n in rows])
+        records = store.track_records()
+        print_json([source_json(s, n, records.get(s.id)) for s, n in rows])
         return
     if not rows:
         say("No sources yet: add one with 'verity source add NAME'.")
@@ -79,7 +80,11 @@ def list_sources(ctx: typer.Context, json_: JsonFlag = False) -> None:
 
 @command(app, "show")
 def show(ctx: typer.Context, source: SourceArgument, json_: JsonFlag = False) -> None:
-    """Show a source: its fields, its other names, and every correction of it.
+    """Show a source: its fields, its track record, its other names, and every correction of it.
+
+    The track record counts its counted stances on claims whose truth you have ruled
+    (true or mostly-true, false or mostly-false; in a question, an answer other than
+    the one ruled true is false): right when on the ruling's side, wrong otherwise.
 
     Example: verity source show "Pakistani officials"
     """

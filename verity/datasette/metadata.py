@@ -82,6 +82,17 @@ _AGREEMENT = (
     "How one-sided the counted sided stances are, from 0 (evenly split) to 1 (all on one side). "
     "Empty when no source took a side."
 )
+_QUESTION_VERDICT = ("open: no answer affirmed; settled: exactly one answer affirmed, by two or more "
+                     "independent origins, and denied by none; single-source: one answer affirmed by one origin, "
+                     "denied by none; disputed: anything else.")
+_QUESTION_CONTRADICTIONS = ("Pairs of sources affirming two different answers, and of a source affirming and one "
+                            "denying the same answer.")
+_ESTIMATE = ("The probability that the claim is true, from 'verity assess --save' (an estimate, not a "
+             "ruling); empty when no counted stance takes a side.")
+_CREDIBILITY = ("Admiralty information-credibility grade: 1 confirmed, 2 probably true, 3 possibly true, "
+                "4 doubtful, 5 improbable, 6 cannot be judged.")
+_TRUTH = ("A claim's truth is ruled when its latest ruling is true or mostly-true (true), false or mostly-false "
+          "(false), or another answer of its question is ruled true (false); mixture and unproven are left out.")
 _ORIGINS = (
     "independent origins: the distinct affiliations of the side's sources "
     "(sources with the same affiliation are one origin; a source without one is its own)."
@@ -345,6 +356,142 @@ _DESCRIPTIONS: dict[str, dict[str, Any]] = {
             "desk": _DESK,
         },
     },
+    "question_reconciliations": {
+        "description": "Rule 7 as the reconciler stored it, one row per question (the question verdicts view "
+                       "shows it by key).",
+        "columns": {
+            "question_id": "The question's id.",
+            "verdict": _QUESTION_VERDICT,
+            "leading_id": "The id of the leading answer: the most independent affirming origins; empty on a tie.",
+            "answers": "How many claims answer the question.",
+            "affirmed_answers": "How many of its answers some counted stance affirms.",
+            "contradictions": _QUESTION_CONTRADICTIONS,
+        },
+    },
+    "question_verdicts": {
+        "title": "Questions",
+        "description": ("Each question whose answers are claims that exclude each other, with what the "
+                        "sources make of them (rule 7): " + _QUESTION_VERDICT),
+        "columns": {
+            "question": "The question's key.",
+            "text": "The question.",
+            "verdict": _QUESTION_VERDICT,
+            "leading": "The leading answer: the most independent affirming origins; empty on a tie or when none.",
+            "answers": "How many claims answer the question.",
+            "affirmed_answers": "How many of its answers some counted stance affirms.",
+            "contradictions": _QUESTION_CONTRADICTIONS,
+            "id": "The question's id.",
+        },
+    },
+    "question_answers": {
+        "title": "Questions with their answers side by side",
+        "description": "Every answer of every question, with its own verdict, sides, ruling and saved estimate.",
+        "columns": {
+            "question": "The question's key.",
+            "claim": "The answer's claim key.",
+            "text": "The answer.",
+            "verdict": _VERDICT,
+            "affirming": "Sources affirming this answer.",
+            "affirming_origins": "The affirming side's " + _ORIGINS,
+            "denying": "Sources denying this answer.",
+            "denying_origins": "The denying side's " + _ORIGINS,
+            "ruling": _RULING,
+            "estimate": _ESTIMATE,
+            "leading": "1 for the question's leading answer, else 0.",
+            "claim_id": "The claim's id.",
+            "question_id": "The question's id.",
+        },
+    },
+    "claim_truths": {
+        "title": "Claims whose truth is ruled",
+        "description": _TRUTH,
+        "columns": {
+            "claim_id": "The claim's id.",
+            "claim": "The claim's key.",
+            "ruling": _RULING,
+            "question": "The question it answers, if any.",
+            "truth": "1 true, 0 false, as the rulings settle it.",
+        },
+    },
+    "ruled_stances": {
+        "title": "Counted stances on claims whose truth is ruled",
+        "description": "What track records are counted from: each counted stance on a claim whose truth is "
+                       "ruled, right (on the ruling's side) or wrong. " + _TRUTH,
+        "columns": {
+            "stance_id": "The stance's id.",
+            "claim_id": "The claim's id.",
+            "claim": "The claim's key.",
+            "source_id": "The id of the source it counts for.",
+            "position": _POSITION,
+            "truth": "1 true, 0 false, as the rulings settle it.",
+            "outcome": "right: on the side the ruling took; wrong: on the other; empty when neutral.",
+        },
+    },
+    "source_track_records": {
+        "title": "Track records",
+        "description": ("Each source's track record: its counted stances on claims whose truth is ruled, right "
+                        "or wrong (a source merged into another counts as that one), and the reliability the "
+                        "last saved assessment learned for it. " + _TRUTH),
+        "columns": {
+            "source": "The source's name.",
+            "kind": "What kind of source it is.",
+            "affiliation": "The body it speaks for or belongs to.",
+            "reliability": "Its Admiralty-code grade, as the desk gave it.",
+            "right": "Counted stances on the side the ruling took.",
+            "wrong": "Counted stances on the other side.",
+            "learned_reliability": ("How often the last saved 'verity assess --save' judged it right, from its "
+                                    "record and its agreement with others (0-1); empty before any."),
+            "source_id": "The source's id.",
+        },
+    },
+    "claim_estimates": {
+        "title": "Estimates (verity assess)",
+        "description": ("What 'verity assess --save' estimated of each claim, beside the sources' verdict and "
+                        "the desk's ruling. An estimate is a probability learned from the sources' records, "
+                        "never a ruling; a ruled claim is estimated without its own ruling. Stale once a later "
+                        "write could change it: run 'verity assess --save' again."),
+        "columns": {
+            "claim": "The claim's key.",
+            "text": "The statement being checked.",
+            "verdict": _VERDICT,
+            "ruling": _RULING,
+            "estimate": _ESTIMATE,
+            "credibility": _CREDIBILITY,
+            "credibility_meaning": "The credibility grade in words.",
+            "question": "The question it answers, if any.",
+            "method": "The algorithm that computed it.",
+            "computed_at": "When it was computed (UTC).",
+            "stale_since": "When a write first could change it; empty while it is current.",
+            "stale": "1 once a later write could change it (run 'verity assess --save' again), else 0.",
+            "claim_id": "The claim's id.",
+        },
+    },
+    "assessment_runs": {
+        "description": "When the saved estimates were computed, and since when they are stale.",
+        "columns": {
+            "method": "The algorithm that computed them.",
+            "computed_at": "When (UTC).",
+            "computed_by": "Who ran 'verity assess --save'.",
+            "stale_since": "When a write first could change them; empty while they are current.",
+        },
+    },
+    "assessments": {
+        "description": "The saved estimate of each claim (the estimates view shows them by key).",
+        "columns": {
+            "claim_id": "The claim's id.",
+            "run_id": "The assessment run that computed it.",
+            "estimate": _ESTIMATE,
+            "credibility": _CREDIBILITY,
+        },
+    },
+    "assessed_sources": {
+        "description": "The reliability the saved assessment learned for each source.",
+        "columns": {
+            "source_id": "The source's id.",
+            "run_id": "The assessment run that learned it.",
+            "reliability": "How often it is judged right (0-1), from its record and its agreement with others.",
+        },
+    },
     "contested_claims": {
         "title": "Contested claims",
         "description": "Claims on which at least one source affirms and at least one denies.",
@@ -498,6 +645,14 @@ _OPTIONS: dict[str, dict[str, Any]] = {
     "rulings": {"hidden": True, "facets": ["ruling", "ruled_by", "desk"], "sort_desc": "ruled_at"},
     "aliases": {"hidden": True, "label_column": "alias"},
     "questions": {"hidden": True, "label_column": "text"},
+    "question_reconciliations": {"hidden": True},
+    "assessment_runs": {"hidden": True},
+    "assessments": {"hidden": True},
+    "assessed_sources": {"hidden": True},
+    "question_verdicts": {"facets": ["verdict"], "sort": "question"},
+    "question_answers": {"facets": ["verdict", "ruling", "question"], "sort": "question"},
+    "source_track_records": {"facets": ["reliability", "kind"], "sort_desc": "wrong"},
+    "claim_estimates": {"facets": ["credibility_meaning", "verdict", "ruling", "stale"], "sort": "claim"},
     "_sqlite_migrations": {"hidden": True},
 }
 
