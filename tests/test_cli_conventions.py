@@ -65,7 +65,7 @@ def test_json_on_every_write_is_the_record_as_its_listing_or_show_gives_it(desk)
     assert json.loads(source.stdout) == listed and uids.is_uid(listed.pop("uid"))
     assert listed == {
         "id": 1, "name": "Dmitry Peskov", "kind": None, "affiliation": None, "reliability": "D",
-        "url": None, "note": None, "desk": None, "stances": 0}
+        "url": None, "note": None, "desk": None, "stances": 0, "track_record": {"right": 0, "wrong": 0}}
 
     claim = json.loads(desk("claim", "add", "Russia will not escalate", "--tag", "russia", "--json").stdout)
     assert claim == json.loads(desk("claim", "show", "1", "--json").stdout)

@@ -148,7 +148,7 @@ def test_an_empty_database_makes_a_short_report(cli):
         assert expected in report(cli, "--format", fmt)
     assert report(cli, "--format", "csv").splitlines() == [
         "claim,text,verdict,score,agreement,affirming,denying,neutral,"
-        "affirming_origins,denying_origins,contradictions,ruling"
+        "affirming_origins,denying_origins,contradictions,ruling,question,estimate,credibility,estimate_stale"
     ]
 
 
@@ -162,6 +162,7 @@ def test_json_is_the_reconcile_objects_plus_counted_stances(cli, balti):
     assert len(reported) == len(reconciled) == 17
     for item in reported:
         stances = item.pop("stances")
+        assert (item.pop("question"), item.pop("estimate")) == (None, None)  # no questions; nothing assessed
         assert item == reconciled[item["claim"]]  # the very numbers the reconciler gave
         assert sorted(s["source"] for s in stances) == sorted(item["affirming"] + item["denying"] + item["neutral"])
     killed = next(r for r in json.loads(report(cli, "-f", "json")) if r["claim"] == "balti-was-killed")
@@ -191,7 +192,8 @@ def test_json_leaves_out_superseded_and_retracted_stances(cli, case):
 def test_csv_has_one_row_per_claim_with_the_issue_columns(cli, balti):
     rows = list(csv.DictReader(io.StringIO(report(cli, "--format", "csv"))))
     assert list(rows[0]) == ["claim", "text", "verdict", "score", "agreement", "affirming", "denying",
-                             "neutral", "affirming_origins", "denying_origins", "contradictions", "ruling"]
+                             "neutral", "affirming_origins", "denying_origins", "contradictions", "ruling",
+                             "question", "estimate", "credibility", "estimate_stale"]
     assert len(rows) == 17
     killed = next(r for r in rows if r["claim"] == "balti-was-killed")
     assert killed["verdict"] == "contested" and killed["score"] == "0.447" and killed["agreement"] == "0.515"

@@ -19,6 +19,7 @@ import attrs
 from .models import Claim, Reconciliation, Source, Stance, origin_of
 from .reconcile import COUNTED, RETRACTED
 from .store import ClaimRecord
+from .trust import StoredEstimate
 
 MARKS = {
     "affirms": "✔",
@@ -122,6 +123,7 @@ class ClaimView:
     reversals: tuple[Reversal, ...]
     retractions: tuple[StanceView, ...]
     positions: dict  # source name -> counted position, for the stance matrix
+    estimate: Optional[StoredEstimate] = None  # what `verity assess --save` stored, if anything
 
     @property
     def key(self) -> str:
@@ -169,6 +171,7 @@ def claim_view(record: ClaimRecord) -> ClaimView:
         reversals=reversals(history),
         retractions=tuple(v for v in history if v.status == RETRACTED),
         positions={name: view.stance.position for name, view in counted.items()},
+        estimate=record.estimate,
     )
 
 

@@ -81,6 +81,10 @@ class Report:
                 self.on_claim()
             yield claim_view(record)
 
+    def questions(self):
+        """The questions with an answer in the report, by key, each with its answers side by side."""
+        return self.store.report_questions(self.verdicts if self.filtered else None)
+
     def render(self, fmt: str) -> Iterator[str]:
         """The report as text chunks, produced as the claims are read."""
         fmt = check_format(fmt)

@@ -19,7 +19,7 @@ import jinja2
 from ..claimview import MARKS, SIDES
 from ..reconcile import figure
 from .summary import MatrixSource
-from .text import SIDE_TITLES, VERDICT_TITLES, link_label, plural, safe_url
+from .text import SIDE_TITLES, VERDICT_TITLES, estimates_note, link_label, plural, safe_url
 
 POSITION_LABELS = {
     "affirms": "affirms",
@@ -90,6 +90,8 @@ def render(report) -> Iterator[str]:
         matrix=matrix_rows(report),
         matrix_origin_starts=origin_starts(summary.matrix_sources),
         claims=report.claims(),
+        questions=report.questions(),
+        estimates_note=estimates_note(summary.estimates_saved),
     )
 
 

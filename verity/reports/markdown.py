@@ -11,7 +11,7 @@ from typing import Iterator
 
 from ..claimview import MARKS, ClaimView, Side, StanceView
 from ..reconcile import figure as number
-from .text import SIDE_TITLES, VERDICT_TITLES, link_label, md, md_line, plural, safe_url
+from .text import SIDE_TITLES, VERDICT_TITLES, estimates_note, link_label, md, md_line, plural, safe_url
 
 
 def render(report) -> Iterator[str]:
@@ -25,6 +25,13 @@ def render(report) -> Iterator[str]:
             count = dict(report.summary.by_verdict).get(verdict, 0)
             yield f"## {VERDICT_TITLES[verdict]} ({count})\n\n"
         yield claim(view)
+    first = True
+    for question in report.questions():
+        if first:
+            yield ("## Questions\n\nClaims that answer one question exclude each other; each question's answers "
+                   "side by side, with the sources' verdict on the question (rule 7).\n\n")
+            first = False
+        yield question_block(question)
 
 
 def summary(s) -> Iterator[str]:
@@ -62,8 +69,32 @@ def summary(s) -> Iterator[str]:
         lines += [f"| {md(p.one)} | {md(p.other)} | {p.claims} |" for p in s.most_opposed]
     else:
         lines.append("No two sources take opposite sides in this report.")
-    lines.append("")
+    lines += ["", "### Track records", ""]
+    if s.top_track_records:
+        lines += ["Counted stances on claims whose truth is ruled: right when on the ruling's side. The learned "
+                  "reliability is the last saved `verity assess --save`'s." + (
+                      f" The {len(s.top_track_records)} sources with the most, of {s.track_records}."
+                      if s.track_records > len(s.top_track_records) else ""), "",
+                  "| source | right | wrong | learned reliability |", "| --- | ---: | ---: | ---: |"]
+        lines += [f"| {md(name)} | {right} | {wrong} | {'—' if learned is None else f'{learned:.3f}'} |"
+                  for name, right, wrong, learned in s.top_track_records]
+    else:
+        lines.append("No source has a counted stance on a claim whose truth is ruled yet.")
+    lines += ["", estimates_note(s.estimates_saved), ""]
     yield "\n".join(lines) + "\n"
+
+
+def question_block(q) -> str:
+    lines = [f"### {md(q.question)}", "", f"> {md_line(q.text)}", "",
+             f"- **Verdict:** {q.verdict}; leading answer: {md(q.leading) if q.leading else 'none'}", "",
+             "| answer | verdict | affirming (independent origins) | denying | ruling | estimate |",
+             "| --- | --- | --- | --- | --- | ---: |"]
+    for a in q.answers:
+        name = f"[{md(a.claim)}](#{a.claim})" + (" (leading)" if a.claim == q.leading else "")
+        lines.append(f"| {name} {md(a.text)} | {a.verdict} | {', '.join(map(md, a.affirming)) or '—'} "
+                     f"({a.affirming_origins}) | {', '.join(map(md, a.denying)) or '—'} | {a.ruling or '—'} "
+                     f"| {'—' if a.estimate is None else f'{a.estimate:.3f}'} |")
+    return "\n".join(lines + ["", "---", ""]) + "\n"
 
 
 def claim(view: ClaimView) -> str:
@@ -77,6 +108,10 @@ def claim(view: ClaimView) -> str:
         lines.append(ruling)
     else:
         lines.append("- **Ruling:** none yet")
+    if view.estimate is not None:
+        lines.append(f"- **Estimate** (verity assess; a probability, not a ruling): {md(view.estimate.label())}")
+    if c.question:
+        lines.append(f"- answers the question {md(c.question)}")
     if c.subject or c.tags:
         about = []
         if c.subject:

@@ -50,6 +50,10 @@ class Summary:
     most_opposed: tuple[OpposedPair, ...]
     sources: int  # distinct sources with a counted stance in the report
     matrix_sources: tuple[MatrixSource, ...]  # the matrix's columns, grouped by origin
+    # Sources with a track record: how many, and the most ruled (name, right, wrong, learned reliability).
+    track_records: int = 0
+    top_track_records: tuple = ()
+    estimates_saved: Optional[tuple] = None  # (computed_at, stale_since) of the stored estimates, if any
 
     @property
     def matrix_truncated(self) -> bool:
@@ -60,6 +64,7 @@ class Summary:
 def summary(store, verdicts: tuple[str, ...], matrix_sources: int = MATRIX_SOURCES) -> Summary:
     """The summary of a report over the claims with these (checked) verdicts."""
     figures = store.report_summary(verdicts, top_sources=matrix_sources)
+    records = store.report_track_records(matrix_sources)
     columns = [MatrixSource(s.name, s.affiliation, s.reliability, s.claims) for s in figures.top_sources]
     # Sources of one origin side by side, so the matrix shows who is independent of whom.
     columns.sort(key=lambda s: (s.origin_label.casefold(), s.origin, s.name))
@@ -73,4 +78,7 @@ def summary(store, verdicts: tuple[str, ...], matrix_sources: int = MATRIX_SOURC
         most_opposed=figures.most_opposed,
         sources=figures.sources,
         matrix_sources=tuple(columns),
+        track_records=records[0],
+        top_track_records=records[1],
+        estimates_saved=store.estimates_saved(),
     )

@@ -1,6 +1,7 @@
 """The report for programs and spreadsheets: JSON and CSV, one claim at a time.
 
-JSON is a list of the objects `verity reconcile --json` prints, each with
+JSON is a list of the objects `verity reconcile --json` prints, each with its
+`question`, its saved `estimate` (null when `verity assess --save` has not stored one) and
 `stances`: the stances that count (one per source), with their details. CSV has one row per
 claim; lists are joined with "; " and a contradiction is "affirming vs denying".
 """
@@ -17,6 +18,7 @@ from ..formats import json_list, reconciliation_json, to_json
 CSV_COLUMNS = (
     "claim", "text", "verdict", "score", "agreement", "affirming", "denying", "neutral",
     "affirming_origins", "denying_origins", "contradictions", "ruling",
+    "question", "estimate", "credibility", "estimate_stale",
 )
 LIST_SEPARATOR = "; "
 # A spreadsheet runs a cell that starts with one of these as a formula; quotes
@@ -36,9 +38,20 @@ def counted_stances_json(view: ClaimView) -> list[dict]:
     return stances
 
 
+def estimate_json(view: ClaimView):
+    """The stored estimate of a claim in the JSON report, or None when none was saved."""
+    e = view.estimate
+    if e is None:
+        return None
+    return {"estimate": e.estimate, "credibility": e.credibility, "credibility_meaning": e.credibility_meaning,
+            "method": e.method, "computed_at": e.computed_at, "stale": e.stale}
+
+
 def claim_json(view: ClaimView) -> dict:
-    """A claim in the JSON report: its reconcile object and its counted stances."""
-    return {**reconciliation_json(view.reconciliation), "stances": counted_stances_json(view)}
+    """A claim in the JSON report: its reconcile object, its question, its stored estimate (an
+    estimate, not a ruling) and its counted stances."""
+    return {**reconciliation_json(view.reconciliation), "question": view.claim.question,
+            "estimate": estimate_json(view), "stances": counted_stances_json(view)}
 
 
 def render_json(report) -> Iterator[str]:
@@ -66,6 +79,10 @@ def csv_row(view: ClaimView) -> list:
         r.affirming_origins, r.denying_origins,
         LIST_SEPARATOR.join(f"{_text(a)} vs {d}" for a, d in r.contradictions),
         r.ruling or "",
+        view.claim.question or "",
+        "" if view.estimate is None or view.estimate.estimate is None else view.estimate.estimate,
+        "" if view.estimate is None else view.estimate.credibility,
+        "" if view.estimate is None else ("stale" if view.estimate.stale else "current"),
     ]
 
 

@@ -77,3 +77,17 @@ VERDICT_TITLES = {
 
 def plural(n: int, word: str, words: str = "") -> str:
     return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
+def estimates_note(saved) -> str:
+    """What a report says of the stored estimates: (computed_at, stale_since) or None."""
+    if saved is None:
+        return ("No estimates saved: 'verity assess --save' stores each claim's estimate (a probability "
+                "learned from the sources' records, not a ruling) for the reports to show.")
+    computed_at, stale_since = saved
+    text = (f"Estimates as 'verity assess --save' computed them {computed_at[:16].replace('T', ' ')} UTC: "
+            "probabilities learned from the sources' records, not rulings; a ruled claim is estimated "
+            "without its own ruling.")
+    if stale_since:
+        text += " They are stale: the desk has changed since; run 'verity assess --save' again."
+    return text

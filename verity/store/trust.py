@@ -9,13 +9,15 @@ the claim and source that row names (those it was merged into).
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from typing import Iterable, Optional
+from typing import Iterable, Iterator, Optional, Sequence
 
 import attrs
 
 from ..reconcile import COUNTED
 from ..trust import RIGHT, WRONG, StoredEstimate, TrackRecord
+from .rows import verdict_filter
 
 # A counted stance as the model reads it: its claim and source as rule 1 counts them.
 _COUNTED_STANCES = (
@@ -98,3 +100,61 @@ class Trust:
         """When the stored estimates were computed and since when they are stale, or None
         when none were ever saved."""
         return self.conn.execute("SELECT computed_at, stale_since FROM assessment_runs").fetchone()
+
+    def report_track_records(self, limit: int) -> tuple[tuple[int, tuple], ...]:
+        """The sources with a track record (a counted stance on a claim whose truth is ruled):
+        how many there are, and up to `limit` of them as (name, right, wrong, learned
+        reliability), most ruled stances first."""
+        where = "FROM source_track_records WHERE right + wrong > 0"
+        total = self.conn.execute(f"SELECT count(*) {where}").fetchone()[0]
+        rows = tuple(self.conn.execute(
+            f"SELECT source, right, wrong, learned_reliability {where} ORDER BY right + wrong DESC, source LIMIT ?",
+            [limit]))
+        return total, rows
+
+    def report_questions(self, verdicts: Optional[Sequence[str]] = None) -> Iterator[ReportQuestion]:
+        """Every question with an answer among the claims with these verdicts (all when none),
+        by key, each with every answer side by side (rule 7), read one question at a time."""
+        where, params = verdict_filter(verdicts)
+        also = where.replace(" WHERE ", " AND ", 1)
+        current, answers = None, []
+        for row in self.conn.execute(
+                "SELECT qv.question, qv.text, qv.verdict, qv.leading, qa.claim, qa.text, qa.verdict, qa.affirming, "
+                "qa.affirming_origins, qa.denying, qa.denying_origins, qa.ruling, qa.estimate FROM question_verdicts qv "
+                "JOIN question_answers qa ON qa.question_id = qv.id WHERE EXISTS (SELECT 1 FROM claims c "
+                f"JOIN reconciliations r ON r.claim_id = c.id WHERE c.question_id = qv.id{also}) "
+                "ORDER BY qv.question, qa.claim", params):
+            if current is not None and current[0] != row[0]:
+                yield ReportQuestion(*current, tuple(answers))
+                answers = []
+            current = row[:4]
+            answers.append(ReportAnswer(row[4], row[5], row[6], tuple(json.loads(row[7])), row[8],
+                                        tuple(json.loads(row[9])), row[10], row[11], row[12]))
+        if current is not None:
+            yield ReportQuestion(*current, tuple(answers))
+
+
+@attrs.frozen
+class ReportAnswer:
+    """One answer of a question as a report shows it, beside the others."""
+
+    claim: str
+    text: str
+    verdict: str
+    affirming: tuple[str, ...]
+    affirming_origins: int
+    denying: tuple[str, ...]
+    denying_origins: int
+    ruling: Optional[str]
+    estimate: Optional[float]  # as `verity assess --save` stored it
+
+
+@attrs.frozen
+class ReportQuestion:
+    """A question with rule 7's verdict and its answers side by side."""
+
+    question: str
+    text: str
+    verdict: str
+    leading: Optional[str]
+    answers: tuple[ReportAnswer, ...]
