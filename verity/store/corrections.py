@@ -17,7 +17,7 @@ from typing import Any, Iterable, Iterator, Optional
 import attrs
 
 from .. import names, uids
-from ..errors import Conflict, Duplicate, InvalidValue, NotFound
+from ..errors import Conflict, Duplicate, InvalidValue
 from ..models import Change, Claim, Retraction, Ruling, Source, check_date, parse_ruling, utc_now
 
 SOURCE_FIELDS = ("name", "kind", "affiliation", "reliability", "url", "note")
@@ -398,10 +398,7 @@ class Corrections:
     def _question_id(self, key: Optional[str]) -> Optional[int]:
         if key is None or not str(key).strip():
             return None
-        row = self.conn.execute("SELECT id FROM questions WHERE key = ?", [str(key).strip()]).fetchone()
-        if row is None:
-            raise NotFound(f"no question {str(key).strip()!r}; add it with 'verity question add KEY TEXT'")
-        return row[0]
+        return self.get_question(key)[0]
 
     def _question_of(self, claim_id: int) -> Optional[str]:
         row = self.conn.execute("SELECT q.key FROM claims c JOIN questions q ON q.id = c.question_id "

@@ -71,7 +71,8 @@ class Questions:
         if row is None:
             keys = [key for (key,) in self.conn.execute("SELECT key FROM questions")]
             hint = did_you_mean(text, keys)
-            fix = "see 'verity question list'" if keys else "add one with 'verity question add KEY TEXT'"
+            fix = ("see 'verity question list', or add it with 'verity question add KEY TEXT'" if keys
+                   else "add it with 'verity question add KEY TEXT'")
             raise NotFound(f"no question {text!r}{hint}; {fix}")
         question_id, key, question_text, uid, desk = row
         return question_id, Question(key=key, text=question_text, uid=uid, desk=desk)
