@@ -15,6 +15,7 @@ set size as GNU time (`/usr/bin/time -f %M`) reports it, not a sample. Results a
 |---|---|---|
 | import | `verity --db D import verity.jsonl` into a new file | `sqlite-utils insert P sources/claims/stances X.jsonl --nl --pk id` into plain tables of a new file |
 | reconcile | `verity --db D reconcile --json > /dev/null` | `sqlite-utils query D "<one SQL pass>" > /dev/null`: the counted stances (window function), sides, origins, score and agreement of every claim, over the same stances and sources tables of D |
+| assess | `verity --db D assess --json > /dev/null`, on D and on a copy of the same desk with about 20% of its claims grouped into questions of 2-4 answers | `verity --db D reconcile --json > /dev/null` on the same database, interleaved (target: assess at most 2x) |
 | stance-add | `verity --db D stance add CLAIM SOURCE affirms --quote ... --said-on ...` | `sqlite-utils insert D peer_stances -` of the same row (with ids) into a plain table of the same database |
 | report-html | `verity --db D report --format html` read from a pipe: time, first byte, peak memory | — |
 | datasette | median server time of `/D/<reconciliation view>?verdict=contested` through Datasette's in-process client | — |
@@ -46,7 +47,9 @@ from .generate import DATA_DIR, ensure, parse_size, size_label
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 MB = 1024 * 1024
-BENCHMARKS = ("startup", "import", "reconcile", "datasette", "report-html", "stance-add", "source-edit")
+BENCHMARKS = ("startup", "import", "reconcile", "assess", "datasette", "report-html", "stance-add", "source-edit")
+ASSESS_RATIO = 2.0  # `assess --json` at most this many times `reconcile --json` on the same database
+QUESTION_BLOCK = 15  # of every 15 claims, the first 2-4 answer one question: about 20% of claims
 MEMORY_LIMIT_MB = 200
 FLAT = 1.25  # "flat" growth: at most this factor between sizes
 TARGET_SIZE = 1_000_000  # the import's targets are for a million stances
@@ -543,6 +546,47 @@ def bench_reconcile(results: Results, size: str, db: Path, work: Path, repeat: i
                 ok=t_mine <= 1.2 * t_theirs, note=note, runs={"verity": mine, "peer": theirs})
 
 
+def questions_jsonl(data: Path, out: Path) -> Path:
+    """The benchmark desk with about 20% of its claims as answers of questions: of every
+    QUESTION_BLOCK claims, the first 2, 3 or 4 (in turn) answer one question, listed at the end."""
+    if out.exists():
+        return out
+    blocks = 0
+    with open(data / "verity.jsonl", encoding="utf-8") as lines, open(out, "w", encoding="utf-8") as written:
+        claim = 0
+        for line in lines:
+            if line.startswith('{"type":"claim"'):
+                block, place = divmod(claim, QUESTION_BLOCK)
+                if place < 2 + block % 3:
+                    line = line.rstrip().rstrip("}") + f',"question":"question-{block}"}}\n'
+                    blocks = block + 1
+                claim += 1
+            written.write(line)
+        for block in range(blocks):
+            written.write(json.dumps({"type": "question", "key": f"question-{block}",
+                                      "text": f"Question {block}?"}) + "\n")
+    return out
+
+
+def bench_assess(results: Results, size: str, db: Path, data: Path, work: Path, repeat: int) -> None:
+    with_questions = work / f"verity-{size}-questions.db"
+    done = work / f"verity-{size}-questions.ok"
+    if not (with_questions.exists() and done.exists()):
+        _remove_db(with_questions)
+        print(f"{'':<28} {size:>5}  building the database with questions in-process, not timed", flush=True)
+        build_in_process(questions_jsonl(data, work / f"verity-{size}-questions.jsonl"), with_questions)
+        done.touch()
+    for what, path in (("assess --json", db), ("assess --json, questions", with_questions)):
+        mine, theirs = [], []
+        for _ in range(repeat):
+            mine.append(run(verity(path, "assess", "--json")).check("verity assess").seconds)
+            theirs.append(run(verity(path, "reconcile", "--json")).check("verity reconcile").seconds)
+        t_mine, t_theirs = median(mine), median(theirs)
+        results.add(what, size, t_mine, t_theirs, target=f"<= {ASSESS_RATIO:g}x reconcile --json",
+                    ok=t_mine <= ASSESS_RATIO * t_theirs, note="peer: verity reconcile --json, same database",
+                    runs={"verity": mine, "peer": theirs})
+
+
 DATASETTE_SCRIPT = r"""
 import asyncio, json, sys, time
 from datasette.app import Datasette
@@ -823,7 +867,7 @@ def main(argv=None) -> int:
         bench_startup(results, work, args.repeat)
     for size in sizes:
         data, manifest = ensure(parse_size(size), args.seed, args.data)
-        needs_db = only & {"import", "reconcile", "datasette", "report-html", "stance-add", "source-edit"}
+        needs_db = only & {"import", "reconcile", "assess", "datasette", "report-html", "stance-add", "source-edit"}
         if not needs_db:
             continue
         if "import" in only:
@@ -832,6 +876,8 @@ def main(argv=None) -> int:
             db = existing_db(size, data, work)
         if "reconcile" in only:
             bench_reconcile(results, size, db, work, args.repeat)
+        if "assess" in only:
+            bench_assess(results, size, db, data, work, args.repeat)
         if "datasette" in only:
             bench_datasette(results, size, db, args.repeat, why_datasette)
         if "report-html" in only:

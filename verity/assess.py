@@ -20,12 +20,15 @@ from typing import Iterator, Optional, Sequence
 import numpy as np
 
 from . import truth
-from .models import utc_now
+from .models import POSITIONS, utc_now
 from .names import fold
 from .reconcile import VALUES
 from .trust import ESTIMATE_DECIMALS, RELIABILITY_DECIMALS, Assessment, Basis, credibility, rounded, ruled_truth
 
 METHOD = truth.METHOD
+_POSITION_NAMES = np.array(POSITIONS, dtype=object)
+_POSITION_CODE = {position: code for code, position in enumerate(POSITIONS)}
+_POSITION_VALUES = np.array([VALUES[position] for position in POSITIONS])
 
 
 def _index(ids: np.ndarray) -> np.ndarray:
@@ -46,15 +49,16 @@ class DeskAssessment:
     reliability, by the store's ids."""
 
     def __init__(self, data, fit: truth.Fit, claim_rows: np.ndarray, stance_claim: np.ndarray,
-                 stance_source: np.ndarray):
+                 stance_source: np.ndarray, position: np.ndarray):
         self.data = data
         self.fit = fit
         self.method = METHOD
         self.claim_rows = claim_rows  # claim id -> row
         self.computed_at = utc_now()
-        self._stance_claim, self._stance_source = stance_claim, stance_source
+        self._stance_claim, self._stance_source, self._position = stance_claim, stance_source, position
         self.estimates = self._rounded(fit.estimate)
-        self._basis_order: Optional[np.ndarray] = None
+        self._basis_rows: Optional[list] = None
+        self._basis_starts: list = []
 
     def _rounded(self, estimate: np.ndarray) -> list[Optional[float]]:
         """Each claim's estimate to three decimals, a question's answers still summing to at most 1."""
@@ -72,22 +76,27 @@ class DeskAssessment:
     def credibility(self, row: int) -> int:
         return credibility(self.estimates[row], self.data.claims[row][5])
 
+    def _prepare_basis(self) -> None:
+        """Every claim's basis at once: its counted sided stances by source name (plain string
+        order), each with its source's reliability as used for the claim."""
+        reliability = self.fit.stance_reliability
+        sided = np.flatnonzero(~np.isnan(reliability))  # neutral stances take no side
+        names = [s[1] for s in self.data.sources]
+        name_of = np.array(names + [""], dtype=object)[:-1]  # (the "" keeps numpy from splitting strings)
+        rank = np.empty(len(names), dtype=np.int64)
+        rank[sorted(range(len(names)), key=names.__getitem__)] = np.arange(len(names))
+        claim_row, source_row = self._stance_claim[sided], self._stance_source[sided]
+        order = np.lexsort((rank[source_row], claim_row))
+        sided, claim_row, source_row = sided[order], claim_row[order], source_row[order]
+        self._basis_starts = np.searchsorted(claim_row, np.arange(len(self.data.claims) + 1)).tolist()
+        self._basis_rows = list(zip(name_of[source_row].tolist(), _POSITION_NAMES[self._position[sided]].tolist(),
+                                    np.round(reliability[sided], RELIABILITY_DECIMALS).tolist()))
+
     def _basis(self, row: int) -> tuple[Basis, ...]:
         """The counted sided stances of the claim in this row, with their sources' reliability."""
-        if self._basis_order is None:
-            order = np.argsort(self._stance_claim, kind="stable")
-            self._basis_order = order
-            self._basis_starts = np.searchsorted(self._stance_claim[order], np.arange(len(self.data.claims) + 1))
-        order = self._basis_order
-        stances, sources = self.data.stances, self.data.sources
-        found = []
-        for i in order[self._basis_starts[row]:self._basis_starts[row + 1]].tolist():
-            reliability = self.fit.stance_reliability[i]
-            if math.isnan(reliability):  # neutral: it takes no side
-                continue
-            found.append(Basis(sources[self._stance_source[i]][1], stances[i][2],
-                               round(float(reliability), RELIABILITY_DECIMALS)))
-        return tuple(sorted(found, key=lambda b: b.source))
+        if self._basis_rows is None:
+            self._prepare_basis()
+        return tuple(self._basis_rows[self._basis_starts[row]:self._basis_starts[row + 1]])
 
     def assessment(self, row: int) -> Assessment:
         claim_id, key, _question_id, question, ruling, _verdict = self.data.claims[row]
@@ -113,7 +122,7 @@ class DeskAssessment:
 def assess(store) -> DeskAssessment:
     """Fit the model to every claim of the desk in `store` (see verity.truth)."""
     data = store.assessment_input()
-    sources, claims, stances = data.sources, data.claims, data.stances
+    sources, claims = data.sources, data.claims
     source_ids = np.fromiter((s[0] for s in sources), np.int64, len(sources))
     claim_ids = np.fromiter((c[0] for c in claims), np.int64, len(claims))
     source_rows, claim_rows = _index(source_ids), _index(claim_ids)
@@ -127,11 +136,17 @@ def assess(store) -> DeskAssessment:
     is_question = np.zeros(int(group.max(initial=-1)) + 1, dtype=bool)
     is_question[group[[row for row, c in enumerate(claims) if c[2] is not None]]] = True
     label = np.array([math.nan if (t := ruled_truth(c[4])) is None else float(t) for c in claims])
-    n = len(stances)
-    stance_claim = claim_rows[np.fromiter((s[0] for s in stances), np.int64, n)]
-    stance_source = source_rows[np.fromiter((s[1] for s in stances), np.int64, n)]
-    value = np.fromiter((VALUES[s[2]] for s in stances), np.float64, n)
+    parts: tuple[list, list, list] = ([], [], [])
+    for chunk in data.stances:
+        n = len(chunk)
+        parts[0].append(np.fromiter((s[0] for s in chunk), np.int64, n))
+        parts[1].append(np.fromiter((s[1] for s in chunk), np.int64, n))
+        parts[2].append(np.fromiter(map(_POSITION_CODE.__getitem__, (s[2] for s in chunk)), np.int8, n))
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int8))
+    claim_id, source_id, position = (np.concatenate(p) if p else e for p, e in zip(parts, empty))
+    stance_claim, stance_source = claim_rows[claim_id], source_rows[source_id]
+    value = _POSITION_VALUES[position]
     fit = truth.estimate_arrays(src_origin=origin, src_class=src_class, src_kind=kind, claim_group=group,
                                 group_is_question=is_question, claim_label=label, st_claim=stance_claim,
                                 st_source=stance_source, st_value=value)
-    return DeskAssessment(data, fit, claim_rows, stance_claim, stance_source)
+    return DeskAssessment(data, fit, claim_rows, stance_claim, stance_source, position)

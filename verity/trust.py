@@ -11,7 +11,7 @@ views of track records are generated from these constants (verity.migrations).
 from __future__ import annotations
 
 import math
-from typing import Optional, Sequence
+from typing import NamedTuple, Optional, Sequence
 
 import attrs
 
@@ -96,18 +96,13 @@ class TrackRecord:
         return f"{self.right} right, {self.wrong} wrong" if self.ruled else "no ruled claims yet"
 
 
-@attrs.frozen
-class Basis:
-    """One counted stance an estimate rests on, with its source's learned reliability as used
-    for this claim (its record without the claim, or its question)."""
-
-    source: str
-    position: str
-    reliability: float
+# One counted stance an estimate rests on: (source, position, reliability), the source's
+# learned reliability as used for this claim (its record without the claim, or its question).
+# A plain tuple: a desk has a million of them.
+Basis = tuple[str, str, float]
 
 
-@attrs.frozen
-class Assessment:
+class Assessment(NamedTuple):
     """What `verity assess` says of one claim."""
 
     claim: str

@@ -90,8 +90,8 @@ def assessment_json(assessment) -> dict[str, Any]:
     """One claim as `verity assess --json` gives it."""
     return {"claim": assessment.claim, "question": assessment.question, "estimate": assessment.estimate,
             "credibility": assessment.credibility, "ruling": assessment.ruling,
-            "basis": [{"source": b.source, "position": b.position, "reliability": b.reliability}
-                      for b in assessment.basis],
+            "basis": [{"source": source, "position": position, "reliability": reliability}
+                      for source, position, reliability in assessment.basis],
             "method": assessment.method}
 
 

@@ -27,6 +27,7 @@ _COUNTED_STANCES = (
     "SELECT coalesce(st.claim_id, s.claim_id), coalesce(st.source_id, s.source_id), s.position "
     "FROM stance_statuses st JOIN stances s ON s.id = st.stance_id WHERE st.status = ?"
 )
+_STANCE_CHUNK = 65_536  # stances read at a time: a desk's million are never all Python objects at once
 _ESTIMATE = ("SELECT a.estimate, a.credibility, run.method, run.computed_at, run.stale_since FROM assessments a "
              "JOIN assessment_runs run ON run.id = a.run_id")
 
@@ -38,7 +39,7 @@ class AssessmentInput:
 
     sources: list  # (id, name, affiliation, reliability, kind)
     claims: list  # (id, key, question_id, question key, ruling, verdict)
-    stances: list  # (claim_id, source_id, position)
+    stances: Iterator[list]  # chunks of (claim_id, source_id, position), read as they are consumed
 
 
 class Trust:
@@ -65,7 +66,8 @@ class Trust:
         return row[0] if row else None
 
     def assessment_input(self) -> AssessmentInput:
-        """Everything `verity assess` estimates from, read in three passes."""
+        """Everything `verity assess` estimates from, read in three passes (the stances in
+        chunks, as the caller consumes them)."""
         sources = self.conn.execute(
             "SELECT id, name, affiliation, reliability, kind FROM sources WHERE merged_into IS NULL ORDER BY id"
         ).fetchall()
@@ -73,8 +75,8 @@ class Trust:
             "SELECT c.id, c.key, c.question_id, q.key, c.ruling, r.verdict FROM claims c "
             "JOIN reconciliations r ON r.claim_id = c.id LEFT JOIN questions q ON q.id = c.question_id "
             "WHERE c.merged_into IS NULL ORDER BY c.id").fetchall()
-        stances = self.conn.execute(_COUNTED_STANCES, [COUNTED]).fetchall()
-        return AssessmentInput(sources, claims, stances)
+        cursor = self.conn.execute(_COUNTED_STANCES, [COUNTED])
+        return AssessmentInput(sources, claims, iter(lambda: cursor.fetchmany(_STANCE_CHUNK), []))
 
     def save_estimates(self, method: str, computed_at: str, estimates: Iterable[tuple[int, Optional[float], int]],
                        reliabilities: Iterable[tuple[int, float]]) -> None:
