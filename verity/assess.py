@@ -57,7 +57,7 @@ class DeskAssessment:
         self.computed_at = utc_now()
         self._stance_claim, self._stance_source, self._position = stance_claim, stance_source, position
         self.estimates = self._rounded(fit.estimate)
-        self._basis_rows: Optional[list] = None
+        self._basis_rows: Optional[tuple[list, list, list]] = None  # names, positions, reliabilities
         self._basis_starts: list = []
 
     def _rounded(self, estimate: np.ndarray) -> list[Optional[float]]:
@@ -89,14 +89,16 @@ class DeskAssessment:
         order = np.lexsort((rank[source_row], claim_row))
         sided, claim_row, source_row = sided[order], claim_row[order], source_row[order]
         self._basis_starts = np.searchsorted(claim_row, np.arange(len(self.data.claims) + 1)).tolist()
-        self._basis_rows = list(zip(name_of[source_row].tolist(), _POSITION_NAMES[self._position[sided]].tolist(),
-                                    np.round(reliability[sided], RELIABILITY_DECIMALS).tolist()))
+        self._basis_rows = (name_of[source_row].tolist(), _POSITION_NAMES[self._position[sided]].tolist(),
+                            np.round(reliability[sided], RELIABILITY_DECIMALS).tolist())
 
     def _basis(self, row: int) -> tuple[Basis, ...]:
         """The counted sided stances of the claim in this row, with their sources' reliability."""
         if self._basis_rows is None:
             self._prepare_basis()
-        return tuple(self._basis_rows[self._basis_starts[row]:self._basis_starts[row + 1]])
+        start, end = self._basis_starts[row], self._basis_starts[row + 1]
+        names, positions, reliabilities = self._basis_rows
+        return tuple(zip(names[start:end], positions[start:end], reliabilities[start:end]))
 
     def assessment(self, row: int) -> Assessment:
         claim_id, key, _question_id, question, ruling, _verdict = self.data.claims[row]
@@ -105,9 +107,28 @@ class DeskAssessment:
 
     def assessments(self, claim_ids: Optional[Sequence[int]] = None) -> Iterator[Assessment]:
         """The assessment of these claims (in that order), or of every claim by id."""
-        rows = range(len(self.data.claims)) if claim_ids is None else (int(self.claim_rows[i]) for i in claim_ids)
-        for row in rows:
+        for row in self._rows(claim_ids):
             yield self.assessment(row)
+
+    def _rows(self, claim_ids: Optional[Sequence[int]]):
+        return range(len(self.data.claims)) if claim_ids is None else (int(self.claim_rows[i]) for i in claim_ids)
+
+    def json_items(self, claim_ids: Optional[Sequence[int]] = None) -> Iterator[dict]:
+        """What `verity assess --json` gives for these claims (in that order), or every claim by
+        id: each assessment as JSON-ready data, made straight from the fit (a desk's basis lists
+        a million stances)."""
+        if self._basis_rows is None:
+            self._prepare_basis()
+        names, positions, reliabilities = self._basis_rows
+        starts, claims, estimates = self._basis_starts, self.data.claims, self.estimates
+        for row in self._rows(claim_ids):
+            _id, key, _question_id, question, ruling, verdict = claims[row]
+            start, end = starts[row], starts[row + 1]
+            yield {"claim": key, "question": question, "estimate": estimates[row],
+                   "credibility": credibility(estimates[row], verdict), "ruling": ruling,
+                   "basis": [{"source": n, "position": p, "reliability": r} for n, p, r in
+                             zip(names[start:end], positions[start:end], reliabilities[start:end])],
+                   "method": METHOD}
 
     def save(self, store) -> None:
         """Store every claim's estimate and grade and every source's learned reliability."""

@@ -337,19 +337,24 @@ class _Model:
         xa = x * aff_f
         x_src, xa_src = self.by_source(x), self.by_source(xa)
         right_src = R["agree_deny"] + 2.0 * xa_src - x_src
+        # (Each part's per-pair sums are made just before they are used and dropped after:
+        # they are the largest arrays the model makes.)
         own = (by_pair(records.ruled_right), by_pair(records.ruled_w),
                by_pair(records.agree_w * deny_f + 2.0 * xa - x), by_pair(records.agree_w))
         _, rel_pair = self.rates(R["ruled_hits"], R["ruled_total"], right_src, R["agree_total"], own=own)
+        del own
         rel_st = rel_pair[self.pair]
+        del rel_pair
         weight = self.v * _logit(rel_st)
         if self.two:
             ruled_w, ruled_true_w, agree_w = records.ruled_w, records.ruled_true_w, records.agree_w
-            se_own = (by_pair(ruled_true_w * aff_f), by_pair(ruled_true_w), by_pair(xa), by_pair(x))
-            sp_own = (by_pair((ruled_w - ruled_true_w) * deny_f), by_pair(ruled_w - ruled_true_w),
-                      by_pair((agree_w - x) * deny_f), by_pair(agree_w - x))
-            _, se_pair = self.rates(R["se_hits"], R["on_true"], xa_src, x_src, own=se_own)
+            own = (by_pair(ruled_true_w * aff_f), by_pair(ruled_true_w), by_pair(xa), by_pair(x))
+            _, se_pair = self.rates(R["se_hits"], R["on_true"], xa_src, x_src, own=own)
+            own = (by_pair((ruled_w - ruled_true_w) * deny_f), by_pair(ruled_w - ruled_true_w),
+                   by_pair((agree_w - x) * deny_f), by_pair(agree_w - x))
             _, sp_pair = self.rates(R["sp_hits"], R["ruled_total"] - R["on_true"],
-                                    R["agree_deny"] - (x_src - xa_src), R["agree_total"] - x_src, own=sp_own)
+                                    R["agree_deny"] - (x_src - xa_src), R["agree_total"] - x_src, own=own)
+            del own
             se_st, sp_st = se_pair[self.pair], sp_pair[self.pair]
             yes = np.where(self.affirm, np.log(se_st / (1.0 - sp_st)), -np.log(sp_st / (1.0 - se_st)))
             weight = np.where(self.yes_no, yes * np.abs(self.v), weight)
@@ -419,6 +424,7 @@ def estimate_arrays(*, src_origin, src_class, claim_group, group_is_question, cl
 
     # ---- Every claim from its sources' records without its group: every other group's
     # ruling directly, agreement as the fit without rulings credits it.
+    del free
     records = model.records(rulings=True)
     base, pi_without_own = model.base_rate()
     weight, rel_st = model.weights_without_own(records, credit[model.c])

@@ -43,7 +43,6 @@ def assess(
     Example: verity assess balti-was-killed --json
     """
     from ..assess import assess as assess_desk
-    from .records import assessment_json
 
     store = open_store(ctx)
     wanted = [store.get_claim(ref).id for ref in claims] if claims else None
@@ -53,7 +52,7 @@ def assess(
         say(f"Saved the estimates of {len(desk.estimates)} claims ({desk.computed_at[:16].replace('T', ' ')} UTC); "
             "claim show, the reports and Datasette show them until a later write makes them stale.")
     if json_:
-        print_json_lines(assessment_json(a) for a in desk.assessments(wanted))
+        print_json_lines(desk.json_items(wanted))
         return
     rows = list(desk.assessments(wanted))
     if not rows:

@@ -86,15 +86,6 @@ def estimate_json(estimate) -> Optional[dict[str, Any]]:
             "computed_at": estimate.computed_at, "stale": estimate.stale, "stale_since": estimate.stale_since}
 
 
-def assessment_json(assessment) -> dict[str, Any]:
-    """One claim as `verity assess --json` gives it."""
-    return {"claim": assessment.claim, "question": assessment.question, "estimate": assessment.estimate,
-            "credibility": assessment.credibility, "ruling": assessment.ruling,
-            "basis": [{"source": source, "position": position, "reliability": reliability}
-                      for source, position, reliability in assessment.basis],
-            "method": assessment.method}
-
-
 def question_json(reconciled) -> dict[str, Any]:
     """A question as `question show --json` gives it: rule 7 over its answers."""
     from ..formats import reconciliation_json
