@@ -114,3 +114,29 @@ def test_one_origin_is_one_vote():
     label = np.array([math.nan])
     assert abs(_estimate(same, label)[0] - 0.5) < 1e-9
     assert _estimate(independent, label)[0] > 0.6
+
+
+# -- rule 7 (verity.reconcile.reconcile_question) on answers' reconciliations ------------------
+
+from verity.models import Reconciliation  # noqa: E402
+from verity.reconcile import reconcile_question  # noqa: E402
+
+
+def _answer(key, affirming=(), denying=(), affirming_origins=None):
+    pairs = tuple(sorted((a, d) for a in affirming for d in denying))
+    return Reconciliation(key, key, "contested" if affirming and denying else "single-source", None, None,
+                          tuple(affirming), tuple(denying), (), len(affirming) if affirming_origins is None
+                          else affirming_origins, len(denying), pairs)
+
+
+def test_rule_7_verdicts_and_leading_answer():
+    assert reconcile_question("q", "?", [_answer("a"), _answer("b")]).verdict == "open"
+    one = reconcile_question("q", "?", [_answer("a", ["X", "Y"]), _answer("b")])
+    assert (one.verdict, one.leading) == ("settled", "a")
+    assert reconcile_question("q", "?", [_answer("a", ["X", "Y"], affirming_origins=1)]).verdict == "single-source"
+    denied = reconcile_question("q", "?", [_answer("a", ["X", "Y"], ["Z"])])
+    assert (denied.verdict, denied.contradictions) == ("disputed", (("X", "Z"), ("Y", "Z")))
+    two = reconcile_question("q", "?", [_answer("b", ["Y"]), _answer("a", ["X"])])
+    assert (two.verdict, two.leading, two.contradictions) == ("disputed", None, (("X", "Y"),))
+    both = reconcile_question("q", "?", [_answer("a", ["X"]), _answer("b", ["X", "Y"])])
+    assert (both.leading, both.contradictions) == ("b", (("X", "X"), ("X", "Y")))
