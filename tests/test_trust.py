@@ -189,3 +189,23 @@ def test_datasette_shows_questions_track_records_and_estimates(desk, balti_db):
     assert (records[0]["right"], records[0]["wrong"]) == (0, 1) and records[0]["learned_reliability"] is not None
     estimates = json.loads(site.get("/{db}/claim_estimates.json?_shape=array&claim=" + KILLED).text)
     assert estimates[0]["estimate"] == assess(desk)[KILLED]["estimate"] and estimates[0]["stale"] == 0
+
+
+def test_track_records_follow_merged_sources_and_claims(cli):
+    """A source merged into another counts as that one; a claim merged into a ruled one: its
+    stances count for the kept claim (docs/estimates.md)."""
+    cli("init")
+    for name in ("Ministry", "Ministry spokesman", "Monitor"):
+        cli("source", "add", name)
+    cli("claim", "add", "The bridge was destroyed", "--key", "bridge-destroyed")
+    cli("claim", "add", "The bridge is gone", "--key", "bridge-gone")
+    cli("stance", "add", "bridge-destroyed", "Monitor", "affirms")
+    cli("stance", "add", "bridge-gone", "Ministry spokesman", "denies")
+    cli("claim", "rule", "bridge-destroyed", "true")
+    records = {s["name"]: s["track_record"] for s in json.loads(cli("source", "list", "--json").stdout)}
+    assert records == {"Ministry": {"right": 0, "wrong": 0}, "Ministry spokesman": {"right": 0, "wrong": 0},
+                       "Monitor": {"right": 1, "wrong": 0}}
+    assert cli("claim", "merge", "bridge-gone", "--into", "bridge-destroyed", "--reason", "same").exit_code == 0
+    assert cli("source", "merge", "Ministry spokesman", "--into", "Ministry", "--reason", "same").exit_code == 0
+    ministry = json.loads(cli("source", "show", "Ministry", "--json").stdout)
+    assert ministry["track_record"] == {"right": 0, "wrong": 1}

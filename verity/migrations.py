@@ -637,12 +637,22 @@ def trust_views() -> dict[str, str]:
             )
             WHERE truth IS NOT NULL""",
         # Every counted stance (rule 1, under the claim and source it counts for) on such a
-        # claim, right or wrong.
+        # claim, right or wrong: the stances logged on the claim that count for it, found by
+        # the claim's index, and those merged into it from another claim (stance_statuses).
         "ruled_stances": f"""
-            SELECT cs.id AS stance_id, t.claim_id, t.claim, cs.source_id, cs.position, t.truth,
-                   {_outcome('cs.position', 't.truth')} AS outcome
+            SELECT s.id AS stance_id, t.claim_id, t.claim, {_counted_for('st', 's', 'source')} AS source_id,
+                   s.position, t.truth, {_outcome('s.position', 't.truth')} AS outcome
             FROM claim_truths t
-            JOIN counted_stances cs ON cs.claim_id = t.claim_id""",
+            JOIN stances s ON s.claim_id = t.claim_id
+            LEFT JOIN stance_statuses st ON st.stance_id = s.id
+            WHERE {_status('st')} = '{COUNTED}' AND {_counted_for('st', 's', 'claim')} = t.claim_id
+            UNION ALL
+            SELECT s.id, t.claim_id, t.claim, {_counted_for('st', 's', 'source')}, s.position, t.truth,
+                   {_outcome('s.position', 't.truth')}
+            FROM stance_statuses st
+            JOIN stances s ON s.id = st.stance_id
+            JOIN claim_truths t ON t.claim_id = st.claim_id
+            WHERE st.status = '{COUNTED}' AND st.claim_id != s.claim_id""",
         "source_track_records": f"""
             SELECT src.name AS source, src.kind, src.affiliation, src.reliability,
                    coalesce(tr.right, 0) AS right, coalesce(tr.wrong, 0) AS wrong,

@@ -651,7 +651,8 @@ _OPTIONS: dict[str, dict[str, Any]] = {
     "assessed_sources": {"hidden": True},
     "question_verdicts": {"facets": ["verdict"], "sort": "question"},
     "question_answers": {"facets": ["verdict", "ruling", "question"], "sort": "question"},
-    "source_track_records": {"facets": ["reliability", "kind"], "sort_desc": "wrong"},
+    # Track records are counted as the page is read: no facets or sorting, which would count
+    # every source's record before the first row (sort or facet from a column's menu).
     "claim_estimates": {"facets": ["credibility_meaning", "verdict", "ruling", "stale"], "sort": "claim"},
     "_sqlite_migrations": {"hidden": True},
 }

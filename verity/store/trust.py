@@ -107,11 +107,11 @@ class Trust:
         """The sources with a track record (a counted stance on a claim whose truth is ruled):
         how many there are, and up to `limit` of them as (name, right, wrong, learned
         reliability), most ruled stances first."""
-        where = "FROM source_track_records WHERE right + wrong > 0"
-        total = self.conn.execute(f"SELECT count(*) {where}").fetchone()[0]
-        rows = tuple(self.conn.execute(
-            f"SELECT source, right, wrong, learned_reliability {where} ORDER BY right + wrong DESC, source LIMIT ?",
-            [limit]))
+        rows = self.conn.execute(
+            "SELECT source, right, wrong, learned_reliability, count(*) OVER () FROM source_track_records "
+            "WHERE right + wrong > 0 ORDER BY right + wrong DESC, source LIMIT ?", [limit]).fetchall()
+        total = rows[0][4] if rows else 0
+        rows = tuple(row[:4] for row in rows)
         return total, rows
 
     def report_questions(self, verdicts: Optional[Sequence[str]] = None) -> Iterator[ReportQuestion]:
