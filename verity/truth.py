@@ -64,9 +64,11 @@ records taken "without" the claim. So EM never sees a ruling:
 
 Nothing in a claim's estimate then depends on its own ruling: ruling it, or ruling
 it otherwise, leaves its estimate as it was (up to floating-point rounding, far below
-the third decimal). Rulings still come first in every record they are part of; they only do
-not travel through other claims' credits, which measured no worse on the benchmark
-(half the gold ruled, the other half scored) than a fit with rulings.
+the third decimal). For an answer of a question, its own ruling is the ruling of every
+answer of that question (one answer ruled true rules the others false), so none of them is
+used for any of them. Rulings still come first in every record they are part of; they only
+do not travel through other claims' credits, which cost nothing measurable on the benchmark
+with half the gold ruled (docs/estimates.md has the figures).
 
 Formally: a semi-supervised naive-Bayes (Dawid-Skene) model with Beta priors and
 two-level empirical-Bayes pools, fitted by EM. With r, se, sp a source's rates, v its
