@@ -278,7 +278,7 @@ def figure(value: Optional[float]) -> str:
     return "—" if value is None else f"{value:.{DECIMALS}f}"
 
 
-# -- the ruling beside the verdict (docs/rules.md §6) ------------------------------
+# -- the ruling beside the verdict (docs/rules.md, "The ruling") ------------------------------
 # The ruling never changes the verdict; these say when the two point different ways.
 TRUE_RULINGS = ("true", "mostly-true")
 FALSE_RULINGS = ("false", "mostly-false")
