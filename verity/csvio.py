@@ -38,7 +38,8 @@ def read_csv(handle: BinaryIO, progress: Optional[Callable[[int], None]] = None
              ) -> Iterator[tuple[str, Any, CsvPlace]]:
     """("stance", row, place) for every row; problems come as ("error", message, place)."""
     text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
-    reader = csv.reader(text)
+    # strict: a quote left open would otherwise take every row after it into one cell, silently.
+    reader = csv.reader(text, strict=True)
     start = 1
     try:
         header = next(reader, None)
@@ -69,7 +70,12 @@ def read_csv(handle: BinaryIO, progress: Optional[Callable[[int], None]] = None
     except UnicodeDecodeError:
         yield "error", "the file is not UTF-8 text from here on; save it as UTF-8 (CSV UTF-8 in a spreadsheet)", CsvPlace(start)
     except csv.Error as exc:
-        yield "error", f"unreadable CSV ({exc}); check the quotes on this row", CsvPlace(start)
+        if "unexpected end of data" in str(exc):
+            yield "error", ("a quote opened on this row is never closed, so every line after it would be "
+                            "one cell; close the quote (a quote inside a quoted cell is written twice: \"\")"), \
+                CsvPlace(start)
+        else:
+            yield "error", f"unreadable CSV ({exc}); check the quotes on this row", CsvPlace(start)
     finally:
         if progress is not None:
             try:

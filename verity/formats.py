@@ -30,6 +30,7 @@ from .models import (
     Source,
     Stance,
 )
+from .names import check_text
 
 FORMAT_VERSION = 2  # what export writes; import reads this and every version before it
 READ_VERSIONS = (1, 2)
@@ -42,14 +43,17 @@ converter = make_converter(forbid_extra_keys=True, omit_if_default=False)
 
 
 def _shown(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str)
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except RecursionError:
+        return "lists or objects nested hundreds deep"
     return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _text(value: Any, _type: type) -> str:
     # cattrs would make text of anything (null -> "None", [1] -> "[1]"); a file must say what it means.
     if isinstance(value, str):
-        return value
+        return check_text(value, "the value")
     raise InvalidValue(f"expected text, got {_shown(value)}")
 
 
@@ -61,8 +65,10 @@ def _tags(value: Any, _type: type) -> Any:
 
 
 def _optional_text(value: Any, _type: Any) -> Optional[str]:
-    if value is None or isinstance(value, str):
+    if value is None:
         return value
+    if isinstance(value, str):
+        return check_text(value, "the value")
     raise InvalidValue(f"expected text or null, got {_shown(value)}")
 
 
@@ -84,6 +90,18 @@ for _cls in (Source, Claim, Stance):
             _cls, converter, _cattrs_forbid_extra_keys=True, id=cattrs.gen.override(omit=True)
         ),
     )
+
+
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict:
+    """An object from its key-value pairs (a `json.loads` object_pairs_hook), or InvalidValue
+    when a key appears twice: a parser keeps the last one, and the first is lost unseen."""
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        seen: set[str] = set()
+        twice = next(key for key, _value in pairs if key in seen or seen.add(key))
+        raise InvalidValue(f"the key {json.dumps(twice, ensure_ascii=False)} appears twice in one object "
+                           f"({_shown(data)}); keep one")
+    return data
 
 
 def to_json(value: Any) -> Any:
@@ -490,7 +508,7 @@ def write_jsonl(store, out: IO[str]) -> dict[str, int]:
 
 
 __all__ = [
-    "CsvPlace", "Place", "Retraction", "converter", "describe_errors", "document_of",
+    "CsvPlace", "Place", "Retraction", "converter", "unique_keys", "describe_errors", "document_of",
     "document_records", "dumps", "join_errors", "json_list", "line_place", "structure",
     "structure_record", "to_json", "write_document", "write_jsonl", "source_json", "claim_json",
 ]

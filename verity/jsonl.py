@@ -6,10 +6,11 @@ Read as a stream, a line at a time, so memory stays flat however long the file.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, BinaryIO, Callable, Iterator, Optional
 
-from .errors import did_you_mean
-from .formats import RECORD_TYPES, Place, line_place
+from .errors import InvalidValue, did_you_mean
+from .formats import RECORD_TYPES, Place, line_place, unique_keys
 
 try:  # a faster parser when it is installed; the results are the same
     import orjson
@@ -30,13 +31,20 @@ def read_jsonl(handle: BinaryIO, progress: Optional[Callable[[int], None]] = Non
         done += len(line)
         if progress is not None and number % PROGRESS_EVERY == 0:
             progress(done)
+        if number == 1 and line.startswith(BOM):  # as a JSON document may start (a Windows editor's mark)
+            line = line[len(BOM):]
         try:
             data = _loads(line)
-        except ValueError:
+        except ValueError as exc:
             if not line.strip():
                 continue  # blank lines are allowed
-            yield "error", f"not a JSON object ({_json_problem(line)}); each line holds one record", line_place(number)
+            yield "error", f"not a JSON object ({_json_problem(line, exc)}); each line holds one record", line_place(number)
             continue
+        if len(_KEY_END.findall(line)) != _key_count(data):  # perhaps a key twice: look closer
+            problem = _duplicate_key(line)
+            if problem:
+                yield "error", problem, line_place(number)
+                continue
         if not isinstance(data, dict):
             got = "a list" if isinstance(data, list) else json.dumps(data)[:40]
             yield "error", f"expected a JSON object with a \"type\", got {got}", line_place(number)
@@ -50,6 +58,39 @@ def read_jsonl(handle: BinaryIO, progress: Optional[Callable[[int], None]] = Non
         progress(done)
 
 
+BOM = "\ufeff".encode()
+# Every key in a line ends with a quote, maybe white space, and a colon. When no more of those
+# are found than keys were parsed, no key can have appeared twice (the parser keeps the last one
+# silently); more (a colon in a quoted value) and the line is parsed again, looking at every key.
+_KEY_END = re.compile(rb'"[ \t\n\r]*:')
+
+
+def _key_count(data: Any) -> int:
+    """How many keys the objects in `data` hold, nested ones included (without recursion:
+    a line may nest a thousand deep)."""
+    count = 0
+    pending = [data]
+    while pending:
+        value = pending.pop()
+        if value.__class__ is dict:
+            count += len(value)
+            pending.extend(item for item in value.values() if item.__class__ is dict or item.__class__ is list)
+        elif value.__class__ is list:
+            pending.extend(value)
+    return count
+
+
+def _duplicate_key(line: bytes) -> Optional[str]:
+    """What is wrong when an object on the line holds a key twice, else None."""
+    try:
+        json.loads(line, object_pairs_hook=unique_keys)
+    except InvalidValue as exc:
+        return str(exc)
+    except (ValueError, RecursionError):
+        return None  # the strict parser took it: nothing else to say
+    return None
+
+
 def _bad_type(kind: Any) -> str:
     expected = 'expected "type": "source", "claim", "stance", "question" or "change"'
     if kind is None:
@@ -58,11 +99,17 @@ def _bad_type(kind: Any) -> str:
     return f"{json.dumps(kind)} is not a record type{hint}; {expected}"
 
 
-def _json_problem(line: bytes) -> str:
+def _json_problem(line: bytes, refused: Optional[Exception] = None) -> str:
     try:
         json.loads(line.decode("utf-8"))
     except UnicodeDecodeError as exc:
         return f"byte {exc.start + 1} is not UTF-8"
     except json.JSONDecodeError as exc:
         return f"column {exc.colno}: {exc.msg}"
-    return "unreadable"
+    except RecursionError:
+        return "nested too deeply"
+    else:
+        half = re.search(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}", line.decode("utf-8"))
+        if half:  # Python's parser takes what the stricter one refused: half a character
+            return f"{half.group()} is half of a character, not text"
+    return str(refused).split(":", 1)[0] if refused is not None else "unreadable"

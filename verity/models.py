@@ -141,12 +141,12 @@ def _tidy(value):
         return None
     if not isinstance(value, str):
         return value
-    value = value.strip()
+    value = names.check_text(value.strip(), "the value")
     return value or None
 
 
 def _tidy_required(value):
-    return value.strip() if isinstance(value, str) else value
+    return names.check_text(value.strip(), "the value") if isinstance(value, str) else value
 
 
 def _tidy_grade(value):
@@ -170,7 +170,7 @@ def _tidy_tags(value) -> tuple[str, ...]:
     for tag in value:
         if not isinstance(tag, str):
             raise InvalidValue(f"tag {tag!r} is not text; give each tag as a string", "tags")
-        tag = tag.strip()
+        tag = names.check_text(tag.strip(), "tag", "tags")
         if tag:
             seen.setdefault(tag, None)
     return tuple(seen)

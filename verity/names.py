@@ -10,13 +10,14 @@ character (Unicode category Cc: a newline, an escape); joiners inside a word
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Optional
 
 from .errors import InvalidValue
 from .folding import fold
 
-__all__ = ["MAX_ID", "as_id", "check_name", "control_character", "fold", "tidy"]
+__all__ = ["MAX_ID", "as_id", "check_name", "check_text", "control_character", "fold", "text_problem", "tidy", "visible", "visible_lines"]
 
 MAX_ID = 2**63 - 1  # SQLite's largest integer
 
@@ -34,6 +35,57 @@ def control_character(text: str) -> Optional[str]:
     return None
 
 
+# A lone surrogate is half of a character: JSON can spell one ("\\udfff"), and a command-line
+# argument that is not UTF-8 arrives as them; neither is text SQLite can store.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def text_problem(text: str) -> Optional[str]:
+    """What makes `text` unfit to keep, or None: a NUL character (which ends text in C
+    programs, so that what is shown and what is stored differ), or a lone surrogate."""
+    if "\x00" in text:
+        return "holds a NUL character (\\x00); remove it"
+    if not text.isascii():
+        found = _SURROGATE.search(text)
+        if found:
+            return (f"holds {found.group()!r}, half of a character and not text; "
+                    "fix the file's encoding or the value")
+    return None
+
+
+# What a terminal obeys instead of showing: control characters (Cc: escape, bell, backspace,
+# newline, the C1 controls) and the marks that reorder text right to left and back.
+_UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escaped(found: re.Match) -> str:
+    return found.group().encode("unicode_escape").decode("ascii")
+
+
+def visible(text: str) -> str:
+    """`text` as it is safe to print to a terminal: each control character shown escaped
+    ('\\x1b', '\\n', '\\u202e'), so that a name cannot retitle, clear or rewrite the screen."""
+    if text.isprintable():
+        return text
+    return _UNSHOWABLE.sub(_escaped, text)
+
+
+_UNSHOWABLE_IN_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible_lines(text: str) -> str:
+    """`visible`, for a whole document: its line breaks and tabs are its layout, and stay."""
+    return _UNSHOWABLE_IN_LINES.sub(_escaped, text)
+
+
+def check_text(text: str, what: str = "text", field: Optional[str] = None) -> str:
+    """`text` itself, or InvalidValue when `text_problem` finds something in it."""
+    problem = text_problem(text)
+    if problem:
+        raise InvalidValue(f"{what} {problem}", field)
+    return text
+
+
 def check_name(name: str, what: str = "source name", example: str = "'Afghan government spokesperson'") -> str:
     """`name` tidied, or InvalidValue when it is empty once folded or holds a control character."""
     if not isinstance(name, str):
@@ -41,6 +93,7 @@ def check_name(name: str, what: str = "source name", example: str = "'Afghan gov
     bad = control_character(name)
     if bad:
         raise InvalidValue(f"{what} {name!r} holds a control character ({bad}); remove it")
+    check_text(name, what)
     if not fold(name):
         raise InvalidValue(f"{what} is empty; give a name such as {example}")
     return tidy(name)

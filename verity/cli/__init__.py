@@ -12,6 +12,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import VerityError
+from ..names import visible_lines
 from .commands import VerityGroup
 
 # Each command, and the module it is in. A module is imported, and typer builds its
@@ -50,8 +51,15 @@ class VerityApp(VerityGroup):
         except VerityError as exc:
             if os.environ.get("VERITY_DEBUG"):
                 raise
-            typer.echo(f"Error: {exc}", err=True)
+            typer.echo(f"Error: {visible_lines(str(exc))}", err=True)  # no control character of the input
             raise typer.Exit(exc.exit_code) from None
+        except UnicodeEncodeError as exc:  # half a character (a lone surrogate) met SQLite or a file
+            if os.environ.get("VERITY_DEBUG"):
+                raise
+            bad = exc.object[exc.start:exc.end] if isinstance(exc.object, str) else ""
+            typer.echo(f"Error: {bad!r} is half of a character, not text (from an argument or file that is not "
+                       "UTF-8); fix its encoding", err=True)
+            raise typer.Exit(1) from None
         except sqlite3.DatabaseError as exc:  # a read that met a damaged or locked file
             from ..store import database_problem
             from .common import db_path
@@ -59,7 +67,7 @@ class VerityApp(VerityGroup):
             problem = database_problem(db_path(ctx), exc)
             if problem is None or os.environ.get("VERITY_DEBUG"):
                 raise
-            typer.echo(f"Error: {problem}", err=True)
+            typer.echo(f"Error: {visible_lines(str(problem))}", err=True)
             raise typer.Exit(problem.exit_code) from None
 
 

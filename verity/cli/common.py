@@ -77,7 +77,9 @@ def print_json_stream(items: Iterable[Any]) -> None:
 
 def say(message: str) -> None:
     """A message for the person at the terminal: stderr, so stdout stays clean."""
-    typer.echo(message, err=True)
+    from ..names import visible_lines
+
+    typer.echo(visible_lines(message), err=True)
 
 
 def warn(message: str) -> None:
@@ -112,8 +114,11 @@ def shorten(value: Any, width: int) -> str:
 
 def shown(value: Any) -> str:
     """A value as people see it printed: every table cell, and every value `claim show`
-    prints, passes through here (None shows as nothing)."""
-    return "" if value is None else str(value)
+    prints, passes through here (None shows as nothing), with its control characters
+    shown escaped (`verity.names.visible`)."""
+    from ..names import visible
+
+    return "" if value is None else visible(str(value))
 
 
 def print_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], wide: Optional[str] = None) -> None:

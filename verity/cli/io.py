@@ -116,6 +116,10 @@ def export(
                            f".csv or .jsonld, or give --format {'|'.join(EXPORT_FORMATS)}")
     else:
         format = named or "json"
+    if output is not None:
+        from .output import check_writable
+
+        check_writable(output, protect=[db_path(ctx)], what="export", example="export.json")
     store = open_store(ctx)
     if format == "claimreview":
         import json
@@ -123,7 +127,7 @@ def export(
         from ..claimreview import export_reviews
 
         reviews, notes = export_reviews(store, publisher or "", url)
-        with _output(output) as out:
+        with _output(output, db_path(ctx)) as out:
             out.write(json.dumps(reviews, indent=2, ensure_ascii=False) + "\n")
         for note in notes:
             say(f"Note: {note}")
@@ -133,7 +137,7 @@ def export(
     if format == "csv":
         from ..csvio import write_csv
 
-        with _output(output) as out:
+        with _output(output, db_path(ctx)) as out:
             counts = write_csv(store, out)
         if output is not None:
             say(f"Wrote {counts['stances']:,} stances to {output}.")
@@ -141,7 +145,7 @@ def export(
     from ..formats import write_document, write_jsonl
 
     writer = write_document if format == "json" else write_jsonl
-    with _output(output) as out:
+    with _output(output, db_path(ctx)) as out:
         counts = writer(store, out)
     if output is not None:
         say(f"Wrote {counts['sources']:,} sources, {counts['claims']:,} claims, {counts['stances']:,} stances "
@@ -149,14 +153,15 @@ def export(
 
 
 @contextlib.contextmanager
-def _output(path: Optional[Path]) -> Iterator[TextIO]:
-    """stdout, or a file that appears whole or not at all (written aside, then renamed)."""
+def _output(path: Optional[Path], database: str) -> Iterator[TextIO]:
+    """stdout, or a file that appears whole or not at all (written aside, then renamed),
+    never the open `database` nor the files SQLite keeps beside it."""
     if path is None:
         yield sys.stdout
         return
     from .output import written_atomically
 
-    with written_atomically(path, what="export", example="export.json") as out:
+    with written_atomically(path, protect=[database], what="export", example="export.json") as out:
         yield out
 
 

@@ -30,9 +30,28 @@ def check_writable(path: Path, protect: Iterable[str | os.PathLike] = (), what: 
         raise CannotWrite(f"cannot write {path}: no permission to write in {folder}; choose another --output")
     if path.exists() and not os.access(path, os.W_OK):
         raise CannotWrite(f"cannot write {path}: the file is read-only; choose another --output")
-    for other in protect:
-        if path.exists() and Path(other).exists() and os.path.samefile(path, other):
-            raise CannotWrite(f"refusing to write the {what} over the database {other}; choose another --output")
+    for database in protect:
+        for other in database_files(database):
+            if _same_file(path, other):
+                raise CannotWrite(f"refusing to write the {what} over the database {other}; choose another --output")
+
+
+# Beside a database, SQLite keeps its write-ahead log and shared memory (WAL mode) or its
+# rollback journal: writing over any of them destroys what it holds, or will hold.
+SIDECARS = ("-wal", "-shm", "-journal")
+
+
+def database_files(database: str | os.PathLike) -> list[Path]:
+    """The database file and the files SQLite keeps beside it, whether they exist yet or not."""
+    path = Path(database)
+    return [path, *(path.with_name(path.name + suffix) for suffix in SIDECARS)]
+
+
+def _same_file(path: Path, other: Path) -> bool:
+    """Whether `path` names `other`: the same file (through any link), or the same place once resolved."""
+    if path.exists() and other.exists():
+        return os.path.samefile(path, other)
+    return os.path.realpath(path) == os.path.realpath(other)
 
 
 def _new_file_mode(path: Path) -> int:

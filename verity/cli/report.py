@@ -56,6 +56,10 @@ def report(
         chunks = document.render(fmt)
         tick.start(document.steps(fmt))
         if output is None:
+            if sys.stdout.isatty():  # CSV and JSON too: a terminal obeys what a file only holds
+                from ..names import visible_lines
+
+                chunks = map(visible_lines, chunks)
             try:
                 write_stream(sys.stdout, chunks)
             except BrokenPipeError:  # `verity report | head`: the reader has what it wanted

@@ -21,7 +21,7 @@ from typing import Any, BinaryIO, Callable, Iterable, Optional
 from .. import claimreview
 from ..csvio import read_csv
 from ..errors import InvalidValue
-from ..formats import Place, document_records
+from ..formats import Place, document_records, unique_keys
 from ..jsonl import read_jsonl
 from ..models import Claim, Source, Stance, check_choice
 from ..store import BulkLoad, Store
@@ -153,6 +153,8 @@ def content_format(head: bytes) -> Optional[str]:
     if text[0] in "{[":
         try:
             value = json.loads(first)
+        except RecursionError:
+            return None  # nested past reason: the reader says so
         except ValueError:  # the value goes on past its first line: one document
             if "ClaimReview" in text:
                 return "claimreview"
@@ -214,7 +216,12 @@ def _open(path: Path) -> BinaryIO:
 def _load_json(path: Path, handle: BinaryIO) -> Any:
     raw = handle.read()
     try:
-        return json.loads(raw.decode("utf-8-sig"))
+        return json.loads(raw.decode("utf-8-sig"), object_pairs_hook=unique_keys)
+    except RecursionError:
+        raise InvalidValue(f"{path} is nested too deeply to be a verity document or ClaimReview "
+                           "(lists or objects inside each other hundreds deep); fix the file") from None
+    except InvalidValue as exc:
+        raise InvalidValue(f"{path}: {exc}") from None
     except UnicodeDecodeError as exc:
         raise InvalidValue(f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     except json.JSONDecodeError as exc:

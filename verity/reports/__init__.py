@@ -96,6 +96,10 @@ class Report:
             from .tabular import render_json as render
         else:
             from .tabular import render_csv as render
+        if fmt in ("markdown", "html"):  # read by people: a control character in a name shows escaped
+            from ..names import visible_lines
+
+            return map(visible_lines, render(self))
         return render(self)
 
 
