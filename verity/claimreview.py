@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 from .errors import InvalidValue
 from .formats import Place, structure_record
-from .models import AFFIRMING, Claim, Source, Stance, check_date
+from .models import AFFIRMING, Claim, Source, Stance, check_date, is_web_address
 
 if TYPE_CHECKING:
     from .store import ClaimRecord, Store
@@ -75,14 +75,24 @@ def export_reviews(store: "Store", publisher: str, url_template: Optional[str] =
             f"--url {url_template!r} has no {{key}}; every review needs its own page, "
             "e.g. --url 'https://example.org/checks/{key}'"
         )
-    reviews, undated = [], 0
+    if url_template is not None and not is_web_address(url_template.replace("{key}", "key")):
+        raise InvalidValue(
+            f"--url {url_template!r} is not an http or https address; a published review links only to "
+            "web pages, e.g. --url 'https://example.org/checks/{key}'"
+        )
+    reviews, undated, unsafe = [], 0, 0
     for claim, _reconciliation in store.claims():
         if claim.ruling is None:
             continue
-        review = review_of(store.claim_record(claim.key), publisher.strip(), url_template)
+        record = store.claim_record(claim.key)
+        unsafe += len({s.url for s in record.stances if s.url and not is_web_address(s.url)})
+        review = review_of(record, publisher.strip(), url_template)
         undated += "datePublished" not in review
         reviews.append(review)
     notes = []
+    if unsafe:
+        notes.append(f"{unsafe} stance links that are not http or https addresses were left out of the reviews "
+                     "(only web pages are published); 'verity stance list --json' shows them")
     if undated:
         notes.append(
             f"{undated} of {len(reviews)} reviews have no datePublished: their rulings carry no date "
@@ -106,7 +116,7 @@ def review_of(record: "ClaimRecord", publisher: str, url_template: Optional[str]
         claim_item["datePublished"] = dates[0]
     appearances, seen = [], set()
     for stance in stances:  # oldest first
-        if stance.url and stance.url not in seen:
+        if is_web_address(stance.url) and stance.url not in seen:
             seen.add(stance.url)
             work = {"@type": "CreativeWork", "url": stance.url,
                     "author": {"@type": _agent(record.sources[stance.source])["@type"], "name": stance.source}}
@@ -136,7 +146,7 @@ def review_of(record: "ClaimRecord", publisher: str, url_template: Optional[str]
 def _agent(source: Source) -> dict:
     kind = "Person" if source.kind and _PERSON_KINDS.search(source.kind) else "Organization"
     agent = {"@type": kind, "name": source.name}
-    if source.url:
+    if is_web_address(source.url):
         agent["url"] = source.url
     return agent
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any, BinaryIO, Callable, Iterator, Optional, TextIO
 
 from .errors import did_you_mean
@@ -27,6 +28,26 @@ COLUMNS = ("claim", "source", "position", "quote", "url", "said_on", "via", "not
 RETRACTION_COLUMNS = {"retracted_at": "at", "retraction_reason": "reason", "retracted_by": "by"}
 REQUIRED = ("claim", "source", "position")
 PROGRESS_EVERY = 2_000
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula; quotes and names
+# from the database must stay text (OWASP "CSV injection"). What verity writes for people
+# to open (the CSV report, Datasette's CSV downloads under 'verity browse') puts a ' first.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+
+
+def spreadsheet_text(value: str) -> str:
+    """Text as a spreadsheet shows it rather than runs it: "'=1+1" for "=1+1"."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def spreadsheet_cell(cell: str) -> str:
+    """A cell of a CSV that does not say which cells are numbers: a plain number (a score of
+    -0.5) is left a number, any other cell made `spreadsheet_text`."""
+    if cell[:1] == "-" and _NUMBER.fullmatch(cell):
+        return cell
+    return spreadsheet_text(cell)
 
 
 def column_name(header: str) -> str:
@@ -127,4 +148,5 @@ def _header_problems(header: list[str], names: list[str]) -> list[str]:
     return problems
 
 
-__all__ = ["COLUMNS", "column_name", "read_csv", "write_csv"]
+__all__ = ["COLUMNS", "FORMULA_STARTS", "column_name", "read_csv", "spreadsheet_cell", "spreadsheet_text",
+           "write_csv"]

@@ -10,6 +10,7 @@ import datetime as dt
 import re
 import unicodedata
 from typing import Optional
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -93,6 +94,52 @@ _GOOD_DATE_RE = re.compile(
 )
 _REAL_DAYS: set[str] = set()  # 'YYYY-MM-DD' already found to be a real day (bounded: see check_date)
 KEY_MAX_WORDS = 8
+
+
+def is_address(url: str) -> bool:
+    """Whether `url` parses as an absolute URL: a scheme and a host ('https://www.dawn.com/...',
+    or 'mailto:desk@example.org'),
+    with nothing in it that a URL cannot hold (white space, control characters)."""
+    if not url or any(char.isspace() or not char.isprintable() for char in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (a port that is not a number makes it raise)
+    except ValueError:
+        return False
+    if parts.scheme.lower() in _HOSTLESS_SCHEMES:
+        return bool(parts.path)
+    return bool(parts.scheme and parts.netloc and parts.hostname)
+
+
+_HOSTLESS_SCHEMES = ("mailto", "tel", "urn")  # absolute, with no host to name
+
+
+def is_web_address(url: Optional[str]) -> bool:
+    """Whether `url` is an absolute http or https URL: the only kind verity publishes (a
+    `javascript:` or `data:` link in a published page runs in its readers' browsers)."""
+    return bool(url) and is_address(url) and urlsplit(url).scheme.lower() in ("http", "https")
+
+
+def address_warning(url: Optional[str]) -> Optional[str]:
+    """What to warn of when a link given is not an absolute URL (kept as given all the same:
+    a reference in print is worth keeping), else None."""
+    if url is None or is_address(url.strip()):
+        return None
+    return (f"--url {url!r} is not an absolute address such as https://www.dawn.com/news/1669427; "
+            "it is kept as given")
+
+
+def future_date_warning(date: Optional[str], what: str = "--said-on") -> Optional[str]:
+    """What to warn of when a date lies in the future (a typo, most often), else None. A
+    day's grace: it is already tomorrow east of UTC."""
+    if not date:
+        return None
+    tomorrow = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1)).date().isoformat()
+    day = date[:10]
+    if day > tomorrow[:len(day)]:
+        return f"{what} {date} is in the future; check the year (the stance is kept as given)"
+    return None
 
 
 def utc_now() -> str:

@@ -69,6 +69,19 @@ class VerityApp(VerityGroup):
                 raise
             typer.echo(f"Error: {visible_lines(str(problem))}", err=True)
             raise typer.Exit(problem.exit_code) from None
+        except Exception as exc:  # noqa: BLE001 (re-raised unless a usage error)
+            # click's usage errors (an unknown option, a missing argument, a number that is not
+            # one) are bad input like any other: one line, with where to find the usage.
+            if not _usage_error(exc) or os.environ.get("VERITY_DEBUG"):
+                raise
+            where = exc.ctx.command_path if getattr(exc, "ctx", None) is not None else "verity"
+            typer.echo(f"Error: {visible_lines(exc.format_message()).rstrip('.')}; see '{where} -h'", err=True)
+            raise typer.Exit(exc.exit_code) from None
+
+
+def _usage_error(exc: BaseException) -> bool:
+    """Whether `exc` is click's UsageError (whichever click typer carries)."""
+    return any(cls.__name__ == "UsageError" for cls in type(exc).__mro__) and hasattr(exc, "format_message")
 
 
 app = typer.Typer(

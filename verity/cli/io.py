@@ -25,7 +25,7 @@ def import_file(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(
         metavar="FILE", help="The file to import; - reads standard input (give --format).",
-        show_default=False)],
+        show_default=False, readable=False)],  # an unreadable file gets verity's one line (importer)
     format: Annotated[Optional[str], typer.Option(
         "--format", "-f", metavar="FORMAT",
         help="Read FILE as json, jsonl, csv or claimreview instead of going by its extension.",
@@ -53,8 +53,8 @@ def import_file(
         raise InvalidValue("cannot tell the format of standard input; give --format json|jsonl|csv|claimreview")
     fmt = format.strip().lower() if format else None
     format_of(file, fmt)  # an unknown extension is an error before any database is made
-    if not stdin and not file.is_file():
-        raise InvalidValue(f"cannot read {file}: {'it is a folder' if file.is_dir() else 'no such file'}; check the path")
+    if not stdin:
+        _check_importable(file)
     path = Path(db_path(ctx))
     created = not path.exists()
     store = open_store(ctx, create=True)  # like 'sqlite-utils insert', importing into a new file makes it
@@ -70,6 +70,23 @@ def import_file(
 
     # added (sources, claims, stances), already there (*_present), made by --create-missing (*_created)
     print_changed(summary.line("standard input" if stdin else str(file)), attrs.asdict(summary), json_)
+
+
+def _check_importable(file: Path) -> None:
+    """InvalidValue unless `file` is something to read records from: a file, or a pipe
+    (`<(zcat big.jsonl.gz)`); a device such as /dev/zero never ends."""
+    import stat
+
+    try:
+        mode = file.stat().st_mode
+    except FileNotFoundError:
+        raise InvalidValue(f"cannot read {file}: no such file; check the path") from None
+    except OSError as exc:
+        raise InvalidValue(f"cannot read {file}: {exc.strerror}; check the path and its permissions") from None
+    if stat.S_ISDIR(mode):
+        raise InvalidValue(f"cannot read {file}: it is a folder; give the path of a file")
+    if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
+        raise InvalidValue(f"cannot read {file}: it is a device, not a file; give the path of a file to import")
 
 
 @command(app, "export")

@@ -50,7 +50,11 @@ def add(
     source = Source(name=name, kind=kind, affiliation=affiliation, reliability=reliability, url=url, note=note)
     store = open_store(ctx)
     added = store.add_source(source)
+    from ..models import address_warning
     from .records import source_json
+
+    if address_warning(source.url):
+        warn(address_warning(source.url))
 
     print_created(added.id, f"Added source {added.name!r} (id {added.id}).", source_json(added, 0), json_)
 
@@ -129,6 +133,10 @@ def edit(
                ("url", url), ("note", note)) if value is not None}
     store = open_store(ctx)
     edited = store.edit_source(source, reason, **fields)
+    from ..models import address_warning
+
+    if url and address_warning(url):
+        warn(address_warning(url))
     record = source_record_json(store, edited, store.stance_count(edited.id)) if json_ else None
     print_changed(f"Corrected source {edited.name!r}: {', '.join(fields)}.", record, json_)
 

@@ -53,8 +53,11 @@ def add(
         raise
     store = open_store(ctx)
     added = store.add_stance(stance)
-    for warning in store.warnings:
-        warn(warning)
+    from ..models import address_warning, future_date_warning
+
+    for warning in [*store.warnings, future_date_warning(stance.said_on), address_warning(stance.url)]:
+        if warning:
+            warn(warning)
     from .records import stance_json
 
     record = stance_json(store.listed_stance(added.id)) if json_ else None

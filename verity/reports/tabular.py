@@ -13,6 +13,7 @@ import io
 from typing import Iterator
 
 from ..claimview import ClaimView
+from ..csvio import spreadsheet_text
 from ..formats import json_list, reconciliation_json, to_json
 
 CSV_COLUMNS = (
@@ -21,9 +22,6 @@ CSV_COLUMNS = (
     "question", "estimate", "credibility", "estimate_stale",
 )
 LIST_SEPARATOR = "; "
-# A spreadsheet runs a cell that starts with one of these as a formula; quotes
-# and names from the database must stay text (OWASP "CSV injection").
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def counted_stances_json(view: ClaimView) -> list[dict]:
@@ -62,8 +60,7 @@ def render_json(report) -> Iterator[str]:
 def _text(value) -> str:
     if value is None:
         return ""
-    value = str(value)
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+    return spreadsheet_text(str(value))  # the text of names and quotes: never a formula
 
 
 def _names(names) -> str:

@@ -188,8 +188,15 @@ class Store(Corrections, Export, Listings, Reconciliations, Reports, Bulk, Quest
             raise DatabaseUnavailable(f"cannot open {path}: {ex}; check the path and its permissions") from None
         try:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        except sqlite3.DatabaseError:
+        except sqlite3.DatabaseError as ex:
             conn.close()
+            if getattr(ex, "sqlite_errorname", "") == "SQLITE_READONLY_DIRECTORY" or "readonly" in str(ex):
+                raise DatabaseUnavailable(
+                    f"cannot open {path}: its folder {where.parent.resolve()} is read-only, and SQLite writes its "
+                    "-wal and -shm files beside the database; make the folder writable, or work on a copy elsewhere"
+                ) from None
+            if "not a database" not in str(ex):
+                raise DatabaseUnavailable(f"cannot open {path}: {ex}; check the file and its permissions") from None
             raise DatabaseUnavailable(
                 f"{path} is not a SQLite database; point --db at a verity database or run 'verity init' on a new path"
             ) from None

@@ -27,10 +27,12 @@ from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
 from ... import palette
+from ...names import visible
 from ...store import Store
 from ...store.queries import claim_search
 from ..claim_page import claim_page
 from ..metadata import CLAIM_COLUMN, RECONCILIATION_VIEW, VOCABULARY
+from ..safety import SpreadsheetSafeCsv, error_line, is_csv_request, log_error
 
 
 def _label_css() -> str:
@@ -183,3 +185,67 @@ def register_routes():
         return Response(CSS, content_type="text/css; charset=utf-8")
 
     return [(r"^/-/verity\.css$", stylesheet)]
+
+
+def _serves_verity(datasette) -> bool:
+    """Whether any database this Datasette serves is a verity one (`verity browse`, or
+    metadata from `verity datasette-metadata`): only then does verity change its errors."""
+    return any(_is_verity(datasette, name) for name in datasette.databases)
+
+
+def _database_of(path: str) -> str:
+    """The database a request's path names: `/claims/stances.csv` and `/claims.csv` -> claims."""
+    first = path.lstrip("/").split("/", 1)[0]
+    return tilde_decode(first[:-4] if first.endswith(".csv") else first)
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    """Datasette's CSV downloads of a verity database, made safe to open in a spreadsheet
+    (see verity.datasette.safety)."""
+
+    def wrap(app):
+        safe = SpreadsheetSafeCsv(app)
+
+        async def choose(scope, receive, send):
+            if scope.get("type") == "http" and is_csv_request(scope) and \
+                    _is_verity(datasette, _database_of(scope.get("path", ""))):
+                await safe(scope, receive, send)
+            else:
+                await app(scope, receive, send)
+
+        return choose
+
+    return wrap
+
+
+@hookimpl(tryfirst=True)
+def handle_exception(datasette, request, exception):
+    """One line on the console per error (see verity.datasette.safety), instead of Datasette's
+    traceback with every local variable; the page shown is Datasette's own error page."""
+    if not _serves_verity(datasette):
+        return None
+    from datasette.utils.asgi import Base400
+    from datasette.views.base import DatasetteError
+
+    if isinstance(exception, Base400):
+        status, info, message, title = exception.status, {}, exception.args[0], None
+    elif isinstance(exception, DatasetteError):
+        status, info, message, title = exception.status, dict(exception.error_dict), exception.message, \
+            exception.title
+        if exception.message_is_html:
+            message = Markup(message)
+    else:
+        status, info, message, title = 500, {}, str(exception), None
+    log_error(visible(error_line(request, exception, status)))
+
+    async def page():
+        info.update({"ok": False, "error": message, "status": status, "title": title})
+        if request.path.split("?")[0].endswith(".json"):
+            return Response.json(info, status=status)
+        template = datasette.jinja_env.select_template([f"{status}.html", "error.html"])
+        return Response.html(await template.render_async(dict(
+            info, urls=datasette.urls, app_css_hash=datasette.app_css_hash(), menu_links=lambda: [])),
+            status=status)
+
+    return page
