@@ -30,7 +30,10 @@ def browse(
     """
     from ..datasette import inspect_database
     from ..datasette.server import serve
+    from ..errors import InvalidValue
 
+    if not 0 <= port <= 65535:  # the operating system would take it modulo 65536: another port
+        raise InvalidValue(f"--port {port} is not a port; give one from 1 to 65535, or 0 for any free port")
     database = inspect_database(db_path(ctx))
 
     def announce(root: str, reconciliation: str) -> None:

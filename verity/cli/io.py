@@ -57,7 +57,9 @@ def import_file(
         _check_importable(file)
     path = Path(db_path(ctx))
     created = not path.exists()
-    store = open_store(ctx, create=True)  # like 'sqlite-utils insert', importing into a new file makes it
+    # Like 'sqlite-utils insert', importing into a path where nothing is yet makes the database;
+    # an existing file, even an empty one, is made a database only by 'verity init'.
+    store = open_store(ctx, create=created)
     with _progress(file, stdin) as progress:
         # new_file: a failed import leaves no empty database behind
         summary = run(store, file, fmt, create_missing=create_missing, progress=progress,

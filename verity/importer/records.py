@@ -216,6 +216,8 @@ class Importer:
             known = self._sources[folded] = (existing.id, existing, None)
         source_id, held, where = known
         incoming = attrs.evolve(source, name=held.name)
+        if fold(source.affiliation or "") == fold(held.affiliation or ""):  # the same body, as names are matched
+            incoming = attrs.evolve(incoming, affiliation=held.affiliation)
         if by_name or held == incoming:
             if where is None:
                 self.summary.sources_present += 1
