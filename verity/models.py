@@ -377,6 +377,20 @@ class Source:
     desk: Optional[str] = attrs.field(default=None, eq=False, converter=_tidy)
     id: Optional[int] = attrs.field(default=None, eq=False)
 
+    @classmethod
+    def as_stored(cls, **fields) -> "Source":
+        """A source as the database holds it. One that today's rules refuse (a name with a
+        control character, written by an older verity or another program) is kept as it is,
+        unchecked, so that it can be read, shown escaped and corrected, never lost."""
+        try:
+            return cls(**fields)
+        except InvalidValue:
+            source = object.__new__(cls)
+            for field in attrs.fields(cls):
+                value = fields.get(field.name, field.default)
+                object.__setattr__(source, field.name, None if value is attrs.NOTHING else value)
+            return source
+
 
 def origin_of(name: str, affiliation: Optional[str]) -> str:
     """What makes two sources one origin: the affiliation (compared as names are), else the source itself."""

@@ -117,7 +117,7 @@ def source_row(source: Source, at: Optional[str], by: Optional[str]) -> tuple:
 
 def source_from_row(row: dict) -> Source:
     """A Source from a sources row given as a dict of its columns."""
-    return Source(
+    return Source.as_stored(
         name=row["name"], kind=row["kind"], affiliation=row["affiliation"],
         reliability=row["reliability"], url=row["url"], note=row["note"], uid=row.get("uid"),
         desk=row.get("desk"), id=row["id"],
