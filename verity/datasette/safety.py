@@ -8,15 +8,17 @@
   so a quote that starts with "=" opens in a spreadsheet as text, not as a formula.
 - **Errors** (a page that does not exist, a rejected `?sql=`): Datasette prints a rich
   traceback with every local variable for each one (tens of kilobytes, and the
-  values of the request). `error_line` is the one line verity logs instead.
+  values of the request). `error_line` is the one line verity logs instead, and
+  `quiet_console` holds Datasette's back while it makes its own error page.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import sys
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from ..csvio import spreadsheet_cell
 
@@ -98,6 +100,29 @@ class SpreadsheetSafeCsv:
             await send(message)
 
         await self.app(scope, receive, rewritten)
+
+
+def status_of(exception: BaseException) -> int:
+    """The HTTP status Datasette answers an exception with: its own, else 500."""
+    status = getattr(exception, "status", None)
+    return status if isinstance(status, int) else 500
+
+
+@contextlib.contextmanager
+def quiet_console(status: int) -> Iterator[None]:
+    """While Datasette makes its error page: what it would print of the error (a rich traceback
+    with local variables; for an error of its own, status 500, a plain one too) is held back,
+    the line of `error_line` said instead."""
+    with contextlib.ExitStack() as stack:
+        try:
+            import rich
+        except ImportError:  # pragma: no cover (Datasette depends on rich)
+            pass
+        else:
+            stack.enter_context(rich.get_console().capture())
+        if status >= 500:
+            stack.enter_context(contextlib.redirect_stderr(io.StringIO()))
+        yield
 
 
 def error_line(request: Any, exception: BaseException, status: int) -> str:

@@ -32,7 +32,7 @@ from ...store import Store
 from ...store.queries import claim_search
 from ..claim_page import claim_page
 from ..metadata import CLAIM_COLUMN, RECONCILIATION_VIEW, VOCABULARY
-from ..safety import SpreadsheetSafeCsv, error_line, is_csv_request, log_error
+from ..safety import SpreadsheetSafeCsv, error_line, is_csv_request, log_error, quiet_console, status_of
 
 
 def _label_css() -> str:
@@ -225,27 +225,14 @@ def handle_exception(datasette, request, exception):
     traceback with every local variable; the page shown is Datasette's own error page."""
     if not _serves_verity(datasette):
         return None
-    from datasette.utils.asgi import Base400
-    from datasette.views.base import DatasetteError
+    from datasette.handle_exception import handle_exception as datasettes_own
 
-    if isinstance(exception, Base400):
-        status, info, message, title = exception.status, {}, exception.args[0], None
-    elif isinstance(exception, DatasetteError):
-        status, info, message, title = exception.status, dict(exception.error_dict), exception.message, \
-            exception.title
-        if exception.message_is_html:
-            message = Markup(message)
-    else:
-        status, info, message, title = 500, {}, str(exception), None
+    status = status_of(exception)
     log_error(visible(error_line(request, exception, status)))
+    page = datasettes_own(datasette, request, exception)
 
-    async def page():
-        info.update({"ok": False, "error": message, "status": status, "title": title})
-        if request.path.split("?")[0].endswith(".json"):
-            return Response.json(info, status=status)
-        template = datasette.jinja_env.select_template([f"{status}.html", "error.html"])
-        return Response.html(await template.render_async(dict(
-            info, urls=datasette.urls, app_css_hash=datasette.app_css_hash(), menu_links=lambda: [])),
-            status=status)
+    async def quietly():
+        with quiet_console(status):
+            return await page()
 
-    return page
+    return quietly
