@@ -65,7 +65,7 @@ def test_a_stance_add_killed_at_any_moment_leaves_a_whole_record(balti):
     there or not, never half; the reconciliation is never stale."""
     rng = random.Random(14)
     count = _stance_count(balti)
-    for attempt in range(6):
+    for attempt in range(4):
         process = verity(balti, "stance", "add", "balti-was-killed", "Afghan Taliban", "affirms",
                          "--quote", f"attempt {attempt}")
         time.sleep(rng.uniform(0.05, 0.6))

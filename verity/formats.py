@@ -8,6 +8,7 @@ position` (CSV), says what is wrong and what is expected.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import IO, Any, Callable, Iterable, Iterator, Optional, Union
 
@@ -53,7 +54,7 @@ def _shown(value: Any) -> str:
 def _text(value: Any, _type: type) -> str:
     # cattrs would make text of anything (null -> "None", [1] -> "[1]"); a file must say what it means.
     if isinstance(value, str):
-        return check_text(value, "the value")
+        return value if value.isascii() and "\x00" not in value else check_text(value, "the value")
     raise InvalidValue(f"expected text, got {_shown(value)}")
 
 
@@ -68,7 +69,7 @@ def _optional_text(value: Any, _type: Any) -> Optional[str]:
     if value is None:
         return value
     if isinstance(value, str):
-        return check_text(value, "the value")
+        return value if value.isascii() and "\x00" not in value else check_text(value, "the value")
     raise InvalidValue(f"expected text or null, got {_shown(value)}")
 
 
@@ -304,6 +305,11 @@ def structure_record(data: Any, cls: type, place: Place) -> tuple[Any, list[str]
         return None, describe_errors(exc, place) or [f"invalid {cls.__name__.lower()} @ {place}"]
 
 
+def _told(convert: "attrs.Converter", field: "attrs.Attribute") -> Callable[[Any], Any]:
+    """An attrs Converter that takes its field, as a function of the value alone."""
+    return functools.partial(convert.converter, field=field)
+
+
 _ABSENT = object()
 CACHE_LIMIT = 4_096  # remembered outcomes per field: bounded however long the input
 
@@ -335,8 +341,11 @@ def row_maker(cls: type, columns: tuple[str, ...], remember: tuple[str, ...] = (
         field = fields[name]
         default, needed = field.default, field.default is attrs.NOTHING or name in required
         assert needed or not (isinstance(default, attrs.Factory) and default.takes_self)
+        convert = field.converter
+        if isinstance(convert, attrs.Converter):  # one that is told its field (the models' text fields)
+            convert = _told(convert, field)
         plan.append((
-            name, converter.get_structure_hook(field.type), field.type, field.converter, field.validator, field,
+            name, converter.get_structure_hook(field.type), field.type, convert, field.validator, field,
             needed, default.factory if isinstance(default, attrs.Factory) else None, default,
             {} if name in remember else None,  # value -> outcome, for a field in `remember`
         ))

@@ -188,12 +188,30 @@ def _tidy(value):
         return None
     if not isinstance(value, str):
         return value
-    value = names.check_text(value.strip(), "the value")
+    value = value.strip()
     return value or None
 
 
 def _tidy_required(value):
-    return names.check_text(value.strip(), "the value") if isinstance(value, str) else value
+    return value.strip() if isinstance(value, str) else value
+
+
+def _checked_text(value, field):
+    """A text field's value tidied (`_tidy`; a required field's empty text is left for its
+    validator to refuse), refused when it holds a NUL or half a character (see `names.text_problem`). The common case,
+    plain text, costs a look for NUL and one at whether it is ASCII."""
+    if not isinstance(value, str):
+        return value
+    value = value.strip()
+    if "\x00" in value or not value.isascii():
+        problem = names.text_problem(value)
+        if problem:
+            raise InvalidValue(f"{field.name.replace('_', ' ')} {problem}", field.name)
+    return value or (None if field.default is None else value)
+
+
+# The converter of every text field (tidied and checked; told its field, to name it).
+_text = attrs.Converter(_checked_text, takes_field=True)
 
 
 def _tidy_grade(value):
@@ -364,17 +382,17 @@ class Source:
     """Who said something: a person, office, group, outlet or report."""
 
     name: str = attrs.field(converter=_tidy_name, validator=_check_name)
-    kind: Optional[str] = attrs.field(default=None, converter=_tidy)
+    kind: Optional[str] = attrs.field(default=None, converter=_text)
     affiliation: Optional[str] = attrs.field(default=None, converter=_tidy_affiliation)
     reliability: Optional[str] = attrs.field(
         default=None,
         converter=_tidy_grade,
         validator=_choice("reliability grade", GRADES, " (Admiralty code: A best, E worst, F cannot be judged)"),
     )
-    url: Optional[str] = attrs.field(default=None, converter=_tidy)
-    note: Optional[str] = attrs.field(default=None, converter=_tidy)
+    url: Optional[str] = attrs.field(default=None, converter=_text)
+    note: Optional[str] = attrs.field(default=None, converter=_text)
     uid: Optional[str] = attrs.field(default=None, eq=False, validator=_check_uid)
-    desk: Optional[str] = attrs.field(default=None, eq=False, converter=_tidy)
+    desk: Optional[str] = attrs.field(default=None, eq=False, converter=_text)
     id: Optional[int] = attrs.field(default=None, eq=False)
 
     @classmethod
@@ -407,22 +425,22 @@ class Claim:
     """One checkable statement, with the fact-checker's own ruling when there is one."""
 
     text: str = attrs.field(
-        converter=_tidy_required,
+        converter=_text,
         validator=_not_blank("claim text", _CLAIM_TEXT_FIX),
     )
     key: str = attrs.field(validator=_check_key)
-    subject: Optional[str] = attrs.field(default=None, converter=_tidy)
+    subject: Optional[str] = attrs.field(default=None, converter=_text)
     tags: tuple[str, ...] = attrs.field(default=(), converter=_tidy_tags)
-    note: Optional[str] = attrs.field(default=None, converter=_tidy)
+    note: Optional[str] = attrs.field(default=None, converter=_text)
     ruling: Optional[str] = attrs.field(
         default=None, converter=_tidy_position, validator=_choice("ruling", RULINGS)
     )
-    ruling_explanation: Optional[str] = attrs.field(default=None, converter=_tidy)
+    ruling_explanation: Optional[str] = attrs.field(default=None, converter=_text)
     ruled_at: Optional[str] = attrs.field(default=None, validator=_check_timestamp)
     ruled_by: Optional[str] = attrs.field(default=None)
-    question: Optional[str] = attrs.field(default=None, eq=False, converter=_tidy)  # the key of its question
+    question: Optional[str] = attrs.field(default=None, eq=False, converter=_text)  # the key of its question
     uid: Optional[str] = attrs.field(default=None, eq=False, validator=_check_uid)
-    desk: Optional[str] = attrs.field(default=None, eq=False, converter=_tidy)
+    desk: Optional[str] = attrs.field(default=None, eq=False, converter=_text)
     id: Optional[int] = attrs.field(default=None, eq=False)
 
     @key.default
@@ -446,12 +464,12 @@ class Retraction:
     """Why and when a stance stopped counting. The stance itself is kept."""
 
     reason: str = attrs.field(
-        converter=_tidy_required,
+        converter=_text,
         validator=_not_blank("retraction reason", "say why with --reason, e.g. 'logged against the wrong source'"),
     )
     at: str = attrs.field(factory=utc_now, validator=_check_timestamp)
     by: Optional[str] = attrs.field(default=None)
-    on: Optional[str] = attrs.field(default=None, converter=_tidy, validator=_check_withdrawn_on)
+    on: Optional[str] = attrs.field(default=None, converter=_text, validator=_check_withdrawn_on)
 
 
 @attrs.frozen
@@ -461,16 +479,16 @@ class Stance:
     claim: str
     source: str
     position: str = attrs.field(converter=_tidy_position, validator=_choice("position", POSITIONS))
-    quote: Optional[str] = attrs.field(default=None, converter=_tidy)
-    url: Optional[str] = attrs.field(default=None, converter=_tidy)
-    said_on: Optional[str] = attrs.field(default=None, converter=_tidy, validator=_check_said_on)
-    via: Optional[str] = attrs.field(default=None, converter=_tidy)
-    note: Optional[str] = attrs.field(default=None, converter=_tidy)
+    quote: Optional[str] = attrs.field(default=None, converter=_text)
+    url: Optional[str] = attrs.field(default=None, converter=_text)
+    said_on: Optional[str] = attrs.field(default=None, converter=_text, validator=_check_said_on)
+    via: Optional[str] = attrs.field(default=None, converter=_text)
+    note: Optional[str] = attrs.field(default=None, converter=_text)
     logged_at: str = attrs.field(factory=utc_now, validator=_check_timestamp)
     logged_by: Optional[str] = attrs.field(default=None)
     retracted: Optional[Retraction] = attrs.field(default=None)
     uid: Optional[str] = attrs.field(default=None, eq=False, validator=_check_uid)
-    desk: Optional[str] = attrs.field(default=None, eq=False, converter=_tidy)
+    desk: Optional[str] = attrs.field(default=None, eq=False, converter=_text)
     id: Optional[int] = attrs.field(default=None, eq=False)
 
     @property
@@ -508,10 +526,10 @@ class Question:
     """A question whose answers are claims, mutually exclusive (rule 7): "where was Balti killed?"."""
 
     key: str = attrs.field(converter=_tidy_required, validator=_key_check("question", "balti-killed-where"))
-    text: str = attrs.field(converter=_tidy_required, validator=_not_blank(
+    text: str = attrs.field(converter=_text, validator=_not_blank(
         "question text", "give the question, e.g. 'Where was Mufti Khalid Balti killed?'"))
     uid: Optional[str] = attrs.field(default=None, eq=False, validator=_check_uid)
-    desk: Optional[str] = attrs.field(default=None, eq=False, converter=_tidy)
+    desk: Optional[str] = attrs.field(default=None, eq=False, converter=_text)
 
 
 @attrs.frozen
@@ -519,7 +537,7 @@ class Ruling:
     """One ruling in a claim's history: the claim's ruling is its latest (by ruled_at, then uid)."""
 
     ruling: str = attrs.field(converter=_tidy_position, validator=_choice("ruling", RULINGS))
-    explanation: Optional[str] = attrs.field(default=None, converter=_tidy)
+    explanation: Optional[str] = attrs.field(default=None, converter=_text)
     ruled_at: Optional[str] = attrs.field(default=None)
     ruled_by: Optional[str] = attrs.field(default=None)
     uid: Optional[str] = attrs.field(default=None, eq=False)
