@@ -40,7 +40,8 @@ def read_jsonl(handle: BinaryIO, progress: Optional[Callable[[int], None]] = Non
                 continue  # blank lines are allowed
             yield "error", f"not a JSON object ({_json_problem(line, exc)}); each line holds one record", line_place(number)
             continue
-        if _key_ends(line) != _key_count(data):  # perhaps a key twice: look closer
+        # perhaps a key twice (a flat record's keys are all at its top: len(data) counts them)
+        if data.__class__ is dict and (ends := _key_ends(line)) != len(data) and ends != _key_count(data):
             problem = _duplicate_key(line)
             if problem:
                 yield "error", problem, line_place(number)
@@ -73,12 +74,6 @@ def _key_ends(line: bytes) -> int:
 
 def _key_count(data: Any) -> int:
     """How many keys the objects in `data` hold, nested ones included."""
-    if data.__class__ is dict:  # a flat record, as almost every line is, is counted at once
-        for value in data.values():
-            if value.__class__ is dict or value.__class__ is list:
-                break
-        else:
-            return len(data)
     count = 0
     pending = [data]
     while pending:  # without recursion: a line may nest a thousand deep
