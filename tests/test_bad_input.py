@@ -72,6 +72,7 @@ CASES: list[tuple[str, list[str]]] = [
     ("claim text with NUL", ["claim", "add", "Text\x00here", "--key", "nul-text"]),
     ("claim note with half a character", ["claim", "add", "Some text", "--key", "half", "--note", "\ud800"]),
     ("claim tag with NUL", ["claim", "add", "Some text", "--key", "tagged", "--tag", "a\x00"]),
+    ("claim of an unknown question", ["claim", "add", "Some text", "--key", "q-claim", "--question", "no-such"]),
     ("claim list by an unknown verdict", ["claim", "list", "--verdict", "probably"]),
     ("claim list by an unknown ruling", ["claim", "list", "--ruling", "sort-of"]),
     ("claim list by an unknown source", ["claim", "list", "--source", "Nobody"]),
@@ -116,6 +117,16 @@ CASES: list[tuple[str, list[str]]] = [
     ("retract with an empty reason", ["stance", "retract", "1", "--reason", " "]),
     ("retract on a date in words", ["stance", "retract", "1", "--reason", "r", "--on", "someday"]),
     ("retract without a reason", ["stance", "retract", "1"]),
+    # -- question add / show
+    ("question key not a slug", ["question", "add", "Where Killed", "Where was he killed?"]),
+    ("question key only digits", ["question", "add", "2022", "Where was he killed?"]),
+    ("question text empty", ["question", "add", "balti-where", " "]),
+    ("question text with NUL", ["question", "add", "balti-where", "Where\x00?"]),
+    ("question unknown", ["question", "show", "no-such-question"]),
+    ("question id beyond any integer", ["question", "show", BIG]),
+    # -- assess
+    ("assess an unknown claim", ["assess", "no-such"]),
+    ("assess a claim id past SQLite's range", ["assess", PAST_SQLITE]),
     # -- reconcile, log
     ("reconcile an unknown claim", ["reconcile", "no-such"]),
     ("reconcile a claim id beyond any integer", ["reconcile", BIG]),

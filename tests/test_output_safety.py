@@ -60,7 +60,10 @@ def hostile_cli(cli, hostile_db):
     for args in (["stance", "add", "balti-was-killed", "1", "denies", "--quote", "q" + HOSTILE, "--via", "v" + HOSTILE,
                   "--note", "n" + HOSTILE, "--url", "https://x.org/" + HOSTILE],
                  ["claim", "rule", "balti-was-killed", "false", "--explanation", "e" + HOSTILE],
-                 ["source", "edit", "1", "--note", "n" + HOSTILE, "--reason", "tidying"]):
+                 ["source", "edit", "1", "--note", "n" + HOSTILE, "--reason", "tidying"],
+                 ["question", "add", "balti-killed-where", "Where" + HOSTILE],
+                 ["claim", "add", "Killed in Kunar" + HOSTILE, "--key", "killed-in-kunar", "--question",
+                  "balti-killed-where"]):
         result = cli("--db", hostile_cli_db, *args)
         assert result.exit_code == 0, result.stderr
         assert not any(b in result.stderr.encode() for b in UNSAFE_BYTES)
@@ -69,7 +72,8 @@ def hostile_cli(cli, hostile_db):
 
 READABLE = [["source", "list"], ["source", "show", "3"], ["claim", "list"], ["claim", "show", "balti-was-killed"],
             ["stance", "list"], ["reconcile"], ["reconcile", "balti-was-killed"], ["log"], ["report"],
-            ["report", "--format", "html"]]
+            ["report", "--format", "html"], ["question", "list"], ["question", "show", "balti-killed-where"],
+            ["assess"]]
 
 
 @pytest.mark.parametrize("args", READABLE, ids=" ".join)
@@ -78,7 +82,7 @@ def test_every_readable_output_shows_control_characters_escaped(cli, hostile_cli
     assert result.exit_code == 0, result.stderr
     out = (result.stdout + result.stderr).encode()
     assert not any(b in out for b in UNSAFE_BYTES), out[:300]
-    if args[-1] in ("3", "balti-was-killed", "log", "report", "html") and args[0] != "reconcile":
+    if args[-1] in ("3", "balti-was-killed", "log", "report", "html", "balti-killed-where") and args[0] != "reconcile":
         assert "pwned" in result.stdout  # shown, escaped
 
 
