@@ -17,6 +17,8 @@ set size as GNU time (`/usr/bin/time -f %M`) reports it, not a sample. Results a
 | reconcile | `verity --db D reconcile --json > /dev/null` | `sqlite-utils query D "<one SQL pass>" > /dev/null`: the counted stances (window function), sides, origins, score and agreement of every claim, over the same stances and sources tables of D |
 | assess | `verity --db D assess --json > /dev/null`, on D and on a copy of the same desk with about 20% of its claims grouped into questions of 2-4 answers | `verity --db D reconcile --json > /dev/null` on the same database, interleaved (target: assess at most 2x) |
 | stance-add | `verity --db D stance add CLAIM SOURCE affirms --quote ... --said-on ...` | `sqlite-utils insert D peer_stances -` of the same row (with ids) into a plain table of the same database |
+| claim-add | `verity --db D claim add TEXT --key K` (the text close to a logged claim's: the look-alike search runs and warns) | `sqlite-utils insert D peer_claims -` of the same row into a plain table of the same database |
+| source-add | `verity --db D source add NAME --affiliation A` (A a letter off a logged affiliation: the near-name search runs and warns) | `sqlite-utils insert D peer_sources -` of the same row |
 | report-html | `verity --db D report --format html` read from a pipe: time, first byte, peak memory | — |
 | datasette | median server time of `/D/<reconciliation view>?verdict=contested` through Datasette's in-process client | — |
 | startup | `verity --help`, `verity stance add` on a one-claim database | `python -c pass`, `sqlite-utils --version` |
@@ -47,7 +49,8 @@ from .generate import DATA_DIR, ensure, parse_size, size_label
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 MB = 1024 * 1024
-BENCHMARKS = ("startup", "import", "reconcile", "assess", "datasette", "report-html", "stance-add", "source-edit")
+BENCHMARKS = ("startup", "import", "reconcile", "assess", "datasette", "report-html", "stance-add", "source-edit", "claim-add",
+              "source-add")
 ASSESS_RATIO = 2.0  # `assess --json` at most this many times `reconcile --json` on the same database
 QUESTION_BLOCK = 15  # of every 15 claims, the first 2-4 answer one question: about 20% of claims
 MEMORY_LIMIT_MB = 200
@@ -723,6 +726,76 @@ def bench_source_edit(results: Results, size: str, db: Path, repeat: int) -> Non
                 runs={"verity": mine, "peer": theirs})
 
 
+def _bench_add(results: Results, what: str, size: str, db: Path, work: Path, repeat: int, argv_of, row_of,
+               table: str) -> None:
+    """Time a verity add (argv_of(i)) against sqlite-utils inserting the same row (row_of(i)) into
+    `table`, interleaved; each run adds a new record, so nothing is refused as a duplicate."""
+    row = work / f"{table}.json"
+    mine, theirs = [], []
+    for i in range(max(repeat, 5) + 1):
+        row.write_text(json.dumps(row_of(i)))
+        mine_run = run(argv_of(i)).check(f"verity {what}")
+        theirs_run = run([*SQLITE_UTILS, "insert", str(db), table, "-"], stdin=row).check("sqlite-utils insert")
+        if i:  # the first run of each warms the page cache (and creates the peer's table)
+            mine.append(mine_run.seconds)
+            theirs.append(theirs_run.seconds)
+    t_mine, t_theirs = median(mine), median(theirs)
+    results.add(what, size, t_mine, t_theirs, target="<= 1.0x peer", ok=t_mine <= t_theirs,
+                runs={"verity": mine, "peer": theirs})
+
+
+def bench_claim_add(results: Results, size: str, db: Path, work: Path, repeat: int) -> None:
+    with sqlite3.connect(db) as conn:
+        text = conn.execute("SELECT text FROM claims ORDER BY id LIMIT 1").fetchone()[0]
+    stamp = int(time.time())
+    _bench_add(results, "claim add", size, db, work, repeat,
+               lambda i: verity(db, "claim", "add", f"{text} again", "--key", f"bench-claim-{stamp}-{i}"),
+               lambda i: {"key": f"bench-claim-{stamp}-{i}", "text": f"{text} again", "tags": "[]"}, "peer_claims")
+    _store_work(results, "claim add: store work", size, db, "claim", text, repeat,
+                "Store.add_claim in one process: key check, insert, look-alikes, warnings, commit")
+
+
+def _store_work(results: Results, what: str, size: str, db: Path, kind: str, text: str, repeat: int,
+                note: str) -> None:
+    out = subprocess.run([sys.executable, "-c", STORE_WORK_SCRIPT, str(db), kind, text, str(max(repeat, 5) * 4)],
+                         capture_output=True, text=True, env=CHILD_ENV)
+    if out.returncode:
+        raise RuntimeError(f"{what} timing failed: " + _last_line(out.stderr))
+    times = json.loads(out.stdout.strip().splitlines()[-1])
+    results.add(what, size, median(times), None, target="flat in size", note=note, runs={"verity": times})
+
+
+STORE_WORK_SCRIPT = r"""
+import json, sys, time
+from verity.models import Claim, Source
+from verity.store import Store
+
+db, kind, text, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+stamp, times = int(time.time()), []
+with Store.open(db) as store:
+    for i in range(n):
+        record = (Claim(key=f"store-claim-{stamp}-{i}", text=f"{text} again") if kind == "claim"
+                  else Source(name=f"Store source {stamp} {i}", affiliation=text))
+        start = time.perf_counter()
+        store.add_claim(record) if kind == "claim" else store.add_source(record)
+        times.append(time.perf_counter() - start)
+print(json.dumps(times))
+"""
+
+
+def bench_source_add(results: Results, size: str, db: Path, work: Path, repeat: int) -> None:
+    with sqlite3.connect(db) as conn:
+        affiliation = conn.execute("SELECT affiliation FROM sources WHERE affiliation IS NOT NULL "
+                                   "ORDER BY id LIMIT 1").fetchone()[0]
+    mistyped = affiliation[:2] + affiliation[3:]  # one letter dropped
+    stamp = int(time.time())
+    _bench_add(results, "source add", size, db, work, repeat,
+               lambda i: verity(db, "source", "add", f"Bench source {stamp} {i}", "--affiliation", mistyped),
+               lambda i: {"name": f"Bench source {stamp} {i}", "affiliation": mistyped}, "peer_sources")
+    _store_work(results, "source add: store work", size, db, "source", mistyped, repeat,
+                "Store.add_source in one process: name check, near names and affiliations, insert, commit")
+
+
 STORE_ADD_SCRIPT = r"""
 import json, sys, time
 from verity.models import Stance
@@ -867,7 +940,8 @@ def main(argv=None) -> int:
         bench_startup(results, work, args.repeat)
     for size in sizes:
         data, manifest = ensure(parse_size(size), args.seed, args.data)
-        needs_db = only & {"import", "reconcile", "assess", "datasette", "report-html", "stance-add", "source-edit"}
+        needs_db = only & {"import", "reconcile", "assess", "datasette", "report-html", "stance-add", "source-edit",
+                           "claim-add", "source-add"}
         if not needs_db:
             continue
         if "import" in only:
@@ -886,6 +960,10 @@ def main(argv=None) -> int:
             bench_stance_add(results, size, db, manifest, work, args.repeat)
         if "source-edit" in only:
             bench_source_edit(results, size, db, args.repeat)
+        if "claim-add" in only:
+            bench_claim_add(results, size, db, work, args.repeat)
+        if "source-add" in only:
+            bench_source_add(results, size, db, work, args.repeat)
     flatness(results, sizes)
     table = scaling(results, sizes)
     output = args.output or args.data / "results.json"

@@ -15,7 +15,7 @@ from importlib.metadata import version
 import pytest
 import typer
 
-from verity import uids
+from verity import migrations, uids
 from verity.cli import app
 
 
@@ -87,7 +87,7 @@ def test_json_on_every_write_is_the_record_as_its_listing_or_show_gives_it(desk)
 
 def test_init_json(cli, tmp_path):
     made = cli("--db", tmp_path / "new.db", "init", "--json")
-    assert json.loads(made.stdout) == {"database": str(tmp_path / "new.db"), "schema_version": 6, "created": True}
+    assert json.loads(made.stdout) == {"database": str(tmp_path / "new.db"), "schema_version": len(migrations.MIGRATIONS), "created": True}
     again = cli("--db", tmp_path / "new.db", "init", "--json")
     assert json.loads(again.stdout)["created"] is False
 

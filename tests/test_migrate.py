@@ -48,6 +48,14 @@ def test_blank_database_migrates_to_the_exact_schema(db_path):
         "said_on TEXT, via TEXT, note TEXT, logged_at TEXT NOT NULL, logged_by TEXT, retracted_at TEXT, "
         "retraction_reason TEXT, retracted_by TEXT , uid TEXT, desk TEXT, retracted_on TEXT)"
     )
+    assert sql["claims_similar_fts"] == (
+        "CREATE VIRTUAL TABLE claims_similar_fts USING fts5( text, subject, note, content='claims', "
+        "content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')"
+    )
+    assert sql["claim_lookalikes"] == (
+        "CREATE TABLE claim_lookalikes ( claim_id INTEGER NOT NULL REFERENCES claims(id), same_as_id INTEGER "
+        "NOT NULL REFERENCES claims(id), score REAL NOT NULL, PRIMARY KEY (claim_id, same_as_id) ) WITHOUT ROWID"
+    )
     assert sql["claims_key"] == "CREATE UNIQUE INDEX claims_key ON claims (key) WHERE merged_into IS NULL"
     assert sql["sources_folded"] == "CREATE UNIQUE INDEX sources_folded ON sources (folded) WHERE merged_into IS NULL"
     assert sql["stances_uid"] == "CREATE UNIQUE INDEX stances_uid ON stances (uid)"
@@ -106,21 +114,25 @@ def test_blank_database_migrates_to_the_exact_schema(db_path):
 # Every schema object a fresh database has after all migrations, ordered by type then name.
 EXPECTED_NAMES = [
     "aliases_claim_id", "aliases_folded", "aliases_source_id", "changes_at", "changes_record",
-    "claims_key", "claims_merged_into", "claims_question_id",
+    "claim_lookalikes_same_as_id", "claims_key", "claims_merged_into", "claims_question_id",
     "idx__sqlite_migrations_migration_set_name", "reconciliations_agreement", "reconciliations_score",
-    "reconciliations_verdict", "rulings_claim_id", "sources_folded", "sources_merged_into",
-    "stances_claim_source", "stances_position", "stances_source_id", "stances_uid",
-    "_sqlite_migrations", "aliases", "assessed_sources", "assessment_runs", "assessments", "changes", "claims",
-    "claims_fts", "claims_fts_config", "claims_fts_data", "claims_fts_docsize", "claims_fts_idx",
-    "question_reconciliations", "questions", "reconciliations", "rulings", "sources", "stance_statuses", "stances",
-    "stances_fts", "stances_fts_config", "stances_fts_data", "stances_fts_docsize", "stances_fts_idx",
-    "aliases_never_deleted", "aliases_never_edited", "changes_never_deleted", "changes_never_edited",
-    "claims_ad", "claims_ai", "claims_au", "claims_make_estimates_stale_0", "claims_never_deleted",
-    "claims_never_replaced", "questions_never_deleted", "rulings_make_estimates_stale_0", "rulings_never_deleted",
-    "rulings_never_edited", "sources_make_estimates_stale_0", "sources_never_deleted", "sources_never_replaced",
-    "stances_ad", "stances_ai", "stances_au", "stances_make_estimates_stale_0", "stances_make_estimates_stale_1",
-    "stances_never_deleted", "stances_never_edited", "stances_never_replaced", "stances_retraction_stands",
-    "stances_uid_kept",
+    "reconciliations_verdict", "rulings_claim_id", "sources_folded", "sources_merged_into", "stances_claim_source",
+    "stances_position", "stances_source_id", "stances_uid", "_sqlite_migrations", "alias_names_fts",
+    "alias_names_fts_config", "alias_names_fts_data", "alias_names_fts_docsize", "alias_names_fts_idx", "aliases",
+    "assessed_sources", "assessment_runs", "assessments", "changes", "claim_lookalikes", "claims", "claims_fts",
+    "claims_fts_config", "claims_fts_data", "claims_fts_docsize", "claims_fts_idx", "claims_similar_fts",
+    "claims_similar_fts_config", "claims_similar_fts_data", "claims_similar_fts_docsize", "claims_similar_fts_idx",
+    "question_reconciliations", "questions", "reconciliations", "rulings", "similarity_checks", "source_names_fts",
+    "source_names_fts_config", "source_names_fts_data", "source_names_fts_docsize", "source_names_fts_idx",
+    "sources", "stance_statuses", "stances", "stances_fts", "stances_fts_config", "stances_fts_data",
+    "stances_fts_docsize", "stances_fts_idx", "alias_names_ai", "aliases_never_deleted", "aliases_never_edited",
+    "changes_never_deleted", "changes_never_edited", "claims_ad", "claims_ai", "claims_au",
+    "claims_make_estimates_stale_0", "claims_never_deleted", "claims_never_replaced", "claims_similar_ad",
+    "claims_similar_ai", "claims_similar_au", "questions_never_deleted", "rulings_make_estimates_stale_0",
+    "rulings_never_deleted", "rulings_never_edited", "source_names_ai", "source_names_au",
+    "sources_make_estimates_stale_0", "sources_never_deleted", "sources_never_replaced", "stances_ad", "stances_ai",
+    "stances_au", "stances_make_estimates_stale_0", "stances_make_estimates_stale_1", "stances_never_deleted",
+    "stances_never_edited", "stances_never_replaced", "stances_retraction_stands", "stances_uid_kept",
     "claim_estimates", "claim_truths", "claim_verdicts", "contested_claims", "contradiction_pairs",
     "counted_stances", "question_answers", "question_verdicts", "ruled_stances", "ruling_disagreements",
     "single_source_claims", "source_statements", "source_track_records", "stance_reversals",

@@ -72,7 +72,7 @@ def edit_distance(a: str, b: str, limit: int) -> int:
     return previous[-1]
 
 
-def _typo_limit(word: str) -> int:
+def typo_limit(word: str) -> int:
     """How many edits a mistyped word of this length may be from what was meant."""
     return 0 if len(word) <= 2 else 1 if len(word) <= 4 else 2 if len(word) <= 8 else 3
 
@@ -90,7 +90,7 @@ def _within_words(given: list[str], words: list[str], memo: dict) -> Optional[in
         for typed, word in zip(given, words[start:]):
             distance = memo.get((typed, word))
             if distance is None:
-                limit = 0 if len(typed) < 4 else _typo_limit(typed) - 1
+                limit = 0 if len(typed) < 4 else typo_limit(typed) - 1
                 distance = 0 if typed == word else edit_distance(typed, word, limit) if limit else 1
                 distance = memo[(typed, word)] = distance if distance <= limit else -1
             if distance < 0:
@@ -116,7 +116,7 @@ def close_matches(word: str, candidates: Iterable[str], n: int = 3,
         return []
     given_words = _WORD.findall(given)
     meant = next((fold(target) for typed, target in (synonyms or {}).items() if fold(typed) == given), None)
-    limit = _typo_limit(given)
+    limit = typo_limit(given)
     ranked: dict[str, tuple] = {}
     memo: dict[tuple[str, str], int] = {}
     for candidate in candidates:

@@ -1,5 +1,8 @@
 """verity claim ...: the statements being checked."""
 
+import json
+import sys
+from pathlib import Path
 from typing import Annotated, List, Optional
 
 import typer
@@ -57,6 +60,8 @@ def add(
     added = store.add_claim(claim)
     record = claim_record_json(store, store.claim_record(added.id)) if json_ else None
     print_created(added.key, f"Added claim {added.key!r} (id {added.id}).", record, json_)
+    for warning in store.warnings:
+        warn(warning)
 
 
 @command(app, "list")
@@ -213,3 +218,82 @@ def merge(
     dup, kept = store.merge_claims(duplicate, into, reason)
     record = claim_record_json(store, store.claim_record(kept.id)) if json_ else None
     print_changed(f"Merged claim {dup.key} into {kept.key}: its stances now count for {kept.key}.", record, json_)
+
+
+@command(app, "similar")
+def similar_claims(
+    ctx: typer.Context,
+    text: Annotated[Optional[str], typer.Argument(
+        metavar="TEXT|CLAIM", help="A text to compare (a tweet, a quote, a draft claim), or a claim's key or id: "
+                                   "that claim's look-alikes among the others.")] = None,
+    input_: Annotated[Optional[Path], typer.Option(
+        "--input", metavar="FILE", help="Queries from a file: one per line, or JSON lines with \"text\" and an "
+                                        "optional \"id\".")] = None,
+    limit: Annotated[int, typer.Option(metavar="N", help="How many matches per query (default 5).")] = 5,
+    all_: Annotated[bool, typer.Option(
+        "--all", help="Every pair of claims likely the same: compares the claims not compared yet (an import's) "
+                      "and lists the pairs.")] = False,
+    json_: JsonFlag = False,
+) -> None:
+    """Has it been checked before? Rank the claims already logged by how likely they make the same statement.
+
+    Reads each claim's text, subject and note; a score of 0.85 or more means likely the
+    same claim, 0.3 or more related (docs/similar.md has the figures behind them).
+
+    Example: verity claim similar "Video shows the explosion that brought the plane down"
+    """
+    from ..errors import InvalidValue
+    from ..similar import DEFAULT_LIMIT, read_queries
+
+    if limit < 1:
+        raise InvalidValue(f"--limit {limit} shows nothing; give 1 or more (default {DEFAULT_LIMIT})")
+    given = sum(x for x in (text is not None, input_ is not None, all_))
+    if given != 1:
+        raise InvalidValue("give one of: a TEXT or CLAIM to compare, --input FILE, or --all" if given
+                           else "nothing to compare; give a TEXT or CLAIM, --input FILE, or --all")
+    if text is not None and not text.strip():
+        raise InvalidValue("the text to compare is empty; give a claim's text, key or id")
+    queries = read_queries(input_) if input_ is not None else None
+    store = open_store(ctx)
+    if all_:
+        _print_pairs(store, json_)
+        return
+    if queries is None:
+        claim = store.claim_referred_to(text.strip())
+        matches = store.lookalikes(claim, limit) if claim else store.similar_claims(text, limit)
+        if json_:
+            print_json([{"claim": m.key, "text": m.text, "score": m.score} for m in matches])
+        elif matches:
+            print_table(["score", "claim", "text"], [[f"{m.score:.2f}", m.key, m.text] for m in matches], wide="text")
+        else:
+            say("No claim logged shares a word with it." if store.claim_count() else "No claims logged yet.")
+        return
+    if json_:
+        for query in queries:
+            matches = store.similar_claims(query.text, limit)
+            sys.stdout.write(json.dumps({"query": query.id, "matches": [
+                {"claim": m.key, "score": m.score} for m in matches]}, ensure_ascii=False) + "\n")
+        return
+    rows = []
+    for query in queries:
+        matches = store.similar_claims(query.text, limit)
+        rows += [[query.id, f"{m.score:.2f}", m.key, m.text] for m in matches] or [[query.id, "", "", ""]]
+    print_table(["query", "score", "claim", "text"], rows, wide="text")
+
+
+def _print_pairs(store, as_json: bool) -> None:
+    """`claim similar --all`: compare the claims never compared, then list every pair likely the same."""
+    todo = store.unchecked_claims()
+    if todo:
+        say(f"Comparing {todo} claim{'' if todo == 1 else 's'} not compared yet with the others…")
+        for _done in store.check_unchecked_claims():
+            pass
+    pairs = store.lookalike_pairs()
+    if as_json:
+        print_json([{"claim": later.key, "same_as": earlier.key, "score": score} for later, earlier, score in pairs])
+        return
+    if not pairs:
+        say("No two claims are likely the same.")
+        return
+    print_table(["score", "claim", "same_as", "text"],
+                [[f"{score:.2f}", later.key, earlier.key, later.text] for later, earlier, score in pairs], wide="text")

@@ -51,12 +51,17 @@ def add(
     store = open_store(ctx)
     added = store.add_source(source)
     from ..models import address_warning
-    from .records import source_json
 
     if address_warning(source.url):
         warn(address_warning(source.url))
+    record = None
+    if json_:  # the record's module is only worth importing for it
+        from .records import source_json
 
-    print_created(added.id, f"Added source {added.name!r} (id {added.id}).", source_json(added, 0), json_)
+        record = source_json(added, 0)
+    print_created(added.id, f"Added source {added.name!r} (id {added.id}).", record, json_)
+    for warning in store.warnings:
+        warn(warning)
 
 
 @command(app, "list")

@@ -25,6 +25,7 @@ from ..reconcile import (
     VALUES,
     WEIGHTS,
 )
+from ..similar import LIKELY_SAME
 
 # Datasette settings verity serves with. A page must never be cached: verity may
 # write between two loads, and the next load has to show it. The facets worth
@@ -320,6 +321,28 @@ _DESCRIPTIONS: dict[str, dict[str, Any]] = {
             "added_at": "When it was added (UTC).",
             "added_by": "Who added it.",
             "desk": _DESK,
+        },
+    },
+    "claim_lookalikes": {
+        "title": "Claims likely the same",
+        "description": (
+            "Pairs of claims that likely make the same statement (a similarity score of "
+            f"{LIKELY_SAME} or more; docs/similar.md), the later claim beside the earlier: kept when "
+            "a claim is added or corrected, and for an import's claims by 'verity claim similar --all'. "
+            "The named query 'Claims logged twice' lists those not merged yet."
+        ),
+        "columns": {
+            "claim_id": "The later claim.",
+            "same_as_id": "The earlier claim it likely repeats.",
+            "score": "How likely the two are one claim, from 0 to 1.",
+        },
+    },
+    "similarity_checks": {
+        "title": "Claims compared",
+        "description": "Which claims have been compared with the others for claims logged twice, and when.",
+        "columns": {
+            "claim_id": "The claim compared.",
+            "checked_at": "When (UTC).",
         },
     },
     "changes": {
@@ -639,6 +662,9 @@ _OPTIONS: dict[str, dict[str, Any]] = {
         "fts_pk": "id",
     },
     "stance_statuses": {"hidden": True},
+    # What the "claims logged twice" query reads.
+    "claim_lookalikes": {"hidden": True},
+    "similarity_checks": {"hidden": True},
     # The history of corrections, faceted by who and what. Rulings, aliases and questions are
     # reached from the claims and sources they belong to (and the database page).
     "changes": {"facets": ["by", "action", "record_type", "field", "desk"], "sort_desc": "at"},
@@ -720,6 +746,21 @@ QUERIES: dict[str, dict[str, str]] = {
         "description": _RULING_DISAGREES,
         "sql": "select * from ruling_disagreements order by claim",
     },
+    "claims-logged-twice": {
+        "title": "Claims logged twice",
+        "description": (
+            "Pairs of claims that likely make the same statement in other words (a similarity score "
+            f"of {LIKELY_SAME} or more), the later claim beside the earlier, neither merged yet: "
+            "merge the later into the earlier with 'verity claim merge'. Claims are compared when "
+            "added or corrected; an import's claims once 'verity claim similar --all' has run."
+        ),
+        "sql": (
+            "select l.score, a.key as claim, a.text, b.key as same_as, b.text as same_as_text, "
+            "a.created_at, a.created_by\nfrom claim_lookalikes l join claims a on a.id = l.claim_id "
+            "join claims b on b.id = l.same_as_id\nwhere a.merged_into is null and b.merged_into is null\n"
+            "order by l.score desc, a.key, b.key"
+        ),
+    },
 }
 
 TITLE = "verity: where the sources agree and where they contradict each other"
@@ -728,7 +769,7 @@ DATABASE_DESCRIPTION = (
     "Claims, the sources that speak to them and each source's stance, reconciled by verity. "
     "Start with the claims reconciliation (claim_verdicts), or a named query below: "
     "contested claims, contradictions, everything one source has said, reversals, "
-    "single-source claims, and claims where the ruling and the sources disagree."
+    "single-source claims, claims where the ruling and the sources disagree, and claims logged twice."
 )
 
 # The worked example (the Balti case) is credited to the articles it was logged from.
@@ -771,8 +812,8 @@ def _description_html(database: str, worked_example: bool) -> str:
         f'verity. Start with the <a href="{escape(view)}">claims reconciliation</a>: every claim\'s '
         "verdict, score and agreement beside the fact-checker's ruling. The named queries below "
         "answer the usual questions: contested claims, contradictions (with both quotes), "
-        "everything one source has said, reversals, single-source claims, and claims where the "
-        "ruling and the sources disagree.</p>"
+        "everything one source has said, reversals, single-source claims, claims where the "
+        "ruling and the sources disagree, and claims logged twice.</p>"
     )
     return "".join(parts)
 

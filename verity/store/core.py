@@ -46,6 +46,7 @@ from .rows import (
     table_columns,
     verdict_filter,
 )
+from .similar import Similarity
 from .trust import Trust
 
 if TYPE_CHECKING:
@@ -121,7 +122,7 @@ class ClaimRecord:
         return frozenset(i for i, status in self.statuses.items() if status.status == COUNTED)
 
 
-class Store(Corrections, Export, Listings, Reconciliations, Reports, Bulk, Questions, Trust):
+class Store(Corrections, Export, Listings, Reconciliations, Reports, Similarity, Bulk, Questions, Trust):
     """A verity database. Open with `Store.open(path)`; create with `Store.create(path)`."""
 
     def __init__(self, conn: sqlite3.Connection, path: str):
@@ -357,9 +358,11 @@ class Store(Corrections, Export, Listings, Reconciliations, Reports, Bulk, Quest
         """The source record that has this name (preferring one not merged), else the one with
         this alias (the latest alias given, if desks gave it twice), else None."""
         folded = names.fold(name)
+        # Two look-ups, each through an index (names are unique among the sources not merged).
         row = self.conn.execute(
-            "SELECT * FROM sources WHERE folded = ? ORDER BY merged_into IS NOT NULL, uid LIMIT 1", [folded]
-        ).fetchone()
+            "SELECT * FROM sources WHERE folded = ? AND merged_into IS NULL", [folded]).fetchone() or \
+            self.conn.execute("SELECT * FROM sources WHERE folded = ? AND merged_into IS NOT NULL ORDER BY uid LIMIT 1",
+                              [folded]).fetchone()
         if row is None:
             row = self.conn.execute(
                 "SELECT src.* FROM aliases a JOIN sources src ON src.id = a.source_id WHERE a.folded = ? "
@@ -370,8 +373,10 @@ class Store(Corrections, Export, Listings, Reconciliations, Reports, Bulk, Quest
         """The claim record that has this key (preferring one not merged), else the one with it as
         an old key, else None."""
         key = key.strip()
-        row = self.conn.execute(
-            f"{CLAIM_SELECT} WHERE c.key = ? ORDER BY c.merged_into IS NOT NULL, c.uid LIMIT 1", [key]).fetchone()
+        # Two look-ups, each through an index (keys are unique among the claims not merged).
+        row = self.conn.execute(f"{CLAIM_SELECT} WHERE c.key = ? AND c.merged_into IS NULL", [key]).fetchone() or \
+            self.conn.execute(f"{CLAIM_SELECT} WHERE c.key = ? AND c.merged_into IS NOT NULL ORDER BY c.uid LIMIT 1",
+                              [key]).fetchone()
         if row is None:
             row = self.conn.execute(
                 f"{CLAIM_SELECT} JOIN aliases a ON a.claim_id = c.id WHERE a.folded = ? "
@@ -496,17 +501,21 @@ class Store(Corrections, Export, Listings, Reconciliations, Reports, Bulk, Quest
 
     def add_source(self, source: Source) -> Source:
         """Add a source; returns it with its id and uid. Duplicate when its name is a name or
-        alias of another source (names are compared as docs/rules.md says)."""
+        alias of another source (names are compared as docs/rules.md says). After it, `warnings`
+        names an existing name, alias or affiliation a few letters from the new one's."""
         self.warnings = []
         with self.transaction():
             self._check_name_free(source.name, None)
+            self.warnings = self.near_source_names(source)
             source = attrs.evolve(source, uid=source.uid or uids.new(), desk=source.desk or self.desk)
             source_id = self.conn.execute(SOURCE_INSERT, source_row(source, utc_now(), self.user)).lastrowid
         return attrs.evolve(source, id=source_id)
 
     def add_claim(self, claim: Claim) -> Claim:
         """Add a claim (and its reconciliation); returns it with its id and uid. Duplicate when
-        its key is a key or old key of another claim; NotFound when its question is not there."""
+        its key is a key or old key of another claim; NotFound when its question is not there.
+        After it, `warnings` names the claims already logged that are likely the same
+        (docs/similar.md), and those pairs are kept for Datasette's "claims logged twice"."""
         self.warnings = []
         with self.transaction():
             self._check_key_free(claim.key, None)
@@ -514,6 +523,10 @@ class Store(Corrections, Export, Listings, Reconciliations, Reports, Bulk, Quest
             claim = attrs.evolve(claim, uid=claim.uid or uids.new(), desk=claim.desk or self.desk)
             claim_id = self.conn.execute(CLAIM_INSERT, claim_insert_row(
                 claim_row(claim), claim.uid, claim.desk, utc_now(), self.user)).lastrowid
+            claim = attrs.evolve(claim, id=claim_id)
+            same = self.likely_same(claim)
+            self.record_lookalikes(claim_id, same)
+            self.warnings = [self.likely_same_warning(claim, match) for match in same]
             if question_id is not None:
                 self.conn.execute("UPDATE claims SET question_id = ? WHERE id = ?", [question_id, claim_id])
             self.refresh_reconciliations([claim_id])

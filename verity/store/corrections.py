@@ -224,6 +224,8 @@ class Corrections:
             if "question" in changed or "key" in changed:  # rule 7 names answers by key
                 self.refresh_questions([q for q in (self._question_id(old_question), question_id) if q is not None]
                                        if "question" in changed else self.question_ids_of([claim.id]))
+            if {"text", "subject", "note"}.intersection(changed):  # what similarity reads (docs/similar.md)
+                self.record_lookalikes(claim.id, self.likely_same(edited))
         return edited
 
     def merge_claims(self, duplicate: str | int, into: str | int, reason: str) -> tuple[Claim, Claim]:

@@ -1,0 +1,293 @@
+"""Has it been checked before? `claim similar`, the warnings of `claim add` and `source add`,
+the similarity index through imports, edits and merges, and Datasette's claims logged twice."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_datasette import Browser
+
+from verity import similar
+from verity.models import Claim, Source
+from verity.store import Store
+
+CLAIMS = [
+    ("ford-kaepernick", "Ford announced that Colin Kaepernick would star in its new ads.", None,
+     "Did Ford Make Colin Kaepernick the Face of Its Ad Campaign?"),
+    ("whales-jail", "More than 100 whales are trapped in an underwater 'jail.'", "Russia",
+     "Are Over 100 Whales Trapped in Underwater Jails?"),
+    ("defcon", "The U.S. moved to DEFCON 3 in 2016.", None, "DEFCON Warning Level Escalated to 3"),
+    ("near", "NEAR the border, AND OR NOT: a claim with full-text words.", None, None),
+    ("explosion-on-board", "The crash was caused by an explosion on board", "Flight 9268", None),
+]
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store.open(tmp_path / "similar.db", create=True) as store:
+        for key, text, subject, note in CLAIMS:
+            store.add_claim(Claim(key=key, text=text, subject=subject, note=note))
+        yield store
+
+
+def keys(matches):
+    return [m.key for m in matches]
+
+
+def test_a_paraphrase_finds_its_claim_first(store):
+    matches = store.similar_claims("Whale prison discovered by drone in #FarEast Russia", 5)
+    assert keys(matches)[0] == "whales-jail"
+    assert keys(store.similar_claims("Ford puts Kaepernick in a commercial", 5))[0] == "ford-kaepernick"
+    assert all(0.0 <= m.score <= 1.0 for m in matches)
+    assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
+
+
+def test_claims_that_read_the_same_tie_and_the_earlier_comes_first(store):
+    store.add_claim(Claim(key="whales-jail-2", text='More than 100 whales are trapped in an underwater "jail."',
+                          subject="Russia", note="Are Over 100 Whales Trapped in Underwater Jails?"))
+    matches = store.similar_claims("100 whales trapped in underwater jail in Russia", 5)
+    assert keys(matches)[:2] == ["whales-jail", "whales-jail-2"]
+    assert matches[0].score == matches[1].score
+
+
+def test_a_tweet_is_cleaned_of_links_handles_and_its_signature():
+    tweet = ("Whale prison discovered by drone in #FarEast Russia &amp; more "
+             "pic.twitter.com/AbC123 https://t.co/xyz via @SenJohnMcCain "
+             "— RT (@RT_com) November 1, 2018")
+    assert similar.clean_text(tweet) == "Whale prison discovered by drone in Far East Russia & more via Sen John McCain RT"
+    assert similar.clean_text("A plain claim.\n  Nothing else") == "A plain claim. Nothing else"
+
+
+HOSTILE = ['"', '""', "'", 'a"b', "NEAR(a b)", "NEAR", "a*", "*", "col:val", "text:whales", "(", ")", "((",
+           "AND", "OR NOT AND", "^start", "-x", "+x", "🇺🇸🔥", "foo_bar", "don't", "e\u0301te\u0301", "x" * 5000,
+           "a OR", "{text note}: whales", "whales NOT jail", "\x00\x01", "ﬁ ligature", "٣ Arabic digit", "İstanbul",
+           "rowid:1", "whales*", "- whales", "NEAR(whales jail, 2)"]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_no_text_is_full_text_syntax(store, text):
+    expression = similar.match_expression(similar.query_terms(text))
+    assert all(term.startswith('"') and term.endswith('"') and '"' not in term[1:-1]
+               for term in expression.split(" OR ") if expression)
+    store.similar_claims(text, 5)  # never an FTS5 syntax error
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=300))
+def test_any_text_is_a_valid_query(store, text):
+    assert len(store.similar_claims(text, 5)) <= 5
+
+
+def test_a_claims_look_alikes_leave_it_out(store):
+    claim = store.get_claim("whales-jail")
+    assert "whales-jail" not in keys(store.lookalikes(claim, 5))
+
+
+# -- the command line ----------------------------------------------------------------
+
+
+@pytest.fixture
+def desk(cli):
+    assert cli("init").exit_code == 0
+    for key, text, subject, note in CLAIMS:
+        args = ["claim", "add", text, "--key", key] + (["--subject", subject] if subject else [])
+        assert cli(*args, *(["--note", note] if note else [])).exit_code == 0
+    return cli
+
+
+def test_claim_add_warns_of_a_claim_likely_the_same_and_still_adds_it(desk):
+    result = desk("claim", "add", "The crash was caused by an explosion on board.")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "the-crash-was-caused-by-an-explosion-on"
+    [warning] = [line for line in result.stderr.splitlines() if line.startswith("Warning: ")]
+    assert "likely the same as 'explosion-on-board'" in warning
+    assert "verity claim merge the-crash-was-caused-by-an-explosion-on --into explosion-on-board" in warning
+    assert "the-crash-was-caused-by-an-explosion-on" in desk("claim", "list").stdout
+
+
+def test_claim_add_says_nothing_of_a_claim_on_the_same_subject_that_says_something_else(desk):
+    score = json.loads(desk("claim", "similar", "Colin Kaepernick was paid by Nike", "--json").stdout)[0]
+    assert score["claim"] == "ford-kaepernick" and score["score"] >= similar.LIKELY_SAME  # the closest, by far
+    result = desk("claim", "add", "Colin Kaepernick was paid by Nike")
+    assert result.exit_code == 0 and "Warning" not in result.stderr  # but few words in common
+
+
+def test_claim_add_says_nothing_of_other_claims(desk):
+    result = desk("claim", "add", "Pakistan and Afghanistan agreed a ceasefire in Doha")
+    assert result.exit_code == 0 and "Warning" not in result.stderr
+
+
+def test_claim_similar_by_text_and_by_claim(desk):
+    result = desk("claim", "similar", "Video shows the explosion on board before the crash", "--json")
+    assert result.exit_code == 0
+    matches = json.loads(result.stdout)
+    assert matches[0]["claim"] == "explosion-on-board" and set(matches[0]) == {"claim", "text", "score"}
+    desk("claim", "add", "The crash was caused by an explosion on board.", "--key", "crash-explosion")
+    by_key = json.loads(desk("claim", "similar", "explosion-on-board", "--json").stdout)
+    assert by_key[0]["claim"] == "crash-explosion" and by_key[0]["score"] >= similar.LIKELY_SAME
+    assert "explosion-on-board" not in [m["claim"] for m in by_key]
+    assert json.loads(desk("claim", "similar", "5", "--json").stdout)[0]["claim"] == "crash-explosion"  # by id
+    assert len(json.loads(desk("claim", "similar", "crash explosion whales ford", "--limit", "2", "--json").stdout)) == 2
+
+
+def test_claim_similar_input_plain_lines(desk, tmp_path):
+    queries = tmp_path / "queries.txt"
+    queries.write_text("Ford ads star Kaepernick\n\nwhales held in an underwater jail\nzzz qqq\n", encoding="utf-8")
+    result = desk("claim", "similar", "--input", queries, "--json")
+    assert result.exit_code == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["query"] for line in lines] == [1, 3, 4]  # line numbers, the blank line skipped
+    assert lines[0]["matches"][0]["claim"] == "ford-kaepernick"
+    assert lines[1]["matches"][0]["claim"] == "whales-jail"
+    assert lines[2]["matches"] == []
+    assert set(lines[0]["matches"][0]) == {"claim", "score"}
+    table = desk("claim", "similar", "--input", queries)
+    assert table.exit_code == 0 and "ford-kaepernick" in table.stdout
+
+
+def test_claim_similar_input_json_lines(desk, tmp_path):
+    queries = tmp_path / "queries.jsonl"
+    queries.write_text('{"id": "t-1", "text": "whales in jail"}\n\n{"text": "DEFCON 3 in 2016"}\n', encoding="utf-8")
+    lines = [json.loads(line) for line in desk("claim", "similar", "--input", queries, "--json").stdout.splitlines()]
+    assert [(line["query"], line["matches"][0]["claim"]) for line in lines] == [("t-1", "whales-jail"), (3, "defcon")]
+
+
+def _bad_inputs(tmp_path):
+    (tmp_path / "binary.dat").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe")
+    (tmp_path / "notext.jsonl").write_text('{"id": 1, "text": "whales"}\n{"id": 2}\n', encoding="utf-8")
+    (tmp_path / "broken.jsonl").write_text('{"text": "whales"}\n{"text": \n', encoding="utf-8")
+    (tmp_path / "empty.txt").write_text("\n\n", encoding="utf-8")
+    return {
+        "empty query": (["claim", "similar", "  "], "empty"),
+        "no query": (["claim", "similar"], "nothing to compare"),
+        "text and file": (["claim", "similar", "x", "--input", "empty.txt"], "give one of"),
+        "missing file": (["claim", "similar", "--input", "missing.txt"], "no such file"),
+        "binary file": (["claim", "similar", "--input", "binary.dat"], "is not text"),
+        "line without text": (["claim", "similar", "--input", "notext.jsonl", "--json"], 'line 2 of notext.jsonl has no "text"'),
+        "line not JSON": (["claim", "similar", "--input", "broken.jsonl", "--json"], "line 2 of broken.jsonl is not JSON"),
+        "file without query": (["claim", "similar", "--input", "empty.txt"], "holds no query"),
+        "limit 0": (["claim", "similar", "whales", "--limit", "0"], "--limit 0"),
+        "negative limit": (["claim", "similar", "whales", "--limit", "-3"], "--limit -3"),
+    }
+
+
+@pytest.mark.parametrize("case", [
+    "empty query", "no query", "text and file", "missing file", "binary file", "line without text",
+    "line not JSON", "file without query", "limit 0", "negative limit"])
+def test_bad_input_is_one_error_line_and_nothing_printed(desk, tmp_path, case):
+    args, expected = _bad_inputs(tmp_path)[case]
+    result = desk(*args)
+    assert result.exit_code == 1, result.output
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and expected in lines[0], result.stderr
+
+
+def test_source_add_warns_of_a_name_or_affiliation_a_few_letters_off(desk):
+    for name in ("Government spokesman", "Kremlin aide", "Duma member"):
+        assert desk("source", "add", name, "--affiliation", "Government of Russia").exit_code == 0
+    desk("source", "alias", "Kremlin aide", "Presidential aide")
+    result = desk("source", "add", "Goverment spokesman", "--affiliation", "Goverment of Russia")
+    assert result.exit_code == 0 and result.stdout.strip() == "4"
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("Warning: ")]
+    assert warnings == [
+        "Warning: 'Goverment spokesman' is a new source; did you mean 'Government spokesman' (a source, 0 stances)? "
+        "If so, log the stances on it and merge this one into it with 'verity source merge'",
+        "Warning: 'Goverment of Russia' is a new affiliation; did you mean 'Government of Russia' (3 sources)? "
+        "Sources with one affiliation are one origin, so a spelling of its own counts as another",
+    ]
+    alias = desk("source", "add", "Presidental aide")
+    assert "did you mean 'Presidential aide' (an alias of 'Kremlin aide', 0 stances)?" in alias.stderr
+    same = desk("source", "add", "Foreign ministry", "--affiliation", "government of russia")
+    assert "Warning" not in same.stderr  # an affiliation already there, spelt as names are compared
+    unrelated = desk("source", "add", "TTP spokesman", "--affiliation", "TTP")
+    assert "Warning" not in unrelated.stderr
+
+
+# -- the index, whatever writes the claims -------------------------------------------
+
+
+def _index_is_sound(path) -> None:
+    conn = sqlite3.connect(path)
+    for table in ("claims_similar_fts", "source_names_fts", "alias_names_fts"):
+        conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('integrity-check', 1)")  # raises when stale
+    conn.close()
+
+
+def test_the_index_is_complete_after_an_import_an_edit_and_a_merge(cli, tmp_path):
+    lines = [{"type": "source", "name": "Goverment of Russia spokesman"}]
+    lines += [{"type": "claim", "key": key, "text": text, "subject": subject, "note": note}
+              for key, text, subject, note in CLAIMS]
+    data = tmp_path / "claims.jsonl"
+    data.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    assert cli("init").exit_code == 0
+    assert cli("import", data).exit_code == 0, cli("import", data).stderr
+    _index_is_sound(tmp_path / "test.db")
+    assert json.loads(cli("claim", "similar", "whales in a jail", "--json").stdout)[0]["claim"] == "whales-jail"
+    assert "did you mean 'Goverment of Russia spokesman'" in cli("source", "add", "Government of Russia spokesman").stderr
+    assert cli("claim", "edit", "defcon", "--text", "Pakistan moved its army to the Afghan border",
+               "--reason", "wrong text").exit_code == 0
+    _index_is_sound(tmp_path / "test.db")
+    assert json.loads(cli("claim", "similar", "army on the Afghan border", "--json").stdout)[0]["claim"] == "defcon"
+    assert "defcon" not in [m["claim"] for m in json.loads(cli("claim", "similar", "in 2016", "--json").stdout)]
+    assert cli("claim", "add", "More than 100 whales are trapped in an underwater jail", "--key", "whales-2",
+               "--subject", "Russia").exit_code == 0
+    assert cli("claim", "merge", "whales-2", "--into", "whales-jail", "--reason", "the same claim").exit_code == 0
+    _index_is_sound(tmp_path / "test.db")
+    found = [m["claim"] for m in json.loads(cli("claim", "similar", "whales in a jail", "--json").stdout)]
+    assert found[0] == "whales-jail" and "whales-2" not in found  # a merged claim is its kept claim
+
+
+def test_claims_logged_twice_in_datasette(cli, tmp_path):
+    assert cli("init").exit_code == 0
+    for key, text, _subject, note in CLAIMS:
+        cli("claim", "add", text, "--key", key, *(["--note", note] if note else []))
+    cli("claim", "add", "The crash was caused by an explosion on board!", "--key", "crash-again")
+    cli("claim", "add", "Ford announced Colin Kaepernick would star in its new ads", "--key", "ford-again")
+    cli("claim", "add", "Ford announced that Colin Kaepernick would star in its new ads", "--key", "ford-third")
+    cli("claim", "merge", "ford-third", "--into", "ford-kaepernick", "--reason", "the same claim")
+    browser = Browser(tmp_path / "test.db")
+    rows = browser.rows("claims-logged-twice.json")
+    assert {(row["claim"], row["same_as"]) for row in rows} == {
+        ("crash-again", "explosion-on-board"), ("ford-again", "ford-kaepernick")}
+    assert all(row["score"] >= similar.LIKELY_SAME for row in rows)
+    page = browser.page("/{db}/claims-logged-twice")
+    assert "Claims logged twice" in page and "crash-again" in page
+
+
+def test_claim_similar_all_compares_an_imports_claims(cli, tmp_path):
+    lines = [{"type": "claim", "key": key, "text": text} for key, text, _s, _n in CLAIMS]
+    lines.append({"type": "claim", "key": "crash-again", "text": "The crash was caused by an explosion on board!"})
+    data = tmp_path / "claims.jsonl"
+    data.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    assert cli("init").exit_code == 0 and cli("import", data).exit_code == 0
+    assert Browser(tmp_path / "test.db").rows("claims-logged-twice.json") == []
+    result = cli("claim", "similar", "--all", "--json")
+    assert result.exit_code == 0 and "Comparing 6 claims" in result.stderr
+    [pair] = json.loads(result.stdout)
+    assert (pair["claim"], pair["same_as"]) == ("crash-again", "explosion-on-board")
+    assert [row["claim"] for row in Browser(tmp_path / "test.db").rows("claims-logged-twice.json")] == ["crash-again"]
+    assert "Comparing" not in cli("claim", "similar", "--all").stderr  # nothing left to compare
+
+
+def test_source_warnings_read_the_index_not_every_source(tmp_path):
+    """The near-name look-up goes through the trigram indexes: a source the index lacks is not found."""
+    with Store.open(tmp_path / "n.db", create=True) as store:
+        store.add_source(Source(name="Government spokesman"))
+        store.conn.execute("INSERT INTO source_names_fts (source_names_fts) VALUES ('delete-all')")
+        assert store.near_source_names(Source(name="Goverment spokesman")) == []
+        store.conn.execute("INSERT INTO source_names_fts (source_names_fts) VALUES ('rebuild')")
+        assert len(store.near_source_names(Source(name="Goverment spokesman"))) == 1
+
+
+def test_words_most_claims_hold_are_left_out_of_the_match_unless_nothing_rarer():
+    assert similar.common_limit(100) == similar.ALWAYS_MATCHED + 1  # a small database: every word matched
+    limit = similar.common_limit(100_000)
+    counted = [("claim", limit), ("ceasefire", 40), ("said", limit)]
+    assert similar.worth_matching(counted, 100_000) == ["ceasefire"]
+    assert similar.worth_matching([("claim", limit), ("said", limit - 5)], 100_000) == ["said"]
+    assert similar.worth_matching([], 100_000) == []

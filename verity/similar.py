@@ -1,0 +1,313 @@
+"""Has it been checked before? How likely a logged claim makes the same checkable
+statement as a new text (docs/similar.md has the method, its figures and the thresholds).
+
+Two stages. The store (verity.store.similar) fetches candidates: the text's content
+words (`query_terms`, the too common left out: `worth_matching`) OR-ed into a full-text MATCH over the claims' text, subject
+and note, the best `CANDIDATES` by bm25. This module re-ranks them (`rank`): a logistic
+score over four features (`features`) whose weights were fitted on real fact-checking
+data (CLEF-2020 CheckThat! Task 2: tweets against Snopes fact-checks), so that a top
+match's score reads as the chance it is the same claim. Nothing here reads the database.
+
+The same score serves a new text (a tweet, a quote, a draft claim) and a logged claim's
+look-alikes: for the latter, the query is the claim's text, subject and note
+(`claim_query`), and the claim itself is left out of the candidates.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+import unicodedata
+from collections import Counter
+from pathlib import Path
+from typing import Any, Iterable, Optional, Sequence
+
+import attrs
+
+from .errors import InvalidValue
+
+__all__ = ["CANDIDATES", "DEFAULT_LIMIT", "LIKELY_SAME", "RELATED", "Candidate", "Match", "Query", "claim_query", "clean_text",
+           "common_limit", "features", "likely_same_claims", "match_expression", "query_terms", "rank", "read_queries",
+           "shared_words", "worth_matching"]
+
+#: How many bm25 candidates are re-ranked: the right claim is among the first 50 for
+#: 96% of the benchmark's tweets, and re-ranking 100 gave the same ranking quality.
+CANDIDATES = 50
+
+#: A word held by more than this share of the claims (a tenth) is left out of the MATCH when the
+#: query has rarer words: its bm25 weight is small, and reading every claim that holds
+#: it is what a look-up costs most on a large database.
+COMMON = 0.1
+#: ... but a word held by fewer claims than this is always matched: reading that many is
+#: cheap on any database, and on a small one a tenth of the claims is a handful.
+ALWAYS_MATCHED = 1000
+
+#: How many matches `claim similar` shows unless told otherwise, and `claim add` warns of at most.
+DEFAULT_LIMIT = 5
+
+#: At most this many distinct content words of a query go into the MATCH: a long
+#: note would otherwise match most of the database for little gain.
+MAX_TERMS = 64
+
+#: Weights of `features` (bm25 relative to the best candidate, character-trigram cosine,
+#: the tweet's year named, other years named) and the intercept: a conditional-logit
+#: ranking fitted on the benchmark's train and dev tweets, times the calibration that
+#: makes a top match's score its chance of being the same claim (docs/similar.md).
+WEIGHTS = (7.617, 19.682, 1.485, -0.336)
+INTERCEPT = -10.175
+
+#: "Likely the same": `claim add` warns, and Datasette lists the pair as a claim logged
+#: twice. On the benchmark, the top match is right for 96.5% of queries scoring this.
+LIKELY_SAME = 0.85
+#: Between two logged claims (`claim add`'s warning, Datasette's claims logged twice), "likely
+#: the same" also asks that their texts share at least this part of their words: the score is
+#: calibrated for a query that has a match, and a claim's closest neighbour among claims on
+#: one subject scores high without being the same claim (docs/similar.md has the figures).
+SHARED_WORDS = 0.5
+#: "Related": worth a look. The top match is right for 84.5% of queries scoring this.
+RELATED = 0.3
+
+# Common English words, written as `words` splits them ("don't" is "don" and "t").
+STOPWORDS = frozenset("""
+a about above after again against all am an and any are aren as at be because
+been before being below between both but by can cannot could couldn d did didn
+do does doesn doing don down during each few for from further had hadn has
+hasn have haven having he her here hers herself him himself his how i if in
+into is isn it its itself just let ll m me more most mustn my myself no nor
+not of off on once only or other ought our ours ourselves out over own re s
+same shan she should shouldn so some such t than that the their theirs them
+themselves then there these they this those through to too under until up ve
+very was wasn we were weren what when where which while who whom why will with
+would wouldn you your yours yourself yourselves
+""".split())
+
+_URL = re.compile(r"(?:https?://|www\.)\S+|pic\.twitter\.com/\S*|\b(?:t\.co|bit\.ly|youtu\.be)/\S*", re.I)
+# The "— Name (@handle) Month D, YYYY" line that ends an embedded tweet.
+_SIGNATURE = re.compile(
+    r"\s[—–-]+\s*([^—–\n]{0,80}?)\s*\(@\w+\)\s*(?:[A-Z][a-z]+\.? \d{1,2}, (\d{2}|\d{4}))?\s*$")
+_HANDLE = re.compile(r"@(\w+)")
+_HASHTAG = re.compile(r"#(\w+)")
+# The pieces of a CamelCase hashtag or handle: "SenJohnMcCain" is "Sen John McCain",
+# "AMCTheatres" is "AMC Theatres".
+_CAMEL = re.compile(r"Ma?c[A-Z][a-z]+|[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+# A word as the full-text index's unicode61 tokenizer sees one: letters and digits.
+_WORD = re.compile(r"[^\W_]+")
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+
+
+@attrs.frozen
+class Candidate:
+    """A logged claim the full-text index found for a query; `bm25` is FTS5's (lower is better)."""
+
+    id: int
+    key: str
+    text: str
+    subject: Optional[str]
+    note: Optional[str]
+    bm25: float
+
+    @property
+    def words(self) -> str:
+        return " ".join(part for part in (self.text, self.subject, self.note) if part)
+
+
+@attrs.frozen
+class Match:
+    """A logged claim ranked against a query; `score` in [0, 1]."""
+
+    id: int
+    key: str
+    text: str
+    score: float
+
+
+def _split_camel(name: str) -> str:
+    return " ".join(_CAMEL.findall(name)) or name
+
+
+def _parse(text: str) -> tuple[str, Optional[int]]:
+    """The cleaned text, and the year a tweet's signature dates it to (if it has one)."""
+    text = unicodedata.normalize("NFKC", html.unescape(text or ""))
+    year = None
+    signature = _SIGNATURE.search(text)
+    if signature:
+        # The author's name stays: who said it is often part of the claim.
+        text = text[: signature.start()] + " " + signature.group(1)
+        if signature.group(2):
+            year = int(signature.group(2))
+            year = year if year > 99 else 2000 + year
+    text = _URL.sub(" ", text)
+    text = _HANDLE.sub(lambda m: " " + _split_camel(m.group(1)) + " ", text)
+    text = _HASHTAG.sub(lambda m: " " + _split_camel(m.group(1)) + " ", text)
+    return " ".join(text.split()), year
+
+
+def clean_text(text: str) -> str:
+    """Text without social-media noise: HTML entities unescaped, links and a trailing tweet
+    signature dropped (its author's name kept), @handles and #HashTags made words."""
+    return _parse(text)[0]
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words, split as the full-text index splits them."""
+    return _WORD.findall(text.lower())
+
+
+def query_terms(text: str) -> list[str]:
+    """The distinct content words of a text once cleaned, in order: what the MATCH looks for."""
+    seen = dict.fromkeys(w for w in words(clean_text(text)) if w not in STOPWORDS and len(w) < 64)
+    return list(seen)[:MAX_TERMS]
+
+
+def match_expression(terms: Sequence[str]) -> str:
+    """A full-text MATCH expression OR-ing `terms` (from `query_terms`), or "" when there are none.
+
+    Whatever the text held, nothing in it is full-text syntax: every term is a run of
+    letters and digits, and double-quoted (quotes, AND/OR/NOT/NEAR, `*`, `:`, `^`,
+    parentheses and column filters in the text are only words or nothing).
+    """
+    return " OR ".join(f'"{term}"' for term in terms)
+
+
+def worth_matching(counted: Sequence[tuple[str, int]], claims: int) -> list[str]:
+    """The terms worth a MATCH, from (term, how many claims hold it, counted up to
+    `common_limit(claims)`): not those held by more than COMMON of the claims, which
+    weigh little in bm25 and cost the most to read; the rarest one if all are that common."""
+    limit = common_limit(claims)
+    kept = [term for term, count in counted if count < limit]
+    return kept or [min(counted, key=lambda item: item[1])[0]] if counted else []
+
+
+def common_limit(claims: int) -> int:
+    """How many claims make a term too common to match on (see COMMON)."""
+    return max(int(claims * COMMON), ALWAYS_MATCHED) + 1
+
+
+def shared_words(text: str, other: str) -> float:
+    """The part of their content words two texts share (Jaccard: in both over in either)."""
+    mine, theirs = set(query_terms(text)), set(query_terms(other))
+    return len(mine & theirs) / len(mine | theirs) if mine | theirs else 0.0
+
+
+def likely_same_claims(text: str, match: Match) -> bool:
+    """Whether a claim with this text and a logged claim it matched are likely one claim."""
+    return match.score >= LIKELY_SAME and shared_words(text, match.text) >= SHARED_WORDS
+
+
+def claim_query(text: str, subject: Optional[str] = None, note: Optional[str] = None) -> str:
+    """The query that finds a logged claim's look-alikes: its text, subject and note."""
+    return "\n".join(part for part in (text, subject, note) if part)
+
+
+def _trigrams(text: str) -> Counter:
+    padded = " " + " ".join(words(text)) + " "
+    return Counter(padded[i:i + 3] for i in range(len(padded) - 2))
+
+
+def features(query: str, candidates: Sequence[Candidate]) -> list[tuple[float, float, float, float]]:
+    """Each candidate's features, in the order of WEIGHTS:
+
+    1. its bm25 relative to the best candidate's (1.0 for the best);
+    2. the cosine of character-trigram vectors (1 + log tf, times an idf taken over the
+       candidates themselves, so no statistics of the whole database are needed) of the
+       cleaned query and the claim's text, subject and note;
+    3. 1.0 when the query is a dated tweet and the claim names that year or the one before;
+    4. 1.0 when the query is a dated tweet and the claim names other years only.
+    """
+    if not candidates:
+        return []
+    cleaned, year = _parse(query)
+    documents = [_trigrams(candidate.words) for candidate in candidates]
+    frequency: Counter = Counter()
+    for grams in documents:
+        frequency.update(grams.keys())
+    n = len(documents) + 1
+
+    def unit(grams: Counter) -> dict[str, float]:
+        vector = {g: (1.0 + math.log(tf)) * math.log((n + 1) / (frequency.get(g, 0) + 1)) for g, tf in grams.items()}
+        norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
+        return {g: v / norm for g, v in vector.items()}
+
+    query_vector = unit(_trigrams(cleaned))
+    best = max(-candidate.bm25 for candidate in candidates) or 1.0
+    rows = []
+    for candidate, grams in zip(candidates, documents):
+        vector = unit(grams)
+        cosine = sum(v * vector.get(g, 0.0) for g, v in query_vector.items())
+        agree = conflict = 0.0
+        if year is not None:
+            named = {int(y) for y in _YEAR.findall(candidate.words)}
+            if named:
+                agree = float(any(year - 1 <= y <= year for y in named))
+                conflict = 1.0 - agree
+        rows.append((-candidate.bm25 / best, cosine, agree, conflict))
+    return rows
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
+
+
+def rank(query: str, candidates: Iterable[Candidate], limit: int) -> list[Match]:
+    """The candidates re-ranked, best first, at most `limit`. Claims that read the same
+    score the same, and the earlier logged (lower id) comes first."""
+    candidates = list(candidates)
+    scored = []
+    for candidate, x in zip(candidates, features(query, candidates)):
+        # Rounded so that identical claims tie exactly, whatever the float noise.
+        scored.append((round(INTERCEPT + sum(w * v for w, v in zip(WEIGHTS, x)), 9), candidate))
+    scored.sort(key=lambda item: (-item[0], item[1].id))
+    return [Match(id=c.id, key=c.key, text=c.text, score=round(_sigmoid(z), 3)) for z, c in scored[:limit]]
+
+
+@attrs.frozen
+class Query:
+    """One query of a `claim similar --input` file: its id (given, or its line number) and text."""
+
+    id: Any
+    text: str
+
+
+def read_queries(path: Path) -> list[Query]:
+    """The queries of a file: one per line of plain text, or JSON lines with "text" and an
+    optional "id" (a file whose first non-blank line starts with "{"); blank lines skipped.
+    The whole file is read and checked first, so a bad line stops it before anything is printed."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InvalidValue(f"cannot read {path}: no such file; check the path") from None
+    except IsADirectoryError:
+        raise InvalidValue(f"cannot read {path}: it is a folder; give the path of a text file") from None
+    except OSError as exc:
+        raise InvalidValue(f"cannot read {path}: {exc.strerror}; check the path and its permissions") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidValue(f"{path} is not text (byte {exc.start + 1} is not UTF-8); give a UTF-8 text file, "
+                           "one query per line, or JSON lines with \"text\"") from None
+    if "\x00" in text:
+        raise InvalidValue(f"{path} is not text (it holds NUL bytes); give a UTF-8 text file, one query per line, "
+                           "or JSON lines with \"text\"")
+    lines = text.splitlines()
+    first = next((line.strip() for line in lines if line.strip()), "")
+    queries = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        if not first.startswith("{"):
+            queries.append(Query(number, line.strip()))
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            raise InvalidValue(f"line {number} of {path} is not JSON ({exc}); give one JSON object per line, "
+                               "such as {\"id\": 1, \"text\": \"...\"}") from None
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str) or not record["text"].strip():
+            raise InvalidValue(f"line {number} of {path} has no \"text\"; give each line a non-empty \"text\", "
+                               "such as {\"id\": 1, \"text\": \"...\"}")
+        queries.append(Query(record.get("id", number), record["text"].strip()))
+    if not queries:
+        raise InvalidValue(f"{path} holds no query; give one query per line, or JSON lines with \"text\"")
+    return queries
