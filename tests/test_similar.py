@@ -291,3 +291,12 @@ def test_words_most_claims_hold_are_left_out_of_the_match_unless_nothing_rarer()
     assert similar.worth_matching(counted, 100_000) == ["ceasefire"]
     assert similar.worth_matching([("claim", limit), ("said", limit - 5)], 100_000) == ["said"]
     assert similar.worth_matching([], 100_000) == []
+
+
+@pytest.mark.parametrize("name", ['Ab"c', '"""', "NEAR(a b)", "x* OR y", "{folded} : z", "a:b", "((", "^start",
+                                  "İstanbul office", "ﬁnance ministry", "a\u200cb spokesman", "🇺🇸🔥 desk"])
+def test_no_name_is_full_text_syntax(tmp_path, name):
+    with Store.open(tmp_path / "names.db", create=True) as store:
+        store.add_source(Source(name="Government spokesman", affiliation="Government of Russia"))
+        store.add_source(Source(name=name, affiliation=name))  # never a full-text syntax error
+        assert store.near_source_names(Source(name=name + "x", affiliation=name + "x")) is not None
