@@ -45,13 +45,11 @@ def add(
 
     Example: verity source add "Afghan government spokesperson" --kind official --affiliation "Islamic Emirate of Afghanistan" --reliability D
     """
-    from ..models import Source
+    from ..models import Source, address_warning
 
     source = Source(name=name, kind=kind, affiliation=affiliation, reliability=reliability, url=url, note=note)
     store = open_store(ctx)
     added = store.add_source(source)
-    from ..models import address_warning
-
     if address_warning(source.url):
         warn(address_warning(source.url))
     record = None
