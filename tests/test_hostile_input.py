@@ -224,6 +224,12 @@ def other_user_folder():
     are unreadable only to another user."""
     if os.geteuid() == 0 and shutil.which("setpriv") is None:
         pytest.skip("running as root without setpriv: root reads and writes whatever it likes")
+    if os.geteuid() == 0:
+        probe = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable,
+                                "-c", "import verity"], capture_output=True, text=True)
+        if probe.returncode:
+            pytest.skip("running as root, and user 65534 cannot run this Python's verity (installed where "
+                        "only root may read): " + (probe.stderr.strip().splitlines() or ["?"])[-1])
     folder = Path(tempfile.mkdtemp(prefix="verity-hostile-"))
     folder.chmod(0o777)
     yield folder, (65534 if os.geteuid() == 0 else None)
