@@ -24,7 +24,7 @@ import attrs
 from .. import uids
 from ..models import Change, Question, Ruling, Source, utc_now
 from ..names import fold
-from .rows import CLAIM_INSERT, SOURCE_INSERT, STANCE_COLUMNS, claim_insert_row, source_row
+from .rows import CLAIM_COLUMNS, CLAIM_INSERT, SOURCE_INSERT, STANCE_COLUMNS, claim_insert_row, source_row
 
 if TYPE_CHECKING:
     from .core import Store
@@ -39,8 +39,8 @@ STAGED_COLUMNS = ("same_time", "claim_limit", "claim", *STANCE_COLUMNS[1:])
 # A stance is already logged when one with the same claim and source, logged before the import,
 # has these the same too, and its logged_at when the file gives one (docs/import-export.md).
 SAME_STANCE = ("position", "quote", "url", "said_on", "via", "note")
+_KEY = CLAIM_COLUMNS.index("key")
 
-_CLAIM_INSERT_NEW = CLAIM_INSERT + " ON CONFLICT (key) WHERE merged_into IS NULL DO NOTHING"
 
 
 def _insert_staged(deduplicate: bool) -> str:
@@ -92,11 +92,12 @@ class BulkLoad:
     def add_claim(self, row: tuple, uid: str, desk: Optional[str]) -> Optional[int]:
         """Insert a claim given as `claim_row` gives it, with its uid; returns its id, or None
         when its key (or its uid) is taken."""
-        if self.conn.execute("SELECT 1 FROM claims WHERE uid = ?", [uid]).fetchone():
+        # Asked first, not left to ON CONFLICT: the append-only triggers refuse any insert that
+        # collides with a record, before a conflict clause could skip it.
+        if self.conn.execute("SELECT 1 FROM claims WHERE uid = ? OR (key = ? AND merged_into IS NULL)",
+                             [uid, row[_KEY]]).fetchone():
             return None
-        cursor = self.conn.execute(_CLAIM_INSERT_NEW, claim_insert_row(row, uid, desk, self.now, self.store.user))
-        if not cursor.rowcount:
-            return None
+        cursor = self.conn.execute(CLAIM_INSERT, claim_insert_row(row, uid, desk, self.now, self.store.user))
         self.claim_limit = cursor.lastrowid
         return self.claim_limit
 
@@ -159,9 +160,9 @@ class BulkLoad:
         for ruling in rulings:
             uid = ruling.uid or uids.of_ruling(key, ruling.ruling, ruling.explanation, ruling.ruled_at,
                                                ruling.ruled_by)
-            self.conn.execute(
+            self.conn.execute(  # not ON CONFLICT: the append-only triggers refuse a colliding insert first
                 "INSERT INTO rulings (uid, claim_id, ruling, explanation, ruled_at, ruled_by, desk) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uid) DO NOTHING",
+                "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE NOT EXISTS (SELECT 1 FROM rulings WHERE uid = ?1)",
                 [uid, claim_id, ruling.ruling, ruling.explanation, ruling.ruled_at, ruling.ruled_by, ruling.desk])
         self.conn.execute(
             "UPDATE claims SET (ruling, ruling_explanation, ruled_at, ruled_by) = (SELECT ruling, explanation, "
@@ -180,7 +181,8 @@ class BulkLoad:
                                            change.at, change.by)
         return self.conn.execute(
             "INSERT INTO changes (uid, at, by, desk, action, record_type, record_id, record_uid, field, old, new, "
-            "reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uid) DO NOTHING",
+            "reason) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12 "
+            "WHERE NOT EXISTS (SELECT 1 FROM changes WHERE uid = ?1)",
             [uid, change.at, change.by, change.desk, change.action, change.record_type, record_id, change.record_uid,
              change.field, change.old, change.new, change.reason]).rowcount > 0
 
