@@ -80,7 +80,7 @@ class BulkLoad:
         self.claims_before = conn.execute("SELECT max(id) FROM claims").fetchone()[0] or 0
         self.claim_limit = self.claims_before  # the highest claim id so far: a stance may name only those
         self.now = utc_now()  # when the records of this load were made here
-        self._upkeep = None if self.stances_before else _Upkeep.suspend(conn)
+        self._upkeep = None if self.stances_before else Upkeep.suspend(conn)
         conn.execute(f"CREATE TEMP TABLE {_STAGED} ({', '.join(STAGED_COLUMNS)})")
         self._stage = f"INSERT INTO temp.{_STAGED} VALUES ({', '.join('?' * len(STAGED_COLUMNS))})"
         self._insert = _insert_staged(deduplicate=bool(self.stances_before))
@@ -280,7 +280,7 @@ class Bulk:
 
 
 @attrs.define
-class _Upkeep:
+class Upkeep:
     """What keeps the stances table indexed, suspended for a load into an empty one.
 
     Building an index once over all the rows is far cheaper than keeping it sorted
@@ -297,7 +297,7 @@ class _Upkeep:
     rebuild: list[str] = attrs.field(factory=list)  # FTS tables to rebuild
 
     @classmethod
-    def suspend(cls, conn: sqlite3.Connection) -> "_Upkeep":
+    def suspend(cls, conn: sqlite3.Connection) -> "Upkeep":
         empty = [table for table in ("sources", "claims", "stances")
                  if conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None]
         schema = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL").fetchall()

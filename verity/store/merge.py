@@ -1,0 +1,657 @@
+"""Merging another desk's database into this one, and settling what the records resolve to.
+
+`Store.merge_database(path)` attaches the other desk's file read-only and, in one
+transaction, adds every record this database lacks, matched by uid, with set-based SQL
+(an `INSERT … SELECT` per table that leaves out the uids already here): questions,
+sources, claims, aliases, rulings, stances, changes. A stance this database has is never
+edited; only an earlier retraction of it takes the place of a later one (the earliest
+stands). Then `settle` works out, from the records alone, what the merge made of them
+(`verity.store.resolve`): each field edited on two desks takes its latest change, merges
+and same-name records become pointers, claims that share a key are re-keyed, and every
+claim that can have changed is reconciled again. docs/desks.md says it for users.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Iterable, Optional
+
+import attrs
+
+from .. import uids
+from ..names import fold
+from .bulk import Upkeep
+from .resolve import EDGE_NAME, MergeEdge, claim_keys, groups_of, merge_pointers, user_key
+
+# The unique indexes that hold a name (a key) to one record not merged into another: a merge
+# drops them while records come in and their pointers settle, and builds them again (which
+# checks that the settled records keep the rule).
+UNIQUE_WHILE_SETTLED = ("sources_folded", "claims_key")
+SOURCE_FIELDS = ("name", "kind", "affiliation", "reliability", "url", "note")
+CLAIM_FIELDS = ("key", "text", "subject", "tags", "note", "question")
+RECONCILED_SOURCE_FIELDS = frozenset({"name", "affiliation", "reliability"})
+
+_SOURCE_COLUMNS = "uid, name, folded, kind, affiliation, reliability, url, note, created_at, created_by, desk"
+_CLAIM_COLUMNS = ("uid, key, text, subject, tags, note, ruling, ruling_explanation, ruled_at, ruled_by, "
+                  "rekeyed_from, created_at, created_by, desk")
+_STANCE_COLUMNS = ("position, quote, url, said_on, via, note, logged_at, logged_by, retracted_at, "
+                   "retraction_reason, retracted_by, retracted_on, uid, desk")
+_RETRACTION = "retracted_at, retraction_reason, retracted_by, retracted_on"
+_CHANGE_COLUMNS = "uid, at, by, desk, action, record_type, record_uid, field, old, new, reason"
+_TABLE_OF = {"source": "sources", "claim": "claims", "stance": "stances", "question": "questions"}
+
+
+@attrs.frozen
+class Resolution:
+    """One thing a merge had to decide, said for people, with the command that would decide it otherwise."""
+
+    kind: str  # "edit", "name", "key", "merge", "alias", "question"
+    text: str
+    command: Optional[str] = None
+
+
+@attrs.define
+class MergeOutcome:
+    """What a merge added, and what it had to resolve."""
+
+    questions: int = 0
+    sources: int = 0
+    claims: int = 0
+    stances: int = 0
+    rulings: int = 0
+    aliases: int = 0
+    changes: int = 0
+    retractions: int = 0  # retractions taken from the other file (new, or earlier than this one's)
+    resolutions: list[Resolution] = attrs.field(factory=list)
+
+    @property
+    def added(self) -> int:
+        return (self.questions + self.sources + self.claims + self.stances + self.rulings + self.aliases
+                + self.changes + self.retractions)
+
+
+@attrs.frozen
+class Since:
+    """Where the records this merge added begin: each table's highest id before it."""
+
+    ids: dict
+
+    def new(self, table: str, record_id: Optional[int]) -> bool:
+        return record_id is not None and record_id > self.ids.get(table, 0)
+
+
+@attrs.define
+class Settled:
+    """What settling changed: claims to reconcile again, and what to report."""
+
+    claims: set = attrs.field(factory=set)
+    resolutions: list[Resolution] = attrs.field(factory=list)
+
+
+def _quoted(text: Optional[str]) -> str:
+    """A name or value as a shell command takes it."""
+    if text is None:
+        return "''"
+    return "'" + str(text).replace("'", "'\\''") + "'"
+
+
+def _shown(value: Optional[str]) -> str:
+    return "none" if value is None else repr(value)
+
+
+class Merging:
+    """The part of `Store` that merges another desk's database and settles what records resolve to."""
+
+    conn: sqlite3.Connection
+
+    # -- merging a database ------------------------------------------------------------
+
+    def merge_database(self, other: str, *, new_file: bool = False) -> MergeOutcome:
+        """Add every record of the verity database at `other` (opened read-only, up to date:
+        see verity.merge) that this one lacks, in one transaction, and settle what they
+        resolve to. `new_file`: this database was created for the merge (see `bulk_load`)."""
+        uri = Path(other).resolve().as_uri() + "?mode=ro"
+        try:
+            with self._journal_for(new_file), self._without_foreign_keys():
+                self.conn.execute("ATTACH DATABASE ? AS other", [uri])
+                try:
+                    with self.transaction():
+                        return self._merge_attached()
+                finally:
+                    self.conn.execute("DETACH DATABASE other")
+        except BaseException:
+            if new_file:
+                self._delete_file()
+            raise
+
+    def _merge_attached(self) -> MergeOutcome:
+        conn = self.conn
+        since = Since({table: conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
+                       for table in ("questions", "sources", "claims", "stances", "rulings", "aliases", "changes")})
+        upkeep = None if since.ids["stances"] else Upkeep.suspend(conn)
+        unique = self._drop_unique_indexes()
+        outcome = MergeOutcome()
+        outcome.questions = self._merge_questions()
+        for table, columns in (("sources", _SOURCE_COLUMNS), ("claims", _CLAIM_COLUMNS)):
+            extra = ", question_id" if table == "claims" else ""
+            question = (", (SELECT q.id FROM main.questions q JOIN other.questions oq ON oq.uid = q.uid "
+                        "WHERE oq.id = o.question_id)") if table == "claims" else ""
+            added = conn.execute(
+                f"INSERT INTO main.{table} ({columns}{extra}) SELECT {', '.join('o.' + c.strip() for c in columns.split(','))}"
+                f"{question} FROM other.{table} o WHERE NOT EXISTS (SELECT 1 FROM main.{table} t WHERE t.uid = o.uid) "
+                "ORDER BY o.id").rowcount
+            setattr(outcome, table, added)
+            conn.execute(f"CREATE TEMP TABLE merge_{table} (other_id INTEGER PRIMARY KEY, id INTEGER NOT NULL)")
+            conn.execute(f"INSERT INTO temp.merge_{table} SELECT o.id, t.id FROM other.{table} o "
+                         f"JOIN main.{table} t ON t.uid = o.uid")
+        outcome.aliases = conn.execute(
+            "INSERT INTO main.aliases (uid, source_id, claim_id, alias, folded, added_at, added_by, desk) "
+            "SELECT o.uid, ms.id, mc.id, o.alias, o.folded, o.added_at, o.added_by, o.desk FROM other.aliases o "
+            "LEFT JOIN temp.merge_sources ms ON ms.other_id = o.source_id "
+            "LEFT JOIN temp.merge_claims mc ON mc.other_id = o.claim_id "
+            "WHERE NOT EXISTS (SELECT 1 FROM main.aliases a WHERE a.uid = o.uid) ORDER BY o.id").rowcount
+        outcome.rulings = conn.execute(
+            "INSERT INTO main.rulings (uid, claim_id, ruling, explanation, ruled_at, ruled_by, desk) "
+            "SELECT o.uid, mc.id, o.ruling, o.explanation, o.ruled_at, o.ruled_by, o.desk FROM other.rulings o "
+            "JOIN temp.merge_claims mc ON mc.other_id = o.claim_id "
+            "WHERE NOT EXISTS (SELECT 1 FROM main.rulings r WHERE r.uid = o.uid) ORDER BY o.id").rowcount
+        # The stances, the bulk of a desk's file: scanned once, each looking its uid up here.
+        outcome.stances = conn.execute(
+            f"INSERT INTO main.stances (claim_id, source_id, {_STANCE_COLUMNS}) "
+            f"SELECT mc.id, ms.id, {', '.join('o.' + c.strip() for c in _STANCE_COLUMNS.split(','))} "
+            "FROM other.stances o JOIN temp.merge_claims mc ON mc.other_id = o.claim_id "
+            "JOIN temp.merge_sources ms ON ms.other_id = o.source_id "
+            "WHERE NOT EXISTS (SELECT 1 FROM main.stances s WHERE s.uid = o.uid) ORDER BY o.id").rowcount
+        retracted = self._earliest_retractions(since)
+        outcome.retractions = len(retracted)
+        outcome.changes = conn.execute(
+            f"INSERT INTO main.changes ({_CHANGE_COLUMNS}, record_id) SELECT * FROM ("
+            f"SELECT {', '.join('o.' + c.strip() for c in _CHANGE_COLUMNS.split(','))}, CASE o.record_type "
+            + " ".join(f"WHEN '{kind}' THEN (SELECT id FROM main.{table} WHERE uid = o.record_uid)"
+                       for kind, table in _TABLE_OF.items())
+            + " END AS record_id FROM other.changes o WHERE NOT EXISTS "
+            "(SELECT 1 FROM main.changes c WHERE c.uid = o.uid) ORDER BY o.id) WHERE record_id IS NOT NULL").rowcount
+        for table in ("sources", "claims"):
+            conn.execute(f"DROP TABLE temp.merge_{table}")
+        settled = Settled()
+        self._apply_latest_changes(since, settled)
+        self._settle(since, settled)
+        self._latest_rulings(since)
+        for sql in unique:
+            conn.execute(sql)
+        outcome.resolutions = settled.resolutions
+        if upkeep is not None:
+            upkeep.resume(conn)
+            self.refresh_reconciliations()
+            return outcome
+        claims = settled.claims | {row[0] for row in conn.execute(
+            "SELECT id FROM claims WHERE id > ? UNION SELECT claim_id FROM stances WHERE id > ?",
+            [since.ids["claims"], since.ids["stances"]])} | retracted
+        self.refresh_reconciliations(claims)
+        return outcome
+
+    def _drop_unique_indexes(self) -> list[str]:
+        """Drop the indexes of UNIQUE_WHILE_SETTLED; returns the SQL that builds them again."""
+        kept = []
+        for name in UNIQUE_WHILE_SETTLED:
+            row = self.conn.execute("SELECT sql FROM main.sqlite_master WHERE type = 'index' AND name = ?",
+                                    [name]).fetchone()
+            if row is not None:
+                self.conn.execute(f'DROP INDEX main."{name}"')
+                kept.append(row[0])
+        return kept
+
+    def _merge_questions(self) -> int:
+        """Add the other file's questions this database lacks. One whose key is taken here comes
+        in under the key it would be re-keyed to; `_settle` then gives the key to the older."""
+        rows = self.conn.execute(
+            "SELECT o.uid, o.key, o.text, o.created_at, o.created_by, o.desk FROM other.questions o "
+            "WHERE NOT EXISTS (SELECT 1 FROM main.questions q WHERE q.uid = o.uid) ORDER BY o.id").fetchall()
+        for uid, key, text, created_at, created_by, desk in rows:
+            if self.conn.execute("SELECT 1 FROM main.questions WHERE key = ?", [key]).fetchone():
+                key = _question_key(key, uid)
+            self.conn.execute("INSERT INTO main.questions (uid, key, text, created_at, created_by, desk) "
+                              "VALUES (?, ?, ?, ?, ?, ?)", [uid, key, text, created_at, created_by, desk])
+        return len(rows)
+
+    def _earliest_retractions(self, since: Since) -> set[int]:
+        """Take the other file's retraction of each stance both hold where this one has none, or a
+        later one: the earliest retraction stands. Returns the claims of the stances it retracted."""
+        rows = self.conn.execute(
+            "SELECT s.id, s.claim_id, o.retracted_at, o.retraction_reason, o.retracted_by, o.retracted_on "
+            "FROM other.stances o JOIN main.stances s ON s.uid = o.uid "
+            "WHERE o.retracted_at IS NOT NULL AND s.id <= ? "
+            "AND (s.retracted_at IS NULL OR s.retracted_at > o.retracted_at)", [since.ids["stances"]]).fetchall()
+        self.conn.executemany(f"UPDATE stances SET ({_RETRACTION}) = (?, ?, ?, ?) WHERE id = ?",
+                              [(*row[2:], row[0]) for row in rows])
+        return {row[1] for row in rows}
+
+    def _latest_rulings(self, since: Since) -> None:
+        """A claim's ruling is the latest of its history (ruled_at, then uid): for each that gained one."""
+        self.conn.execute(
+            "UPDATE claims SET (ruling, ruling_explanation, ruled_at, ruled_by) = (SELECT ruling, explanation, "
+            "ruled_at, ruled_by FROM rulings r WHERE r.claim_id = claims.id ORDER BY ruled_at IS NULL, "
+            "ruled_at DESC, uid DESC LIMIT 1) WHERE id IN (SELECT claim_id FROM rulings WHERE id > ?)",
+            [since.ids["rulings"]])
+
+    # -- the latest change of each field ----------------------------------------------
+
+    def _apply_latest_changes(self, since: Since, settled: Settled) -> None:
+        """Give each field that this merge brought a change of the value of its latest change
+        (`at`, then uid), and report the edits made on two desks without seeing each other."""
+        rows = self.conn.execute(
+            "SELECT id, uid, at, by, desk, record_type, record_id, record_uid, field, old, new FROM changes c "
+            "WHERE action = 'edit' AND record_type IN ('source', 'claim') AND EXISTS (SELECT 1 FROM changes n "
+            "WHERE n.id > ? AND n.action = 'edit' AND n.record_uid = c.record_uid AND n.field IS c.field) "
+            "ORDER BY record_uid, field, at, uid", [since.ids["changes"]]).fetchall()
+        histories: dict[tuple, list] = {}
+        for row in rows:
+            histories.setdefault((row[5], row[7], row[8]), []).append(row)
+        for (record_type, record_uid, field), history in histories.items():
+            table = _TABLE_OF[record_type]
+            found = self.conn.execute(f"SELECT id FROM {table} WHERE uid = ?", [record_uid]).fetchone()
+            if found is None or field not in (SOURCE_FIELDS if table == "sources" else CLAIM_FIELDS):
+                continue
+            latest = history[-1]
+            if self._set_field(table, found[0], field, latest[10]):
+                if table == "claims":
+                    settled.claims.add(found[0])
+                elif field in RECONCILED_SOURCE_FIELDS:
+                    settled.claims.update(self._claims_of_source(self.root_id("sources", found[0])))
+            lost = [earlier for earlier, later in zip(history, history[1:]) if later[9] != earlier[10]]
+            lost = [change for change in lost if change[10] != latest[10]]
+            if lost and any(since.new("changes", change[0]) for change in history):
+                settled.resolutions.append(self._concurrent_edit(table, found[0], field, latest, lost))
+
+    def _set_field(self, table: str, record_id: int, field: str, value: Optional[str]) -> bool:
+        """Set a field to the value a change gives it; whether that changed it."""
+        if table == "sources":
+            current = self.conn.execute(f"SELECT {field} FROM sources WHERE id = ?", [record_id]).fetchone()[0]
+            if current == value:
+                return False
+            self.conn.execute(f"UPDATE sources SET {field} = ?" + (", folded = ?" if field == "name" else "")
+                              + " WHERE id = ?", [value, *([fold(value)] if field == "name" else []), record_id])
+            return True
+        if field == "key":
+            key, rekeyed_from = self.conn.execute("SELECT key, rekeyed_from FROM claims WHERE id = ?",
+                                                  [record_id]).fetchone()
+            if user_key(key, rekeyed_from) == value:
+                return False
+            self.conn.execute("UPDATE claims SET key = ?, rekeyed_from = NULL WHERE id = ?", [value, record_id])
+            return True
+        if field == "question":
+            question = None
+            if value:
+                row = self.conn.execute("SELECT id FROM questions WHERE key = ?", [value]).fetchone()
+                question = row[0] if row else None
+            current = self.conn.execute("SELECT question_id FROM claims WHERE id = ?", [record_id]).fetchone()[0]
+            if current == question:
+                return False
+            self.conn.execute("UPDATE claims SET question_id = ? WHERE id = ?", [question, record_id])
+            return True
+        current = self.conn.execute(f"SELECT {field} FROM claims WHERE id = ?", [record_id]).fetchone()[0]
+        if field == "tags":
+            if json.loads(current or "[]") == json.loads(value or "[]"):
+                return False
+            value = value or "[]"
+        elif current == value:
+            return False
+        self.conn.execute(f"UPDATE claims SET {field} = ? WHERE id = ?", [value, record_id])
+        return True
+
+    def _concurrent_edit(self, table: str, record_id: int, field: str, latest: tuple, lost: list) -> Resolution:
+        kind = "source" if table == "sources" else "claim"
+        name = self._record_name(table, self.root_id(table, record_id))
+        others = ", ".join(f"{_shown(change[10])} ({change[3] or 'unknown'}"
+                           + (f", desk {change[4]}" if change[4] else "") + f", {change[2][:16]})" for change in lost)
+        text = (f"{kind} {name!r}: {field} edited on two desks; the latest stands, {_shown(latest[10])} "
+                f"({latest[3] or 'unknown'}{', desk ' + latest[4] if latest[4] else ''}, {latest[2][:16]}), "
+                f"over {others}, kept in its history")
+        value = lost[-1][10]
+        option = {"tags": "--tag"}.get(field, f"--{field}")
+        if field == "tags":
+            shown = " ".join(f"--tag {_quoted(tag)}" for tag in json.loads(value or "[]")) or "--untag …"
+        else:
+            shown = f"{option} {_quoted(value)}"
+        command = f"verity {kind} edit {_quoted(name)} {shown} --reason '…'"
+        return Resolution("edit", text, command)
+
+    def _record_name(self, table: str, record_id: int) -> str:
+        column = "name" if table == "sources" else "key"
+        return self.conn.execute(f"SELECT {column} FROM {table} WHERE id = ?", [record_id]).fetchone()[0]
+
+    # -- what the records resolve to ----------------------------------------------------
+
+    def settle(self) -> set[int]:
+        """Work out again what the records resolve to (after a correction that can change it:
+        a new name, key or text, a merge); returns the claims to reconcile again."""
+        settled = Settled()
+        self._settle(None, settled)
+        return settled.claims
+
+    def _settle(self, since: Optional[Since], settled: Settled) -> None:
+        self._settle_sources(since, settled)
+        self._settle_claims(since, settled)
+        self._settle_questions(since, settled)
+        if since is not None:
+            self._report_shared_aliases(since, settled)
+
+    def _merge_edges(self, record_type: str, ids: dict[str, int]) -> list[MergeEdge]:
+        """Every merge change of a record of `record_type` in `ids` (uid -> id), by local ids. A merge
+        recorded by an upgrade names its target by its name (or key) rather than its uid."""
+        table = _TABLE_OF[record_type]
+        column = "name" if table == "sources" else "key"
+        edges = []
+        for at, uid, record_uid, new in self.conn.execute(
+                "SELECT at, uid, record_uid, new FROM changes WHERE action = 'merge' AND record_type = ?",
+                [record_type]):
+            record = ids.get(record_uid)
+            if record is None or new is None:
+                continue
+            into = ids.get(new)
+            if into is None and not uids.is_uid(new):
+                row = self.conn.execute(f"SELECT id FROM {table} WHERE {column} = ? AND uid != ? ORDER BY uid LIMIT 1",
+                                        [new, record_uid]).fetchone()
+                into = row[0] if row else None
+            if into is not None:
+                edges.append(MergeEdge(at, uid, record, into))
+        return edges
+
+    def _settle_sources(self, since: Optional[Since], settled: Settled) -> None:
+        rows = self.conn.execute("SELECT id, uid, folded, merged_into FROM sources").fetchall()
+        uid_of = {row[0]: row[1] for row in rows}
+        ids = {row[1]: row[0] for row in rows}
+        pointers = merge_pointers(uid_of, self._merge_edges("source", ids),
+                                  groups_of({row[0]: row[2] for row in rows}))
+        changed = [(row[0], row[3], pointers.into.get(row[0])) for row in rows if row[3] != pointers.into.get(row[0])]
+        # Those merged first, then those no longer merged: a name stays with one source not merged throughout.
+        for source_id, _old, new in sorted(changed, key=lambda c: c[2] is None):
+            self.conn.execute("UPDATE sources SET merged_into = ? WHERE id = ?", [new, source_id])
+        for source_id, old, new in changed:
+            for affected in {source_id, old, new} - {None}:
+                settled.claims.update(self._claims_of_source(affected))
+        if since is None:
+            return
+        for source_id, into in pointers.into.items():
+            if pointers.kind[source_id] == EDGE_NAME and (since.new("sources", source_id) or since.new("sources", into)):
+                settled.resolutions.append(self._same_name(source_id, into))
+        settled.resolutions += self._dropped_merges("sources", pointers.dropped, since)
+
+    def _same_name(self, source_id: int, into: int) -> Resolution:
+        (name, desk), (kept, kept_desk) = (self.conn.execute("SELECT name, desk FROM sources WHERE id = ?",
+                                                             [i]).fetchone() for i in (source_id, into))
+        root = self._record_name("sources", self.root_id("sources", into))
+        text = (f"source {name!r}{' of desk ' + desk if desk else ''} and {kept!r}"
+                f"{' of desk ' + kept_desk if kept_desk else ''}, one name created apart, are one source: "
+                f"the younger is merged into the older ({root!r})")
+        command = (f"verity source edit {_quoted(root)} --name '<another name>' --reason '…' "
+                   f"(if they are two sources: {name!r} then names the younger)")
+        return Resolution("name", text, command)
+
+    def _dropped_merges(self, table: str, dropped: Iterable, since: Since) -> list[Resolution]:
+        kind = "source" if table == "sources" else "claim"
+        found = []
+        for edge, why, by in dropped:
+            involved = [edge.uid] + ([by.uid] if by else [])
+            new = self.conn.execute(
+                f"SELECT 1 FROM changes WHERE uid IN ({', '.join('?' * len(involved))}) AND id > ?",
+                [*involved, since.ids["changes"]]).fetchone()
+            if not new:
+                continue
+            record, into = self._record_name(table, edge.record), self._record_name(table, edge.into)
+            root = self._record_name(table, self.root_id(table, edge.record))
+            if why == "circle":
+                text = (f"{kind}s {record!r} and {into!r} were merged into each other on different desks; "
+                        f"the later merge stands and the earlier ({record!r} into {into!r}, {edge.at[:16]}) "
+                        f"gives way: they are one {kind}, {root!r}")
+                command = f"verity {kind} show {_quoted(root)} (one {kind} either way; nothing to undo)"
+            else:
+                text = (f"{kind} {record!r} was merged into {into!r} ({edge.at[:16]}) and, later, on another desk "
+                        f"into another: the later merge stands, and it counts as {root!r}'s")
+                command = f"verity {kind} merge {_quoted(root)} --into {_quoted(into)} --reason '…'"
+            found.append(Resolution("merge", text, command))
+        return found
+
+    def _settle_claims(self, since: Optional[Since], settled: Settled) -> None:
+        """Pointers and keys of the claims that can need settling: those merged, re-keyed, named by a
+        merge change, or sharing their desk's key with another."""
+        rows = self.conn.execute(
+            "SELECT id, uid, key, rekeyed_from, text, merged_into FROM claims WHERE merged_into IS NOT NULL "
+            "OR rekeyed_from IS NOT NULL OR uid IN (SELECT record_uid FROM changes WHERE action = 'merge' "
+            "AND record_type = 'claim' UNION SELECT new FROM changes WHERE action = 'merge' AND record_type = 'claim') "
+            "OR coalesce(rekeyed_from, key) IN (SELECT coalesce(rekeyed_from, key) AS k FROM claims "
+            "GROUP BY k HAVING count(*) > 1)").fetchall()
+        if not rows:
+            return
+        uid_of = {row[0]: row[1] for row in rows}
+        ids = {row[1]: row[0] for row in rows}
+        own = {row[0]: user_key(row[2], row[3]) for row in rows}
+        pointers = merge_pointers(uid_of, self._merge_edges("claim", ids),
+                                  groups_of({row[0]: (own[row[0]], row[4]) for row in rows}))
+        roots = sorted(i for i in uid_of if i not in pointers.into)
+        taken = set() if not roots else {row[0] for row in self.conn.execute(
+            "SELECT coalesce(rekeyed_from, key) FROM claims UNION SELECT alias FROM aliases WHERE claim_id IS NOT NULL")}
+        keys = claim_keys(roots, uid_of, own, taken)
+        changed = []
+        for claim_id, _uid, key, rekeyed_from, _text, merged_into in rows:
+            into = pointers.into.get(claim_id)
+            final_key = keys.get(claim_id, own[claim_id])
+            final_from = own[claim_id] if final_key != own[claim_id] else None
+            if (into, final_key, final_from) != (merged_into, key, rekeyed_from):
+                changed.append((claim_id, into, final_key, final_from, merged_into))
+        # Those that give a key up first (merged, or re-keyed), then those that take one.
+        for claim_id, into, final_key, final_from, _old in sorted(changed, key=lambda c: c[1] is None and c[3] is None):
+            self.conn.execute("UPDATE claims SET merged_into = ?, key = ?, rekeyed_from = ? WHERE id = ?",
+                              [into, final_key, final_from, claim_id])
+        for claim_id, into, _key, _from, old in changed:
+            settled.claims.update({claim_id, into, old} - {None})
+        self.conn.execute("DELETE FROM reconciliations WHERE claim_id IN (SELECT id FROM claims WHERE merged_into "
+                          "IS NOT NULL)")
+        if since is None:
+            return
+        for claim_id, into in pointers.into.items():
+            if pointers.kind[claim_id] == EDGE_NAME and (since.new("claims", claim_id) or since.new("claims", into)):
+                settled.resolutions.append(self._same_claim(claim_id, into))
+        for claim_id in roots:
+            if keys[claim_id] != own[claim_id]:
+                holder = next(i for i in roots if keys[i] == own[claim_id])
+                if since.new("claims", claim_id) or since.new("claims", holder):
+                    settled.resolutions.append(self._rekeyed(claim_id, holder, own[claim_id], keys[claim_id]))
+        settled.resolutions += self._dropped_merges("claims", pointers.dropped, since)
+
+    def _same_claim(self, claim_id: int, into: int) -> Resolution:
+        key, desk = self.conn.execute("SELECT key, desk FROM claims WHERE id = ?", [claim_id]).fetchone()
+        root = self._record_name("claims", self.root_id("claims", into))
+        text = (f"claim {key!r}{' of desk ' + desk if desk else ''}, logged apart with the same key and text "
+                f"as an older one, is that claim: merged into {root!r}")
+        command = (f"verity claim edit {_quoted(root)} --text '<what it says>' --reason '…' "
+                   "(if they are two claims: the younger then gets a key of its own)")
+        return Resolution("key", text, command)
+
+    def _rekeyed(self, claim_id: int, holder: int, key: str, new_key: str) -> Resolution:
+        desk = self.conn.execute("SELECT desk FROM claims WHERE id = ?", [claim_id]).fetchone()[0]
+        holder_desk = self.conn.execute("SELECT desk FROM claims WHERE id = ?", [holder]).fetchone()[0]
+        text = (f"claim {key!r}{' of desk ' + desk if desk else ''} and the older claim {key!r}"
+                f"{' of desk ' + holder_desk if holder_desk else ''} say different things: both are kept, "
+                f"the younger re-keyed {new_key!r}")
+        command = (f"verity claim merge {new_key} --into {key} --reason '…' (if they are one claim), or "
+                   f"verity claim edit {new_key} --key <a better key> --reason '…'")
+        return Resolution("key", text, command)
+
+    def _settle_questions(self, since: Optional[Since], settled: Settled) -> None:
+        """Questions that share the key their desks gave them: the oldest keeps it, the others are re-keyed."""
+        rows = self.conn.execute("SELECT id, uid, key FROM questions").fetchall()
+        own = {row[0]: _question_own_key(row[2], row[1]) for row in rows}
+        if len(set(own.values())) == len(own) and all(own[row[0]] == row[2] for row in rows):
+            return
+        uid_of = {row[0]: row[1] for row in rows}
+        keys = claim_keys(sorted(own), uid_of, own, {row[2] for row in rows} | set(own.values()))
+        keys = {i: (key if key == own[i] else _question_key(own[i], uid_of[i])) for i, key in keys.items()}
+        changed = [(row[0], keys[row[0]]) for row in rows if keys[row[0]] != row[2]]
+        for question_id, key in sorted(changed, key=lambda c: c[1] == own[c[0]]):
+            self.conn.execute("UPDATE questions SET key = ? WHERE id = ?", [key, question_id])
+        if since is None:
+            return
+        for question_id, key in changed:
+            if key != own[question_id] and any(since.new("questions", i) for i in own if own[i] == own[question_id]):
+                settled.resolutions.append(Resolution(
+                    "question", f"question {own[question_id]!r} was added on two desks; the younger is "
+                    f"re-keyed {key!r}", f"verity claim edit CLAIM --question {own[question_id]} --reason '…' "
+                    "(to move a claim of the younger to the older)"))
+
+    def _report_shared_aliases(self, since: Since, settled: Settled) -> None:
+        """One alias given to two sources on different desks: it finds the one given it last."""
+        rows = self.conn.execute(
+            "SELECT a.folded, a.alias, a.source_id, a.id FROM aliases a WHERE a.source_id IS NOT NULL AND a.folded IN "
+            "(SELECT folded FROM aliases WHERE source_id IS NOT NULL GROUP BY folded "
+            "HAVING count(DISTINCT source_id) > 1) ORDER BY a.folded").fetchall()
+        by_name: dict[str, list] = {}
+        for folded, alias, source_id, alias_id in rows:
+            by_name.setdefault(folded, []).append((alias, self.root_id("sources", source_id), alias_id))
+        for folded, held in by_name.items():
+            roots = {root for _alias, root, _id in held}
+            if len(roots) < 2 or not any(since.new("aliases", alias_id) for *_rest, alias_id in held):
+                continue
+            found = self.find_source(held[0][0])
+            if found is None or self.conn.execute("SELECT 1 FROM sources WHERE folded = ?", [folded]).fetchone():
+                continue  # a name: it finds the source of that name, as any name does
+            names = sorted(self._record_name("sources", root) for root in roots)
+            others = [name for name in names if name != found.name]
+            settled.resolutions.append(Resolution(
+                "alias", f"alias {held[0][0]!r} was given to {' and '.join(repr(n) for n in names)} on different "
+                f"desks: it finds {found.name!r}, given it last",
+                f"verity source merge {_quoted(others[0])} --into {_quoted(found.name)} --reason '…' "
+                "(if they are one source); otherwise log their stances under their full names"))
+
+
+def _question_key(key: str, uid: str) -> str:
+    """The key a question gets when an older one has its key."""
+    return f"{key}-{uid.replace('-', '')[:8]}"
+
+
+def _question_own_key(key: str, uid: str) -> str:
+    """The key a question's desk gave it: its key without the uid suffix a merge added."""
+    digits = uid.replace("-", "")
+    for length in (8, 12, 16, 32):
+        if key.endswith("-" + digits[:length]):
+            return key[: -length - 1]
+    return key
+
+
+
+class Staging:
+    """Another desk's export, written as the database it came from (records by uid, as they were),
+    into a scratch verity database that `Store.merge_database` then merges like any desk's file.
+
+    The scratch database keeps no search index and no rule that one name or key names one record:
+    it holds what the file says, the desk's resolutions included.
+    """
+
+    def __init__(self, store):
+        self.store = store
+        self.conn = conn = store.conn
+        for name, in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND "
+                                  "(name IN ('claims_ai', 'stances_ai') OR name LIKE '%never_replaced')").fetchall():
+            conn.execute(f'DROP TRIGGER "{name}"')
+        for name in UNIQUE_WHILE_SETTLED:
+            conn.execute(f'DROP INDEX IF EXISTS "{name}"')
+        self.sources: dict[str, int] = {}  # uid -> id
+        self.claims: dict[str, int] = {}
+        self.questions: dict[str, int] = {}
+        self._stances: list[tuple] = []
+
+    def add_question(self, uid: str, key: str, text: str, desk: Optional[str]) -> None:
+        if uid not in self.questions:
+            self.questions[uid] = self.conn.execute(
+                "INSERT INTO questions (uid, key, text, desk) VALUES (?, ?, ?, ?)",
+                [uid, key if not self.conn.execute("SELECT 1 FROM questions WHERE key = ?", [key]).fetchone()
+                 else _question_key(key, uid), text, desk]).lastrowid
+
+    def add_source(self, uid: str, values: tuple, desk: Optional[str]) -> int:
+        """A source (name, kind, affiliation, reliability, url, note); the first record of a uid wins."""
+        if uid not in self.sources:
+            self.sources[uid] = self.conn.execute(
+                "INSERT INTO sources (uid, name, folded, kind, affiliation, reliability, url, note, desk) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [uid, values[0], fold(values[0]), *values[1:], desk]).lastrowid
+        return self.sources[uid]
+
+    def add_claim(self, uid: str, row: tuple, question: Optional[str], rekeyed_from: Optional[str],
+                  desk: Optional[str]) -> int:
+        """A claim as `claim_row` gives it (key, text, subject, tags as JSON, note, ruling ...)."""
+        if uid not in self.claims:
+            question_id = None
+            if question:
+                found = self.conn.execute("SELECT id FROM questions WHERE key = ?", [question]).fetchone()
+                question_id = found[0] if found else None
+            self.claims[uid] = self.conn.execute(
+                "INSERT INTO claims (uid, key, text, subject, tags, note, ruling, ruling_explanation, ruled_at, "
+                "ruled_by, question_id, rekeyed_from, desk) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [uid, *row, question_id, rekeyed_from, desk]).lastrowid
+        return self.claims[uid]
+
+    def claim_keyed(self, key: str) -> Optional[str]:
+        """The uid of the claim of this key in the file (one not merged, the oldest), else None."""
+        row = self.conn.execute("SELECT uid FROM claims WHERE key = ? ORDER BY uid LIMIT 1", [key]).fetchone()
+        return row[0] if row else None
+
+    def source_named(self, name: str) -> Optional[str]:
+        """The uid of the source of this name or alias in the file, else None."""
+        folded = fold(name)
+        row = self.conn.execute("SELECT uid FROM sources WHERE folded = ? ORDER BY uid LIMIT 1", [folded]).fetchone()
+        if row is None:
+            row = self.conn.execute("SELECT s.uid FROM aliases a JOIN sources s ON s.id = a.source_id "
+                                    "WHERE a.folded = ? ORDER BY a.uid LIMIT 1", [folded]).fetchone()
+        return row[0] if row else None
+
+    def add_alias(self, table: str, uid: str, alias: str) -> None:
+        column = "source_id" if table == "sources" else "claim_id"
+        record = (self.sources if table == "sources" else self.claims)[uid]
+        self.conn.execute(f"INSERT INTO aliases (uid, {column}, alias, folded) VALUES (?, ?, ?, ?) "
+                          "ON CONFLICT (uid) DO NOTHING",
+                          [uids.of_alias(uid, alias), record, alias, fold(alias) if table == "sources" else alias])
+
+    def add_ruling(self, claim_uid: str, uid: str, values: tuple) -> None:
+        self.conn.execute("INSERT INTO rulings (uid, claim_id, ruling, explanation, ruled_at, ruled_by, desk) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uid) DO NOTHING",
+                          [uid, self.claims[claim_uid], *values])
+
+    def add_stance(self, claim_uid: str, source_uid: str, values: tuple) -> None:
+        """A stance: the values of `stances` from position on (stance_values' order after claim and source)."""
+        self._stances.append((self.claims[claim_uid], self.sources[source_uid], *values))
+        if len(self._stances) >= 5_000:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._stances:
+            self.conn.executemany(
+                f"INSERT INTO stances (claim_id, source_id, position, quote, url, said_on, via, note, logged_at, "
+                f"logged_by, {_RETRACTION}, uid, desk) VALUES ({', '.join('?' * 18)}) ON CONFLICT (uid) DO NOTHING",
+                self._stances)
+            self._stances = []
+
+    def add_change(self, values: dict) -> bool:
+        """A change (the fields of `changes`); False when its record is not in the file."""
+        table = _TABLE_OF[values["record_type"]]
+        found = self.conn.execute(f"SELECT id FROM {table} WHERE uid = ?", [values["record_uid"]]).fetchone()
+        if found is None:
+            return False
+        self.conn.execute(
+            f"INSERT INTO changes ({_CHANGE_COLUMNS}, record_id) VALUES ({', '.join('?' * 12)}) "
+            "ON CONFLICT (uid) DO NOTHING", [*(values[c.strip()] for c in _CHANGE_COLUMNS.split(",")), found[0]])
+        return True
+
+    def merged(self, table: str, uid: str) -> bool:
+        """Whether a merge change of this record is in the file."""
+        return self.conn.execute("SELECT 1 FROM changes WHERE action = 'merge' AND record_uid = ?",
+                                 [uid]).fetchone() is not None
+
+    def same_by_name(self, table: str, uid: str, into: str) -> bool:
+        """Whether two records are one by their names alone (a source's folded name; a claim's key and text)."""
+        if table == "sources":
+            names = self.conn.execute("SELECT DISTINCT folded FROM sources WHERE uid IN (?, ?)", [uid, into]).fetchall()
+            return len(names) == 1
+        rows = self.conn.execute("SELECT DISTINCT coalesce(rekeyed_from, key), text FROM claims WHERE uid IN (?, ?)",
+                                 [uid, into]).fetchall()
+        return len(rows) == 1
