@@ -20,8 +20,8 @@ from .commands import VerityGroup
 # large command lines): `verity stance add` builds the stance commands and no others.
 COMMANDS = {
     "init": "database", "reconcile": "database", "assess": "assess", "import": "io", "export": "io",
-    "report": "report", "browse": "browse", "datasette-metadata": "browse", "source": "source", "claim": "claim",
-    "question": "question", "stance": "stance", "log": "history",
+    "merge": "io", "report": "report", "browse": "browse", "datasette-metadata": "browse", "source": "source",
+    "claim": "claim", "question": "question", "stance": "stance", "log": "history",
 }
 GROUPS = frozenset({"source", "claim", "stance", "question"})  # a module that is a command group of that name
 

@@ -171,6 +171,48 @@ def export(
             f"to {output}.")
 
 
+@command(app, "merge")
+def merge(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(
+        metavar="FILE", help="Another desk's verity database, or its export (.json or .jsonl, version 2).",
+        show_default=False)],
+    json_: JsonRecordFlag = False,
+) -> None:
+    """Merge another desk's database or export into this one: every record it lacks, in one transaction.
+
+    Records are matched by uid (records without one by source name or alias and claim
+    key). Nothing is deleted and no stance is edited. What the merge had to resolve —
+    a field edited on both desks, one name given to two sources created apart, one key
+    given to two different claims, merges that cross — is listed after the line of what
+    was added, each with the command that would resolve it otherwise. Merging a file
+    twice, or into itself, adds nothing. With --json, prints what was added and the
+    resolutions.
+
+    Example: verity --db desk-a.db merge desk-b.db
+    """
+    from ..importer.desks import merge_file
+
+    path = Path(db_path(ctx))
+    created = not path.exists()
+    store = open_store(ctx, create=True)
+    outcome = merge_file(store, file, new_file=created)
+    if created:
+        say(f"Created {path}.")
+    import attrs
+
+    record = attrs.asdict(outcome)
+    record["added"] = outcome.added
+    if json_:
+        print_changed("", record, True)
+        return
+    say(outcome.line(str(file)))
+    for resolution in outcome.resolutions:
+        say(f"Resolved: {resolution.text}")
+        if resolution.command:
+            say(f"  to change it: {resolution.command}")
+
+
 @contextlib.contextmanager
 def _output(path: Optional[Path], database: str) -> Iterator[TextIO]:
     """stdout, or a file that appears whole or not at all (written aside, then renamed),

@@ -103,7 +103,7 @@ def _import_file(load: BulkLoad, path: Path, fmt: Optional[str], create_missing:
     if create_missing and fmt != "csv":
         raise InvalidValue("--create-missing is for CSV files, whose rows name claims and sources by key and name")
     name = str(path)
-    handle = stream if stream is not None else _open(path)
+    handle = stream if stream is not None else open_input(path)
     try:
         _check_content(handle, fmt, "standard input" if stream is not None else name, sniff)
         if fmt == "jsonl":
@@ -114,7 +114,7 @@ def _import_file(load: BulkLoad, path: Path, fmt: Optional[str], create_missing:
                                 missing_hint="add it first with '{command}', or import with --create-missing")
             records = read_csv(handle, progress)
         else:
-            data = _load_json(path, handle)
+            data = load_json(path, handle)
             if fmt == "claimreview" or (sniff and claimreview.looks_like_claimreview(data)):
                 reviews = claimreview.Reviews(data)
                 importer = Importer(load)
@@ -201,7 +201,7 @@ def _add_all(importer: Importer, records: Iterable[Record]) -> None:
         add(kind, data, place)
 
 
-def _open(path: Path) -> BinaryIO:
+def open_input(path: Path) -> BinaryIO:
     """The file as bytes, with a plain error when it cannot be read."""
     try:
         return open(path, "rb")
@@ -213,7 +213,7 @@ def _open(path: Path) -> BinaryIO:
         raise InvalidValue(f"cannot read {path}: {exc.strerror}; check the path and its permissions") from None
 
 
-def _load_json(path: Path, handle: BinaryIO) -> Any:
+def load_json(path: Path, handle: BinaryIO) -> Any:
     raw = handle.read()
     try:
         return json.loads(raw.decode("utf-8-sig"), object_pairs_hook=unique_keys)

@@ -25,6 +25,7 @@ from .bulk import BUSY_TIMEOUT_MS, Bulk
 from .corrections import Corrections
 from .export import Export
 from .listings import ClaimFilter, Listings
+from .merge import Merging
 from .queries import Reports
 from .questions import Questions
 from .refresh import Reconciliations
@@ -122,7 +123,7 @@ class ClaimRecord:
         return frozenset(i for i, status in self.statuses.items() if status.status == COUNTED)
 
 
-class Store(Corrections, Export, Listings, Reconciliations, Reports, Similarity, Bulk, Questions, Trust):
+class Store(Corrections, Export, Listings, Merging, Reconciliations, Reports, Similarity, Bulk, Questions, Trust):
     """A verity database. Open with `Store.open(path)`; create with `Store.create(path)`."""
 
     def __init__(self, conn: sqlite3.Connection, path: str):
@@ -392,6 +393,13 @@ class Store(Corrections, Export, Listings, Reconciliations, Reports, Similarity,
         """The claim record with this uid (merged or not), or None."""
         row = self.conn.execute(f"{CLAIM_SELECT} WHERE c.uid = ?", [uid]).fetchone()
         return self._claim_from_row(row) if row else None
+
+    def uid_of(self, table: str, column: str, value: str) -> Optional[str]:
+        """The uid of the record of `table` whose `column` is `value` (a question's key), or None."""
+        if (table, column) not in {("questions", "key"), ("sources", "name"), ("claims", "key")}:
+            raise ValueError(f"no lookup of {table} by {column}")
+        row = self.conn.execute(f"SELECT uid FROM {table} WHERE {column} = ? ORDER BY uid LIMIT 1", [value]).fetchone()
+        return row[0] if row else None
 
     def root_id(self, table: str, record_id: int) -> int:
         """The id at the end of a record's chain of merges (its own when it was never merged)."""

@@ -66,6 +66,20 @@ class MergeOutcome:
     retractions: int = 0  # retractions taken from the other file (new, or earlier than this one's)
     resolutions: list[Resolution] = attrs.field(factory=list)
 
+    def line(self, name: str) -> str:
+        """The one line a merge ends with: what it added from `name`."""
+        parts = [(self.sources, "source"), (self.claims, "claim"), (self.stances, "stance"),
+                 (self.questions, "question"), (self.rulings, "ruling"), (self.aliases, "alias"),
+                 (self.changes, "change"), (self.retractions, "retraction")]
+        added = [f"{count:,} {word}{'es' if word == 'alias' and count != 1 else '' if count == 1 else 's'}"
+                 for count, word in parts if count]
+        if not added:
+            return f"Merged {name}: nothing to add, this database has every record of it."
+        resolved = len(self.resolutions)
+        return (f"Merged {name}: added {', '.join(added)}"
+                + (f"; resolved {resolved} {'difference' if resolved == 1 else 'differences'}:" if resolved else ".")
+                )
+
     @property
     def added(self) -> int:
         return (self.questions + self.sources + self.claims + self.stances + self.rulings + self.aliases
@@ -606,11 +620,32 @@ class Staging:
         return row[0] if row else None
 
     def add_alias(self, table: str, uid: str, alias: str) -> None:
+        """An alias of a record of the file: when, by whom and on which desk it was given are those
+        of the change that gave it (an alias, a rename, a re-key), when the file has one."""
         column = "source_id" if table == "sources" else "claim_id"
-        record = (self.sources if table == "sources" else self.claims)[uid]
-        self.conn.execute(f"INSERT INTO aliases (uid, {column}, alias, folded) VALUES (?, ?, ?, ?) "
-                          "ON CONFLICT (uid) DO NOTHING",
-                          [uids.of_alias(uid, alias), record, alias, fold(alias) if table == "sources" else alias])
+        record = (self.sources if table == "sources" else self.claims).get(uid)
+        if record is None:
+            return
+        given = self.conn.execute(
+            "SELECT at, by, desk FROM changes WHERE record_uid = ? AND ((action = 'alias' AND new = ?) "
+            "OR (action = 'edit' AND field IN ('name', 'key') AND old = ?)) ORDER BY at, uid LIMIT 1",
+            [uid, alias, alias]).fetchone() or (None, None, None)
+        self.conn.execute(f"INSERT INTO aliases (uid, {column}, alias, folded, added_at, added_by, desk) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uid) DO NOTHING",
+                          [uids.of_alias(uid, alias), record, alias, fold(alias) if table == "sources" else alias,
+                           *given])
+
+    def add_merge(self, table: str, uid: str, into: str) -> None:
+        """A record the file says was merged into another (by name or key), kept as the merge change
+        that says so when the file has none and their names do not make them one already."""
+        kind = "source" if table == "sources" else "claim"
+        into_uid = self.source_named(into) if table == "sources" else self.claim_keyed(into)
+        if into_uid is None or into_uid == uid or self.merged(table, uid) or self.same_by_name(table, uid, into_uid):
+            return
+        at = "1970-01-01T00:00:00.000000Z"  # when is not said: older than any merge that says it
+        self.add_change({"uid": uids.of_change(uid, "merge", "merged_into", None, into_uid, at, None), "at": at,
+                         "by": None, "desk": None, "action": "merge", "record_type": kind, "record_uid": uid,
+                         "field": "merged_into", "old": None, "new": into_uid, "reason": "merged in the file"})
 
     def add_ruling(self, claim_uid: str, uid: str, values: tuple) -> None:
         self.conn.execute("INSERT INTO rulings (uid, claim_id, ruling, explanation, ruled_at, ruled_by, desk) "
@@ -627,7 +662,7 @@ class Staging:
         if self._stances:
             self.conn.executemany(
                 f"INSERT INTO stances (claim_id, source_id, position, quote, url, said_on, via, note, logged_at, "
-                f"logged_by, {_RETRACTION}, uid, desk) VALUES ({', '.join('?' * 18)}) ON CONFLICT (uid) DO NOTHING",
+                f"logged_by, {_RETRACTION}, uid, desk) VALUES ({', '.join('?' * 16)}) ON CONFLICT (uid) DO NOTHING",
                 self._stances)
             self._stances = []
 

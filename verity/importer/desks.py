@@ -1,0 +1,222 @@
+"""`verity merge FILE`: another desk's database, or its export, merged into this one.
+
+A database file is merged as it is (opened read-only; a copy of it upgraded first when
+an older verity wrote it). An export (version 2, JSON or JSONL) is first written as the
+database it came from — its records by uid, as they were — into a scratch database
+beside the system's temporary files, which is then merged the same way; records without
+a uid (a version-1 or hand-written file) take the uid of this database's record of the
+same name or key, else the one an import of them would give. docs/desks.md says what
+a merge adds and resolves.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sqlite3
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+from .. import uids
+from ..errors import DatabaseUnavailable, InvalidValue, VerityError
+from ..formats import Place, converter, document_records
+from ..jsonl import read_jsonl
+from ..models import Change, Claim, Question, Ruling, Source, Stance
+from ..store import Store
+from ..store.merge import MergeOutcome, Staging
+from . import content_format, load_json, open_input
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+NOT_A_DESK_FILE = ("{path} is not a verity database or export; give another desk's database file, "
+                   "or its export ('verity export --output desk.json')")
+
+
+def merge_file(store: Store, path: Path, *, new_file: bool = False) -> MergeOutcome:
+    """Merge the verity database or version-2 export at `path` into `store`: all of it, or nothing.
+
+    `new_file`: the database was created for this merge, and is deleted if it fails."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(1 << 16)
+    except FileNotFoundError:
+        raise InvalidValue(f"cannot read {path}: no such file; check the path") from None
+    except IsADirectoryError:
+        raise InvalidValue(f"cannot read {path}: it is a folder; give the path of a file") from None
+    except OSError as exc:
+        raise InvalidValue(f"cannot read {path}: {exc.strerror}; check the path and its permissions") from None
+    if head.startswith(SQLITE_HEADER):
+        return _merge_database(store, path, new_file)
+    fmt = content_format(head)
+    if fmt not in ("json", "jsonl"):
+        raise InvalidValue(NOT_A_DESK_FILE.format(path=path))
+    with _scratch() as scratch:
+        stage_export(scratch, path, fmt, store)
+        scratch.close()
+        return store.merge_database(str(scratch.path), new_file=new_file)
+
+
+def _merge_database(store: Store, path: Path, new_file: bool) -> MergeOutcome:
+    with contextlib.suppress(OSError):
+        if os.path.samefile(path, store.path):
+            return MergeOutcome()  # a database holds every record it holds: nothing to add
+    try:
+        other = Store.open(path, read_only=True)
+    except DatabaseUnavailable:
+        raise InvalidValue(NOT_A_DESK_FILE.format(path=path)) from None
+    try:
+        if other.written_by_newer:
+            raise InvalidValue(f"{path} was written by a newer verity (migration {other.written_by_newer!r}); "
+                               "upgrade verity to merge it, e.g. pip install -U verity")
+        if not other.pending_migrations():
+            other.close()
+            return store.merge_database(str(path), new_file=new_file)
+        with _scratch() as scratch:  # an older verity's file: merged from an upgraded copy
+            scratch.close()
+            with contextlib.closing(sqlite3.connect(scratch.path)) as target:
+                other.conn.backup(target)
+            Store.open(scratch.path).close()
+            return store.merge_database(str(scratch.path), new_file=new_file)
+    finally:
+        other.close()
+
+
+@contextlib.contextmanager
+def _scratch() -> Iterator[Store]:
+    folder = tempfile.mkdtemp(prefix="verity-merge-")
+    try:
+        store = Store.create(os.path.join(folder, "desk.db"))
+        try:
+            yield store
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                store.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+# -- an export, staged as the database it came from ----------------------------------------
+
+
+def stage_export(scratch: Store, path: Path, fmt: str, here: Store) -> None:
+    """Write the export at `path` into the empty `scratch` database, records by uid."""
+    with scratch.transaction():
+        staging = Staging(scratch)
+        reader = _Reader(staging, here, path)
+        handle = open_input(path)
+        try:
+            records = read_jsonl(handle) if fmt == "jsonl" else document_records(load_json(path, handle))
+            for kind, data, place in records:
+                reader.add(kind, data, place)
+        finally:
+            handle.close()
+        reader.finish()
+
+
+class _Reader:
+    """Each record of an export, checked by the models' own rules, into the staging database."""
+
+    def __init__(self, staging: Staging, here: Store, path: Path):
+        self.staging, self.here, self.path = staging, here, path
+        self.aliases: list[tuple[str, str, str]] = []  # (table, record uid, alias), written after the changes
+        self.merged: list[tuple[str, str, str]] = []  # (table, record uid, name or key of the record kept)
+
+    def fail(self, place: Any, message: str) -> VerityError:
+        return InvalidValue(f"{self.path}: {place}: {message}; merge a file that 'verity export' wrote")
+
+    def structure(self, data: Any, cls: type, place: Place, extra: tuple[str, ...]) -> tuple[Any, dict]:
+        if not isinstance(data, dict):
+            raise self.fail(place, "expected an object")
+        fields = {k: v for k, v in data.items() if k not in extra}
+        try:
+            return converter.structure(fields, cls), {k: data.get(k) for k in extra}
+        except Exception as exc:  # cattrs gathers the models' own errors
+            from ..formats import describe_errors
+
+            raise InvalidValue(f"{self.path}: {'; '.join(describe_errors(exc, place, cls))}; "
+                               "merge a file that 'verity export' wrote") from None
+
+    def add(self, kind: str, data: Any, place: Place) -> None:
+        if kind == "error":
+            raise self.fail(place, data)
+        getattr(self, kind)(data, place)
+
+    def question(self, data: Any, place: Place) -> None:
+        question, _ = self.structure(data, Question, place, ())
+        uid = question.uid or self._uid_here("questions", "key", question.key) or uids.of_question(question.key)
+        self.staging.add_question(uid, question.key, question.text, question.desk)
+
+    def source(self, data: Any, place: Place) -> None:
+        source, extra = self.structure(data, Source, place, ("aliases", "merged_into"))
+        found = None if source.uid else self.here.source_named(source.name)
+        uid = source.uid or (found.uid if found else uids.of_source(source.name))
+        self.staging.add_source(uid, (source.name, source.kind, source.affiliation, source.reliability, source.url,
+                                      source.note), source.desk)
+        self._extras("sources", uid, extra)
+
+    def claim(self, data: Any, place: Place) -> None:
+        claim, extra = self.structure(data, Claim, place, ("aliases", "merged_into", "rulings"))
+        found = None if claim.uid else self.here.claim_keyed(claim.key)
+        uid = claim.uid or (found.uid if found and found.text == claim.text else uids.of_claim(claim.key))
+        from ..store import claim_row
+
+        self.staging.add_claim(uid, claim_row(claim), claim.question, _rekeyed_from(claim.key, uid), claim.desk)
+        for index, ruling_data in enumerate(extra.get("rulings") or []):
+            ruling, _ = self.structure(ruling_data, Ruling, place.field("rulings").item(index), ())
+            self.staging.add_ruling(uid, ruling.uid or uids.of_ruling(claim.key, ruling.ruling, ruling.explanation,
+                                                                      ruling.ruled_at, ruling.ruled_by),
+                                    (ruling.ruling, ruling.explanation, ruling.ruled_at, ruling.ruled_by, ruling.desk))
+        self._extras("claims", uid, extra)
+
+    def _extras(self, table: str, uid: str, extra: dict) -> None:
+        for alias in extra.get("aliases") or []:
+            self.aliases.append((table, uid, str(alias)))
+        if extra.get("merged_into"):
+            self.merged.append((table, uid, str(extra["merged_into"])))
+
+    def stance(self, data: Any, place: Place) -> None:
+        stance, _ = self.structure(data, Stance, place, ())
+        claim_uid = self.staging.claim_keyed(stance.claim)
+        source_uid = self.staging.source_named(stance.source)
+        if claim_uid is None or source_uid is None:
+            missing = f"claim {stance.claim!r}" if claim_uid is None else f"source {stance.source!r}"
+            raise self.fail(place, f"its {missing} is not among the file's records")
+        uid = stance.uid or uids.of_stance(stance.claim, stance.source, stance.position, stance.quote, stance.url,
+                                           stance.said_on, stance.via, stance.logged_at, stance.logged_by)
+        retracted = stance.retracted
+        self.staging.add_stance(claim_uid, source_uid, (
+            stance.position, stance.quote, stance.url, stance.said_on, stance.via, stance.note, stance.logged_at,
+            stance.logged_by, retracted.at if retracted else None, retracted.reason if retracted else None,
+            retracted.by if retracted else None, retracted.on if retracted else None, uid, stance.desk))
+
+    def change(self, data: Any, place: Place) -> None:
+        self.staging.flush()
+        change, _ = self.structure(data, Change, place, ())
+        if not change.record_uid:
+            return  # which record it changed is not said: a history note, not a record to merge
+        values = {"uid": change.uid or uids.of_change(change.record_uid, change.action, change.field, change.old,
+                                                      change.new, change.at, change.by),
+                  "at": change.at, "by": change.by, "desk": change.desk, "action": change.action,
+                  "record_type": change.record_type, "record_uid": change.record_uid, "field": change.field,
+                  "old": change.old, "new": change.new, "reason": change.reason}
+        self.staging.add_change(values)
+
+    def finish(self) -> None:
+        self.staging.flush()
+        for table, uid, alias in self.aliases:
+            self.staging.add_alias(table, uid, alias)
+        for table, uid, into in self.merged:
+            self.staging.add_merge(table, uid, into)
+
+    def _uid_here(self, table: str, column: str, value: str) -> Optional[str]:
+        return self.here.uid_of(table, column, value)
+
+
+def _rekeyed_from(key: str, uid: str) -> Optional[str]:
+    """The key a desk gave a claim that a merge re-keyed KEY-<digits of its uid>, else None."""
+    digits = uid.replace("-", "")
+    for length in (8, 12, 16, 32):
+        if key.endswith("-" + digits[:length]) and len(key) > length + 1:
+            return key[: -length - 1]
+    return None
