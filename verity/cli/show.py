@@ -27,6 +27,8 @@ def print_claim(record, data: Optional[dict] = None) -> None:
         lines.append(f"  also:    {', '.join(map(shown, data['aliases']))}")
     if c.question:
         lines.append(f"  answers: {shown(c.question)}")
+    if c.desk:
+        lines.append(f"  desk:    {shown(c.desk)}")
     lines.append("")
     lines.append(f"Verdict: {paint(r.verdict)}   score {figure(r.score)}   agreement {figure(r.agreement)}")
     ruling = paint(c.ruling) if c.ruling else "none yet"
@@ -56,7 +58,8 @@ def print_claim(record, data: Optional[dict] = None) -> None:
         lines.append(line)
         if s.url:
             lines.append(f"      {shown(s.url)}")
-        logged = f"      logged {s.logged_at[:10]}" + (f" by {shown(s.logged_by)}" if s.logged_by else "")
+        logged = (f"      logged {s.logged_at[:10]}" + (f" by {shown(s.logged_by)}" if s.logged_by else "")
+                  + (f" (desk {shown(s.desk)})" if s.desk else ""))
         lines.append(logged + (f" · note: {shown(s.note)}" if s.note else ""))
         if status == RETRACTED and s.retracted:
             by = f" by {shown(s.retracted.by)}" if s.retracted.by else ""

@@ -98,9 +98,9 @@ def list_stances(
             else "No stances yet: log one with 'verity stance add CLAIM SOURCE POSITION'.")
         return
     print_table(
-        ["id", "claim", "source", "position", "said", "status", "logged", "by", "quote"],
+        ["id", "claim", "source", "position", "said", "status", "logged", "by", "desk", "quote"],
         [[r.stance.id, r.stance.claim, r.stance.source, r.stance.position, r.stance.said_on, r.status,
-          r.stance.logged_at[:10], r.stance.logged_by, r.stance.quote] for r in rows],
+          r.stance.logged_at[:10], r.stance.logged_by, r.stance.desk, r.stance.quote] for r in rows],
         wide="quote",
     )
 

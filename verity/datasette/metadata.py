@@ -629,12 +629,12 @@ _OPTIONS: dict[str, dict[str, Any]] = {
     },
     "claims": {
         "label_column": "text",
-        "facets": ["ruling", "subject", {"array": "tags"}],
+        "facets": ["ruling", "subject", {"array": "tags"}, "desk"],
         "fts_table": "claims_fts",
         "fts_pk": "id",
     },
     "stances": {
-        "facets": ["position", "source_id", "claim_id"],
+        "facets": ["position", "source_id", "claim_id", "desk"],
         "fts_table": "stances_fts",
         "fts_pk": "id",
     },

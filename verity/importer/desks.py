@@ -38,6 +38,15 @@ def merge_file(store: Store, path: Path, *, new_file: bool = False) -> MergeOutc
 
     `new_file`: the database was created for this merge, and is deleted if it fails."""
     try:
+        return _merge_file(store, path, new_file)
+    except BaseException:
+        if new_file:
+            store.discard_new_file()
+        raise
+
+
+def _merge_file(store: Store, path: Path, new_file: bool) -> MergeOutcome:
+    try:
         with open(path, "rb") as handle:
             head = handle.read(1 << 16)
     except FileNotFoundError:

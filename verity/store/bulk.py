@@ -271,6 +271,10 @@ class Bulk:
         finally:
             self.conn.execute("PRAGMA foreign_keys = ON")
 
+    def discard_new_file(self) -> None:
+        """Close the store and delete its file: a database made for a write that failed."""
+        self._delete_file()
+
     def _delete_file(self) -> None:
         """Close the store and delete its file, with its journal or log (a failed load into a new file)."""
         self.conn.close()

@@ -1,0 +1,184 @@
+"""Convergence: three desks that edit apart and merge each other's files, in any order and
+any number of times, end with the same records by uid, the same values, the same
+reconciliation and the same export (docs/desks.md).
+
+Each desk does random adds, edits, aliases, merges, rulings and retractions (a refused
+one — a name taken, a merge into itself — is what a person would see refused, and
+changes nothing), merging now and then from another desk; then the desks merge each
+other's files (databases or exports) in an order hypothesis picks, repeats included,
+and finally each merges the others' until nothing is added.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from verity.errors import VerityError
+from verity.formats import document_of, reconciliation_json, write_document
+from verity.importer.desks import merge_file
+from verity.models import Claim, Source, Stance
+from verity.store import Store
+
+DESKS = ("kabul", "peshawar", "london")
+NAMES = ("Alpha", "alpha", "Beta", "Gamma", "Delta")
+KEYS = ("k1", "k2", "k3")
+TEXTS = ("It happened", "It did not happen")
+POSITIONS = ("affirms", "partially-affirms", "neutral", "partially-denies", "denies")
+
+desk = st.integers(0, len(DESKS) - 1)
+name = st.sampled_from(NAMES)
+key = st.sampled_from(KEYS)
+operation = st.one_of(
+    st.tuples(st.just("source"), desk, name, st.sampled_from((None, "TTP", "Government of Pakistan"))),
+    st.tuples(st.just("claim"), desk, key, st.sampled_from(TEXTS)),
+    st.tuples(st.just("stance"), desk, key, name, st.sampled_from(POSITIONS),
+              st.sampled_from((None, "2022-01", "2022-01-10", "2022-01-11"))),
+    st.tuples(st.just("grade"), desk, name, st.sampled_from("ABCDEF")),
+    st.tuples(st.just("affiliation"), desk, name, st.sampled_from(("TTP", "IEA", "Government of Pakistan"))),
+    st.tuples(st.just("rename"), desk, name, name),
+    st.tuples(st.just("text"), desk, key, st.sampled_from(TEXTS + ("It happened in Kunar",))),
+    st.tuples(st.just("rekey"), desk, key, key),
+    st.tuples(st.just("tag"), desk, key, st.sampled_from(("ttp", "kunar"))),
+    st.tuples(st.just("alias"), desk, name, st.sampled_from(("Khurasani", "Balti", "Zeta"))),
+    st.tuples(st.just("merge-sources"), desk, name, name),
+    st.tuples(st.just("merge-claims"), desk, key, key),
+    st.tuples(st.just("rule"), desk, key, st.sampled_from(("true", "false", "unproven"))),
+    st.tuples(st.just("retract"), desk, st.integers(1, 12)),
+    st.tuples(st.just("sync"), desk, desk, st.booleans()),
+)
+# The final exchanges: (merging desk, desk whose file it merges, as an export rather than its database)
+exchange = st.tuples(desk, desk, st.booleans())
+
+
+def act(stores: list[Store], folder: Path, op: tuple) -> None:
+    kind, who, *args = op
+    os.environ["VERITY_DESK"] = DESKS[who]
+    store = stores[who]
+    try:
+        if kind == "source":
+            store.add_source(Source(name=args[0], affiliation=args[1]))
+        elif kind == "claim":
+            store.add_claim(Claim(key=args[0], text=args[1]))
+        elif kind == "stance":
+            store.add_stance(Stance(claim=args[0], source=args[1], position=args[2], said_on=args[3]))
+        elif kind == "grade":
+            store.edit_source(args[0], "grade", reliability=args[1])
+        elif kind == "affiliation":
+            store.edit_source(args[0], "affiliation", affiliation=args[1])
+        elif kind == "rename":
+            store.edit_source(args[0], "rename", name=args[1])
+        elif kind == "text":
+            store.edit_claim(args[0], "wording", text=args[1])
+        elif kind == "rekey":
+            store.edit_claim(args[0], "key", key=args[1])
+        elif kind == "tag":
+            store.edit_claim(args[0], "tag", add_tags=[args[1]])
+        elif kind == "alias":
+            store.alias_source(args[0], args[1])
+        elif kind == "merge-sources":
+            store.merge_sources(args[0], args[1], "duplicate")
+        elif kind == "merge-claims":
+            store.merge_claims(args[0], args[1], "duplicate")
+        elif kind == "rule":
+            store.rule_claim(args[0], args[1], "checked")
+        elif kind == "retract":
+            store.retract_stance(args[0], "withdrawn")
+        elif kind == "sync":
+            transfer(stores, folder, who, args[0], args[1])
+    except VerityError:
+        pass  # refused, as it would be at the command line: nothing written
+
+
+def transfer(stores: list[Store], folder: Path, into: int, source: int, as_export: bool) -> None:
+    """Desk `into` merges desk `source`'s file: its database, or its JSON export."""
+    path = Path(stores[source].path)
+    if as_export:
+        path = folder / f"{DESKS[source]}.json"
+        with open(path, "w", encoding="utf-8") as out:
+            write_document(stores[source], out)
+    os.environ["VERITY_DESK"] = DESKS[into]
+    merge_file(stores[into], path)
+
+
+def snapshot(store: Store) -> dict:
+    """What must be the same on every desk: records by uid with their values and pointers (by
+    uid), the reconciliation, and the export without local ids, every listing sorted."""
+    conn = store.conn
+    uid_of = {table: dict(conn.execute(f"SELECT id, uid FROM {table}")) for table in ("sources", "claims")}
+    records = {
+        "sources": sorted((uid, name, kind, affiliation, reliability, url, note, uid_of["sources"].get(merged))
+                          for uid, name, kind, affiliation, reliability, url, note, merged in conn.execute(
+                              "SELECT uid, name, kind, affiliation, reliability, url, note, merged_into FROM sources")),
+        "claims": sorted((uid, key, text, subject, tags, note, ruling, rekeyed, uid_of["claims"].get(merged))
+                         for uid, key, text, subject, tags, note, ruling, rekeyed, merged in conn.execute(
+                             "SELECT uid, key, text, subject, tags, note, ruling, rekeyed_from, merged_into "
+                             "FROM claims")),
+        "stances": sorted(conn.execute(
+            "SELECT s.uid, c.uid, src.uid, s.position, s.said_on, s.logged_at, s.retracted_at, s.retraction_reason "
+            "FROM stances s JOIN claims c ON c.id = s.claim_id JOIN sources src ON src.id = s.source_id").fetchall()),
+        "aliases": sorted(conn.execute("SELECT uid, alias FROM aliases").fetchall()),
+        "rulings": sorted(conn.execute("SELECT uid, ruling, ruled_at FROM rulings").fetchall()),
+        "changes": sorted(conn.execute("SELECT uid, action, field, old, new FROM changes").fetchall()),
+        "questions": sorted(conn.execute("SELECT uid, key FROM questions").fetchall()),
+    }
+    reconciled = sorted((reconciliation_json(r) for r in store.reconciliations()), key=lambda r: r["claim"])
+    document = document_of(store)
+    for stance in document["stances"]:
+        stance.pop("id", None)
+    exported = {part: sorted(json.dumps(item, sort_keys=True) for item in items)
+                for part, items in document.items() if isinstance(items, list)}
+    return {"records": records, "reconcile": reconciled, "export": exported}
+
+
+def converge(ops: list[tuple], exchanges: list[tuple]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        stores = [Store.create(folder / f"{desk}.db") for desk in DESKS]
+        try:
+            for op in ops:
+                act(stores, folder, op)
+            for into, source, as_export in exchanges:
+                transfer(stores, folder, into, source, as_export)
+            for _round in range(2):  # everything reaches everyone: each merges the others
+                for into in range(len(DESKS)):
+                    for source in range(len(DESKS)):
+                        transfer(stores, folder, into, source, False)
+            first = snapshot(stores[0])
+            for store in stores[1:]:
+                assert snapshot(store) == first
+            # and one more merge, of anything, adds nothing: not even a change record
+            changes = stores[0].conn.execute("SELECT count(*) FROM changes").fetchone()[0]
+            for source in range(len(DESKS)):
+                assert merge_file(stores[0], Path(stores[source].path)).added == 0
+                transfer(stores, folder, 0, source, True)
+            assert stores[0].conn.execute("SELECT count(*) FROM changes").fetchone()[0] == changes
+            assert snapshot(stores[0]) == first
+            # the stored reconciliation is what the reconciler computes now
+            for store in stores:
+                assert list(store.reconciliations()) == list(store.fresh_reconciliations())
+            # one entry per record not merged into another
+            listed = [source.name for source, _count in stores[0].sources()]
+            assert len(listed) == len({name.casefold() for name in listed})
+        finally:
+            for store in stores:
+                store.close()
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(operation, min_size=5, max_size=25), st.lists(exchange, max_size=6))
+def test_desks_converge(ops, exchanges):
+    converge(ops, exchanges)
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(operation, min_size=10, max_size=60), st.lists(exchange, max_size=12))
+def test_desks_converge_many(ops, exchanges):
+    converge(ops, exchanges)
