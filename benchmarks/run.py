@@ -16,6 +16,8 @@ set size as GNU time (`/usr/bin/time -f %M`) reports it, not a sample. Results a
 | import | `verity --db D import verity.jsonl` into a new file | `sqlite-utils insert P sources/claims/stances X.jsonl --nl --pk id` into plain tables of a new file |
 | reconcile | `verity --db D reconcile --json > /dev/null` | `sqlite-utils query D "<one SQL pass>" > /dev/null`: the counted stances (window function), sides, origins, score and agreement of every claim, over the same stances and sources tables of D |
 | assess | `verity --db D assess --json > /dev/null`, on D and on a copy of the same desk with about 20% of its claims grouped into questions of 2-4 answers | `verity --db D reconcile --json > /dev/null` on the same database, interleaved (target: assess at most 2x) |
+| merge | `verity --db D merge desk.db`: a desk's database (the import's) into a new file | `verity --db D import verity.jsonl` of the same data into a new file |
+| merge-shared | `verity --db A merge B.db`: two desks of N stances sharing 90% (a copy of A each run) | `verity --db A import own.jsonl` of the 10% B alone has (a copy of A each run), plus `sqlite-utils query B "<a scan of B's stances>"` |
 | stance-add | `verity --db D stance add CLAIM SOURCE affirms --quote ... --said-on ...` | `sqlite-utils insert D peer_stances -` of the same row (with ids) into a plain table of the same database |
 | claim-add | `verity --db D claim add TEXT --key K` (the text close to a logged claim's: the look-alike search runs and warns) | `sqlite-utils insert D peer_claims -` of the same row into a plain table of the same database |
 | source-add | `verity --db D source add NAME --affiliation A` (A a letter off a logged affiliation: the near-name search runs and warns) | `sqlite-utils insert D peer_sources -` of the same row |
@@ -49,14 +51,16 @@ from .generate import DATA_DIR, ensure, parse_size, size_label
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 MB = 1024 * 1024
-BENCHMARKS = ("startup", "import", "reconcile", "assess", "datasette", "report-html", "stance-add", "source-edit", "claim-add",
-              "source-add")
+BENCHMARKS = ("startup", "import", "merge", "reconcile", "assess", "datasette", "report-html", "stance-add",
+              "source-edit", "claim-add", "source-add")
 ASSESS_RATIO = 2.0  # `assess --json` at most this many times `reconcile --json` on the same database
 QUESTION_BLOCK = 15  # of every 15 claims, the first 2-4 answer one question: about 20% of claims
 MEMORY_LIMIT_MB = 200
 FLAT = 1.25  # "flat" growth: at most this factor between sizes
 TARGET_SIZE = 1_000_000  # the import's targets are for a million stances
 IMPORT_RATIO = 0.7  # the import's time target at TARGET_SIZE: at most this share of the peer's
+MERGE_RATIO = 1.5  # merging a desk's database into a new file: at most this many times the import of its data
+SHARED = 0.9  # merge-shared: the share of stances two desks hold in common
 # Packages (first) and verity's modules (then) that a quick command must not import:
 # pydantic is what typer 0.29 would import to convert values (verity.cli.commands).
 FORBIDDEN_PACKAGES = ("datasette", "jinja2", "pydantic", "rich")
@@ -458,6 +462,101 @@ def bench_import(results: Results, size: str, data: Path, work: Path, repeat: in
     results.add("import peak memory", size, rss_mine, rss_theirs, unit="MB",
                 target=f"<= {MEMORY_LIMIT_MB} MB, flat", ok=rss_mine <= MEMORY_LIMIT_MB)
     return db
+
+
+def _copy_db(source: Path, target: Path) -> None:
+    _remove_db(target)
+    with sqlite3.connect(source) as conn, sqlite3.connect(target) as copy:
+        conn.backup(copy)
+    copy.close()
+
+
+def shared_desks(size: str, data: Path, work: Path) -> tuple[Path, Path, Path]:
+    """Two desks' databases of the same size sharing SHARED of their stances, and the JSONL of
+    the stances only the second has (with every source and claim): built once, untimed.
+
+    The first desk is the generated data; the second keeps every stance but one in ten, for
+    which it has a stance of its own (the same claim and source, another quote). Records
+    without uids get the ones their content gives, so what the two share has the same uids."""
+    a, b, own = work / f"desk-a-{size}.db", work / f"desk-b-{size}.db", work / f"desk-b-own-{size}.jsonl"
+    done = work / f"desks-{size}.ok"
+    if done.exists() and a.exists() and b.exists() and own.exists():
+        return a, b, own
+    print(f"{'':<28} {size:>5}  building two desks sharing {SHARED:.0%} of their stances, not timed", flush=True)
+    every = max(2, round(1 / (1 - SHARED)))
+    b_jsonl = work / f"desk-b-{size}.jsonl"
+    with open(data / "verity.jsonl", encoding="utf-8") as src, open(b_jsonl, "w", encoding="utf-8") as whole, \
+            open(own, "w", encoding="utf-8") as alone:
+        n = 0
+        for line in src:
+            record = json.loads(line)
+            if record.get("type") != "stance":
+                whole.write(line)
+                alone.write(line)
+                continue
+            n += 1
+            if n % every:
+                whole.write(line)
+                continue
+            record["quote"] = f"desk B's own record {n}"
+            record["logged_at"] = record["logged_at"][:-1] + "1Z" if record.get("logged_at") else None
+            text = json.dumps(record, ensure_ascii=False) + "\n"
+            whole.write(text)
+            alone.write(text)
+    for path, jsonl in ((a, data / "verity.jsonl"), (b, b_jsonl)):
+        _remove_db(path)
+        build_in_process(jsonl, path)
+    b_jsonl.unlink()
+    done.touch()
+    return a, b, own
+
+
+def bench_merge(results: Results, size: str, data: Path, db: Path, work: Path, repeat: int) -> None:
+    """Merging a desk's database into a new file against importing its data; merging two desks
+    that share most of their stances against importing what they do not share, plus a scan."""
+    probe = run(verity(work / "probe-merge.db", "merge", "--help"))
+    _remove_db(work / "probe-merge.db")
+    if probe.returncode:
+        results.skip("merge", size, "there is no 'verity merge' command yet")
+        return
+    target, peer_db = work / f"merged-{size}.db", work / f"imported-{size}.db"
+    mine, theirs = [], []
+    for _ in range(repeat):
+        _remove_db(target)
+        mine.append(run(verity(target, "merge", str(db))).check("verity merge"))
+        _remove_db(peer_db)
+        theirs.append(run(verity(peer_db, "import", str(data / "verity.jsonl"))).check("verity import"))
+    with sqlite3.connect(target) as merged, sqlite3.connect(db) as desk:
+        counts = [conn.execute("SELECT count(*), count(DISTINCT uid) FROM stances").fetchone()
+                  for conn in (merged, desk)]
+    merged.close()
+    desk.close()
+    _remove_db(target)
+    _remove_db(peer_db)
+    runs = {"verity": [r.seconds for r in mine], "peer": [r.seconds for r in theirs]}
+    t_mine, t_theirs = median(runs["verity"]), median(runs["peer"])
+    judged = parse_size(size) >= TARGET_SIZE
+    results.add("merge into a new file", size, t_mine, t_theirs, target=f"<= {MERGE_RATIO}x import"
+                + ("" if judged else " at 1m"), ok=(t_mine <= MERGE_RATIO * t_theirs) if judged else None,
+                note="" if counts[0] == counts[1] else f"merged {counts[0]} of {counts[1]} stances", runs=runs)
+
+    a, b, own = shared_desks(size, data, work)
+    copy = work / f"desk-a-copy-{size}.db"
+    scan = [*SQLITE_UTILS, "query", str(b), "SELECT count(*), max(length(uid)) FROM stances"]
+    mine, imports, scans = [], [], []
+    for _ in range(repeat):
+        _copy_db(a, copy)
+        mine.append(run(verity(copy, "merge", str(b))).check("verity merge"))
+        _copy_db(a, copy)
+        imports.append(run(verity(copy, "import", str(own))).check("verity import"))
+        scans.append(run(scan).check("sqlite-utils query"))
+    _remove_db(copy)
+    runs = {"verity": [r.seconds for r in mine], "import": [r.seconds for r in imports],
+            "scan": [r.seconds for r in scans]}
+    t_mine = median(runs["verity"])
+    t_peer = median(runs["import"]) + median(runs["scan"])
+    results.add("merge of desks sharing 90%", size, t_mine, t_peer, target="<= import of the 10% + a scan"
+                + ("" if judged else " at 1m"), ok=(t_mine <= t_peer) if judged else None, runs=runs)
 
 
 PEER_RECONCILE_SQL = """
@@ -940,14 +1039,16 @@ def main(argv=None) -> int:
         bench_startup(results, work, args.repeat)
     for size in sizes:
         data, manifest = ensure(parse_size(size), args.seed, args.data)
-        needs_db = only & {"import", "reconcile", "assess", "datasette", "report-html", "stance-add", "source-edit",
-                           "claim-add", "source-add"}
+        needs_db = only & {"import", "merge", "reconcile", "assess", "datasette", "report-html", "stance-add",
+                           "source-edit", "claim-add", "source-add"}
         if not needs_db:
             continue
         if "import" in only:
             db = bench_import(results, size, data, work, args.repeat, why_import)
         else:
             db = existing_db(size, data, work)
+        if "merge" in only:
+            bench_merge(results, size, data, db, work, args.repeat)
         if "reconcile" in only:
             bench_reconcile(results, size, db, work, args.repeat)
         if "assess" in only:

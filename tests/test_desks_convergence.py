@@ -120,9 +120,13 @@ def snapshot(store: Store) -> dict:
                          for uid, key, text, subject, tags, note, ruling, rekeyed, merged in conn.execute(
                              "SELECT uid, key, text, subject, tags, note, ruling, rekeyed_from, merged_into "
                              "FROM claims")),
-        "stances": sorted(conn.execute(
-            "SELECT s.uid, c.uid, src.uid, s.position, s.said_on, s.logged_at, s.retracted_at, s.retraction_reason "
-            "FROM stances s JOIN claims c ON c.id = s.claim_id JOIN sources src ON src.id = s.source_id").fetchall()),
+        # A stance by the claim and source it counts for (an export names them by key and name, which
+        # two records one by name share: docs/desks.md)
+        "stances": sorted((uid, uid_of["claims"][store.root_id("claims", claim)],
+                           uid_of["sources"][store.root_id("sources", source)], *rest)
+                          for uid, claim, source, *rest in conn.execute(
+            "SELECT uid, claim_id, source_id, position, said_on, logged_at, retracted_at, retraction_reason "
+            "FROM stances")),
         "aliases": sorted(conn.execute("SELECT uid, alias FROM aliases").fetchall()),
         "rulings": sorted(conn.execute("SELECT uid, ruling, ruled_at FROM rulings").fetchall()),
         "changes": sorted(conn.execute("SELECT uid, action, field, old, new FROM changes").fetchall()),
@@ -138,6 +142,17 @@ def snapshot(store: Store) -> dict:
 
 
 def converge(ops: list[tuple], exchanges: list[tuple]) -> None:
+    desk_before = os.environ.get("VERITY_DESK")
+    try:
+        _converge(ops, exchanges)
+    finally:
+        if desk_before is None:
+            os.environ.pop("VERITY_DESK", None)
+        else:
+            os.environ["VERITY_DESK"] = desk_before
+
+
+def _converge(ops: list[tuple], exchanges: list[tuple]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         stores = [Store.create(folder / f"{desk}.db") for desk in DESKS]

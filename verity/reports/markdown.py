@@ -157,6 +157,8 @@ def stance_item(view: StanceView) -> str:
     parts = [f"- {name} {view.mark} {s.position}", md(view.date)]
     if s.via:
         parts.append(f"via {md(s.via)}")
+    if s.desk:
+        parts.append(f"desk {md(s.desk)}")
     text = ", ".join(parts)
     if s.quote:
         text += f": “{md(s.quote)}”"
