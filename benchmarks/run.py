@@ -499,7 +499,7 @@ def shared_desks(size: str, data: Path, work: Path) -> tuple[Path, Path, Path]:
                 whole.write(line)
                 continue
             record["quote"] = f"desk B's own record {n}"
-            record["logged_at"] = record["logged_at"][:-1] + "1Z" if record.get("logged_at") else None
+            record["logged_at"] = record["logged_at"][:-2] + "1Z" if record.get("logged_at") else None
             text = json.dumps(record, ensure_ascii=False) + "\n"
             whole.write(text)
             alone.write(text)

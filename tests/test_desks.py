@@ -206,6 +206,8 @@ def test_desk_is_shown_where_records_are(two_desks, cli):
     assert json.loads(shown.stdout)["desk"] == "kabul"
     stances = json.loads(cli("--db", two_desks["kabul"], "stance", "list", "--json").stdout)
     assert {s["desk"] for s in stances} == {None, "kabul"}
+    table = cli("--db", two_desks["kabul"], "stance", "list", "--claim", "strike-in-kunar").stdout.splitlines()
+    assert table[0].split()[8] == "desk" and table[2].split()[8] == "kabul"
     assert "kabul" in cli("--db", two_desks["kabul"], "claim", "show", "strike-in-kunar").stdout
 
 

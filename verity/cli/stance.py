@@ -97,10 +97,14 @@ def list_stances(
         say("No stances match." if filtered
             else "No stances yet: log one with 'verity stance add CLAIM SOURCE POSITION'.")
         return
+    # The desk column, when a listed stance has one: a database no desk has written to has none.
+    desks = any(r.stance.desk for r in rows)
     print_table(
-        ["id", "claim", "source", "position", "said", "status", "logged", "by", "desk", "quote"],
+        ["id", "claim", "source", "position", "said", "status", "logged", "by"] + (["desk"] if desks else [])
+        + ["quote"],
         [[r.stance.id, r.stance.claim, r.stance.source, r.stance.position, r.stance.said_on, r.status,
-          r.stance.logged_at[:10], r.stance.logged_by, r.stance.desk, r.stance.quote] for r in rows],
+          r.stance.logged_at[:10], r.stance.logged_by] + ([r.stance.desk] if desks else []) + [r.stance.quote]
+         for r in rows],
         wide="quote",
     )
 
