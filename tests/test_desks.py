@@ -322,3 +322,15 @@ def test_reports_say_each_stances_desk(two_desks, cli):
         report = cli("--db", two_desks["kabul"], "report", "--format", fmt)
         assert report.exit_code == 0
         assert "desk kabul" in report.stdout
+
+
+def test_two_sources_one_by_name_are_two_again_once_renamed(two_desks, cli):
+    assert cli("--db", two_desks["kabul"], "merge", two_desks["london"]).exit_code == 0
+    with Store.open(two_desks["kabul"]) as kabul:
+        kept = kabul.get_source("Zabihullah Mujahid")
+        younger = kabul.conn.execute("SELECT id FROM sources WHERE name = 'zabihullah mujahid'").fetchone()[0]
+        assert kabul.root_id("sources", younger) == kept.id
+        kabul.edit_source(kept.id, "two people", name="Zabihullah Mujahid (Kabul)")
+        assert kabul.root_id("sources", younger) == younger
+        assert kabul.get_source("zabihullah mujahid").id == younger
+        assert list(kabul.reconciliations()) == list(kabul.fresh_reconciliations())

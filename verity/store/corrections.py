@@ -125,6 +125,8 @@ class Corrections:
                 + ([names.fold(edited.name)] if "name" in changed else []) + [source.id])
             if RECONCILED_SOURCE_FIELDS.intersection(changed):
                 self.refresh_reconciliations(self._claims_of_source(source.id))
+            if "name" in changed:  # two sources one by name since a desk merge may be two again
+                self.refresh_reconciliations(self.settle())
         return edited
 
     def alias_source(self, ref: str | int, alias: str) -> Source:
@@ -226,6 +228,8 @@ class Corrections:
                                        if "question" in changed else self.question_ids_of([claim.id]))
             if {"text", "subject", "note"}.intersection(changed):  # what similarity reads (docs/similar.md)
                 self.record_lookalikes(claim.id, self.likely_same(edited))
+            if {"key", "text"}.intersection(changed):  # two claims one by key and text since a desk merge
+                self.refresh_reconciliations(self.settle())
         return edited
 
     def merge_claims(self, duplicate: str | int, into: str | int, reason: str) -> tuple[Claim, Claim]:

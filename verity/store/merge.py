@@ -124,7 +124,7 @@ class Merging:
 
     def merge_database(self, other: str, *, new_file: bool = False) -> MergeOutcome:
         """Add every record of the verity database at `other` (opened read-only, up to date:
-        see verity.merge) that this one lacks, in one transaction, and settle what they
+        see verity.importer.desks) that this one lacks, in one transaction, and settle what they
         resolve to. `new_file`: this database was created for the merge (see `bulk_load`)."""
         uri = Path(other).resolve().as_uri() + "?mode=ro"
         try:
