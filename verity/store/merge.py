@@ -23,15 +23,13 @@ import attrs
 from .. import uids
 from ..names import fold
 from .bulk import Upkeep
+from .corrections import CLAIM_FIELDS, RECONCILED_SOURCE_FIELDS, SOURCE_FIELDS
 from .resolve import EDGE_NAME, MergeEdge, claim_keys, groups_of, merge_pointers, user_key
 
 # The unique indexes that hold a name (a key) to one record not merged into another: a merge
 # drops them while records come in and their pointers settle, and builds them again (which
 # checks that the settled records keep the rule).
 UNIQUE_WHILE_SETTLED = ("sources_folded", "claims_key")
-SOURCE_FIELDS = ("name", "kind", "affiliation", "reliability", "url", "note")
-CLAIM_FIELDS = ("key", "text", "subject", "tags", "note", "question")
-RECONCILED_SOURCE_FIELDS = frozenset({"name", "affiliation", "reliability"})
 
 _SOURCE_COLUMNS = "uid, name, folded, kind, affiliation, reliability, url, note, created_at, created_by, desk"
 _CLAIM_COLUMNS = ("uid, key, text, subject, tags, note, ruling, ruling_explanation, ruled_at, ruled_by, "
