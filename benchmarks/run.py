@@ -17,7 +17,7 @@ set size as GNU time (`/usr/bin/time -f %M`) reports it, not a sample. Results a
 | reconcile | `verity --db D reconcile --json > /dev/null` | `sqlite-utils query D "<one SQL pass>" > /dev/null`: the counted stances (window function), sides, origins, score and agreement of every claim, over the same stances and sources tables of D |
 | assess | `verity --db D assess --json > /dev/null`, on D and on a copy of the same desk with about 20% of its claims grouped into questions of 2-4 answers | `verity --db D reconcile --json > /dev/null` on the same database, interleaved (target: assess at most 2x) |
 | merge | `verity --db D merge desk.db`: a desk's database (the import's) into a new file | `verity --db D import verity.jsonl` of the same data into a new file |
-| merge-shared | `verity --db A merge B.db`: two desks of N stances sharing 90% (a copy of A each run) | `verity --db A import own.jsonl` of the 10% B alone has (a copy of A each run), plus `sqlite-utils query B "<a scan of B's stances>"` |
+| merge (desks sharing 90%) | `verity --db A merge B.db`: two desks of N stances sharing 90% (a copy of A each run) | `verity --db A import own.jsonl` of the 10% of stances B alone has, whose claims and sources A has (a copy of A each run), plus `sqlite-utils query B "<a scan of B's stances>"` |
 | stance-add | `verity --db D stance add CLAIM SOURCE affirms --quote ... --said-on ...` | `sqlite-utils insert D peer_stances -` of the same row (with ids) into a plain table of the same database |
 | claim-add | `verity --db D claim add TEXT --key K` (the text close to a logged claim's: the look-alike search runs and warns) | `sqlite-utils insert D peer_claims -` of the same row into a plain table of the same database |
 | source-add | `verity --db D source add NAME --affiliation A` (A a letter off a logged affiliation: the near-name search runs and warns) | `sqlite-utils insert D peer_sources -` of the same row |
@@ -473,12 +473,12 @@ def _copy_db(source: Path, target: Path) -> None:
 
 def shared_desks(size: str, data: Path, work: Path) -> tuple[Path, Path, Path]:
     """Two desks' databases of the same size sharing SHARED of their stances, and the JSONL of
-    the stances only the second has (with every source and claim): built once, untimed.
+    the stances only the second has (their claims and sources are the first's too): built once, untimed.
 
     The first desk is the generated data; the second keeps every stance but one in ten, for
     which it has a stance of its own (the same claim and source, another quote). Records
     without uids get the ones their content gives, so what the two share has the same uids."""
-    a, b, own = work / f"desk-a-{size}.db", work / f"desk-b-{size}.db", work / f"desk-b-own-{size}.jsonl"
+    a, b, own = work / f"desk-a-{size}.db", work / f"desk-b-{size}.db", work / f"desk-b-stances-{size}.jsonl"
     done = work / f"desks-{size}.ok"
     if done.exists() and a.exists() and b.exists() and own.exists():
         return a, b, own
@@ -492,7 +492,6 @@ def shared_desks(size: str, data: Path, work: Path) -> tuple[Path, Path, Path]:
             record = json.loads(line)
             if record.get("type") != "stance":
                 whole.write(line)
-                alone.write(line)
                 continue
             n += 1
             if n % every:

@@ -186,7 +186,7 @@ def _converge(ops: list[tuple], exchanges: list[tuple]) -> None:
                 store.close()
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(operation, min_size=5, max_size=25), st.lists(exchange, max_size=6))
 def test_desks_converge(ops, exchanges):
     converge(ops, exchanges)
