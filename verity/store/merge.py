@@ -202,6 +202,8 @@ class Merging:
             "SELECT id FROM claims WHERE id > ? UNION SELECT claim_id FROM stances WHERE id > ?",
             [since.ids["claims"], since.ids["stances"]])} | retracted
         self.refresh_reconciliations(claims)
+        if outcome.questions or settled.claims:  # a question gained answers, or a claim moved between questions
+            self.refresh_questions()
         return outcome
 
     def _drop_unique_indexes(self) -> list[str]:
