@@ -334,3 +334,24 @@ def test_two_sources_one_by_name_are_two_again_once_renamed(two_desks, cli):
         assert kabul.root_id("sources", younger) == younger
         assert kabul.get_source("zabihullah mujahid").id == younger
         assert list(kabul.reconciliations()) == list(kabul.fresh_reconciliations())
+
+
+def test_questions_of_two_desks_merge_and_their_stored_rule_7_is_current(tmp_path, monkeypatch):
+    from verity.models import Question
+
+    paths = [tmp_path / "kabul.db", tmp_path / "london.db"]
+    for path, name, text in zip(paths, ("kabul", "london"), ("killed in Nangarhar", "killed in Kunar")):
+        desk(monkeypatch, name)
+        with Store.create(path) as store:
+            store.add_question(Question(key="balti-killed-where", text="Where was Balti killed?"))
+            store.add_source(Source(name=f"{name} official"))
+            store.add_claim(Claim(key=f"balti-{name}", text=text, question="balti-killed-where"))
+            store.add_stance(Stance(claim=f"balti-{name}", source=f"{name} official", position="affirms"))
+    with Store.open(paths[0]) as kabul:
+        outcome = kabul.merge_database(str(paths[1]))
+        assert outcome.questions == 1 and any(r.kind == "question" for r in outcome.resolutions)
+        keys = sorted(row[0] for row in kabul.conn.execute("SELECT key FROM questions"))
+        assert keys[0] == "balti-killed-where" and keys[1].startswith("balti-killed-where-")
+        stored = dict(kabul.conn.execute(
+            "SELECT q.key, r.verdict FROM question_reconciliations r JOIN questions q ON q.id = r.question_id"))
+        assert stored == {key: kabul.question_reconciliation(key).verdict for key in keys}

@@ -508,7 +508,7 @@ class Merging:
             self.conn.execute("UPDATE questions SET key = ? WHERE id = ?", [key, question_id])
         if since is None:
             return
-        for question_id, key in changed:
+        for question_id, key in sorted(keys.items()):  # re-keyed now, or as it came in (see _merge_questions)
             if key != own[question_id] and any(since.new("questions", i) for i in own if own[i] == own[question_id]):
                 settled.resolutions.append(Resolution(
                     "question", f"question {own[question_id]!r} was added on two desks; the younger is "
