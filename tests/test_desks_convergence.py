@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from verity.errors import VerityError
 from verity.formats import document_of, reconciliation_json, write_document
 from verity.importer.desks import merge_file
-from verity.models import Claim, Source, Stance
+from verity.models import Claim, Question, Source, Stance
 from verity.store import Store
 
 DESKS = ("kabul", "peshawar", "london")
@@ -51,6 +51,8 @@ operation = st.one_of(
     st.tuples(st.just("merge-claims"), desk, key, key),
     st.tuples(st.just("rule"), desk, key, st.sampled_from(("true", "false", "unproven"))),
     st.tuples(st.just("retract"), desk, st.integers(1, 12)),
+    st.tuples(st.just("question"), desk, st.sampled_from(("where", "when"))),
+    st.tuples(st.just("ask"), desk, key, st.sampled_from(("where", "when"))),
     st.tuples(st.just("sync"), desk, desk, st.booleans()),
 )
 # The final exchanges: (merging desk, desk whose file it merges, as an export rather than its database)
@@ -90,6 +92,10 @@ def act(stores: list[Store], folder: Path, op: tuple) -> None:
             store.rule_claim(args[0], args[1], "checked")
         elif kind == "retract":
             store.retract_stance(args[0], "withdrawn")
+        elif kind == "question":
+            store.add_question(Question(key=args[0], text=f"{args[0].title()} did it happen?"))
+        elif kind == "ask":
+            store.edit_claim(args[0], "grouped", question=args[1])
         elif kind == "sync":
             transfer(stores, folder, who, args[0], args[1])
     except VerityError:
@@ -116,10 +122,10 @@ def snapshot(store: Store) -> dict:
         "sources": sorted((uid, name, kind, affiliation, reliability, url, note, uid_of["sources"].get(merged))
                           for uid, name, kind, affiliation, reliability, url, note, merged in conn.execute(
                               "SELECT uid, name, kind, affiliation, reliability, url, note, merged_into FROM sources")),
-        "claims": sorted((uid, key, text, subject, tags, note, ruling, rekeyed, uid_of["claims"].get(merged))
-                         for uid, key, text, subject, tags, note, ruling, rekeyed, merged in conn.execute(
-                             "SELECT uid, key, text, subject, tags, note, ruling, rekeyed_from, merged_into "
-                             "FROM claims")),
+        "claims": sorted((uid, key, text, subject, tags, note, ruling, rekeyed, uid_of["claims"].get(merged), question)
+                         for uid, key, text, subject, tags, note, ruling, rekeyed, merged, question in conn.execute(
+                             "SELECT c.uid, c.key, c.text, c.subject, c.tags, c.note, c.ruling, c.rekeyed_from, "
+                             "c.merged_into, q.uid FROM claims c LEFT JOIN questions q ON q.id = c.question_id")),
         # A stance by the claim and source it counts for (an export names them by key and name, which
         # two records one by name share: docs/desks.md)
         "stances": sorted((uid, uid_of["claims"][store.root_id("claims", claim)],
@@ -133,12 +139,16 @@ def snapshot(store: Store) -> dict:
         "questions": sorted(conn.execute("SELECT uid, key FROM questions").fetchall()),
     }
     reconciled = sorted((reconciliation_json(r) for r in store.reconciliations()), key=lambda r: r["claim"])
+    questions = sorted(conn.execute(
+        "SELECT q.uid, q.key, r.verdict, r.answers, r.affirmed_answers, r.contradictions, c.uid FROM questions q "
+        "LEFT JOIN question_reconciliations r ON r.question_id = q.id LEFT JOIN claims c ON c.id = r.leading_id"
+    ).fetchall(), key=repr)
     document = document_of(store)
     for stance in document["stances"]:
         stance.pop("id", None)
     exported = {part: sorted(json.dumps(item, sort_keys=True) for item in items)
                 for part, items in document.items() if isinstance(items, list)}
-    return {"records": records, "reconcile": reconciled, "export": exported}
+    return {"records": records, "reconcile": reconciled, "questions": questions, "export": exported}
 
 
 def converge(ops: list[tuple], exchanges: list[tuple]) -> None:
