@@ -225,7 +225,7 @@ class Merging:
             "WHERE NOT EXISTS (SELECT 1 FROM main.questions q WHERE q.uid = o.uid) ORDER BY o.id").fetchall()
         for uid, key, text, created_at, created_by, desk in rows:
             if self.conn.execute("SELECT 1 FROM main.questions WHERE key = ?", [key]).fetchone():
-                key = _question_key(key, uid)
+                key = _question_key(key, uid)  # for now: `_settle_questions` gives it the key it resolves to
             self.conn.execute("INSERT INTO main.questions (uid, key, text, created_at, created_by, desk) "
                               "VALUES (?, ?, ?, ?, ?, ?)", [uid, key, text, created_at, created_by, desk])
         return len(rows)
@@ -501,11 +501,12 @@ class Merging:
         if len(set(own.values())) == len(own) and all(own[row[0]] == row[2] for row in rows):
             return
         uid_of = {row[0]: row[1] for row in rows}
-        keys = claim_keys(sorted(own), uid_of, own, {row[2] for row in rows} | set(own.values()))
-        keys = {i: (key if key == own[i] else _question_key(own[i], uid_of[i])) for i, key in keys.items()}
+        # Only the keys desks gave count as taken: what is re-keyed is then the same on every desk.
+        keys = claim_keys(sorted(own), uid_of, own, set(own.values()))
         changed = [(row[0], keys[row[0]]) for row in rows if keys[row[0]] != row[2]]
-        for question_id, key in sorted(changed, key=lambda c: c[1] == own[c[0]]):
-            self.conn.execute("UPDATE questions SET key = ? WHERE id = ?", [key, question_id])
+        # Keys are unique at every step: each changed question lets its key go first (its uid is unique).
+        self.conn.executemany("UPDATE questions SET key = uid WHERE id = ?", [(i,) for i, _key in changed])
+        self.conn.executemany("UPDATE questions SET key = ? WHERE id = ?", [(key, i) for i, key in changed])
         if since is None:
             return
         for question_id, key in sorted(keys.items()):  # re-keyed now, or as it came in (see _merge_questions)
@@ -541,8 +542,9 @@ class Merging:
 
 
 def _question_key(key: str, uid: str) -> str:
-    """The key a question gets when an older one has its key."""
-    return f"{key}-{uid.replace('-', '')[:8]}"
+    """A question's key while its key is another's: KEY-<every hex digit of its uid>, unique, and
+    read back as KEY by `_question_own_key`."""
+    return f"{key}-{uid.replace('-', '')}"
 
 
 def _question_own_key(key: str, uid: str) -> str:
