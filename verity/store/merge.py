@@ -296,10 +296,7 @@ class Merging:
             self.conn.execute("UPDATE claims SET key = ?, rekeyed_from = NULL WHERE id = ?", [value, record_id])
             return True
         if field == "question":
-            question = None
-            if value:
-                row = self.conn.execute("SELECT id FROM questions WHERE key = ?", [value]).fetchone()
-                question = row[0] if row else None
+            question = self._question_named(value)
             current = self.conn.execute("SELECT question_id FROM claims WHERE id = ?", [record_id]).fetchone()[0]
             if current == question:
                 return False
@@ -494,8 +491,37 @@ class Merging:
                    f"verity claim edit {new_key} --key <a better key> --reason '…'")
         return Resolution("key", text, command)
 
+    def _question_named(self, key: Optional[str]) -> Optional[int]:
+        """The question a change naming `key` moves a claim to: of the questions desks gave that key,
+        the oldest (the one that keeps it), else none."""
+        if not key:
+            return None
+        found = [(uid, question_id) for question_id, uid, own in self.conn.execute(
+            "SELECT id, uid, key FROM questions WHERE key = ? OR key LIKE ? ESCAPE '\\'",
+            [key, key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "-%"])
+            if _question_own_key(own, uid) == key]
+        return min(found)[1] if found else None
+
+    def _settle_claims_questions(self, settled: Settled) -> None:
+        """Each claim whose question a change set is in the question its latest such change names
+        (`_question_named`): the same on every desk, whichever question of that key was its desk's."""
+        latest: dict[str, Optional[str]] = {}
+        for record_uid, new in self.conn.execute(
+                "SELECT record_uid, new FROM changes WHERE action = 'edit' AND record_type = 'claim' "
+                "AND field = 'question' ORDER BY at, uid"):
+            latest[record_uid] = new
+        for record_uid, new in latest.items():
+            row = self.conn.execute("SELECT id, question_id FROM claims WHERE uid = ?", [record_uid]).fetchone()
+            if row is None:
+                continue
+            question = self._question_named(new)
+            if question != row[1]:
+                self.conn.execute("UPDATE claims SET question_id = ? WHERE id = ?", [question, row[0]])
+                settled.claims.add(row[0])
+
     def _settle_questions(self, since: Optional[Since], settled: Settled) -> None:
         """Questions that share the key their desks gave them: the oldest keeps it, the others are re-keyed."""
+        self._settle_claims_questions(settled)
         rows = self.conn.execute("SELECT id, uid, key FROM questions").fetchall()
         own = {row[0]: _question_own_key(row[2], row[1]) for row in rows}
         if len(set(own.values())) == len(own) and all(own[row[0]] == row[2] for row in rows):
