@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from verity.errors import VerityError
@@ -198,6 +198,14 @@ def _converge(ops: list[tuple], exchanges: list[tuple]) -> None:
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(operation, min_size=5, max_size=25), st.lists(exchange, max_size=6))
+# What hypothesis found: a claim merged by a change into one claim and by its key and text
+# into another; its export says only the key it was merged into, which another claim has.
+@example(ops=[("claim", 1, "k2", "It did not happen"), ("claim", 2, "k2", "It happened"),
+              ("claim", 0, "k2", "It happened"), ("claim", 2, "k1", "It happened"),
+              ("merge-claims", 2, "k2", "k1")], exchanges=[])
+# Two desks' questions of one key, a claim grouped under the older's.
+@example(ops=[("claim", 0, "k1", "It happened"), ("question", 0, "where"), ("question", 1, "where"),
+              ("ask", 0, "k1", "where")], exchanges=[])
 def test_desks_converge(ops, exchanges):
     converge(ops, exchanges)
 

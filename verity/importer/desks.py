@@ -162,7 +162,7 @@ class _Reader:
         uid = source.uid or (found.uid if found else uids.of_source(source.name))
         self.staging.add_source(uid, (source.name, source.kind, source.affiliation, source.reliability, source.url,
                                       source.note), source.desk)
-        self._extras("sources", uid, extra)
+        self._extras("sources", uid, extra, source.uid is None)
 
     def claim(self, data: Any, place: Place) -> None:
         claim, extra = self.structure(data, Claim, place, ("aliases", "merged_into", "rulings"))
@@ -176,12 +176,14 @@ class _Reader:
             self.staging.add_ruling(uid, ruling.uid or uids.of_ruling(claim.key, ruling.ruling, ruling.explanation,
                                                                       ruling.ruled_at, ruling.ruled_by),
                                     (ruling.ruling, ruling.explanation, ruling.ruled_at, ruling.ruled_by, ruling.desk))
-        self._extras("claims", uid, extra)
+        self._extras("claims", uid, extra, claim.uid is None)
 
-    def _extras(self, table: str, uid: str, extra: dict) -> None:
+    def _extras(self, table: str, uid: str, extra: dict, hand_written: bool) -> None:
         for alias in extra.get("aliases") or []:
             self.aliases.append((table, uid, str(alias)))
-        if extra.get("merged_into"):
+        # A merge is a change, which an export carries; a record without a uid (a hand-written
+        # file) may say it was merged with no change to say so.
+        if hand_written and extra.get("merged_into"):
             self.merged.append((table, uid, str(extra["merged_into"])))
 
     def stance(self, data: Any, place: Place) -> None:
