@@ -30,6 +30,7 @@ from .resolve import EDGE_NAME, MergeEdge, claim_keys, groups_of, merge_pointers
 # drops them while records come in and their pointers settle, and builds them again (which
 # checks that the settled records keep the rule).
 UNIQUE_WHILE_SETTLED = ("sources_folded", "claims_key")
+UNSETTLED = -1  # the `merged_into` of a source or claim a merge has added and not yet settled
 
 _SOURCE_COLUMNS = "uid, name, folded, kind, affiliation, reliability, url, note, created_at, created_by, desk"
 _CLAIM_COLUMNS = ("uid, key, text, subject, tags, note, ruling, ruling_explanation, ruled_at, ruled_by, "
@@ -150,11 +151,16 @@ class Merging:
             extra = ", question_id" if table == "claims" else ""
             question = (", (SELECT q.id FROM main.questions q JOIN other.questions oq ON oq.uid = q.uid "
                         "WHERE oq.id = o.question_id)") if table == "claims" else ""
+            # Each comes in as UNSETTLED, not yet a record that holds its name or key (which a plain
+            # INSERT of one whose name is taken would be refused as: see migration m008), then is
+            # left to `_settle` to point where it resolves to.
             added = conn.execute(
-                f"INSERT INTO main.{table} ({columns}{extra}) SELECT {', '.join('o.' + c.strip() for c in columns.split(','))}"
-                f"{question} FROM other.{table} o WHERE NOT EXISTS (SELECT 1 FROM main.{table} t WHERE t.uid = o.uid) "
+                f"INSERT INTO main.{table} ({columns}{extra}, merged_into) "
+                f"SELECT {', '.join('o.' + c.strip() for c in columns.split(','))}{question}, {UNSETTLED} "
+                f"FROM other.{table} o WHERE NOT EXISTS (SELECT 1 FROM main.{table} t WHERE t.uid = o.uid) "
                 "ORDER BY o.id").rowcount
             setattr(outcome, table, added)
+            conn.execute(f"UPDATE main.{table} SET merged_into = NULL WHERE merged_into = {UNSETTLED}")
             conn.execute(f"CREATE TEMP TABLE merge_{table} (other_id INTEGER PRIMARY KEY, id INTEGER NOT NULL)")
             conn.execute(f"INSERT INTO temp.merge_{table} SELECT o.id, t.id FROM other.{table} o "
                          f"JOIN main.{table} t ON t.uid = o.uid")
@@ -595,7 +601,7 @@ class Staging:
         self.store = store
         self.conn = conn = store.conn
         for name, in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND "
-                                  "(name IN ('claims_ai', 'stances_ai') OR name LIKE '%never_replaced')").fetchall():
+                                  "(name IN ('claims_ai', 'stances_ai') OR name LIKE '%never_replaced%')").fetchall():
             conn.execute(f'DROP TRIGGER "{name}"')
         for name in UNIQUE_WHILE_SETTLED:
             conn.execute(f'DROP INDEX IF EXISTS "{name}"')
