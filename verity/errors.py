@@ -42,6 +42,15 @@ class CannotWrite(VerityError):
     """A file verity was asked to write (a report, an export, metadata) cannot be written there."""
 
 
+def unreadable(path, exc: OSError) -> InvalidValue:
+    """The one line for a file that cannot be read: why, and what to do."""
+    if isinstance(exc, FileNotFoundError):
+        return InvalidValue(f"cannot read {path}: no such file; check the path")
+    if isinstance(exc, IsADirectoryError):
+        return InvalidValue(f"cannot read {path}: it is a folder; give the path of a file")
+    return InvalidValue(f"cannot read {path}: {exc.strerror}; check the path and its permissions")
+
+
 def edit_distance(a: str, b: str, limit: int) -> int:
     """The optimal-string-alignment distance between `a` and `b` (insertions, deletions,
     substitutions and swaps of two neighbours, one edit each), or `limit + 1` once it is

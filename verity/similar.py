@@ -26,7 +26,7 @@ from typing import Any, Iterable, Optional, Sequence
 
 import attrs
 
-from .errors import InvalidValue
+from .errors import InvalidValue, unreadable
 
 __all__ = ["CANDIDATES", "DEFAULT_LIMIT", "LIKELY_SAME", "RELATED", "Candidate", "Match", "Query", "claim_query", "clean_text",
            "common_limit", "features", "likely_same_claims", "match_expression", "query_terms", "rank", "read_queries",
@@ -276,12 +276,8 @@ def read_queries(path: Path) -> list[Query]:
     The whole file is read and checked first, so a bad line stops it before anything is printed."""
     try:
         raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InvalidValue(f"cannot read {path}: no such file; check the path") from None
-    except IsADirectoryError:
-        raise InvalidValue(f"cannot read {path}: it is a folder; give the path of a text file") from None
     except OSError as exc:
-        raise InvalidValue(f"cannot read {path}: {exc.strerror}; check the path and its permissions") from None
+        raise unreadable(path, exc) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -7,7 +7,7 @@ from typing import Annotated, Callable, Iterator, Optional, TextIO
 
 import typer
 
-from ..errors import InvalidValue
+from ..errors import InvalidValue, unreadable
 from .common import JsonRecordFlag, command, commands, db_path, open_store, print_changed, say
 
 PROGRESS_MIN_BYTES = 1 << 20  # smaller files are done before a bar would be worth drawing
@@ -81,12 +81,10 @@ def _check_importable(file: Path) -> None:
 
     try:
         mode = file.stat().st_mode
-    except FileNotFoundError:
-        raise InvalidValue(f"cannot read {file}: no such file; check the path") from None
     except OSError as exc:
-        raise InvalidValue(f"cannot read {file}: {exc.strerror}; check the path and its permissions") from None
+        raise unreadable(file, exc) from None
     if stat.S_ISDIR(mode):
-        raise InvalidValue(f"cannot read {file}: it is a folder; give the path of a file")
+        raise unreadable(file, IsADirectoryError())
     if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
         raise InvalidValue(f"cannot read {file}: it is a device, not a file; give the path of a file to import")
 

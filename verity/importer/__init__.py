@@ -20,7 +20,7 @@ from typing import Any, BinaryIO, Callable, Iterable, Optional
 
 from .. import claimreview
 from ..csvio import read_csv
-from ..errors import InvalidValue
+from ..errors import InvalidValue, unreadable
 from ..formats import Place, document_records, unique_keys
 from ..jsonl import read_jsonl
 from ..models import Claim, Source, Stance, check_choice
@@ -205,12 +205,8 @@ def open_input(path: Path) -> BinaryIO:
     """The file as bytes, with a plain error when it cannot be read."""
     try:
         return open(path, "rb")
-    except FileNotFoundError:
-        raise InvalidValue(f"cannot read {path}: no such file; check the path") from None
-    except IsADirectoryError:
-        raise InvalidValue(f"cannot read {path}: it is a folder; give the path of a file") from None
     except OSError as exc:
-        raise InvalidValue(f"cannot read {path}: {exc.strerror}; check the path and its permissions") from None
+        raise unreadable(path, exc) from None
 
 
 def load_json(path: Path, handle: BinaryIO) -> Any:

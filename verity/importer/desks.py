@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Iterator, Optional
 
 from .. import uids
-from ..errors import DatabaseUnavailable, InvalidValue, VerityError
+from ..errors import DatabaseUnavailable, InvalidValue, VerityError, unreadable
 from ..formats import Place, converter, document_records
 from ..jsonl import read_jsonl
 from ..models import Change, Claim, Question, Ruling, Source, Stance
@@ -49,12 +49,8 @@ def _merge_file(store: Store, path: Path, new_file: bool) -> MergeOutcome:
     try:
         with open(path, "rb") as handle:
             head = handle.read(1 << 16)
-    except FileNotFoundError:
-        raise InvalidValue(f"cannot read {path}: no such file; check the path") from None
-    except IsADirectoryError:
-        raise InvalidValue(f"cannot read {path}: it is a folder; give the path of a file") from None
     except OSError as exc:
-        raise InvalidValue(f"cannot read {path}: {exc.strerror}; check the path and its permissions") from None
+        raise unreadable(path, exc) from None
     if head.startswith(SQLITE_HEADER):
         return _merge_database(store, path, new_file)
     fmt = content_format(head)
