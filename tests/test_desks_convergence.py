@@ -206,12 +206,19 @@ def _converge(ops: list[tuple], exchanges: list[tuple]) -> None:
 # Two desks' questions of one key, a claim grouped under the older's.
 @example(ops=[("claim", 0, "k1", "It happened"), ("question", 0, "where"), ("question", 1, "where"),
               ("ask", 0, "k1", "where")], exchanges=[])
+# One alias given to one source on two desks: a single row, whose added_at is the desk's that
+# merged first; the export lists aliases by name, so every desk's reads the same.
+@example(ops=[("source", 0, "Alpha", None), ("source", 1, "Beta", None), ("sync", 0, 1, False),
+              ("alias", 0, "Beta", "Balti"), ("rename", 1, "Beta", "Alpha"), ("retract", 0, 1),
+              ("alias", 1, "Alpha", "Balti")], exchanges=[])
 def test_desks_converge(ops, exchanges):
     converge(ops, exchanges)
 
 
 @pytest.mark.slow
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# The same 300 cases on every run (derandomize): CI says the same thing twice, and a case a
+# search finds is kept as an @example of the quick test above.
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(operation, min_size=10, max_size=60), st.lists(exchange, max_size=12))
 def test_desks_converge_many(ops, exchanges):
     converge(ops, exchanges)

@@ -72,8 +72,11 @@ class Export:
         return reversed(list(self.changes(described=False)))
 
     def _aliases(self, column: str) -> dict[int, list[str]]:
+        # By the alias itself, not by when it was added: the same alias given on two desks is
+        # one row, whose added_at is the desk's that merged first, and every desk's export of
+        # the same record must read the same.
         found: dict[int, list[str]] = {}
         for record_id, alias in self.conn.execute(
-                f"SELECT {column}, alias FROM aliases WHERE {column} IS NOT NULL ORDER BY added_at, uid"):
+                f"SELECT {column}, alias FROM aliases WHERE {column} IS NOT NULL ORDER BY folded, alias, uid"):
             found.setdefault(record_id, []).append(alias)
         return found
