@@ -423,6 +423,7 @@ stance_facts = st.lists(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(stance_facts, st.booleans(), st.booleans())
 def test_counted_stances_agree_with_the_reconciler(facts, merge_sources, merge_claims):

@@ -196,6 +196,7 @@ def _converge(ops: list[tuple], exchanges: list[tuple]) -> None:
                 store.close()
 
 
+@pytest.mark.slow
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(operation, min_size=5, max_size=25), st.lists(exchange, max_size=6))
 # What hypothesis found: a claim merged by a change into one claim and by its key and text

@@ -160,6 +160,7 @@ def databases(draw):
     return sources, claims, stances
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(records=databases())
 def test_any_database_survives_the_round_trip(tmp_path_factory, records):

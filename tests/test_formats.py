@@ -123,6 +123,7 @@ def stance_objects():
     return record_objects(_VALUES, _USUALLY, {"logged_at": "2022-01-18T09:00:00Z"})
 
 
+@pytest.mark.slow
 @settings(max_examples=600, deadline=None)
 @given(stance_objects())
 def test_the_quick_way_to_a_stance_row_gives_what_the_model_gives(data):
@@ -153,6 +154,7 @@ _CLAIM_VALUES = {
 _CLAIM_USUALLY = {"key": "balti-was-killed", "text": "Balti was killed"}
 
 
+@pytest.mark.slow
 @settings(max_examples=600, deadline=None)
 @given(record_objects(_CLAIM_VALUES, _CLAIM_USUALLY, {}))
 def test_the_quick_way_to_a_claim_row_gives_what_the_model_gives(data):
@@ -191,6 +193,7 @@ def _reference_check_date(value):
     return value.replace(" ", "T", 1)
 
 
+@pytest.mark.slow
 @settings(max_examples=800, deadline=None)
 @given(st.one_of(
     st.from_regex(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,7})?)?"

@@ -73,6 +73,7 @@ def test_the_balti_case_and_no_process_wide_change(tmp_path, monkeypatch):
     assert sqlite3.adapters == adapters and sys.getswitchinterval() == interval
 
 
+@pytest.mark.slow
 def test_many_stances_with_retractions_and_claims_in_between(tmp_path, monkeypatch):
     lines = write_lines(tmp_path / "many.jsonl", 12_000, claims=300)
     records = [json.loads(line) for line in lines.read_text().splitlines()]
@@ -189,6 +190,7 @@ def test_a_problem_far_into_a_file_names_its_line_and_writes_nothing(tmp_path):
                                   f"'verity source add' @ line {len(records) - 1}, $.source; nothing was imported")
 
 
+@pytest.mark.slow
 def test_repeated_claims_leave_no_gap_in_the_ids(tmp_path, monkeypatch):
     records = many(tmp_path)
     repeat = {"type": "claim", "key": "claim-5", "text": "Claim number 5"}
@@ -204,6 +206,7 @@ def test_repeated_claims_leave_no_gap_in_the_ids(tmp_path, monkeypatch):
     assert [row[0] for row in found["claims"]] == list(range(1, 304))
 
 
+@pytest.mark.slow
 def test_claims_there_before_any_stance(tmp_path, monkeypatch):
     records = many(tmp_path)
     claims = jsonl(tmp_path / "claims.jsonl", [r for r in records if r["type"] != "stance"][:200])

@@ -60,6 +60,7 @@ def _stance_count(db: Path) -> int:
         conn.close()
 
 
+@pytest.mark.slow
 def test_a_stance_add_killed_at_any_moment_leaves_a_whole_record(balti):
     """`stance add` killed with SIGKILL at moments spread over its run: each time the stance is
     there or not, never half; the reconciliation is never stale."""
@@ -124,6 +125,7 @@ def test_an_import_killed_midway_leaves_all_or_nothing(balti, tmp_path):
             break  # it had finished: nothing left to kill
 
 
+@pytest.mark.slow
 def test_an_import_killed_while_writing_a_new_file_leaves_no_database_or_a_whole_one(tmp_path):
     source = write_lines(tmp_path / "some.jsonl", 8_000, claims=100, sources=20)
     db = tmp_path / "new.db"

@@ -120,6 +120,7 @@ operations = st.lists(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(operations)
 def test_stored_reconciliation_matches_a_fresh_computation(tmp_path_factory, ops):
@@ -204,6 +205,7 @@ def test_rebuild_rewrites_only_the_rows_that_differ(balti_db):
 any_text = st.text(st.one_of(st.characters(blacklist_categories=()), st.sampled_from('"\\\x00\x1f\x7f\u2028é😀')))
 
 
+@pytest.mark.slow
 @settings(max_examples=500, deadline=None)
 @given(st.lists(any_text, max_size=6))
 def test_stored_name_lists_are_the_text_json_dumps_gives(names):

@@ -4,6 +4,7 @@ its estimate, answers of one question are exclusive, and agreement alone still e
 import math
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -58,6 +59,7 @@ def _own_rulings(desk, labels, x):
     return [cleared, *ways]
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(desks())
 def test_a_claims_own_ruling_never_changes_its_estimate(case):
