@@ -505,6 +505,27 @@ def test_an_import_into_an_empty_database_keeps_its_schema_and_search(cli, db_pa
             assert conn.execute("SELECT count(*) FROM stances_fts WHERE stances_fts MATCH 'zyxwv'").fetchone()[0] == 1
 
 
+def test_an_import_into_an_empty_database_marks_estimates_stale_and_guards_again(cli, db_path, tmp_path):
+    # The load suspends the per-row guards and staleness triggers of the empty tables: what
+    # they would have done is done once, and they are back for what comes after.
+    cli("init")
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("INSERT INTO assessment_runs (method, computed_at) VALUES ('test', '2026-01-01T00:00:00Z')")
+    lines = tmp_path / "stances.jsonl"  # nothing but sources, claims and stances: no ruling marks them stale
+    lines.write_text(jsonl_of({"sources": [{"name": "S"}], "claims": [{"key": "c", "text": "C"}],
+                               "stances": [{"claim": "c", "source": "S", "position": "affirms"}]}))
+    assert cli("import", lines).exit_code == 0
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT stale_since FROM assessment_runs").fetchone()[0] is not None
+        conn.execute("UPDATE assessment_runs SET stale_since = NULL")
+        for table in ("stances", "claims", "sources"):
+            with pytest.raises(sqlite3.IntegrityError, match="never replaced"):
+                conn.execute(f"INSERT INTO {table} SELECT * FROM {table} LIMIT 1")
+    assert cli("stance", "add", "c", "S", "denies").exit_code == 0
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT stale_since FROM assessment_runs").fetchone()[0] is not None
+
+
 def test_the_stored_reconciliation_is_fresh_after_import(cli, balti):
     with Store.open(balti) as store:
         stored = list(store.reconciliations())

@@ -80,6 +80,7 @@ class BulkLoad:
         self.claims_before = conn.execute("SELECT max(id) FROM claims").fetchone()[0] or 0
         self.claim_limit = self.claims_before  # the highest claim id so far: a stance may name only those
         self.now = utc_now()  # when the records of this load were made here
+        self.user = store.user  # who made them
         self._upkeep = None if self.stances_before else Upkeep.suspend(conn)
         conn.execute(f"CREATE TEMP TABLE {_STAGED} ({', '.join(STAGED_COLUMNS)})")
         self._stage = f"INSERT INTO temp.{_STAGED} VALUES ({', '.join('?' * len(STAGED_COLUMNS))})"
@@ -87,7 +88,7 @@ class BulkLoad:
 
     def add_source(self, source: Source) -> int:
         """Insert a source with its uid (its name not taken: see Store.find_source); returns its id."""
-        return self.conn.execute(SOURCE_INSERT, source_row(source, self.now, self.store.user)).lastrowid
+        return self.conn.execute(SOURCE_INSERT, source_row(source, self.now, self.user)).lastrowid
 
     def add_claim(self, row: tuple, uid: str, desk: Optional[str]) -> Optional[int]:
         """Insert a claim given as `claim_row` gives it, with its uid; returns its id, or None
@@ -97,7 +98,7 @@ class BulkLoad:
         if self.conn.execute("SELECT 1 FROM claims WHERE uid = ? OR (key = ? AND merged_into IS NULL)",
                              [uid, row[_KEY]]).fetchone():
             return None
-        cursor = self.conn.execute(CLAIM_INSERT, claim_insert_row(row, uid, desk, self.now, self.store.user))
+        cursor = self.conn.execute(CLAIM_INSERT, claim_insert_row(row, uid, desk, self.now, self.user))
         self.claim_limit = cursor.lastrowid
         return self.claim_limit
 
@@ -126,7 +127,7 @@ class BulkLoad:
         return self.conn.execute(
             "INSERT INTO questions (uid, key, text, created_at, created_by, desk) VALUES (?, ?, ?, ?, ?, ?)",
             [question.uid or uids.of_question(question.key), question.key, question.text, self.now,
-             self.store.user, question.desk]).lastrowid
+             self.user, question.desk]).lastrowid
 
     def question_id(self, key: str) -> Optional[int]:
         row = self.conn.execute("SELECT id FROM questions WHERE key = ?", [key]).fetchone()
@@ -147,7 +148,7 @@ class BulkLoad:
                 continue
             self.conn.execute(
                 f"INSERT INTO aliases (uid, {column}, alias, folded, added_at, added_by) VALUES (?, ?, ?, ?, ?, ?)",
-                [uids.of_alias(uid, alias), record_id, alias, folded, self.now, self.store.user])
+                [uids.of_alias(uid, alias), record_id, alias, folded, self.now, self.user])
 
     def merge(self, table: str, record_id: int, into_id: int) -> None:
         """Point a record at the one it was merged into (as the file says it was)."""
@@ -283,6 +284,15 @@ class Bulk:
                 Path(self.path + suffix).unlink()
 
 
+# The triggers that refuse a row replacing another (m005, m008), by name: a load never
+# inserts one, it asks first (and the unique indexes stay).
+_GUARD = re.compile(r"\w+_never_replaced(_by_\w+)?")
+# A trigger run after each row goes in that marks the trust estimates stale, the same statement
+# whatever the row (m006): its statement, run once after the load, does all it would.
+_MARKS_STALE = re.compile(r"\s*CREATE\s+TRIGGER\s+\w+_make_estimates_stale_\d+\s+AFTER\s+INSERT\s+ON\s+\S+\s+BEGIN\s+"
+                          r"(UPDATE\s+assessment_runs\s+SET\s+stale_since\b[^;]*);\s*END\s*$", re.I | re.S)
+
+
 @attrs.define
 class Upkeep:
     """What keeps the stances table indexed, suspended for a load into an empty one.
@@ -293,12 +303,17 @@ class Upkeep:
     are the triggers that feed an external-content FTS table from any of
     sources, claims or stances that is empty now (such a table is rebuilt whole
     afterwards, which is exactly what the triggers would have made, with its update and
-    delete triggers too, for the rows a load completes after inserting them). The load's
-    transaction makes the drop and the rebuild one change.
+    delete triggers too, for the rows a load completes after inserting them). So are the
+    per-row insert triggers of those tables that the load makes redundant: the guards
+    that refuse a row replacing another (a load never inserts one: it asks first, and
+    the unique indexes stay), and those that mark the trust estimates stale, whose one
+    statement runs once at the end instead of once a row. The load's transaction makes
+    the drop and the rebuild one change.
     """
 
     restore: list[str] = attrs.field(factory=list)  # SQL re-creating the dropped indexes and triggers
     rebuild: list[str] = attrs.field(factory=list)  # FTS tables to rebuild
+    once: list[str] = attrs.field(factory=list)  # the statements of dropped per-row triggers, to run once
 
     @classmethod
     def suspend(cls, conn: sqlite3.Connection) -> "Upkeep":
@@ -325,6 +340,17 @@ class Upkeep:
                 upkeep.restore.append(trigger_sql)
             if feeders:
                 upkeep.rebuild.append(name)
+        for kind, name, table, sql in schema:
+            if kind != "trigger" or table not in empty:
+                continue
+            if _GUARD.fullmatch(name):
+                drop.append(f'DROP TRIGGER "{name}"')
+                upkeep.restore.append(sql)
+            elif (stale := _MARKS_STALE.match(sql)) is not None:
+                drop.append(f'DROP TRIGGER "{name}"')
+                upkeep.restore.append(sql)
+                if stale.group(1) not in upkeep.once:
+                    upkeep.once.append(stale.group(1))
         for sql in drop:
             conn.execute(sql)
         return upkeep
@@ -335,3 +361,5 @@ class Upkeep:
             conn.execute(sql)
         for name in self.rebuild:
             conn.execute(f"INSERT INTO \"{name}\" (\"{name}\") VALUES ('rebuild')")
+        for sql in self.once:
+            conn.execute(sql)
