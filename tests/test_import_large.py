@@ -12,7 +12,7 @@ import pytest
 from support import EXAMPLE_JSON, write_lines
 
 from verity.errors import VerityError
-from verity.importer import import_file
+from verity.importer import ahead, import_file
 from verity.importer import records as importing
 from verity.models import Stance
 from verity.store import Store
@@ -46,14 +46,19 @@ def tables(path: Path) -> dict:
 
 
 def in_batches(tmp_path: Path, monkeypatch, lines: Path, before: list[Path] = ()) -> tuple:
-    """(outcome, tables) of importing `lines` with the usual batches and with batches of 7
-    stances, each into a new database that first gets the files `before`; they must agree.
-    The outcome is the summary line or the error."""
+    """(outcome, tables) of importing `lines` with the usual batches, with batches of 7
+    stances, and read ahead by a second process (verity.importer.ahead), each into a new
+    database that first gets the files `before`; they must agree. The outcome is the
+    summary line or the error."""
     monkeypatch.setenv("VERITY_USER", "desk")
     results = []
-    for batch in (BATCH, 7):
+    for batch, read_ahead in ((BATCH, False), (7, False), (BATCH, True)):
         monkeypatch.setattr(importing, "BATCH", batch)
-        db = tmp_path / f"batch-{batch}.db"
+        monkeypatch.setattr(ahead, "MIN_BYTES", 0 if read_ahead else 1 << 60)
+        # The suite's in-process Datasette servers leave threads behind; the child reads nothing they hold.
+        monkeypatch.setattr(ahead, "forkable", lambda: True)
+        assert ahead.can_read_ahead(lines, "jsonl") == read_ahead
+        db = tmp_path / f"batch-{batch}-{read_ahead}.db"
         with Store.create(db) as store:
             for earlier in before:
                 import_file(store, earlier)
@@ -62,7 +67,7 @@ def in_batches(tmp_path: Path, monkeypatch, lines: Path, before: list[Path] = ()
             except VerityError as exc:
                 outcome = f"{type(exc).__name__}: {exc}"
         results.append((outcome, tables(db)))
-    assert results[0] == results[1]
+    assert results[0] == results[1] == results[2]
     return results[0]
 
 
@@ -121,9 +126,10 @@ def test_progress_is_told_every_byte(tmp_path):
     assert told == sorted(told) and told[-1] == lines.stat().st_size and len(told) > 2
 
 
-# A stance's claim and source are found in SQLite, a batch at a time, among those read before
-# it. What is not found must be said as if each line were checked as it is read: in file
-# order, once per key, with forward references refused and repeated claims compared.
+# A stance's claim and source are found as it is staged, among those read before it; the
+# stances are written a batch at a time. What is not found must be said as if each line were
+# checked as it is read: in file order, once per key, with forward references refused and
+# repeated claims compared.
 
 def many(tmp_path: Path, stances: int = 12_000, claims: int = 300) -> list[dict]:
     lines = write_lines(tmp_path / "many.jsonl", stances, claims=claims)

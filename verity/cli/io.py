@@ -2,6 +2,7 @@
 
 import contextlib
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Callable, Iterator, Optional, TextIO
 
@@ -11,6 +12,7 @@ from ..errors import InvalidValue, unreadable
 from .common import JsonRecordFlag, command, commands, db_path, open_store, print_changed, say
 
 PROGRESS_MIN_BYTES = 1 << 20  # smaller files are done before a bar would be worth drawing
+REDRAW_SECONDS = 0.1  # how often the bar is drawn again
 
 app = commands()
 
@@ -238,6 +240,17 @@ def _progress(file: Path, stdin: bool) -> Iterator[Optional[Callable[[int], None
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
     columns = (TextColumn("Importing {task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+    # Drawn as the import tells it, not by a thread of rich's own: a process running no other
+    # thread may read a large file ahead in a second process (verity.importer.ahead).
+    with Progress(*columns, console=Console(stderr=True), transient=True, auto_refresh=False) as bar:
         task = bar.add_task(file.name, total=size)
-        yield lambda done: bar.update(task, completed=done)
+        drawn = time.monotonic()
+
+        def told(done: int) -> None:
+            nonlocal drawn
+            bar.update(task, completed=done)
+            if time.monotonic() - drawn >= REDRAW_SECONDS or done >= size:
+                bar.refresh()
+                drawn = time.monotonic()
+
+        yield told

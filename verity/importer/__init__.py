@@ -25,7 +25,8 @@ from ..formats import Place, document_records, unique_keys
 from ..jsonl import read_jsonl
 from ..models import Claim, Source, Stance, check_choice
 from ..store import BulkLoad, Store
-from .records import Importer, Record, fold
+from . import ahead
+from .records import Importer, Record, fold, prepared
 from .summary import ImportSummary, Problems
 
 FORMATS = ("json", "jsonl", "csv", "claimreview")
@@ -106,12 +107,16 @@ def _import_file(load: BulkLoad, path: Path, fmt: Optional[str], create_missing:
     handle = stream if stream is not None else open_input(path)
     try:
         _check_content(handle, fmt, "standard input" if stream is not None else name, sniff)
+        if stream is None and ahead.can_read_ahead(path, fmt):
+            importer = Importer(load, create_missing=create_missing, missing_hint=MISSING_HINTS[fmt])
+            with ahead.read_ahead(path, fmt, importer.user, progress) as records:
+                _add_all(importer, records)
+            return importer.finish(name)
         if fmt == "jsonl":
-            importer = Importer(load, missing_hint="add the {kind} on an earlier line, or first with '{command}'")
+            importer = Importer(load, missing_hint=MISSING_HINTS[fmt])
             records: Iterable[Record] = read_jsonl(handle, progress)
         elif fmt == "csv":
-            importer = Importer(load, create_missing=create_missing,
-                                missing_hint="add it first with '{command}', or import with --create-missing")
+            importer = Importer(load, create_missing=create_missing, missing_hint=MISSING_HINTS[fmt])
             records = read_csv(handle, progress)
         else:
             data = load_json(path, handle)
@@ -123,12 +128,16 @@ def _import_file(load: BulkLoad, path: Path, fmt: Optional[str], create_missing:
                 return importer.summary
             importer = Importer(load, missing_hint="add the {kind} to the document's {kind}s, or first with '{command}'")
             records = document_records(data)
-        _add_all(importer, records)
+        _add_all(importer, prepared(records, importer.user))
         return importer.finish(name)
     finally:
         if stream is None:
             handle.close()
 
+
+# How to fix a reference to a claim or source that is not there, in each format that streams.
+MISSING_HINTS = {"jsonl": "add the {kind} on an earlier line, or first with '{command}'",
+                 "csv": "add it first with '{command}', or import with --create-missing"}
 
 # What each format is called, and the extension that names it, for a file that says one
 # thing by its name and another by its content.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 import attrs
 
@@ -30,6 +30,50 @@ Record = tuple[str, Any, Place]  # (type, data, place): see Importer.add
 _NOT_RETRACTED = (None, None, None, None)  # retracted_at, retraction_reason, retracted_by, retracted_on
 
 
+def prepared(records: Iterable[Record], user: str) -> Iterator[Record]:
+    """The records, with each plain stance (nearly all of them) made into the row it will
+    stage: ("staged", (same_time, *values), place) (see `quick_stance`). What is read, checked and
+    derived here needs nothing from the database, so `ahead` may do it in another process;
+    `Importer.add` takes the records either way."""
+    make = stance_row_maker()
+    for kind, data, place in records:
+        if kind == "stance" and data.__class__ is dict:
+            quick = quick_stance(data, user, make)
+            if quick is not None:
+                yield "staged", quick, place
+                continue
+        yield kind, data, place
+
+
+def quick_stance(data: dict, user: str, make: Callable[[dict], Optional[tuple]]) -> Optional[tuple]:
+    """A stance record made into the row it will stage, the quick way (`formats.stance_row_maker`'s
+    `make`): whether the file gave its logged_at, then its values as `store.stance_values` gives
+    them, with its uid. None, with `data` as it was, when the record needs the full check."""
+    given_by = "logged_by" in data
+    if not given_by:
+        data["logged_by"] = user  # who imported it, as 'stance add' records who logged it
+    values = make(data)
+    if values is None:
+        if not given_by:
+            del data["logged_by"]
+        return None
+    same_time = "logged_at" in data  # else it is logged now, and a re-import matches on content
+    return (same_time, *with_uid((*values[:-2], *_NOT_RETRACTED, *values[-2:]), same_time, given_by))
+
+
+def with_uid(values: tuple, same_time: bool, given_by: bool) -> tuple:
+    """A stance as `store.stance_values` gives it, with the uid its content gives when it
+    has none: what the file says, not what this import adds (its time unless the file gave
+    it, its logger unless the file named one), so one file imported on two desks gives the
+    same uids."""
+    if values[-2] is not None:
+        return values
+    claim_key, source_name, position, quote, url, said_on, via, _note, logged_at, logged_by = values[:10]
+    uid = uids.of_stance(claim_key.strip(), source_name.strip(), position, quote, url, said_on, via,
+                         logged_at if same_time else None, logged_by if given_by else None)
+    return (*values[:-2], uid, values[-1])
+
+
 class Importer:
     """One import into a bulk load (`Store.bulk_load`): `add` each record, then `finish`."""
 
@@ -52,12 +96,11 @@ class Importer:
         self._reviewed: set[str] = set()  # keys of claims found equal to a reviewed claim (ClaimReview)
         self._rows: list[tuple] = []  # staged stances: bulk.STAGED_COLUMNS
         self._batch_uids: set[str] = set()  # their uids
+        self._claim_ids: dict[str, int] = {}  # a claim's key as stances name it -> its id
         self._later: list = []  # what refers to records that may come later (see `_apply_later`)
         self._questions: list[tuple[int, str, Place]] = []  # (claim id, its question's key, where)
         self._first_rulings: list[tuple[int, Ruling]] = []  # the ruling of a claim that came with no history
         self._with_history = False  # the record at hand gave its ruling history
-        self._places: list[Place] = []  # the place of each
-        self._numbers: list[int] = []  # and the number of its record
         self._stance_values = stance_row_maker()
         self._claim_values = claim_row_maker()
 
@@ -67,9 +110,13 @@ class Importer:
         """One record: ("source" | "claim" | "stance", its JSON data, where it is).
 
         ("error", message, place) is a problem the reader found; ("review", (claim,
-        authors), place) a ClaimReview (see `claimreview.Reviews` and `review`).
+        authors), place) a ClaimReview (see `claimreview.Reviews` and `review`);
+        ("staged", row, place) a stance `prepared` made into its row (`quick_stance`).
         """
         self.record += 1
+        if kind == "staged":  # a stance `prepared` made into its row (most records): nothing more to it
+            self._stage(data, place)
+            return
         extras = self._extras(kind, data, place)
         self._with_history = "rulings" in extras
         if kind == "stance":
@@ -164,14 +211,14 @@ class Importer:
         same_time = True
         given_by = True
         if isinstance(data, dict):
+            quick = quick_stance(data, self.user, self._stance_values)  # most stances
+            if quick is not None:
+                self._stage(quick, place)
+                return
             if "logged_by" not in data:
                 given_by = False
                 data["logged_by"] = self.user  # who imported it, as 'stance add' records who logged it
             same_time = "logged_at" in data  # else it is logged now, and a re-import matches on content
-            values = self._stance_values(data)  # the quick way, for a plain stance (most of them)
-            if values is not None:
-                self._stage((*values[:-2], *_NOT_RETRACTED, *values[-2:]), place, same_time, given_by)
-                return
         stance = self._checked("stance", data, place)
         if stance is not None:
             self.stance(stance, place, same_time, given_by)
@@ -249,6 +296,7 @@ class Importer:
     def _added_claim(self, claim_id: int, row: tuple) -> None:
         """Count a claim just added; a ruling it came with, and no history of, is its first ruling."""
         self.summary.claims += 1
+        self._claim_ids[row[0]] = claim_id
         if row[5] is not None and not self._with_history:
             self._first_rulings.append((claim_id, Ruling(ruling=row[5], explanation=row[6], ruled_at=row[7],
                                                          ruled_by=row[8])))
@@ -286,7 +334,7 @@ class Importer:
 
     def stance(self, stance: Stance, place: Place, same_time: bool = True, given_by: bool = True) -> None:
         """Log a stance, unless one just like it was logged before this import."""
-        self._stage(stance_values(stance), place, same_time, given_by)
+        self._stage((same_time, *with_uid(stance_values(stance), same_time, given_by)), place)
 
     def review(self, claim: Claim, authors: Iterable[tuple[Source, Stance, Place]], place: Place) -> None:
         """A reviewed claim (`claimreview.Reviews`): the claim, with the first free key made from
@@ -305,56 +353,49 @@ class Importer:
 
     # -- stances, staged and written in batches -------------------------------------
 
-    def _stage(self, values: tuple, place: Place, same_time: bool, given_by: bool = True) -> None:
-        """Stage a stance, as `store.stance_values` gives it. Its source is found now (the
-        importer knows every source's id); its claim when the batch is written. A stance
-        without a uid gets the one its content gives (what the file says, not what this
-        import adds: so one file imported on two desks gives the same uids)."""
-        if values[-2] is None:
-            claim_key, source_name, position, quote, url, said_on, via, _note, logged_at, logged_by = values[:10]
-            uid = uids.of_stance(claim_key.strip(), source_name.strip(), position, quote, url, said_on, via,
-                                 logged_at if same_time else None, logged_by if given_by else None)
-            values = (*values[:-2], uid, values[-1])
-        if values[-2] in self._batch_uids:
+    def _stage(self, row: tuple, place: Place) -> None:
+        """Stage a stance given as `quick_stance` gives it, with the ids of its claim (one
+        there before the stance was read) and its source."""
+        if row[-2] in self._batch_uids:
             self.summary.stances_present += 1  # the same stance twice in the file: logged once
             return
-        claim: Optional[str] = values[0].strip()
-        if self.create_missing:  # the reference may make a claim: find it now
+        claim = row[1].strip()
+        if self.create_missing:  # the reference may make a claim
             claim = self._claim_key(claim, place)
-        source_id = self._source_ids.get(values[1])
+            if claim is None:
+                return
+        claim_id = self._claim_ids.get(claim)
+        if claim_id is None:
+            claim_id = self.load.claim_id(claim)
+            if claim_id is None:
+                self._no_claim(claim, place, self.record, self.load.claim_limit)
+            else:
+                self._claim_ids[claim] = claim_id
+        source_id = self._source_ids.get(row[2])
         if source_id is None:
-            name = values[1].strip()
-            source_id = self._known_source(name)
-            if source_id is None and not self.create_missing and claim is not None:
-                self._write()  # a problem: said after those before it, and after its claim's
-                claim = self._claim_key(claim, place)
-            if source_id is None:
-                source_id = self._source_id(name, place)
+            source_id = self._source_id(row[2].strip(), place)
             if source_id is None:
                 return
-            self._source_ids[values[1]] = source_id  # this spelling, as written, from now on
-        if claim is None:
+            self._source_ids[row[2]] = source_id  # this spelling, as written, from now on
+        if claim_id is None:
             return
-        self._rows.append((1 if same_time else 0, self.load.claim_limit, claim, source_id, *values[2:]))
-        self._batch_uids.add(values[-2])
-        self._places.append(place)
-        self._numbers.append(self.record)
+        self._rows.append((row[0], claim_id, source_id, *row[3:]))
+        self._batch_uids.add(row[-2])
         if len(self._rows) >= BATCH:
             self._write()
 
     def _write(self) -> None:
-        """Write the staged stances, and say which name a claim that is not there."""
-        rows, places, numbers = self._rows, self._places, self._numbers
+        """Write the staged stances (unless the import has failed already: then it stops)."""
+        rows = self._rows
         if not rows:
             return
-        self._rows, self._places, self._numbers = [], [], []
+        self._rows = []
         self._batch_uids = set()
-        written = self.load.write_stances(rows, insert=not self.problems.count)
+        if self.problems.count:
+            return
+        written = self.load.write_stances(rows)
         self.summary.stances += written.inserted
         self.summary.stances_present += written.skipped
-        for index in written.unresolved:
-            _same_time, claim_limit, claim = rows[index][:3]
-            self._no_claim(claim, places[index], numbers[index], claim_limit)
 
     def finish(self, name: str = "the file") -> ImportSummary:
         """Write what is staged, or raise every problem (the bulk load then rolls back)."""

@@ -2,12 +2,9 @@
 
 `Store.bulk_load()` opens the transaction and gives a `BulkLoad`. Sources and claims
 go in one at a time as they are read: there are few of them, and the stances after
-them name them. Stances, the bulk of any import, are staged in batches
-(`executemany` into a TEMP table) and moved into `stances` by one `INSERT … SELECT`
-per batch, which finds each stance's claim by its key among the claims there before
-the stance was read, and leaves out a stance logged before the import (the rules
-are in docs/import-export.md). A stance whose claim it cannot find, it reports for
-the importer to say.
+them name them. Stances, the bulk of any import, are staged by the importer with
+their claim and source ids and written in batches by one `executemany`, leaving out
+a stance logged already (the rules are in docs/import-export.md).
 """
 
 from __future__ import annotations
@@ -31,34 +28,33 @@ if TYPE_CHECKING:
 
 BUSY_TIMEOUT_MS = 30_000
 
-_STAGED = "verity_staged_stances"  # a TEMP table: this connection's alone, gone when the load ends
-# A staged stance: whether the file gave its logged_at, the highest claim id it may name
-# (the claims there before it was read), its claim's key, then the columns of `stances`
-# from source_id on.
-STAGED_COLUMNS = ("same_time", "claim_limit", "claim", *STANCE_COLUMNS[1:])
+# A staged stance: whether the file gave its logged_at, then the columns of `stances`.
+STAGED_COLUMNS = ("same_time", *STANCE_COLUMNS)
 # A stance is already logged when one with the same claim and source, logged before the import,
 # has these the same too, and its logged_at when the file gives one (docs/import-export.md).
 SAME_STANCE = ("position", "quote", "url", "said_on", "via", "note")
 _KEY = CLAIM_COLUMNS.index("key")
+_PARAM = {column: f"?{i}" for i, column in enumerate(STAGED_COLUMNS, 1)}  # a staged stance's values, by name
+_BEFORE = f"?{len(STAGED_COLUMNS) + 1}"  # the last stance id before the import, after them
+# Every staged stance, as it is: when nothing collides (a load into an empty table).
+_INSERT_PLAIN = (f"INSERT INTO stances ({', '.join(STANCE_COLUMNS)}) "
+                 f"VALUES ({', '.join(_PARAM[column] for column in STANCE_COLUMNS)})")
 
 
-
-def _insert_staged(deduplicate: bool) -> str:
-    """The INSERT … SELECT of every staged stance whose claim is found, in the order staged;
-    with `deduplicate`, not those logged already (stance id <= :before)."""
-    values = ", ".join(f"s.{column}" for column in STANCE_COLUMNS[1:])
-    sql = (f"INSERT INTO stances ({', '.join(STANCE_COLUMNS)}) SELECT c.id, {values} "
-           # CROSS JOIN keeps this order: the staged rows scanned once, each looking its claim up.
-           f"FROM temp.{_STAGED} AS s CROSS JOIN claims AS c WHERE c.key = s.claim AND c.id <= s.claim_limit "
-           "AND c.merged_into IS NULL "
-           # the same stance (by uid) already logged: this import, or an earlier one, carried it
-           "AND NOT EXISTS (SELECT 1 FROM stances AS u WHERE u.uid = s.uid)")
+def _insert_new(deduplicate: bool) -> str:
+    """The INSERT of a staged stance unless one with its uid is there (this import, or an
+    earlier one, carried it); with `deduplicate`, not if it was logged before the import
+    either (a stance id up to the one given after the staged values)."""
+    sql = (f"INSERT INTO stances ({', '.join(STANCE_COLUMNS)}) "
+           f"SELECT {', '.join(_PARAM[column] for column in STANCE_COLUMNS)} "
+           f"WHERE NOT EXISTS (SELECT 1 FROM stances AS u WHERE u.uid = {_PARAM['uid']})")
     if deduplicate:
-        same = " AND ".join(f"o.{column} IS s.{column}" for column in SAME_STANCE)
-        # +o.id: found through the claim and source, not by scanning the ids up to :before
-        sql += (" AND NOT EXISTS (SELECT 1 FROM stances AS o WHERE o.claim_id = c.id AND o.source_id = s.source_id "
-                f"AND +o.id <= :before AND {same} AND (NOT s.same_time OR o.logged_at = s.logged_at))")
-    return sql + " ORDER BY s.rowid"
+        same = " AND ".join(f"o.{column} IS {_PARAM[column]}" for column in SAME_STANCE)
+        # +o.id: found through the claim and source, not by scanning the ids up to the last one
+        sql += (f" AND NOT EXISTS (SELECT 1 FROM stances AS o WHERE o.claim_id = {_PARAM['claim_id']} "
+                f"AND o.source_id = {_PARAM['source_id']} AND +o.id <= {_BEFORE} AND {same} "
+                f"AND (NOT {_PARAM['same_time']} OR o.logged_at = {_PARAM['logged_at']}))")
+    return sql
 
 
 @attrs.frozen
@@ -66,8 +62,7 @@ class Written:
     """What became of a batch of staged stances."""
 
     inserted: int
-    skipped: int  # the same as a stance logged before the import: left out
-    unresolved: list[int]  # the index in the batch of each stance whose claim was not found
+    skipped: int  # the same as a stance logged before (or carried twice): left out
 
 
 class BulkLoad:
@@ -82,9 +77,8 @@ class BulkLoad:
         self.now = utc_now()  # when the records of this load were made here
         self.user = store.user  # who made them
         self._upkeep = None if self.stances_before else Upkeep.suspend(conn)
-        conn.execute(f"CREATE TEMP TABLE {_STAGED} ({', '.join(STAGED_COLUMNS)})")
-        self._stage = f"INSERT INTO temp.{_STAGED} VALUES ({', '.join('?' * len(STAGED_COLUMNS))})"
-        self._insert = _insert_staged(deduplicate=bool(self.stances_before))
+        self._deduplicate = bool(self.stances_before)  # stances there before: leave out those logged again
+        self._insert_new = _insert_new(self._deduplicate)
 
     def add_source(self, source: Source) -> int:
         """Insert a source with its uid (its name not taken: see Store.find_source); returns its id."""
@@ -102,20 +96,28 @@ class BulkLoad:
         self.claim_limit = cursor.lastrowid
         return self.claim_limit
 
-    def write_stances(self, rows: list[tuple], insert: bool = True) -> Written:
-        """Store stances given as the values of STAGED_COLUMNS, in order; `insert=False` only
-        finds which name a claim that is not there (for an import that will fail)."""
+    def claim_id(self, key: str) -> Optional[int]:
+        """The id of the claim with this key (not merged into another) that a stance may name, or None."""
+        row = self.conn.execute("SELECT id FROM claims WHERE key = ? AND merged_into IS NULL", [key]).fetchone()
+        return row[0] if row else None
+
+    def write_stances(self, rows: list[tuple]) -> Written:
+        """Store stances given as the values of STAGED_COLUMNS, in order, leaving out those
+        logged already. Into a table that was empty, a batch goes in as it is; only when a
+        stance collides by uid with one written before (a file that repeats a stance far
+        apart) is the batch written again, one stance at a time, leaving it out."""
         conn = self.conn
-        conn.executemany(self._stage, rows)
-        inserted = conn.execute(self._insert, {"before": self.stances_before}).rowcount if insert else 0
-        unresolved = []
-        if inserted < len(rows):
-            # The table was emptied before these rows: their rowids are 1, 2, 3, ...
-            unresolved = [rowid - 1 for (rowid,) in conn.execute(
-                f"SELECT s.rowid FROM temp.{_STAGED} AS s WHERE NOT EXISTS "
-                "(SELECT 1 FROM claims AS c WHERE c.key = s.claim AND c.id <= s.claim_limit) ORDER BY s.rowid")]
-        conn.execute(f"DELETE FROM temp.{_STAGED}")
-        return Written(inserted, len(rows) - inserted - len(unresolved) if insert else 0, unresolved)
+        if self._deduplicate:
+            inserted = conn.executemany(self._insert_new, [(*row, self.stances_before) for row in rows]).rowcount
+        else:
+            conn.execute("SAVEPOINT verity_stances")
+            try:
+                inserted = conn.executemany(_INSERT_PLAIN, rows).rowcount
+            except sqlite3.IntegrityError:
+                conn.execute("ROLLBACK TO verity_stances")
+                inserted = conn.executemany(self._insert_new, rows).rowcount
+            conn.execute("RELEASE verity_stances")
+        return Written(inserted, len(rows) - inserted)
 
     # -- what a version-2 document adds -------------------------------------------------
 
@@ -199,7 +201,6 @@ class BulkLoad:
         """Build what was suspended and store the reconciliation of every claim the load touched
         (`Store.bulk_load` calls it as a load ends without an error)."""
         conn = self.conn
-        conn.execute(f"DROP TABLE temp.{_STAGED}")
         if self._upkeep is not None:
             self._upkeep.resume(conn)
             self.store.refresh_reconciliations()  # every stance is new: one sorted pass over them all
