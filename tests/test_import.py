@@ -526,6 +526,23 @@ def test_an_import_into_an_empty_database_marks_estimates_stale_and_guards_again
         assert conn.execute("SELECT stale_since FROM assessment_runs").fetchone()[0] is not None
 
 
+def test_a_stance_naming_a_merged_claim_counts_for_the_claim_it_was_merged_into(cli, db_path, tmp_path):
+    # As `stance add` finds it: the key of a claim merged into another names that other claim.
+    cli("init")
+    cli("source", "add", "S")
+    cli("claim", "add", "Claim A", "--key", "a")
+    cli("claim", "add", "Claim B", "--key", "b")
+    assert cli("claim", "merge", "a", "--into", "b", "--reason", "the same claim").exit_code == 0
+    lines = tmp_path / "stance.jsonl"
+    lines.write_text('{"type": "stance", "claim": "a", "source": "S", "position": "denies"}\n')
+    result = cli("import", lines)
+    assert result.exit_code == 0, result.stderr
+    assert "1 stance" in result.stderr
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT c.key, s.position FROM stances s JOIN claims c ON c.id = s.claim_id").fetchall() \
+            == [("b", "denies")]
+
+
 def test_the_stored_reconciliation_is_fresh_after_import(cli, balti):
     with Store.open(balti) as store:
         stored = list(store.reconciliations())

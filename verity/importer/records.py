@@ -365,12 +365,12 @@ class Importer:
             if claim is None:
                 return
         claim_id = self._claim_ids.get(claim)
-        if claim_id is None:
-            claim_id = self.load.claim_id(claim)
-            if claim_id is None:
+        if claim_id is None:  # a claim there before the import: by its key or an old one, as `stance add` finds it
+            found = self.store.find_claim(claim)
+            if found is None:
                 self._no_claim(claim, place, self.record, self.load.claim_limit)
             else:
-                self._claim_ids[claim] = claim_id
+                claim_id = self._claim_ids[claim] = found.id
         source_id = self._source_ids.get(row[2])
         if source_id is None:
             source_id = self._source_id(row[2].strip(), place)

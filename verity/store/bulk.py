@@ -96,11 +96,6 @@ class BulkLoad:
         self.claim_limit = cursor.lastrowid
         return self.claim_limit
 
-    def claim_id(self, key: str) -> Optional[int]:
-        """The id of the claim with this key (not merged into another) that a stance may name, or None."""
-        row = self.conn.execute("SELECT id FROM claims WHERE key = ? AND merged_into IS NULL", [key]).fetchone()
-        return row[0] if row else None
-
     def write_stances(self, rows: list[tuple]) -> Written:
         """Store stances given as the values of STAGED_COLUMNS, in order, leaving out those
         logged already. Into a table that was empty, a batch goes in as it is; only when a
