@@ -543,6 +543,20 @@ def test_a_stance_naming_a_merged_claim_counts_for_the_claim_it_was_merged_into(
             == [("b", "denies")]
 
 
+def test_the_position_check_holds_again_after_an_import(db_path, tmp_path):
+    # The import writes rows the models' rules have checked without SQLite's CHECK; it is back after,
+    # on the same connection.
+    from verity.importer import import_file
+
+    lines = tmp_path / "balti.jsonl"
+    lines.write_text(jsonl_of(BALTI))
+    with Store.create(db_path) as store:
+        import_file(store, lines)
+        with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint failed"):
+            store.conn.execute("INSERT INTO stances (claim_id, source_id, position, logged_at) "
+                               "VALUES (1, 1, 'maybe', '2022-01-01T00:00:00Z')")
+
+
 def test_the_stored_reconciliation_is_fresh_after_import(cli, balti):
     with Store.open(balti) as store:
         stored = list(store.reconciliations())
