@@ -2,14 +2,16 @@
 
 A reader turns a file into records, (type, data, place) one at a time: a JSON
 document (`formats.document_records`), JSONL (`jsonl.read_jsonl`), CSV
-(`csvio.read_csv`) or ClaimReview (`claimreview.Reviews`). An `Importer`
-(`records`) checks each with the models' own rules and hands it to the store's
-bulk load (`Store.bulk_load`), which finds each stance's claim in SQL and leaves
-out the stances logged before. Every problem is kept with its place and said in
-file order (`summary`); any problem rolls the whole import back.
+(`csvio.read_csv`) or ClaimReview (`claimreview.Reviews`). `records.prepared`
+checks each plain stance with the models' own rules and makes it into its row;
+for a large JSONL or CSV file a second process does that (`ahead`). An `Importer`
+(`records`) checks the rest, finds each stance's claim and source, and hands
+them to the store's bulk load (`Store.bulk_load`), which leaves out the stances
+logged before. Every problem is kept with its place and said in file order
+(`summary`); any problem rolls the whole import back.
 
 Memory stays flat however long the input: what is remembered is bounded by the
-number of sources, by one batch of stances, and by the problems found.
+number of sources and claims, by a few batches of stances, and by the problems found.
 """
 
 from __future__ import annotations

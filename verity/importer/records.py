@@ -87,7 +87,7 @@ class Importer:
         self.summary = ImportSummary()
         self.problems = Problems()
         self.record = 0  # the number of the record at hand, in the file
-        # Bounded by the number of sources and of problems, and by a batch: never by the stances.
+        # Bounded by the number of sources, claims and problems, and by a batch: never by the stances.
         self._sources: dict[str, tuple[int, Source, Optional[str]]] = {}  # folded name -> (id, source, where)
         self._source_ids: dict[str, int] = {}  # a source's name as stances spell it -> its id
         self._broken_claims: set[str] = set()  # keys said to be missing or failed: their stances say nothing new
