@@ -67,7 +67,7 @@ def milliseconds(iso: Optional[str]) -> int:
 def derived(kind: str, *parts: Optional[str], at: Optional[str] = None) -> str:
     """The uid of a record imported without one: a function of what it is (`kind`), its
     identifying `parts` and, where it has one, the time it was made (`at`)."""
-    content = _SEPARATOR.join([kind, *("" if part is None else part for part in parts)])
+    content = _SEPARATOR.join([kind, *["" if part is None else part for part in parts]])
     return _format(milliseconds(at), hashlib.blake2b(content.encode("utf-8", "surrogatepass"), digest_size=10).digest(), 8)
 
 
