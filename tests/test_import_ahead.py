@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 from support import write_lines
@@ -166,3 +167,39 @@ def test_the_import_bar_on_a_terminal_starts_no_thread(tmp_path, monkeypatch):
         told(10)
         assert threading.active_count() == before
         told(io.PROGRESS_MIN_BYTES + 1)
+
+
+def test_the_reader_ends_when_the_importer_is_killed(tmp_path):
+    # A writer killed (SIGKILL: no clean-up) must not leave its reader blocked on a full pipe.
+    lines = write_lines(tmp_path / "many.jsonl", 20_000)
+    code = ("import pathlib, sys, time\n"
+            "from verity.importer import ahead, import_file\n"
+            "from verity.store import Store\n"
+            "ahead.MIN_BYTES = 0\n"
+            "def stall(done):\n"
+            "    print('reading', flush=True)\n"
+            "    time.sleep(60)\n"
+            f"import_file(Store.create({str(tmp_path / 'x.db')!r}), pathlib.Path({str(lines)!r}), progress=stall)\n")
+    importer = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert importer.stdout.readline() == "reading\n"
+        with open(f"/proc/{importer.pid}/task/{importer.pid}/children") as children:
+            (reader,) = [int(pid) for pid in children.read().split()]
+    finally:
+        importer.kill()
+        importer.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _running(reader):
+        time.sleep(0.05)
+    ended = not _running(reader)
+    if not ended:  # stopped by its PID, so the failing test leaves nothing behind
+        os.kill(reader, signal.SIGKILL)
+    assert ended
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False

@@ -65,8 +65,8 @@ def read_ahead(path: Path, fmt: str, user: str, progress: Optional[Progress]) ->
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
     _widen(sending)
-    child = context.Process(target=_read, args=(path, READERS[fmt], user, sending), name="verity import reader",
-                            daemon=True)
+    child = context.Process(target=_read, args=(path, READERS[fmt], user, sending, receiving),
+                            name="verity import reader", daemon=True)
     child.start()
     sending.close()  # the child's end: once the child is gone, receiving says so (EOFError)
     try:
@@ -108,8 +108,12 @@ def _received(receiving: Connection, progress: Optional[Progress], place_of: Cal
             return
 
 
-def _read(path: Path, reader: Callable[..., Iterator[Record]], user: str, sending: Connection) -> None:
+def _read(path: Path, reader: Callable[..., Iterator[Record]], user: str, sending: Connection,
+          receiving: Connection) -> None:
     """The child: read and prepare every record, and send them in batches."""
+    # The fork gave this process the importer's end of the pipe too: closed, so that when the
+    # importer is gone (killed, even) nothing reads the pipe and sending fails, ending this one.
+    receiving.close()
     gc.disable()  # this process's objects live until they are sent: nothing for the collector to find
     done = 0
 
