@@ -27,9 +27,6 @@ SUGGEST_LIMIT = 20_000  # above this many names, 'did you mean' would cost more 
 
 Record = tuple[str, Any, Place]  # (type, data, place): see Importer.add
 
-_NOT_RETRACTED = (None, None, None, None)  # retracted_at, retraction_reason, retracted_by, retracted_on
-
-
 def prepared(records: Iterable[Record], user: str) -> Iterator[Record]:
     """The records, with each plain stance (nearly all of them) made into the row it will
     stage: ("staged", (same_time, *values), place) (see `quick_stance`). What is read, checked and
@@ -48,7 +45,8 @@ def prepared(records: Iterable[Record], user: str) -> Iterator[Record]:
 def quick_stance(data: dict, user: str, make: Callable[[dict], Optional[tuple]]) -> Optional[tuple]:
     """A stance record made into the row it will stage, the quick way (`formats.stance_row_maker`'s
     `make`): whether the file gave its logged_at, then its values as `store.stance_values` gives
-    them, with its uid. None, with `data` as it was, when the record needs the full check."""
+    them but without a retraction (the quick way takes none), with its uid. None, with `data`
+    as it was, when the record needs the full check."""
     given_by = "logged_by" in data
     if not given_by:
         data["logged_by"] = user  # who imported it, as 'stance add' records who logged it
@@ -59,7 +57,7 @@ def quick_stance(data: dict, user: str, make: Callable[[dict], Optional[tuple]])
         return None
     same_time = "logged_at" in data  # else it is logged now, and a re-import matches on content
     uid = values[-2] if values[-2] is not None else derived_uid(values, same_time, given_by)
-    return (same_time, *values[:-2], *_NOT_RETRACTED, uid, values[-1])
+    return (same_time, *values[:-2], uid, values[-1])  # never retracted: bulk.STAGED_UNRETRACTED
 
 
 def with_uid(values: tuple, same_time: bool, given_by: bool) -> tuple:
@@ -98,7 +96,7 @@ class Importer:
         self._broken_sources: set[str] = set()  # folded names, likewise
         self._claim_keys: dict[str, str] = {}  # --create-missing: a claim reference as written -> its claim's key
         self._reviewed: set[str] = set()  # keys of claims found equal to a reviewed claim (ClaimReview)
-        self._rows: list[tuple] = []  # staged stances: bulk.STAGED_COLUMNS
+        self._rows: list[tuple] = []  # staged stances: bulk.STAGED_COLUMNS, or STAGED_UNRETRACTED
         self._batch_uids: set[str] = set()  # their uids
         self._claim_ids: dict[str, int] = {}  # a claim's key as stances name it -> its id
         self._later: list = []  # what refers to records that may come later (see `_apply_later`)

@@ -10,6 +10,7 @@ a stance logged already (the rules are in docs/import-export.md).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import re
 import sqlite3
@@ -21,40 +22,57 @@ import attrs
 from .. import uids
 from ..models import Change, Question, Ruling, Source, utc_now
 from ..names import fold
-from .rows import CLAIM_COLUMNS, CLAIM_INSERT, SOURCE_INSERT, STANCE_COLUMNS, claim_insert_row, source_row
+from .rows import (
+    CLAIM_COLUMNS,
+    CLAIM_INSERT,
+    RETRACTION_COLUMNS,
+    SOURCE_INSERT,
+    STANCE_COLUMNS,
+    claim_insert_row,
+    source_row,
+)
 
 if TYPE_CHECKING:
     from .core import Store
 
 BUSY_TIMEOUT_MS = 30_000
 
-# A staged stance: whether the file gave its logged_at, then the columns of `stances`.
+# A staged stance: whether the file gave its logged_at, then the columns of `stances`; a
+# stance that was never retracted may leave out the retraction's columns (most do: four
+# values fewer to bind a row).
 STAGED_COLUMNS = ("same_time", *STANCE_COLUMNS)
+STAGED_UNRETRACTED = tuple(column for column in STAGED_COLUMNS if column not in RETRACTION_COLUMNS)
 # A stance is already logged when one with the same claim and source, logged before the import,
 # has these the same too, and its logged_at when the file gives one (docs/import-export.md).
 SAME_STANCE = ("position", "quote", "url", "said_on", "via", "note")
 _KEY = CLAIM_COLUMNS.index("key")
-_PARAM = {column: f"?{i}" for i, column in enumerate(STAGED_COLUMNS, 1)}  # a staged stance's values, by name
-_BEFORE = f"?{len(STAGED_COLUMNS) + 1}"  # the last stance id before the import, after them
-# Every staged stance, as it is: when nothing collides (a load into an empty table).
-_INSERT_PLAIN = (f"INSERT INTO stances ({', '.join(STANCE_COLUMNS)}) "
-                 f"VALUES ({', '.join(_PARAM[column] for column in STANCE_COLUMNS)})")
 
 
-def _insert_new(deduplicate: bool) -> str:
-    """The INSERT of a staged stance unless one with its uid is there (this import, or an
-    earlier one, carried it); with `deduplicate`, not if it was logged before the import
-    either (a stance id up to the one given after the staged values)."""
-    sql = (f"INSERT INTO stances ({', '.join(STANCE_COLUMNS)}) "
-           f"SELECT {', '.join(_PARAM[column] for column in STANCE_COLUMNS)} "
-           f"WHERE NOT EXISTS (SELECT 1 FROM stances AS u WHERE u.uid = {_PARAM['uid']})")
-    if deduplicate:
-        same = " AND ".join(f"o.{column} IS {_PARAM[column]}" for column in SAME_STANCE)
+@attrs.frozen
+class _Inserts:
+    """The statements that write staged stances given as the values of `staged` (?1, ?2, …)."""
+
+    plain: str  # every stance as it is: when nothing collides (a load into an empty table)
+    new: str  # a stance unless one with its uid is there (this import, or an earlier one, carried it)
+    new_since: str  # nor one logged before the import (a stance id up to the one given after the values)
+
+    @classmethod
+    def of(cls, staged: tuple[str, ...]) -> "_Inserts":
+        param = {column: f"?{i}" for i, column in enumerate(staged, 1)}
+        columns = [column for column in staged if column != "same_time"]
+        into = f"INSERT INTO stances ({', '.join(columns)}) "
+        values = ", ".join(param[column] for column in columns)
+        new = f"{into}SELECT {values} WHERE NOT EXISTS (SELECT 1 FROM stances AS u WHERE u.uid = {param['uid']})"
+        same = " AND ".join(f"o.{column} IS {param[column]}" for column in SAME_STANCE)
         # +o.id: found through the claim and source, not by scanning the ids up to the last one
-        sql += (f" AND NOT EXISTS (SELECT 1 FROM stances AS o WHERE o.claim_id = {_PARAM['claim_id']} "
-                f"AND o.source_id = {_PARAM['source_id']} AND +o.id <= {_BEFORE} AND {same} "
-                f"AND (NOT {_PARAM['same_time']} OR o.logged_at = {_PARAM['logged_at']}))")
-    return sql
+        since = (f" AND NOT EXISTS (SELECT 1 FROM stances AS o WHERE o.claim_id = {param['claim_id']} "
+                 f"AND o.source_id = {param['source_id']} AND +o.id <= ?{len(staged) + 1} AND {same} "
+                 f"AND (NOT {param['same_time']} OR o.logged_at = {param['logged_at']}))")
+        return cls(f"{into}VALUES ({values})", new, new + since)
+
+
+# By the number of values a staged stance has: with its retraction's columns, or without.
+_INSERTS = {len(staged): _Inserts.of(staged) for staged in (STAGED_COLUMNS, STAGED_UNRETRACTED)}
 
 
 @contextlib.contextmanager
@@ -91,7 +109,6 @@ class BulkLoad:
         self.user = store.user  # who made them
         self._upkeep = None if self.stances_before else Upkeep.suspend(conn)
         self._deduplicate = bool(self.stances_before)  # stances there before: leave out those logged again
-        self._insert_new = _insert_new(self._deduplicate)
 
     def add_source(self, source: Source) -> int:
         """Insert a source with its uid (its name not taken: see Store.find_source); returns its id."""
@@ -110,21 +127,25 @@ class BulkLoad:
         return self.claim_limit
 
     def write_stances(self, rows: list[tuple]) -> Written:
-        """Store stances given as the values of STAGED_COLUMNS, in order, leaving out those
-        logged already. Into a table that was empty, a batch goes in as it is; only when a
-        stance collides by uid with one written before (a file that repeats a stance far
-        apart) is the batch written again, one stance at a time, leaving it out."""
+        """Store stances given as the values of STAGED_COLUMNS (or STAGED_UNRETRACTED), in order,
+        leaving out those logged already. Into a table that was empty, a batch goes in as it is;
+        only when a stance collides by uid with one written before (a file that repeats a
+        stance far apart) is the batch written again, one stance at a time, leaving it out."""
         conn = self.conn
+        inserted = 0
         with _checked_already(conn):
-            if self._deduplicate:
-                inserted = conn.executemany(self._insert_new, [(*row, self.stances_before) for row in rows]).rowcount
-            else:
+            # Each run of stances of one shape by one statement, in order (ids are logging order).
+            for width, group in itertools.groupby(rows, key=len):
+                inserts, run = _INSERTS[width], list(group)
+                if self._deduplicate:
+                    inserted += conn.executemany(inserts.new_since, [(*row, self.stances_before) for row in run]).rowcount
+                    continue
                 conn.execute("SAVEPOINT verity_stances")
                 try:
-                    inserted = conn.executemany(_INSERT_PLAIN, rows).rowcount
+                    inserted += conn.executemany(inserts.plain, run).rowcount
                 except sqlite3.IntegrityError:
                     conn.execute("ROLLBACK TO verity_stances")
-                    inserted = conn.executemany(self._insert_new, rows).rowcount
+                    inserted += conn.executemany(inserts.new, run).rowcount
                 conn.execute("RELEASE verity_stances")
         return Written(inserted, len(rows) - inserted)
 
