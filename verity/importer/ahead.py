@@ -40,6 +40,7 @@ BATCH = 1_000  # records a message carries
 PIPE_BYTES = 1 << 20  # what the pipe may hold (Linux's limit for a user, unless raised)
 READERS: dict[str, Callable[..., Iterator[Record]]] = {"jsonl": read_jsonl, "csv": read_csv}
 PLACES: dict[str, Callable[[int], Place]] = {"jsonl": LinePlace, "csv": CsvPlace}  # a record's place, by its line
+ROWS = frozenset({"stance-row", "claim-row"})  # the records `prepared` made into rows
 
 Progress = Callable[[int], None]
 
@@ -99,11 +100,9 @@ def _received(receiving: Connection, progress: Optional[Progress], place_of: Cal
             raise body
         if progress is not None:
             progress(done)
-        for record in body:
-            if record[0] == "staged":  # sent with the number of its line (see `_read`)
-                yield "staged", record[1], place_of(record[2])
-            else:
-                yield record
+        for record_kind, data, place in body:
+            # a prepared row comes with the number of its line (see `_read`)
+            yield record_kind, data, place_of(place) if record_kind in ROWS else place
         if kind == "end":
             return
 
@@ -125,8 +124,8 @@ def _read(path: Path, reader: Callable[..., Iterator[Record]], user: str, sendin
         with open(path, "rb") as handle:
             batch: list[Record] = []
             for record in prepared(reader(handle, told), user):
-                # A stance's place as the number of its line: a place object costs more to send than its row.
-                batch.append(("staged", record[1], record[2].line) if record[0] == "staged" else record)
+                # A row's place as the number of its line: a place object costs more to send than its row.
+                batch.append((record[0], record[1], record[2].line) if record[0] in ROWS else record)
                 if len(batch) >= BATCH:
                     sending.send(("records", done, batch))
                     batch = []

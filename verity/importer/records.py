@@ -26,20 +26,39 @@ BATCH = 5_000  # stances staged before they are written
 SUGGEST_LIMIT = 20_000  # above this many names, 'did you mean' would cost more than it helps
 
 Record = tuple[str, Any, Place]  # (type, data, place): see Importer.add
+_CLAIM_LATER = frozenset(RECORD_EXTRAS["claim"])  # a claim record with any of these goes the full way
 
 def prepared(records: Iterable[Record], user: str) -> Iterator[Record]:
     """The records, with each plain stance (nearly all of them) made into the row it will
-    stage: ("staged", (same_time, *values), place) (see `quick_stance`). What is read, checked and
+    stage, ("stance-row", (same_time, *values), place) (see `quick_stance`), and each plain
+    claim into its row, ("claim-row", (row, uid, desk), place). What is read, checked and
     derived here needs nothing from the database, so `ahead` may do it in another process;
     `Importer.add` takes the records either way."""
-    make = stance_row_maker()
+    make_stance, make_claim = stance_row_maker(), claim_row_maker()
     for kind, data, place in records:
         if kind == "stance" and data.__class__ is dict:
-            quick = quick_stance(data, user, make)
+            quick = quick_stance(data, user, make_stance)
             if quick is not None:
-                yield "staged", quick, place
+                yield "stance-row", quick, place
+                continue
+        elif kind == "claim" and data.__class__ is dict and not data.keys() & _CLAIM_LATER:
+            quick = quick_claim(data, make_claim)
+            if quick is not None:
+                yield "claim-row", quick, place
                 continue
         yield kind, data, place
+
+
+def quick_claim(data: dict, make: Callable[[dict], Optional[tuple]]) -> Optional[tuple]:
+    """A claim record that gives its key and no question, made the quick way into its row
+    (`store.claim_row`), its uid (the one given, else the one its key gives) and desk; None
+    when it needs the full check."""
+    values = make(data) if not data.get("question") else None
+    if values is None:
+        return None
+    *fields, uid, desk = values
+    row = claim_row_of(tuple(fields))
+    return row, uid or uids.of_claim(row[0]), desk
 
 
 def quick_stance(data: dict, user: str, make: Callable[[dict], Optional[tuple]]) -> Optional[tuple]:
@@ -113,21 +132,27 @@ class Importer:
 
         ("error", message, place) is a problem the reader found; ("review", (claim,
         authors), place) a ClaimReview (see `claimreview.Reviews` and `review`);
-        ("staged", row, place) a stance `prepared` made into its row (`quick_stance`).
+        ("stance-row", row, place) a stance `prepared` made into its row (`quick_stance`);
+        ("claim-row", (row, uid, desk), place) a claim likewise (`quick_claim`).
         """
         self.record += 1
-        if kind == "staged":  # a stance `prepared` made into its row (most records): nothing more to it
+        if kind == "stance-row":  # a stance `prepared` made into its row (most records): nothing more to it
             self._stage(data, place)
+            return
+        if kind == "claim-row":
+            self._with_history = False
+            row, uid, desk = data
+            self._claim_row(row, place, uid=uid, desk=desk)
             return
         extras = self._extras(kind, data, place)
         self._with_history = "rulings" in extras
         if kind == "stance":
             self._stance_data(data, place)
         elif kind == "claim":
-            values = self._claim_values(data) if isinstance(data, dict) and not data.get("question") else None
-            if values is not None:  # the quick way, for a claim that gives its key (most of them)
-                *fields, uid, desk = values
-                self._claim_row(claim_row_of(tuple(fields)), place, uid=uid, desk=desk)
+            quick = quick_claim(data, self._claim_values) if isinstance(data, dict) else None
+            if quick is not None:  # the quick way, for a claim that gives its key (most of them)
+                row, uid, desk = quick
+                self._claim_row(row, place, uid=uid, desk=desk)
             else:
                 self._checked(kind, data, place, self.claim)
         elif kind == "source":
