@@ -386,13 +386,12 @@ class Importer:
         if row[-2] in self._batch_uids:
             self.summary.stances_present += 1  # the same stance twice in the file: logged once
             return
-        claim = row[1].strip()
-        if self.create_missing:  # the reference may make a claim
+        claim: Optional[str] = row[1].strip()
+        if self.create_missing:  # the reference may make a claim (its source is looked at even if not)
             claim = self._claim_key(claim, place)
-            if claim is None:
-                return
-        claim_id = self._claim_ids.get(claim)
-        if claim_id is None:  # a claim there before the import: by its key or an old one, as `stance add` finds it
+        claim_id = None if claim is None else self._claim_ids.get(claim)
+        if claim_id is None and claim is not None:
+            # a claim there before the import: by its key or an old one, as `stance add` finds it
             found = self.store.find_claim(claim)
             if found is None:
                 self._no_claim(claim, place, self.record, self.load.claim_limit)
