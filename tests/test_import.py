@@ -469,6 +469,18 @@ def test_csv_needs_existing_claims_and_sources_unless_told_to_create_them(cli, b
         assert store.get_source("jane analyst").kind is None
 
 
+def test_create_missing_says_every_problem_of_a_row(cli, balti, tmp_path):
+    # A claim that cannot be made (its key is another claim's) and a source that cannot
+    # (a control character) on one row: both are said.
+    rows = tmp_path / "new.csv"
+    rows.write_text(CSV_HEADER + "Balti was killed!,Bad\x02Source,affirms,,,,,\n")
+    result = cli("import", rows, "--create-missing")
+    assert result.exit_code == 1
+    assert "2 problems" in result.stderr
+    assert "the key it would get, 'balti-was-killed', is taken" in result.stderr
+    assert "cannot create source 'Bad\\x02Source'" in result.stderr
+
+
 def test_create_missing_is_only_for_csv(cli, balti):
     result = cli("import", str(EXAMPLE_JSON), "--create-missing")
     assert result.exit_code == 1 and "--create-missing is for CSV files" in result.stderr
