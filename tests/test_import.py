@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from support import EXAMPLE_JSON
 
-from verity.store import Store
+from verity.store import Store, bulk
 
 BALTI = json.loads(EXAMPLE_JSON.read_text(encoding="utf-8"))
 
@@ -528,6 +528,9 @@ def test_an_import_into_an_empty_database_marks_estimates_stale_and_guards_again
                                "stances": [{"claim": "c", "source": "S", "position": "affirms"}]}))
     assert cli("import", lines).exit_code == 0
     with sqlite3.connect(db_path) as conn:
+        # the guards the load suspends, by name, are the schema's (a renamed one would stay on)
+        triggers = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        assert bulk._GUARDS <= triggers
         assert conn.execute("SELECT stale_since FROM assessment_runs").fetchone()[0] is not None
         conn.execute("UPDATE assessment_runs SET stale_since = NULL")
         for table in ("stances", "claims", "sources"):
@@ -553,6 +556,19 @@ def test_a_stance_naming_a_merged_claim_counts_for_the_claim_it_was_merged_into(
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("SELECT c.key, s.position FROM stances s JOIN claims c ON c.id = s.claim_id").fetchall() \
             == [("b", "denies")]
+
+
+def test_an_import_of_claims_alone_leaves_estimates_fresh(cli, db_path, tmp_path):
+    # Only what the suspended triggers would have done is done: no stance went in, so the
+    # estimates (made from stances and rulings) are not stale.
+    cli("init")
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("INSERT INTO assessment_runs (method, computed_at) VALUES ('test', '2026-01-01T00:00:00Z')")
+    lines = tmp_path / "claims.jsonl"
+    lines.write_text(jsonl_of({"sources": [{"name": "S"}], "claims": [{"key": "c", "text": "C"}]}))
+    assert cli("import", lines).exit_code == 0
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT stale_since FROM assessment_runs").fetchone()[0] is None
 
 
 def test_the_position_check_holds_again_after_an_import(db_path, tmp_path):

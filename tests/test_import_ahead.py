@@ -94,7 +94,7 @@ def test_an_exception_that_cannot_travel_is_said_in_words(tmp_path, monkeypatch,
     monkeypatch.setitem(ahead.READERS, "jsonl", failing)
     lines = write_lines(tmp_path / "many.jsonl", 10)
     with Store.create(tmp_path / "x.db") as store:
-        with pytest.raises(RuntimeError, match="reading the file failed: Unpicklable: odd trouble"):
+        with pytest.raises(ahead.ReaderStopped, match=r"reading the file failed \(Unpicklable: odd trouble\)"):
             import_file(store, lines)
 
 
@@ -110,7 +110,7 @@ def test_a_reader_killed_midway_is_noticed_and_nothing_is_written(tmp_path, monk
     monkeypatch.setitem(ahead.READERS, "jsonl", killed)
     lines = write_lines(tmp_path / "many.jsonl", 3_000)
     with Store.create(tmp_path / "x.db") as store:
-        with pytest.raises(RuntimeError, match="stopped before the end of the file"):
+        with pytest.raises(ahead.ReaderStopped, match="stopped before the end of the file; nothing was imported"):
             import_file(store, lines)
         assert store.counts() == {"sources": 0, "claims": 0, "stances": 0}
     assert no_children_left()
@@ -203,3 +203,10 @@ def _running(pid: int) -> bool:
             return stat.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
     except FileNotFoundError:
         return False
+
+
+def test_not_from_a_daemonic_process():
+    # A pool's worker may not have children of its own: it reads in-process.
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        assert pool.apply(ahead.forkable) is False

@@ -237,13 +237,16 @@ def _progress(file: Path, stdin: bool) -> Iterator[Optional[Callable[[int], None
         yield None
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from ..names import visible
 
     columns = (TextColumn("Importing {task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
     # Drawn as the import tells it, not by a thread of rich's own: a process running no other
     # thread may read a large file ahead in a second process (verity.importer.ahead).
     with Progress(*columns, console=Console(stderr=True), transient=True, auto_refresh=False) as bar:
-        task = bar.add_task(file.name, total=size)
+        task = bar.add_task(escape(visible(file.name)), total=size)  # shown as written, never as markup
         drawn = time.monotonic()
 
         def told(done: int) -> None:

@@ -23,12 +23,14 @@ from __future__ import annotations
 import contextlib
 import gc
 import multiprocessing
+import signal
 import threading
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
 from ..csvio import read_csv
+from ..errors import VerityError, unreadable
 from ..formats import CsvPlace, LinePlace, Place
 from ..jsonl import read_jsonl
 from .records import Record, prepared
@@ -56,8 +58,10 @@ def can_read_ahead(path: Path, fmt: str) -> bool:
 
 
 def forkable() -> bool:
-    """Whether this process can fork a child safely: it has fork, and no thread but this one."""
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    """Whether this process can fork a child safely: it has fork, no thread but this one, and
+    may have children (a daemonic process, a pool's worker, may not)."""
+    return ("fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+            and not multiprocessing.current_process().daemon)
 
 
 @contextlib.contextmanager
@@ -68,8 +72,10 @@ def read_ahead(path: Path, fmt: str, user: str, progress: Optional[Progress]) ->
     _widen(sending)
     child = context.Process(target=_read, args=(path, READERS[fmt], user, sending, receiving),
                             name="verity import reader", daemon=True)
-    child.start()
-    sending.close()  # the child's end: once the child is gone, receiving says so (EOFError)
+    try:
+        child.start()
+    finally:
+        sending.close()  # the child's end: once the child is gone, receiving says so (EOFError)
     try:
         yield _received(receiving, progress, PLACES[fmt])
     finally:
@@ -95,7 +101,8 @@ def _received(receiving: Connection, progress: Optional[Progress], place_of: Cal
         try:
             kind, done, body = receiving.recv()
         except EOFError:
-            raise RuntimeError("the process reading the file stopped before the end of the file") from None
+            raise ReaderStopped("the process reading the file stopped before the end of the file; nothing was "
+                                "imported: import it again") from None
         if kind == "raised":
             raise body
         if progress is not None:
@@ -113,6 +120,9 @@ def _read(path: Path, reader: Callable[..., Iterator[Record]], user: str, sendin
     # The fork gave this process the importer's end of the pipe too: closed, so that when the
     # importer is gone (killed, even) nothing reads the pipe and sending fails, ending this one.
     receiving.close()
+    # Ctrl-C reaches the whole process group: the importer stops this process itself, so it
+    # is never cut off halfway through a message.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     gc.disable()  # this process's objects live until they are sent: nothing for the collector to find
     done = 0
 
@@ -121,7 +131,11 @@ def _read(path: Path, reader: Callable[..., Iterator[Record]], user: str, sendin
         done = position
 
     try:
-        with open(path, "rb") as handle:
+        try:
+            handle = open(path, "rb")
+        except OSError as exc:
+            raise unreadable(path, exc) from None
+        with handle:
             batch: list[Record] = []
             for record in prepared(reader(handle, told), user):
                 # A row's place as the number of its line: a place object costs more to send than its row.
@@ -138,11 +152,15 @@ def _read(path: Path, reader: Callable[..., Iterator[Record]], user: str, sendin
 
 
 def _sendable(exc: BaseException) -> BaseException:
-    """The exception, or a RuntimeError saying it when it cannot be pickled."""
+    """The exception, or ReaderStopped saying it when it cannot be pickled."""
     import pickle
 
     try:
         pickle.loads(pickle.dumps(exc))
         return exc
     except Exception:
-        return RuntimeError(f"reading the file failed: {type(exc).__name__}: {exc}")
+        return ReaderStopped(f"reading the file failed ({type(exc).__name__}: {exc}); nothing was imported")
+
+
+class ReaderStopped(VerityError):
+    """The process reading a file ahead stopped, or failed in a way that could not be sent back."""

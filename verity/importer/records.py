@@ -249,8 +249,7 @@ class Importer:
         stance = self._checked("stance", data, place)
         if stance is not None:
             self.stance(stance, place, same_time, given_by)
-        elif isinstance(data, dict):  # its references may be wrong too: say so now, after what came before
-            self._write()
+        elif isinstance(data, dict):  # its references may be wrong too: say so
             if isinstance(data.get("claim"), str) and data["claim"].strip():
                 self._claim_key(data["claim"].strip(), place)
             if isinstance(data.get("source"), str) and data["source"].strip():

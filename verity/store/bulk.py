@@ -3,8 +3,8 @@
 `Store.bulk_load()` opens the transaction and gives a `BulkLoad`. Sources and claims
 go in one at a time as they are read: there are few of them, and the stances after
 them name them. Stances, the bulk of any import, are staged by the importer with
-their claim and source ids and written in batches by one `executemany`, leaving out
-a stance logged already (the rules are in docs/import-export.md).
+their claim and source ids and written in batches (`executemany`), leaving out a
+stance logged already (the rules are in docs/import-export.md).
 """
 
 from __future__ import annotations
@@ -79,8 +79,8 @@ _INSERTS = {len(staged): _Inserts.of(staged) for staged in (STAGED_COLUMNS, STAG
 def _checked_already(conn: sqlite3.Connection) -> Iterator[None]:
     """The `stances` table's CHECK (its position one of models.POSITIONS) not evaluated, for
     rows the importer has checked by the models' own rules, which that CHECK is generated
-    from: an `executemany` would build the list of positions again for every row (a quarter
-    of writing a stance). Back on as soon as the rows are in."""
+    from: an `executemany` would build the list of positions again for every row. Back on
+    as soon as the rows are in."""
     conn.execute("PRAGMA ignore_check_constraints = ON")
     try:
         yield
@@ -104,7 +104,7 @@ class BulkLoad:
         conn = self.conn = store.conn
         self.stances_before = conn.execute("SELECT max(id) FROM stances").fetchone()[0] or 0
         self.claims_before = conn.execute("SELECT max(id) FROM claims").fetchone()[0] or 0
-        self.claim_limit = self.claims_before  # the highest claim id so far: a stance may name only those
+        self.claim_limit = self.claims_before  # the highest claim id so far: 'did you mean' offers only those
         self.now = utc_now()  # when the records of this load were made here
         self.user = store.user  # who made them
         self._upkeep = None if self.stances_before else Upkeep.suspend(conn)
@@ -128,9 +128,10 @@ class BulkLoad:
 
     def write_stances(self, rows: list[tuple]) -> Written:
         """Store stances given as the values of STAGED_COLUMNS (or STAGED_UNRETRACTED), in order,
-        leaving out those logged already. Into a table that was empty, a batch goes in as it is;
-        only when a stance collides by uid with one written before (a file that repeats a
-        stance far apart) is the batch written again, one stance at a time, leaving it out."""
+        leaving out those logged already. Into a table that was empty, each run of one shape
+        goes in as it is; only when a stance collides by uid with one written before (a file
+        that repeats a stance far apart) is the run rolled back and written again by the
+        statement that leaves out a stance whose uid is there."""
         conn = self.conn
         inserted = 0
         with _checked_already(conn):
@@ -315,9 +316,10 @@ class Bulk:
                 Path(self.path + suffix).unlink()
 
 
-# The triggers that refuse a row replacing another (m005, m008), by name: a load never
-# inserts one, it asks first (and the unique indexes stay).
-_GUARD = re.compile(r"\w+_never_replaced(_by_\w+)?")
+# The triggers that refuse a row of sources, claims or stances replacing another (m005, m008),
+# by their names: a load never inserts one, it asks first (and the unique indexes stay).
+_GUARDS = frozenset({"sources_never_replaced", "sources_never_replaced_by_key", "claims_never_replaced",
+                     "claims_never_replaced_by_key", "stances_never_replaced"})
 # A trigger run after each row goes in that marks the trust estimates stale, the same statement
 # whatever the row (m006): its statement, run once after the load, does all it would.
 _MARKS_STALE = re.compile(r"\s*CREATE\s+TRIGGER\s+\w+_make_estimates_stale_\d+\s+AFTER\s+INSERT\s+ON\s+\S+\s+BEGIN\s+"
@@ -344,7 +346,7 @@ class Upkeep:
 
     restore: list[str] = attrs.field(factory=list)  # SQL re-creating the dropped indexes and triggers
     rebuild: list[str] = attrs.field(factory=list)  # FTS tables to rebuild
-    once: list[str] = attrs.field(factory=list)  # the statements of dropped per-row triggers, to run once
+    once: list[tuple[str, str]] = attrs.field(factory=list)  # (table, statement) of dropped per-row triggers
 
     @classmethod
     def suspend(cls, conn: sqlite3.Connection) -> "Upkeep":
@@ -374,14 +376,13 @@ class Upkeep:
         for kind, name, table, sql in schema:
             if kind != "trigger" or table not in empty:
                 continue
-            if _GUARD.fullmatch(name):
+            if name in _GUARDS:
                 drop.append(f'DROP TRIGGER "{name}"')
                 upkeep.restore.append(sql)
             elif (stale := _MARKS_STALE.match(sql)) is not None:
                 drop.append(f'DROP TRIGGER "{name}"')
                 upkeep.restore.append(sql)
-                if stale.group(1) not in upkeep.once:
-                    upkeep.once.append(stale.group(1))
+                upkeep.once.append((table, stale.group(1)))
         for sql in drop:
             conn.execute(sql)
         return upkeep
@@ -392,5 +393,8 @@ class Upkeep:
             conn.execute(sql)
         for name in self.rebuild:
             conn.execute(f"INSERT INTO \"{name}\" (\"{name}\") VALUES ('rebuild')")
-        for sql in self.once:
-            conn.execute(sql)
+        # A table that was empty and has rows now got them from the load: its triggers would have run.
+        for table in dict.fromkeys(table for table, _sql in self.once):
+            if conn.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone() is not None:
+                for sql in dict.fromkeys(sql for of, sql in self.once if of == table):
+                    conn.execute(sql)
