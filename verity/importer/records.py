@@ -75,24 +75,20 @@ def quick_stance(data: dict, user: str, make: Callable[[dict], Optional[tuple]])
             del data["logged_by"]
         return None
     same_time = "logged_at" in data  # else it is logged now, and a re-import matches on content
-    uid = values[-2] if values[-2] is not None else derived_uid(values, same_time, given_by)
-    return (same_time, *values[:-2], uid, values[-1])  # never retracted: bulk.STAGED_UNRETRACTED
+    return (same_time, *with_uid(values, same_time, given_by))  # never retracted: bulk.STAGED_UNRETRACTED
 
 
 def with_uid(values: tuple, same_time: bool, given_by: bool) -> tuple:
-    """A stance as `store.stance_values` gives it, with the uid its content gives when it has none."""
+    """A stance's values (those of STANCE_FIELDS first, its uid and desk last), with the uid its
+    content gives when it has none: what the file says, not what this import adds (its time
+    unless the file gave it, its logger unless the file named one), so one file imported on two
+    desks gives the same uids."""
     if values[-2] is not None:
         return values
-    return (*values[:-2], derived_uid(values, same_time, given_by), values[-1])
-
-
-def derived_uid(values: tuple, same_time: bool, given_by: bool) -> str:
-    """The uid of a stance given without one (its values from STANCE_FIELDS on): what the file
-    says, not what this import adds (its time unless the file gave it, its logger unless the
-    file named one), so one file imported on two desks gives the same uids."""
     claim_key, source_name, position, quote, url, said_on, via, _note, logged_at, logged_by = values[:10]
-    return uids.of_stance(claim_key.strip(), source_name.strip(), position, quote, url, said_on, via,
-                          logged_at if same_time else None, logged_by if given_by else None)
+    uid = uids.of_stance(claim_key.strip(), source_name.strip(), position, quote, url, said_on, via,
+                         logged_at if same_time else None, logged_by if given_by else None)
+    return (*values[:-2], uid, values[-1])
 
 
 class Importer:
