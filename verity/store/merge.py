@@ -103,6 +103,11 @@ class Settled:
     resolutions: list[Resolution] = attrs.field(factory=list)
 
 
+def _of_desk(desk: Optional[str]) -> str:
+    """' of desk D' after a record's name in a resolution, or nothing for a record of no desk."""
+    return f" of desk {desk}" if desk else ""
+
+
 def _quoted(text: Optional[str]) -> str:
     """A name or value as a shell command takes it."""
     if text is None:
@@ -400,8 +405,8 @@ class Merging:
         (name, desk), (kept, kept_desk) = (self.conn.execute("SELECT name, desk FROM sources WHERE id = ?",
                                                              [i]).fetchone() for i in (source_id, into))
         root = self._record_name("sources", self.root_id("sources", into))
-        text = (f"source {name!r}{' of desk ' + desk if desk else ''} and {kept!r}"
-                f"{' of desk ' + kept_desk if kept_desk else ''}, one name created apart, are one source: "
+        text = (f"source {name!r}{_of_desk(desk)} and {kept!r}"
+                f"{_of_desk(kept_desk)}, one name created apart, are one source: "
                 f"the younger is merged into the older ({root!r})")
         command = (f"verity source edit {_quoted(root)} --name '<another name>' --reason '…' "
                    f"(if they are two sources: {name!r} then names the younger)")
@@ -481,7 +486,7 @@ class Merging:
     def _same_claim(self, claim_id: int, into: int) -> Resolution:
         key, desk = self.conn.execute("SELECT key, desk FROM claims WHERE id = ?", [claim_id]).fetchone()
         root = self._record_name("claims", self.root_id("claims", into))
-        text = (f"claim {key!r}{' of desk ' + desk if desk else ''}, logged apart with the same key and text "
+        text = (f"claim {key!r}{_of_desk(desk)}, logged apart with the same key and text "
                 f"as an older one, is that claim: merged into {root!r}")
         command = (f"verity claim edit {_quoted(root)} --text '<what it says>' --reason '…' "
                    "(if they are two claims: the younger then gets a key of its own)")
@@ -490,8 +495,8 @@ class Merging:
     def _rekeyed(self, claim_id: int, holder: int, key: str, new_key: str) -> Resolution:
         desk = self.conn.execute("SELECT desk FROM claims WHERE id = ?", [claim_id]).fetchone()[0]
         holder_desk = self.conn.execute("SELECT desk FROM claims WHERE id = ?", [holder]).fetchone()[0]
-        text = (f"claim {key!r}{' of desk ' + desk if desk else ''} and the older claim {key!r}"
-                f"{' of desk ' + holder_desk if holder_desk else ''} say different things: both are kept, "
+        text = (f"claim {key!r}{_of_desk(desk)} and the older claim {key!r}"
+                f"{_of_desk(holder_desk)} say different things: both are kept, "
                 f"the younger re-keyed {new_key!r}")
         command = (f"verity claim merge {new_key} --into {key} --reason '…' (if they are one claim), or "
                    f"verity claim edit {new_key} --key <a better key> --reason '…'")
