@@ -27,7 +27,7 @@ from support import EXAMPLE_JSON
 from verity import migrations
 from verity.datasette import inspect_database, metadata_for
 from verity.datasette.metadata import LABEL_COLUMNS, QUERIES, SETTINGS, datasette_major
-from verity.datasette.server import make_datasette
+from verity.datasette.server import listen, make_datasette
 from verity.errors import Conflict
 from verity.models import RULINGS, VERDICTS, Claim, Retraction, Source, Stance
 from verity.reconcile import COUNTED, StanceFact, StanceStatus, ruling_disagreement, stance_statuses
@@ -633,6 +633,17 @@ def test_a_port_in_use_is_refused(cli, balti_db):
         taken.close()
     assert line == f"Error: port {port} is in use; choose another with --port"
     assert sha256(balti_db) == before
+
+
+def test_the_announced_address_takes_connections_before_the_server_runs():
+    # verity browse announces the address, then starts uvicorn: a browser (or a test)
+    # opening it in between must be queued, not refused (CI saw 'Connection refused').
+    sock = listen("127.0.0.1", 0)
+    try:
+        with socket.create_connection(sock.getsockname(), timeout=5):
+            pass
+    finally:
+        sock.close()
 
 
 def test_a_host_that_cannot_be_listened_on_is_refused(cli, balti_db):

@@ -47,6 +47,9 @@ def listen(host: str, port: int) -> socket.socket:
         if ex.errno == errno.EADDRINUSE:
             raise PortInUse(f"port {port} is in use; choose another with --port") from None
         raise CannotListen(f"cannot listen on {host}:{port}: {ex.strerror}; choose another --host or --port") from None
+    # Listening now, not when uvicorn starts: the address is announced before uvicorn
+    # runs, and a browser opened on it at once must wait in the queue, not be refused.
+    sock.listen(2048)
     return sock
 
 
