@@ -239,7 +239,7 @@ RIDGE = 0.01  # on the ranking weights, as the shipped ones were fitted
 
 
 def _solve(a: list[list[float]], b: list[float]) -> list[float]:
-    """x with a x = b (Gauss-Jordan with partial pivoting; a is 4 x 4)."""
+    """x with a x = b (Gauss-Jordan with partial pivoting; a is d x d, d the number of features)."""
     n = len(b)
     m = [row[:] + [b[i]] for i, row in enumerate(a)]
     for c in range(n):
@@ -319,6 +319,15 @@ def held_out(db: Path, tweets: list[dict], shuffles: int = 3) -> None:
         for tweet in tweets:
             tweet["candidates"] = store.similar_candidates(tweet["text"])
             tweet["x"] = similar.features(tweet["text"], tweet["candidates"])
+    on_dev, cross = held_out_scores(tweets, shuffles)
+    print(f"\nheld out: fitted on train, scored on dev {on_dev[0]:.3f} / {on_dev[1]:.3f}; 5-fold cross-validation "
+          f"over train+dev ({shuffles} shuffles, refitted in every fold) {cross[0]:.3f} / {cross[1]:.3f}")
+
+
+def held_out_scores(tweets: list[dict], shuffles: int = 3) -> tuple[tuple[float, float], tuple[float, float]]:
+    """((MAP@5, P@1) on dev with weights fitted on train, the same over train+dev in a 5-fold
+    cross-validation refitted in every fold, averaged over `shuffles`), from each tweet's
+    "candidates" and their features "x"."""
     train = [t for t in tweets if t["split"] == "train"]
     dev = [t for t in tweets if t["split"] == "dev"]
     w = fit_ranking(train)
@@ -333,10 +342,7 @@ def held_out(db: Path, tweets: list[dict], shuffles: int = 3) -> None:
             w = fit_ranking([t for i, t in enumerate(tweets) if i not in held])
             ranked.update({tweets[i]["id"]: ranked_with(tweets[i], w) for i in held})
         results.append(scores(tweets, ranked))
-    map5 = statistics.fmean(r[0] for r in results)
-    p1 = statistics.fmean(r[1] for r in results)
-    print(f"\nheld out: fitted on train, scored on dev {on_dev[0]:.3f} / {on_dev[1]:.3f}; 5-fold cross-validation "
-          f"over train+dev ({shuffles} shuffles, refitted in every fold) {map5:.3f} / {p1:.3f}")
+    return on_dev, (statistics.fmean(r[0] for r in results), statistics.fmean(r[1] for r in results))
 
 
 def logged_twice(claims) -> None:
