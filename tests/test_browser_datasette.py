@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -73,12 +74,14 @@ def verity_browse(db: Path, port: int):
         while True:
             if server.poll() is not None:
                 pytest.fail(f"verity browse exited {server.returncode}: {server.stderr.read()}")
+            # Ready when it answers: the port takes connections as soon as it is bound, before
+            # Datasette has started (they wait in the queue until it has).
             try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/-/versions.json", timeout=5):
+                    break
             except OSError:
                 if time.monotonic() > deadline:
-                    pytest.fail("verity browse did not start listening within 30 seconds")
+                    pytest.fail("verity browse did not answer within 30 seconds")
                 time.sleep(0.1)
         yield f"http://127.0.0.1:{port}", server
     finally:

@@ -27,7 +27,7 @@ from support import EXAMPLE_JSON
 from verity import migrations
 from verity.datasette import inspect_database, metadata_for
 from verity.datasette.metadata import LABEL_COLUMNS, QUERIES, SETTINGS, datasette_major
-from verity.datasette.server import listen, make_datasette
+from verity.datasette.server import listen, make_datasette, serve
 from verity.errors import Conflict
 from verity.models import RULINGS, VERDICTS, Claim, Retraction, Source, Stance
 from verity.reconcile import COUNTED, StanceFact, StanceStatus, ruling_disagreement, stance_statuses
@@ -644,6 +644,19 @@ def test_the_announced_address_takes_connections_before_the_server_runs():
             pass
     finally:
         sock.close()
+
+
+def test_ctrl_c_while_the_server_starts_stops_it_cleanly(balti_db):
+    # Ctrl-C before uvicorn runs (here: as the address is announced) is a stop, as it is later.
+    bound = []
+
+    def interrupted(root: str, _reconciliation: str) -> None:
+        bound.append(int(root.rsplit(":", 1)[1].rstrip("/")))
+        raise KeyboardInterrupt
+
+    serve(inspect_database(balti_db), port=0, announce=interrupted)  # returns: no exception
+    with socket.socket() as sock:  # and the port is free again
+        sock.bind(("127.0.0.1", bound[0]))
 
 
 def test_a_host_that_cannot_be_listened_on_is_refused(cli, balti_db):

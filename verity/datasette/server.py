@@ -65,7 +65,9 @@ def serve(
     port: int = 8001,
     announce: Optional[Callable[[str, str], None]] = None,
 ) -> None:
-    """Serve until interrupted; `announce(root_url, reconciliation_url)` once listening is set up."""
+    """Serve until interrupted; `announce(root_url, reconciliation_url)` once listening is set up.
+
+    Ctrl-C stops it cleanly at any point, while it starts as well as while it serves."""
     sock = listen(host, port)
     try:
         import uvicorn
@@ -76,11 +78,10 @@ def serve(
         if announce:
             announce(root + "/", root + ds.urls.table(database.name, RECONCILIATION_VIEW))
         config = uvicorn.Config(ds.app(), log_level="warning", lifespan="on")
-        server = uvicorn.Server(config)
-        try:
-            server.run(sockets=[sock])
-        except KeyboardInterrupt:
-            # uvicorn shuts down on Ctrl-C, then re-raises it: stopping is not an error.
-            pass
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:
+        # uvicorn shuts down on Ctrl-C, then re-raises it; before it runs, there is nothing to
+        # shut down. Either way stopping is what was asked for, not an error.
+        pass
     finally:
         sock.close()
