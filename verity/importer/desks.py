@@ -25,7 +25,8 @@ from ..formats import Place, converter, document_records
 from ..jsonl import read_jsonl
 from ..models import Change, Claim, Question, Ruling, Source, Stance
 from ..store import Store
-from ..store.merge import MergeOutcome, Staging
+from ..store.merge import MergeOutcome
+from ..store.staging import Staging
 from . import content_format, load_json, open_input
 
 SQLITE_HEADER = b"SQLite format 3\x00"

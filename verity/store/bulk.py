@@ -25,6 +25,7 @@ from ..names import fold
 from .rows import (
     CLAIM_COLUMNS,
     CLAIM_INSERT,
+    RECORD_TABLES,
     RETRACTION_COLUMNS,
     SOURCE_INSERT,
     STANCE_COLUMNS,
@@ -205,7 +206,7 @@ class BulkLoad:
 
     def record_id(self, record_type: str, uid: str) -> Optional[int]:
         """The id of the source, claim, stance or question with this uid, or None."""
-        table = {"source": "sources", "claim": "claims", "stance": "stances", "question": "questions"}[record_type]
+        table = RECORD_TABLES[record_type]
         row = self.conn.execute(f"SELECT id FROM {table} WHERE uid = ?", [uid]).fetchone()
         return row[0] if row else None
 

@@ -25,6 +25,14 @@ from ..names import fold
 from .bulk import Upkeep
 from .corrections import CLAIM_FIELDS, RECONCILED_SOURCE_FIELDS, SOURCE_FIELDS
 from .resolve import EDGE_NAME, MergeEdge, claim_keys, groups_of, merge_pointers, user_key
+from .rows import (
+    CHANGE_COLUMNS,
+    CLAIM_COLUMNS,
+    RECORD_TABLES,
+    RETRACTION_COLUMNS,
+    SOURCE_COLUMNS,
+    STANCE_COLUMNS,
+)
 
 # The unique indexes that hold a name (a key) to one record not merged into another: a merge
 # drops them while records come in and their pointers settle, and builds them again (which
@@ -32,14 +40,12 @@ from .resolve import EDGE_NAME, MergeEdge, claim_keys, groups_of, merge_pointers
 UNIQUE_WHILE_SETTLED = ("sources_folded", "claims_key")
 UNSETTLED = -1  # the `merged_into` of a source or claim a merge has added and not yet settled
 
-_SOURCE_COLUMNS = "uid, name, folded, kind, affiliation, reliability, url, note, created_at, created_by, desk"
-_CLAIM_COLUMNS = ("uid, key, text, subject, tags, note, ruling, ruling_explanation, ruled_at, ruled_by, "
-                  "rekeyed_from, created_at, created_by, desk")
-_STANCE_COLUMNS = ("position, quote, url, said_on, via, note, logged_at, logged_by, retracted_at, "
-                   "retraction_reason, retracted_by, retracted_on, uid, desk")
-_RETRACTION = "retracted_at, retraction_reason, retracted_by, retracted_on"
-_CHANGE_COLUMNS = "uid, at, by, desk, action, record_type, record_uid, field, old, new, reason"
-_TABLE_OF = {"source": "sources", "claim": "claims", "stance": "stances", "question": "questions"}
+# The columns a merge copies as they are (the ids it maps: a record's own, and those it points to).
+_SOURCE_COLUMNS = ", ".join(SOURCE_COLUMNS)
+_CLAIM_COLUMNS = ", ".join((*CLAIM_COLUMNS, "rekeyed_from"))
+_STANCE_COLUMNS = ", ".join(STANCE_COLUMNS[2:])  # all but claim_id and source_id
+_RETRACTION = ", ".join(RETRACTION_COLUMNS)
+_CHANGE_COLUMNS = ", ".join(CHANGE_COLUMNS)
 
 
 @attrs.frozen
@@ -193,7 +199,7 @@ class Merging:
             f"INSERT INTO main.changes ({_CHANGE_COLUMNS}, record_id) SELECT * FROM ("
             f"SELECT {', '.join('o.' + c.strip() for c in _CHANGE_COLUMNS.split(','))}, CASE o.record_type "
             + " ".join(f"WHEN '{kind}' THEN (SELECT id FROM main.{table} WHERE uid = o.record_uid)"
-                       for kind, table in _TABLE_OF.items())
+                       for kind, table in RECORD_TABLES.items())
             + " END AS record_id FROM other.changes o WHERE NOT EXISTS "
             "(SELECT 1 FROM main.changes c WHERE c.uid = o.uid) ORDER BY o.id) WHERE record_id IS NOT NULL").rowcount
         for table in ("sources", "claims"):
@@ -236,7 +242,7 @@ class Merging:
             "WHERE NOT EXISTS (SELECT 1 FROM main.questions q WHERE q.uid = o.uid) ORDER BY o.id").fetchall()
         for uid, key, text, created_at, created_by, desk in rows:
             if self.conn.execute("SELECT 1 FROM main.questions WHERE key = ?", [key]).fetchone():
-                key = _question_key(key, uid)  # for now: `_settle_questions` gives it the key it resolves to
+                key = question_key(key, uid)  # for now: `_settle_questions` gives it the key it resolves to
             self.conn.execute("INSERT INTO main.questions (uid, key, text, created_at, created_by, desk) "
                               "VALUES (?, ?, ?, ?, ?, ?)", [uid, key, text, created_at, created_by, desk])
         return len(rows)
@@ -275,7 +281,7 @@ class Merging:
         for row in rows:
             histories.setdefault((row[5], row[7], row[8]), []).append(row)
         for (record_type, record_uid, field), history in histories.items():
-            table = _TABLE_OF[record_type]
+            table = RECORD_TABLES[record_type]
             found = self.conn.execute(f"SELECT id FROM {table} WHERE uid = ?", [record_uid]).fetchone()
             if found is None or field not in (SOURCE_FIELDS if table == "sources" else CLAIM_FIELDS):
                 continue
@@ -363,7 +369,7 @@ class Merging:
     def _merge_edges(self, record_type: str, ids: dict[str, int]) -> list[MergeEdge]:
         """Every merge change of a record of `record_type` in `ids` (uid -> id), by local ids. A merge
         recorded by an upgrade names its target by its name (or key) rather than its uid."""
-        table = _TABLE_OF[record_type]
+        table = RECORD_TABLES[record_type]
         column = "name" if table == "sources" else "key"
         edges = []
         for at, uid, record_uid, new in self.conn.execute(
@@ -578,7 +584,7 @@ class Merging:
                 "(if they are one source); otherwise log their stances under their full names"))
 
 
-def _question_key(key: str, uid: str) -> str:
+def question_key(key: str, uid: str) -> str:
     """A question's key while its key is another's: KEY-<every hex digit of its uid>, unique, and
     read back as KEY by `_question_own_key`."""
     return f"{key}-{uid.replace('-', '')}"
@@ -591,141 +597,3 @@ def _question_own_key(key: str, uid: str) -> str:
         if key.endswith("-" + digits[:length]):
             return key[: -length - 1]
     return key
-
-
-
-class Staging:
-    """Another desk's export, written as the database it came from (records by uid, as they were),
-    into a scratch verity database that `Store.merge_database` then merges like any desk's file.
-
-    The scratch database keeps no search index and no rule that one name or key names one record:
-    it holds what the file says, the desk's resolutions included.
-    """
-
-    def __init__(self, store):
-        self.store = store
-        self.conn = conn = store.conn
-        for name, in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND "
-                                  "(name IN ('claims_ai', 'stances_ai') OR name LIKE '%never_replaced%')").fetchall():
-            conn.execute(f'DROP TRIGGER "{name}"')
-        for name in UNIQUE_WHILE_SETTLED:
-            conn.execute(f'DROP INDEX IF EXISTS "{name}"')
-        self.sources: dict[str, int] = {}  # uid -> id
-        self.claims: dict[str, int] = {}
-        self.questions: dict[str, int] = {}
-        self._stances: list[tuple] = []
-
-    def add_question(self, uid: str, key: str, text: str, desk: Optional[str]) -> None:
-        if uid not in self.questions:
-            self.questions[uid] = self.conn.execute(
-                "INSERT INTO questions (uid, key, text, desk) VALUES (?, ?, ?, ?)",
-                [uid, key if not self.conn.execute("SELECT 1 FROM questions WHERE key = ?", [key]).fetchone()
-                 else _question_key(key, uid), text, desk]).lastrowid
-
-    def add_source(self, uid: str, values: tuple, desk: Optional[str]) -> int:
-        """A source (name, kind, affiliation, reliability, url, note); the first record of a uid wins."""
-        if uid not in self.sources:
-            self.sources[uid] = self.conn.execute(
-                "INSERT INTO sources (uid, name, folded, kind, affiliation, reliability, url, note, desk) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [uid, values[0], fold(values[0]), *values[1:], desk]).lastrowid
-        return self.sources[uid]
-
-    def add_claim(self, uid: str, row: tuple, question: Optional[str], rekeyed_from: Optional[str],
-                  desk: Optional[str]) -> int:
-        """A claim as `claim_row` gives it (key, text, subject, tags as JSON, note, ruling ...)."""
-        if uid not in self.claims:
-            question_id = None
-            if question:
-                found = self.conn.execute("SELECT id FROM questions WHERE key = ?", [question]).fetchone()
-                question_id = found[0] if found else None
-            self.claims[uid] = self.conn.execute(
-                "INSERT INTO claims (uid, key, text, subject, tags, note, ruling, ruling_explanation, ruled_at, "
-                "ruled_by, question_id, rekeyed_from, desk) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [uid, *row, question_id, rekeyed_from, desk]).lastrowid
-        return self.claims[uid]
-
-    def claim_keyed(self, key: str) -> Optional[str]:
-        """The uid of the claim of this key in the file (one not merged, the oldest), else None."""
-        row = self.conn.execute("SELECT uid FROM claims WHERE key = ? ORDER BY uid LIMIT 1", [key]).fetchone()
-        return row[0] if row else None
-
-    def source_named(self, name: str) -> Optional[str]:
-        """The uid of the source of this name or alias in the file, else None."""
-        folded = fold(name)
-        row = self.conn.execute("SELECT uid FROM sources WHERE folded = ? ORDER BY uid LIMIT 1", [folded]).fetchone()
-        if row is None:
-            row = self.conn.execute("SELECT s.uid FROM aliases a JOIN sources s ON s.id = a.source_id "
-                                    "WHERE a.folded = ? ORDER BY a.uid LIMIT 1", [folded]).fetchone()
-        return row[0] if row else None
-
-    def add_alias(self, table: str, uid: str, alias: str) -> None:
-        """An alias of a record of the file: when, by whom and on which desk it was given are those
-        of the change that gave it (an alias, a rename, a re-key), when the file has one."""
-        column = "source_id" if table == "sources" else "claim_id"
-        record = (self.sources if table == "sources" else self.claims).get(uid)
-        if record is None:
-            return
-        given = self.conn.execute(
-            "SELECT at, by, desk FROM changes WHERE record_uid = ? AND ((action = 'alias' AND new = ?) "
-            "OR (action = 'edit' AND field IN ('name', 'key') AND old = ?)) ORDER BY at, uid LIMIT 1",
-            [uid, alias, alias]).fetchone() or (None, None, None)
-        self.conn.execute(f"INSERT INTO aliases (uid, {column}, alias, folded, added_at, added_by, desk) "
-                          "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uid) DO NOTHING",
-                          [uids.of_alias(uid, alias), record, alias, fold(alias) if table == "sources" else alias,
-                           *given])
-
-    def add_merge(self, table: str, uid: str, into: str) -> None:
-        """A record the file says was merged into another (by name or key), kept as the merge change
-        that says so when the file has none and their names do not make them one already."""
-        kind = "source" if table == "sources" else "claim"
-        into_uid = self.source_named(into) if table == "sources" else self.claim_keyed(into)
-        if into_uid is None or into_uid == uid or self.merged(table, uid) or self.same_by_name(table, uid, into_uid):
-            return
-        at = "1970-01-01T00:00:00.000000Z"  # when is not said: older than any merge that says it
-        self.add_change({"uid": uids.of_change(uid, "merge", "merged_into", None, into_uid, at, None), "at": at,
-                         "by": None, "desk": None, "action": "merge", "record_type": kind, "record_uid": uid,
-                         "field": "merged_into", "old": None, "new": into_uid, "reason": "merged in the file"})
-
-    def add_ruling(self, claim_uid: str, uid: str, values: tuple) -> None:
-        self.conn.execute("INSERT INTO rulings (uid, claim_id, ruling, explanation, ruled_at, ruled_by, desk) "
-                          "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uid) DO NOTHING",
-                          [uid, self.claims[claim_uid], *values])
-
-    def add_stance(self, claim_uid: str, source_uid: str, values: tuple) -> None:
-        """A stance: the values of `stances` from position on (stance_values' order after claim and source)."""
-        self._stances.append((self.claims[claim_uid], self.sources[source_uid], *values))
-        if len(self._stances) >= 5_000:
-            self.flush()
-
-    def flush(self) -> None:
-        if self._stances:
-            self.conn.executemany(
-                f"INSERT INTO stances (claim_id, source_id, position, quote, url, said_on, via, note, logged_at, "
-                f"logged_by, {_RETRACTION}, uid, desk) VALUES ({', '.join('?' * 16)}) ON CONFLICT (uid) DO NOTHING",
-                self._stances)
-            self._stances = []
-
-    def add_change(self, values: dict) -> bool:
-        """A change (the fields of `changes`); False when its record is not in the file."""
-        table = _TABLE_OF[values["record_type"]]
-        found = self.conn.execute(f"SELECT id FROM {table} WHERE uid = ?", [values["record_uid"]]).fetchone()
-        if found is None:
-            return False
-        self.conn.execute(
-            f"INSERT INTO changes ({_CHANGE_COLUMNS}, record_id) VALUES ({', '.join('?' * 12)}) "
-            "ON CONFLICT (uid) DO NOTHING", [*(values[c.strip()] for c in _CHANGE_COLUMNS.split(",")), found[0]])
-        return True
-
-    def merged(self, table: str, uid: str) -> bool:
-        """Whether a merge change of this record is in the file."""
-        return self.conn.execute("SELECT 1 FROM changes WHERE action = 'merge' AND record_uid = ?",
-                                 [uid]).fetchone() is not None
-
-    def same_by_name(self, table: str, uid: str, into: str) -> bool:
-        """Whether two records are one by their names alone (a source's folded name; a claim's key and text)."""
-        if table == "sources":
-            names = self.conn.execute("SELECT DISTINCT folded FROM sources WHERE uid IN (?, ?)", [uid, into]).fetchall()
-            return len(names) == 1
-        rows = self.conn.execute("SELECT DISTINCT coalesce(rekeyed_from, key), text FROM claims WHERE uid IN (?, ?)",
-                                 [uid, into]).fetchall()
-        return len(rows) == 1

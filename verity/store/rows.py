@@ -26,6 +26,11 @@ RETRACTION_COLUMNS = ("retracted_at", "retraction_reason", "retracted_by", "retr
 STANCE_COLUMNS = ("claim_id", "source_id", *STANCE_FIELDS[2:], *RETRACTION_COLUMNS, "uid", "desk")
 STANCE_INSERT = f"INSERT INTO stances ({', '.join(STANCE_COLUMNS)}) VALUES ({', '.join('?' * len(STANCE_COLUMNS))})"
 
+# The table of each kind of record that a change, or a uid, names.
+RECORD_TABLES = {"source": "sources", "claim": "claims", "stance": "stances", "question": "questions"}
+# A change as desks exchange it: its record named by uid (the record's id is each database's own).
+CHANGE_COLUMNS = ("uid", "at", "by", "desk", "action", "record_type", "record_uid", "field", "old", "new", "reason")
+
 # What a source, and a claim, is stored with beside its fields: who made it, where and when.
 PROVENANCE_COLUMNS = ("uid", "desk", "created_at", "created_by")
 SOURCE_COLUMNS = ("name", "folded", "kind", "affiliation", "reliability", "url", "note", *PROVENANCE_COLUMNS)
