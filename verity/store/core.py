@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Iterator, Optional, Sequence
 import attrs
 
 from .. import migrations, names, uids
-from ..errors import Conflict, DatabaseUnavailable, NotFound, did_you_mean
+from ..errors import Conflict, DatabaseUnavailable
 from ..models import VERDICTS, Claim, Reconciliation, Source, Stance, utc_now
 from ..reconcile import COUNTED, SUPERSEDED, StanceStatus, plain_status
 from ..trust import StoredEstimate
@@ -25,6 +25,7 @@ from .bulk import BUSY_TIMEOUT_MS, Bulk
 from .corrections import Corrections
 from .export import Export
 from .listings import ClaimFilter, Listings
+from .lookups import Lookups
 from .merge import Merging
 from .queries import Reports
 from .questions import Questions
@@ -36,7 +37,6 @@ from .rows import (
     SOURCE_INSERT,
     STANCE_INSERT,
     STANCE_SELECT,
-    claim_from_row,
     claim_insert_row,
     claim_row,
     reconciliation_from_row,
@@ -44,7 +44,6 @@ from .rows import (
     source_row,
     stance_from_row,
     stance_values,
-    table_columns,
     verdict_filter,
 )
 from .similar import Similarity
@@ -123,7 +122,8 @@ class ClaimRecord:
         return frozenset(i for i, status in self.statuses.items() if status.status == COUNTED)
 
 
-class Store(Corrections, Export, Listings, Merging, Reconciliations, Reports, Similarity, Bulk, Questions, Trust):
+class Store(Lookups, Corrections, Export, Listings, Merging, Reconciliations, Reports, Similarity, Bulk, Questions,
+            Trust):
     """A verity database. Open with `Store.open(path)`; create with `Store.create(path)`."""
 
     def __init__(self, conn: sqlite3.Connection, path: str):
@@ -340,170 +340,6 @@ class Store(Corrections, Export, Listings, Merging, Reconciliations, Reports, Si
             if problem is None:
                 raise
             raise problem from exc
-
-    # -- looking things up ---------------------------------------------------
-
-    def find_source(self, name: str) -> Optional[Source]:
-        """The source with this name or alias (compared as docs/rules.md says), or None.
-
-        A source merged into another is found as the source it was merged into."""
-        record = self.source_named(name)
-        return None if record is None else self._source_by_id(self.root_id("sources", record.id))
-
-    def find_claim(self, key: str) -> Optional[Claim]:
-        """The claim with this key or old key, or None (a merged claim is found as the one it was merged into)."""
-        record = self.claim_keyed(key)
-        return None if record is None else self._claim_by_id(self.root_id("claims", record.id))
-
-    def source_named(self, name: str) -> Optional[Source]:
-        """The source record that has this name (preferring one not merged), else the one with
-        this alias (the latest alias given, if desks gave it twice), else None."""
-        folded = names.fold(name)
-        # Two look-ups, each through an index (names are unique among the sources not merged).
-        row = self.conn.execute(
-            "SELECT * FROM sources WHERE folded = ? AND merged_into IS NULL", [folded]).fetchone() or \
-            self.conn.execute("SELECT * FROM sources WHERE folded = ? AND merged_into IS NOT NULL ORDER BY uid LIMIT 1",
-                              [folded]).fetchone()
-        if row is None:
-            row = self.conn.execute(
-                "SELECT src.* FROM aliases a JOIN sources src ON src.id = a.source_id WHERE a.folded = ? "
-                "ORDER BY a.added_at DESC, a.uid DESC LIMIT 1", [folded]).fetchone()
-        return self._source_from_row(row) if row else None
-
-    def claim_keyed(self, key: str) -> Optional[Claim]:
-        """The claim record that has this key (preferring one not merged), else the one with it as
-        an old key, else None."""
-        key = key.strip()
-        # Two look-ups, each through an index (keys are unique among the claims not merged).
-        row = self.conn.execute(f"{CLAIM_SELECT} WHERE c.key = ? AND c.merged_into IS NULL", [key]).fetchone() or \
-            self.conn.execute(f"{CLAIM_SELECT} WHERE c.key = ? AND c.merged_into IS NOT NULL ORDER BY c.uid LIMIT 1",
-                              [key]).fetchone()
-        if row is None:
-            row = self.conn.execute(
-                f"{CLAIM_SELECT} JOIN aliases a ON a.claim_id = c.id WHERE a.folded = ? "
-                "ORDER BY a.added_at DESC, a.uid DESC LIMIT 1", [key]).fetchone()
-        return self._claim_from_row(row) if row else None
-
-    def source_with_uid(self, uid: str) -> Optional[Source]:
-        """The source record with this uid (merged or not), or None."""
-        row = self.conn.execute("SELECT * FROM sources WHERE uid = ?", [uid]).fetchone()
-        return self._source_from_row(row) if row else None
-
-    def claim_with_uid(self, uid: str) -> Optional[Claim]:
-        """The claim record with this uid (merged or not), or None."""
-        row = self.conn.execute(f"{CLAIM_SELECT} WHERE c.uid = ?", [uid]).fetchone()
-        return self._claim_from_row(row) if row else None
-
-    def uid_of(self, table: str, column: str, value: str) -> Optional[str]:
-        """The uid of the record of `table` whose `column` is `value` (a question's key), or None."""
-        if (table, column) not in {("questions", "key"), ("sources", "name"), ("claims", "key")}:
-            raise ValueError(f"no lookup of {table} by {column}")
-        row = self.conn.execute(f"SELECT uid FROM {table} WHERE {column} = ? ORDER BY uid LIMIT 1", [value]).fetchone()
-        return row[0] if row else None
-
-    def root_id(self, table: str, record_id: int) -> int:
-        """The id at the end of a record's chain of merges (its own when it was never merged)."""
-        seen = {record_id}
-        while True:
-            row = self.conn.execute(f"SELECT merged_into FROM {table} WHERE id = ?", [record_id]).fetchone()
-            if row is None or row[0] is None or row[0] in seen:
-                return record_id
-            record_id = row[0]
-            seen.add(record_id)
-
-    def root_claim_id(self, claim_id: int) -> int:
-        """`root_id` of a claim: the claim a stance logged on `claim_id` counts for."""
-        return self.root_id("claims", claim_id)
-
-    def member_ids(self, table: str, root_id: int) -> list[int]:
-        """The record and every record merged into it, directly or through others."""
-        return [row[0] for row in self.conn.execute(
-            f"WITH RECURSIVE members(id) AS (SELECT ? UNION SELECT t.id FROM {table} t "
-            f"JOIN members m ON t.merged_into = m.id) SELECT id FROM members ORDER BY id", [root_id])]
-
-    def _source_by_id(self, source_id: int) -> Optional[Source]:
-        row = self.conn.execute("SELECT * FROM sources WHERE id = ?", [source_id]).fetchone()
-        return self._source_from_row(row) if row else None
-
-    def _claim_by_id(self, claim_id: int) -> Optional[Claim]:
-        row = self.conn.execute(f"{CLAIM_SELECT} WHERE c.id = ?", [claim_id]).fetchone()
-        return self._claim_from_row(row) if row else None
-
-    def get_source(self, ref: str | int, order: str = "") -> Source:
-        """A source by name, alias (compared as docs/rules.md says) or id; a merged source
-        is given as the source it was merged into. NotFound names the closest sources, or
-        says that `ref` is a claim, followed by `order` (how the command takes its arguments)."""
-        ref_text = str(ref).strip()
-        source = self.find_source(ref_text)
-        source_id = names.as_id(ref_text)
-        if source is None and source_id is not None:
-            found = self._source_by_id(source_id)
-            source = None if found is None else self._source_by_id(self.root_id("sources", found.id))
-        if source is None:
-            if self.find_claim(ref_text) is not None:
-                raise NotFound(f"{ref_text!r} is a claim, not a source: "
-                               + (order or "give a source's name or id (see 'verity source list')"))
-            raise NotFound(
-                f"no source {ref_text!r}{self._suggest_source(ref_text)}; "
-                "see 'verity source list' or add it with 'verity source add'"
-            )
-        return source
-
-    def get_claim(self, ref: str | int, order: str = "") -> Claim:
-        """A claim by key, old key or id; a merged claim is given as the claim it was merged
-        into. NotFound names the closest keys, or says that `ref` is a source, followed by
-        `order` (how the command takes its arguments)."""
-        ref_text = str(ref).strip()
-        claim = self.find_claim(ref_text)
-        claim_id = names.as_id(ref_text)
-        if claim is None and claim_id is not None:
-            found = self._claim_by_id(claim_id)
-            claim = None if found is None else self._claim_by_id(self.root_id("claims", found.id))
-        if claim is None:
-            if self.find_source(ref_text) is not None:
-                raise NotFound(f"{ref_text!r} is a source, not a claim: "
-                               + (order or "give a claim's key or id (see 'verity claim list')"))
-            keys = (r[0] for r in self.conn.execute("SELECT key FROM claims UNION SELECT alias FROM aliases "
-                                                     "WHERE claim_id IS NOT NULL"))
-            raise NotFound(
-                f"no claim {ref_text!r}{did_you_mean(ref_text, keys)}; "
-                "see 'verity claim list' or add it with 'verity claim add'"
-            )
-        return claim
-
-    def _suggest_source(self, name: str) -> str:
-        known = (r[0] for r in self.conn.execute("SELECT name FROM sources UNION SELECT alias FROM aliases "
-                                                  "WHERE source_id IS NOT NULL"))
-        return did_you_mean(name, known)
-
-    def get_stance(self, stance_id: int | str) -> Stance:
-        """A stance by id (a number, or its digits as text), or NotFound."""
-        given = stance_id
-        stance_id = stance_id if isinstance(stance_id, int) else names.as_id(str(stance_id))
-        if stance_id is None or not 0 < stance_id <= names.MAX_ID:
-            raise NotFound(f"no stance with id {str(given).strip()!r}; give the number 'stance add' printed "
-                           "(see 'verity claim show CLAIM')")
-        row = self.conn.execute(
-            STANCE_SELECT + " WHERE s.id = ?", [stance_id]
-        ).fetchone()
-        if row is None:
-            highest = self.conn.execute("SELECT max(id) FROM stances").fetchone()[0]
-            known = f"stance ids run from 1 to {highest}" if highest else "no stances are logged yet"
-            raise NotFound(f"no stance with id {stance_id}; {known} (see 'verity claim show CLAIM')")
-        return stance_from_row(row)
-
-    def _columns(self, table: str) -> list[str]:
-        """A table's column names, read once per connection (reports ask per claim)."""
-        if table not in self._column_names:
-            self._column_names[table] = table_columns(self.conn, table)
-        return self._column_names[table]
-
-    def _source_from_row(self, row) -> Source:
-        return source_from_row(dict(zip(self._columns("sources"), row)))
-
-    def _claim_from_row(self, row) -> Claim:
-        """A claim from a row of CLAIM_SELECT: the claims table's columns, then its question's key."""
-        return claim_from_row(dict(zip([*self._columns("claims"), "question"], row)))
 
     # -- writing -------------------------------------------------------------
 
