@@ -21,10 +21,8 @@ from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterable, Optional
 
 from .. import claimreview
-from ..csvio import read_csv
 from ..errors import InvalidValue, unreadable
 from ..formats import Place, document_records, unique_keys
-from ..jsonl import read_jsonl
 from ..models import Claim, Source, Stance, check_choice
 from ..store import BulkLoad, Store
 from . import ahead
@@ -109,17 +107,13 @@ def _import_file(load: BulkLoad, path: Path, fmt: Optional[str], create_missing:
     handle = stream if stream is not None else open_input(path)
     try:
         _check_content(handle, fmt, "standard input" if stream is not None else name, sniff)
-        if stream is None and ahead.can_read_ahead(path, fmt):
+        if fmt in ahead.READERS:  # a format read a record at a time: JSONL, CSV
             importer = Importer(load, create_missing=create_missing, missing_hint=MISSING_HINTS[fmt])
-            with ahead.read_ahead(path, fmt, importer.user, progress) as records:
-                _add_all(importer, records)
-            return importer.finish(name)
-        if fmt == "jsonl":
-            importer = Importer(load, missing_hint=MISSING_HINTS[fmt])
-            records: Iterable[Record] = read_jsonl(handle, progress)
-        elif fmt == "csv":
-            importer = Importer(load, create_missing=create_missing, missing_hint=MISSING_HINTS[fmt])
-            records = read_csv(handle, progress)
+            if stream is None and ahead.can_read_ahead(path, fmt):
+                with ahead.read_ahead(path, fmt, importer.user, progress) as records:
+                    _add_all(importer, records)
+                return importer.finish(name)
+            records: Iterable[Record] = ahead.READERS[fmt](handle, progress)
         else:
             data = load_json(path, handle)
             if fmt == "claimreview" or (sniff and claimreview.looks_like_claimreview(data)):
