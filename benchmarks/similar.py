@@ -40,7 +40,7 @@ from collections import Counter
 from pathlib import Path
 
 from .generate import DATA_DIR
-from .run import VERITY, child_env, median
+from .measure import VERITY, child_env, median
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "claim-matching"
