@@ -99,6 +99,9 @@ def test_blank_database_migrates_to_the_exact_schema(db_path):
         "JOIN sources src ON src.id = coalesce(st.source_id, s.source_id) "
         "WHERE coalesce(st.status, 'counted') = 'counted'"
     )
+    assert sql["stance_statuses_claim_id"] == (
+        "CREATE INDEX stance_statuses_claim_id ON stance_statuses (claim_id) WHERE claim_id IS NOT NULL"
+    )
     # Every view is the one m004 generates from the rules' constants, and no other.
     for name, select in migrations.views().items():
         assert sql[name] == " ".join(f"CREATE VIEW {name} AS{select}".split()), name
@@ -116,7 +119,8 @@ EXPECTED_NAMES = [
     "aliases_claim_id", "aliases_folded", "aliases_source_id", "changes_at", "changes_record",
     "claim_lookalikes_same_as_id", "claims_key", "claims_merged_into", "claims_question_id",
     "idx__sqlite_migrations_migration_set_name", "reconciliations_agreement", "reconciliations_score",
-    "reconciliations_verdict", "rulings_claim_id", "sources_folded", "sources_merged_into", "stances_claim_source",
+    "reconciliations_verdict", "rulings_claim_id", "sources_folded", "sources_merged_into",
+    "stance_statuses_claim_id", "stances_claim_source",
     "stances_position", "stances_source_id", "stances_uid", "_sqlite_migrations", "alias_names_fts",
     "alias_names_fts_config", "alias_names_fts_data", "alias_names_fts_docsize", "alias_names_fts_idx", "aliases",
     "assessed_sources", "assessment_runs", "assessments", "changes", "claim_lookalikes", "claims", "claims_fts",
@@ -133,7 +137,7 @@ EXPECTED_NAMES = [
     "sources_make_estimates_stale_0", "sources_never_deleted", "sources_never_replaced", "sources_never_replaced_by_key", "stances_ad", "stances_ai",
     "stances_au", "stances_make_estimates_stale_0", "stances_make_estimates_stale_1", "stances_never_deleted",
     "stances_never_edited", "stances_never_replaced", "stances_retraction_stands", "stances_uid_kept",
-    "claim_estimates", "claim_truths", "claim_verdicts", "contested_claims", "contradiction_pairs",
+    "claim_estimates", "claim_truths", "claim_verdicts", "claims_logged_twice", "contested_claims", "contradiction_pairs",
     "counted_stances", "question_answers", "question_verdicts", "ruled_stances", "ruling_disagreements",
     "single_source_claims", "source_statements", "source_track_records", "stance_reversals",
 ]

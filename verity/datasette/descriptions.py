@@ -598,4 +598,23 @@ DESCRIPTIONS: dict[str, dict[str, Any]] = {
             "denying": "Sources on the denying side.",
         },
     },
+    "claims_logged_twice": {
+        "title": "Claims logged twice",
+        "description": (
+            f"Pairs of claims that likely make the same statement in other words (a similarity score of "
+            f"{LIKELY_SAME} or more; docs/similar.md), the later claim beside the earlier, neither merged "
+            "yet: merge the later into the earlier with 'verity claim merge'."
+        ),
+        "columns": {
+            "score": "How alike the two claims read (0-1).",
+            "claim": "The later claim's key.",
+            "text": "The later claim's statement.",
+            "same_as": "The earlier claim's key.",
+            "same_as_text": "The earlier claim's statement.",
+            "created_at": "When the later claim was logged.",
+            "created_by": "Who logged the later claim.",
+            "claim_id": "The later claim's id.",
+            "same_as_id": "The earlier claim's id.",
+        },
+    },
 }

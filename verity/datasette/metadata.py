@@ -170,10 +170,8 @@ QUERIES: dict[str, dict[str, str]] = {
             "added or corrected; an import's claims once 'verity claim similar --all' has run."
         ),
         "sql": (
-            "select l.score, a.key as claim, a.text, b.key as same_as, b.text as same_as_text, "
-            "a.created_at, a.created_by\nfrom claim_lookalikes l join claims a on a.id = l.claim_id "
-            "join claims b on b.id = l.same_as_id\nwhere a.merged_into is null and b.merged_into is null\n"
-            "order by l.score desc, a.key, b.key"
+            "select score, claim, text, same_as, same_as_text, created_at, created_by\n"
+            "from claims_logged_twice order by score desc, claim, same_as"
         ),
     },
 }

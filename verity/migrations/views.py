@@ -64,6 +64,25 @@ def _counted_for(status: str, stance: str, record: str) -> str:
     return f"coalesce({status}.{record}_id, {stance}.{record}_id)"
 
 
+def _counted_join(claim: str, stance: str, status: str, source: str) -> tuple[str, str]:
+    """Rule 1 for the claims row `claim`, as stance_statuses stores it: the joins that bring in
+    each stance counting for it (under `stance`, its stance_statuses row under `status`, the
+    source it counts for under `source`), and the condition they need.
+
+    The stances counting for a claim are those logged on it and those merged into it from
+    another claim (stance_statuses names the claim then): both are found through an index,
+    so a claim's stances are read, not every stance for every claim. CROSS JOIN keeps the
+    claim first, whatever SQLite guesses."""
+    joins = (f"CROSS JOIN stances {stance} ON {stance}.id IN ("
+             f"SELECT id FROM stances WHERE claim_id = {claim}.id "
+             f"UNION ALL SELECT stance_id FROM stance_statuses WHERE claim_id = {claim}.id) "
+             f"LEFT JOIN stance_statuses {status} ON {status}.stance_id = {stance}.id "
+             f"CROSS JOIN sources {source} ON {source}.id = {_counted_for(status, stance, 'source')}")
+    where = (f"{_counted_for(status, stance, 'claim')} = {claim}.id "
+             f"AND {_status(status)} = '{COUNTED}'")
+    return joins, where
+
+
 def _said(stance: str) -> str:
     """When a stance was said, else when it was logged: the date rule 1 orders by."""
     return f"coalesce({stance}.said_on, {stance}.logged_at)"
@@ -83,6 +102,8 @@ def _ruling_disagreement(ruling: str = "ruling", verdict: str = "verdict", score
 
 def views() -> dict[str, str]:
     """Every view verity creates after m004, by name: its SELECT."""
+    affirming, affirming_where = _counted_join("c", "a", "ast", "asrc")
+    denying, denying_where = _counted_join("c", "d", "dst", "dsrc")
     return {
         # Every claim that has a reconciliation of its own (not merged into another) with it.
         "claim_verdicts": """
@@ -92,7 +113,9 @@ def views() -> dict[str, str]:
             FROM claims c
             JOIN reconciliations r ON r.claim_id = c.id""",
         # Rule 1, as stance_statuses stores it: each source's latest non-retracted stance per claim.
-        # Under the claim and source it counts for (a merged one's, if it was merged).
+        # Under the claim and source it counts for (a merged one's, if it was merged). Read whole,
+        # as Datasette's table page and facets and the reports read it; a question about some
+        # claims' stances goes through `_counted_join` instead (see contradiction_pairs).
         "counted_stances": f"""
             SELECT s.id, c.key AS claim, src.name AS source, src.kind AS source_kind,
                    src.affiliation, src.reliability, s.position, s.quote, s.said_on, s.via,
@@ -110,18 +133,22 @@ def views() -> dict[str, str]:
         # Rule 6: every pair of a counted affirming and a counted denying stance on one claim.
         # CROSS JOIN keeps SQLite's join order: claims in key order, so the first page of
         # pairs streams out without building and sorting every pair. Names compare as
-        # plain strings, as in `verity reconcile` (sources.name is NOCASE).
+        # plain strings, as in `verity reconcile` (sources.name is NOCASE). A position is
+        # tested, not looked up ("+"): the claim's stances are already at hand.
         "contradiction_pairs": f"""
             SELECT c.key AS claim,
-                   a.source COLLATE BINARY AS affirming_source, a.position AS affirming_position,
+                   asrc.name COLLATE BINARY AS affirming_source, a.position AS affirming_position,
                    a.quote AS affirming_quote, a.said_on AS affirming_said_on,
-                   d.source COLLATE BINARY AS denying_source, d.position AS denying_position,
+                   dsrc.name COLLATE BINARY AS denying_source, d.position AS denying_position,
                    d.quote AS denying_quote, d.said_on AS denying_said_on,
                    c.id AS claim_id, a.id AS affirming_stance_id, d.id AS denying_stance_id
             FROM claims c
             CROSS JOIN reconciliations r ON r.claim_id = c.id AND r.contradictions > 0
-            CROSS JOIN counted_stances a ON a.claim_id = c.id AND {_affirming('a.position')}
-            CROSS JOIN counted_stances d ON d.claim_id = c.id AND {_denying('d.position')}""",
+            {affirming}
+            {denying}
+            WHERE c.merged_into IS NULL
+              AND {affirming_where} AND {_affirming('+a.position')}
+              AND {denying_where} AND {_denying('+d.position')}""",
         "source_statements": f"""
             SELECT src.name AS source, c.key AS claim, c.text AS claim_text, s.position, s.quote,
                    s.said_on, s.via, s.url,
@@ -153,6 +180,15 @@ def views() -> dict[str, str]:
                    neutral, score, ruling
             FROM claim_verdicts
             WHERE verdict = 'single-source'""",
+        # The pairs of claims likely the same (docs/similar.md) that are both still claims of
+        # their own, the later claim beside the earlier: what "claims logged twice" lists.
+        "claims_logged_twice": """
+            SELECT l.score, a.key AS claim, a.text, b.key AS same_as, b.text AS same_as_text,
+                   a.created_at, a.created_by, a.id AS claim_id, b.id AS same_as_id
+            FROM claim_lookalikes l
+            JOIN claims a ON a.id = l.claim_id
+            JOIN claims b ON b.id = l.same_as_id
+            WHERE a.merged_into IS NULL AND b.merged_into IS NULL""",
         "ruling_disagreements": f"""
             SELECT * FROM (
               SELECT key AS claim, text, ruling, verdict, score, agreement,

@@ -109,10 +109,13 @@ class Reports:
             "GROUP BY one, other ORDER BY n DESC, one, other LIMIT ?",
             params + [top],
         ))
-        counted = f"FROM reconciliations r JOIN counted_stances cs ON cs.claim_id = r.claim_id{where}"
+        # The counted stances read once, whole, each kept when its claim has one of the verdicts
+        # ("+": tested against the list, not used to look each claim's stances up one by one).
+        counted = "FROM counted_stances cs" + (
+            f" WHERE +cs.claim_id IN (SELECT r.claim_id FROM reconciliations r{where})" if where else "")
         sources = self.conn.execute(f"SELECT count(DISTINCT cs.source_id) {counted}", params).fetchone()[0]
-        # "+": grouped as read, claim by claim; through the source index instead, SQLite
-        # would read every stance row out of order.
+        # "+": grouped as read; through the source index instead, SQLite would read every
+        # stance row out of order.
         busiest = tuple(CountedSource(*row) for row in self.conn.execute(
             f"SELECT cs.source COLLATE BINARY AS name, cs.affiliation, cs.reliability, count(*) AS n {counted} "
             "GROUP BY +cs.source_id ORDER BY n DESC, name LIMIT ?",
