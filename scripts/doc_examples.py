@@ -4,11 +4,12 @@
     python scripts/doc_examples.py --check  # exit 1 if any shown output differs from a real run
 
 Each file runs in a fresh temporary folder holding a copy of the bundled
-claims.db, so examples may write without touching the repository, and as if on
+claims.db and of examples/, so examples may write without touching the repository, and as if on
 20 January 2022 at 09:00 UTC (two days after the worked example was logged), so that what
 they log shows the same date whenever the examples are run. Only
 ```console blocks are run; a line starting with `$ ` is a command, the lines
-after it (up to the next command or the block's end) are its output.
+after it (up to the next command or the block's end) are its output. Besides verity, a
+command may be `cp FILE COPY`, as a page that works on a copy of claims.db begins.
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ FILES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 def run(command: str, folder: Path) -> str:
     words = shlex.split(command)
+    if words[0] == "cp" and len(words) == 3:
+        shutil.copy(folder / words[1], folder / words[2])
+        return ""
     if words[0] != "verity":
         raise SystemExit(f"only verity commands can run in examples, not: {command}")
     env = {"VERITY_DB": str(folder / "claims.db")}
@@ -70,6 +74,7 @@ def render(text: str) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         shutil.copy(ROOT / "claims.db", folder / "claims.db")
+        shutil.copytree(ROOT / "examples", folder / "examples")
         while i < len(lines):
             line = lines[i]
             out.append(line)
