@@ -57,6 +57,10 @@ def _shown(value: Any) -> Optional[str]:
     return str(value)
 
 
+def _when(timestamp: str) -> str:
+    return timestamp[:16].replace("T", " ")
+
+
 class Corrections:
     """The part of `Store` that corrects the record and keeps its history."""
 
@@ -252,7 +256,10 @@ class Corrections:
     def rule_claim(self, ref: str | int, ruling: str, explanation: Optional[str] = None,
                    on: Optional[str] = None, by: Optional[str] = None) -> Claim:
         """Add a ruling to a claim's history (dated `on`, else now); the claim's ruling is its
-        latest. Returns the claim as ruled."""
+        latest. The change written says what the claim's ruling was and is (field 'ruling'), or,
+        when the ruling is dated before the claim's ruling and so leaves it as it was, the
+        ruling added to the history (field 'rulings', as an alias's change names the alias
+        added). Returns the claim as ruled."""
         ruling = parse_ruling(ruling)
         ruled_at = check_date(on.strip(), "ruling date") if on else utc_now()
         explanation = (explanation or "").strip() or None
@@ -265,9 +272,14 @@ class Corrections:
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [record.uid, claim.id, record.ruling, record.explanation, record.ruled_at, record.ruled_by,
                  record.desk])
-            self._change("rule", "claim", claim.id, self._uid("claims", claim.id), "ruling", claim.ruling, ruling,
-                         explanation, by=record.ruled_by)
             latest = self._latest_ruling(claim.id)
+            # Dated before the claim's ruling, it leaves that ruling as it was: only the history grows.
+            field, old = ("ruling", claim.ruling) if latest.uid == record.uid else ("rulings", None)
+            self.warnings = [] if field == "ruling" else [
+                f"{ruling}, dated {_when(ruled_at)}, is earlier than {claim.key}'s ruling ({latest.ruling}, "
+                f"{_when(latest.ruled_at)}), which stays its ruling: {ruling} is added to its ruling history"]
+            self._change("rule", "claim", claim.id, self._uid("claims", claim.id), field, old, ruling, explanation,
+                         by=record.ruled_by)
             self.conn.execute(
                 "UPDATE claims SET ruling = ?, ruling_explanation = ?, ruled_at = ?, ruled_by = ? WHERE id = ?",
                 [latest.ruling, latest.explanation, latest.ruled_at, latest.ruled_by, claim.id])
