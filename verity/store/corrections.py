@@ -57,6 +57,12 @@ def _shown(value: Any) -> Optional[str]:
     return str(value)
 
 
+def _nothing_given(fields: Iterable[str]) -> str:
+    """An edit given no field: the options of `source edit` or `claim edit` that name one."""
+    options = [option for field in fields for option in (("--tag", "--untag") if field == "tags" else (f"--{field}",))]
+    return f"nothing to change: give at least one of {', '.join(options)}"
+
+
 def _when(timestamp: str) -> str:
     return timestamp[:16].replace("T", " ")
 
@@ -105,6 +111,8 @@ class Corrections:
         unknown = set(fields) - set(SOURCE_FIELDS)
         if unknown:
             raise InvalidValue(f"a source has no field {sorted(unknown)[0]!r}; edit one of: {', '.join(SOURCE_FIELDS)}")
+        if not fields:
+            raise InvalidValue(_nothing_given(SOURCE_FIELDS))
         with self.transaction():
             source = self.get_source(ref)
             edited = attrs.evolve(source, **fields)  # the model's own rules check every value
@@ -113,7 +121,8 @@ class Corrections:
             if not changed:
                 raise InvalidValue(
                     f"nothing to change: source {source.name!r} already has "
-                    + ", ".join(f"{field} {getattr(source, field)!r}" for field in fields)
+                    + ", ".join(f"no {field}" if getattr(source, field) is None
+                                else f"{field} {getattr(source, field)!r}" for field in fields)
                     + "; give a new value")
             uid = self._uid("sources", source.id)
             if "name" in changed:
@@ -189,6 +198,8 @@ class Corrections:
         unknown = set(fields) - set(CLAIM_FIELDS)
         if unknown:
             raise InvalidValue(f"a claim has no field {sorted(unknown)[0]!r}; edit one of: {', '.join(CLAIM_FIELDS)}")
+        if not (fields or add_tags or remove_tags):
+            raise InvalidValue(_nothing_given(CLAIM_FIELDS))
         with self.transaction():
             claim = self.get_claim(ref)
             tags = list(fields.pop("tags", claim.tags))
