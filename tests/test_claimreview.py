@@ -63,32 +63,37 @@ def test_reviews_have_the_fields_fact_check_publishers_require_and_recommend(cli
     out = reviews(cli)
     assert out
     for review in out:
-        # required: the type, the claim, the rating with its words, the page
-        assert review["@context"] == "https://schema.org"
-        assert review["@type"] == "ClaimReview"
-        assert isinstance(review["claimReviewed"], str) and review["claimReviewed"].strip()
-        assert re.match(r"^https://desk\.example/checks/[a-z0-9-]+$", review["url"])
-        rating = review["reviewRating"]
-        assert rating["@type"] == "Rating"
-        assert isinstance(rating["alternateName"], str) and rating["alternateName"]
-        if "ratingValue" in rating:
-            assert rating["bestRating"] == 5 and rating["worstRating"] == 1
-            assert rating["worstRating"] <= rating["ratingValue"] <= rating["bestRating"]
-        else:
-            assert "bestRating" not in rating and "worstRating" not in rating
-        # recommended: who published it, when, and the claim as a Claim with its authors and appearances
-        assert review["author"] == {"@type": "Organization", "name": "Balti Desk"}
-        if "datePublished" in review:
-            assert is_iso_date(review["datePublished"])
-        item = review["itemReviewed"]
-        assert item["@type"] == "Claim"
-        authors = item.get("author", [])
-        for author in authors if isinstance(authors, list) else [authors]:
-            assert author["@type"] in ("Person", "Organization") and author["name"]
-        for work in item.get("appearance", []):
-            assert work["@type"] == "CreativeWork" and work["url"].startswith("https://")
-        if "datePublished" in item:
-            assert is_iso_date(item["datePublished"])
+        assert_fact_check_fields(review, "Balti Desk")
+
+
+def assert_fact_check_fields(review: dict, publisher: str) -> None:
+    """What a published ClaimReview must have, and what it should."""
+    # required: the type, the claim, the rating with its words, the page
+    assert review["@context"] == "https://schema.org"
+    assert review["@type"] == "ClaimReview"
+    assert isinstance(review["claimReviewed"], str) and review["claimReviewed"].strip()
+    assert re.match(r"^https://desk\.example/checks/[a-z0-9-]+$", review["url"])
+    rating = review["reviewRating"]
+    assert rating["@type"] == "Rating"
+    assert isinstance(rating["alternateName"], str) and rating["alternateName"]
+    if "ratingValue" in rating:
+        assert rating["bestRating"] == 5 and rating["worstRating"] == 1
+        assert rating["worstRating"] <= rating["ratingValue"] <= rating["bestRating"]
+    else:
+        assert "bestRating" not in rating and "worstRating" not in rating
+    # recommended: who published it, when, and the claim as a Claim with its authors and appearances
+    assert review["author"] == {"@type": "Organization", "name": publisher}
+    if "datePublished" in review:
+        assert is_iso_date(review["datePublished"])
+    item = review["itemReviewed"]
+    assert item["@type"] == "Claim"
+    authors = item.get("author", [])
+    for author in authors if isinstance(authors, list) else [authors]:
+        assert author["@type"] in ("Person", "Organization") and author["name"]
+    for work in item.get("appearance", []):
+        assert work["@type"] == "CreativeWork" and work["url"].startswith("https://")
+    if "datePublished" in item:
+        assert is_iso_date(item["datePublished"])
 
 
 def test_the_rating_is_the_ruling(cli, ruled):
@@ -127,17 +132,30 @@ def test_the_claims_authors_are_its_affirming_sources_with_their_links(cli, rule
     assert kinds["Associated Press"] == "Organization"
 
 
-def test_the_publisher_is_required(cli, ruled, monkeypatch):
+def test_the_publisher_is_the_option_else_the_desk_else_verity(cli, ruled, monkeypatch):
     monkeypatch.delenv("VERITY_PUBLISHER", raising=False)
-    result = cli("export", "--format", "claimreview")
-    assert result.exit_code == 1
+    monkeypatch.delenv("VERITY_DESK", raising=False)
+    result = cli("export", "--format", "claimreview", "--url", URL)  # export needs no more than --format
+    assert result.exit_code == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out
+    for review in out:
+        assert_fact_check_fields(review, "verity")
     assert result.stderr.splitlines() == [
-        "Error: a ClaimReview names its publisher; give --publisher \"Your desk\" or set VERITY_PUBLISHER"]
+        "Note: the reviews name 'verity' as their publisher; name yours with --publisher \"Your desk\" "
+        "(or VERITY_PUBLISHER, or VERITY_DESK)"]
+    monkeypatch.setenv("VERITY_DESK", "Kabul desk")
+    result = cli("export", "--format", "claimreview")
+    assert result.exit_code == 0 and result.stderr == ""
+    assert {r["author"]["name"] for r in json.loads(result.stdout)} == {"Kabul desk"}
     monkeypatch.setenv("VERITY_PUBLISHER", "Env Desk")
     result = cli("export", "--format", "claimreview")
     assert result.exit_code == 0
     assert {r["author"]["name"] for r in json.loads(result.stdout)} == {"Env Desk"}
     assert all("url" not in r for r in json.loads(result.stdout))  # no --url: no page to name
+    assert {r["author"]["name"] for r in reviews(cli)} == {"Balti Desk"}  # --publisher names it over both
+    result = cli("export", "--format", "claimreview", "--publisher", " ")
+    assert result.exit_code == 1 and result.stderr.startswith("Error: the publisher is empty;")
 
 
 def test_a_url_template_needs_the_key(cli, ruled):

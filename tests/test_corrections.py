@@ -134,6 +134,28 @@ def test_rulings_are_a_history_and_claimreview_publishes_the_latest(cli, russia)
     assert reviews[0]["reviewRating"]["alternateName"] == "False" and reviews[0]["datePublished"] == "2023-08-10"
 
 
+def test_a_backdated_ruling_joins_the_history_without_a_change_of_ruling_in_the_log(cli, russia):
+    assert cli("claim", "rule", "military-depot", "true").exit_code == 0
+    result = cli("claim", "rule", "military-depot", "false", "--on", "2020-01-01", "--explanation", "an old view")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("Warning: false, dated 2020-01-01, is earlier than military-depot's ruling (true, ")
+    assert result.stderr.endswith("Ruled military-depot: true.\n")
+    shown = json.loads(cli("claim", "show", "military-depot", "--json").stdout)
+    assert shown["ruling"] == "true"
+    assert [r["ruling"] for r in shown["rulings"]] == ["false", "true"]
+    latest, first = json.loads(cli("log", "--json").stdout)
+    assert (first["field"], first["old"], first["new"]) == ("ruling", None, "true")
+    # Not "ruling: true → false": the claim's ruling did not change; the history grew.
+    assert (latest["action"], latest["field"], latest["old"], latest["new"], latest["reason"]) == (
+        "rule", "rulings", None, "false", "an old view")
+    log = cli("log").stdout
+    assert "claim military-depot: earlier ruling added: false  (an old view)" in log and "→" not in log
+    # A ruling dated after the claim's ruling is its ruling again, and says what it replaced.
+    assert cli("claim", "rule", "military-depot", "mostly-false").exit_code == 0
+    newest = json.loads(cli("log", "--json").stdout)[0]
+    assert (newest["field"], newest["old"], newest["new"]) == ("ruling", "true", "mostly-false")
+
+
 def test_a_withdrawal_is_dated_beside_its_retraction(cli, russia):
     result = cli("stance", "retract", "2", "--reason", "she took it back", "--on", "2023-08")
     assert result.exit_code == 0, result.output
@@ -186,7 +208,12 @@ def test_the_log_lists_every_change_newest_first(cli, russia):
     (["source", "alias", "Maria Zakharova", "\x1b[2J"], "control character"),
     (["source", "merge", "Maria Zakharova", "--into", "maria zakharova", "--reason", "r"], "already one source"),
     (["source", "merge", "Maria Zakharova", "--into", "Nobody", "--reason", "r"], "no source 'Nobody'"),
-    (["claim", "edit", "military-depot", "--reason", "r"], "nothing to change"),
+    (["claim", "edit", "military-depot", "--reason", "r"],
+     "nothing to change: give at least one of --key, --text, --subject, --tag, --untag, --note, --question"),
+    (["source", "edit", "Maria Zakharova", "--reason", "r"],
+     "nothing to change: give at least one of --name, --kind, --affiliation, --reliability, --url, --note"),
+    (["source", "edit", "Kyiv Independent", "--kind", "news outlet", "--url", "", "--reason", "r"],
+     "already has kind 'news outlet', no url; give a new value"),
     (["claim", "edit", "military-depot", "--key", "Not A Slug", "--reason", "r"], "is not a slug"),
     (["claim", "edit", "military-depot", "--untag", "absent", "--reason", "r"], "has no tag 'absent'"),
     (["claim", "edit", "military-depot", "--question", "no-such", "--reason", "r"], "no question 'no-such'"),

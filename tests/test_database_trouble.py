@@ -80,3 +80,22 @@ def test_a_read_only_file_cannot_be_written_and_says_so(read_only_copy):
     assert read_only_copy.read_bytes() == before
     listed = run(read_only_copy, "claim", "list")
     assert listed.returncode == 0 and "balti-was-killed" in listed.stdout
+
+
+def test_init_on_a_database_from_a_newer_verity_refuses_as_every_write_does(balti_db, cli):
+    conn = sqlite3.connect(balti_db)
+    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+                 "VALUES ('verity', 'm999_from_the_future', '2030-01-01')")
+    conn.commit()
+    conn.close()
+    before = balti_db.read_bytes()
+    refused = {}
+    for args in (["init"], ["source", "add", "Anyone"]):
+        result = cli("--db", balti_db, *args)
+        assert result.exit_code == 1, result.output
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.output
+        refused[args[0]] = result.stderr
+    assert refused["init"] == refused["source"]  # the same one line, not "is a verity database"
+    assert refused["init"].startswith(f"Error: {balti_db} was written by a newer verity")
+    assert "m999_from_the_future" in refused["init"] and "upgrade verity" in refused["init"]
+    assert balti_db.read_bytes() == before

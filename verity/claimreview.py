@@ -32,6 +32,8 @@ RULING_WORDS = {
     "true": "True", "mostly-true": "Mostly true", "mixture": "Mixture",
     "mostly-false": "Mostly false", "false": "False", "unproven": "Unproven",
 }
+# Who a review names as its publisher when neither --publisher nor a desk does.
+DEFAULT_PUBLISHER = "verity"
 BY_NUMBER = ("false", "mostly-false", "mixture", "mostly-true", "true")
 
 # Rating words fact-checkers publish, folded (lower case, words split on space,
@@ -63,12 +65,20 @@ _PERSON_KINDS = re.compile(r"\b(person|spokes(man|woman|person)|official|analyst
 # -- export ---------------------------------------------------------------------------
 
 
-def export_reviews(store: "Store", publisher: str, url_template: Optional[str] = None
+def export_reviews(store: "Store", publisher: Optional[str] = None, url_template: Optional[str] = None
                    ) -> tuple[list[dict], list[str]]:
-    """(one ClaimReview per claim with a ruling, notes on what they lack)."""
-    if not publisher or not publisher.strip():
+    """(one ClaimReview per claim with a ruling, notes on what they lack). A ClaimReview names
+    its publisher: `publisher`, else the desk ($VERITY_DESK), else DEFAULT_PUBLISHER."""
+    notes = []
+    if publisher is None:
+        publisher = store.desk or DEFAULT_PUBLISHER
+        if publisher == DEFAULT_PUBLISHER:
+            notes.append(f"the reviews name {DEFAULT_PUBLISHER!r} as their publisher; name yours with --publisher "
+                         "\"Your desk\" (or VERITY_PUBLISHER, or VERITY_DESK)")
+    if not publisher.strip():
         raise InvalidValue(
-            "a ClaimReview names its publisher; give --publisher \"Your desk\" or set VERITY_PUBLISHER"
+            "the publisher is empty; a ClaimReview names its publisher: give --publisher \"Your desk\", "
+            f"or leave it out for the desk ($VERITY_DESK), else {DEFAULT_PUBLISHER!r}"
         )
     if url_template is not None and "{key}" not in url_template:
         raise InvalidValue(
@@ -89,7 +99,6 @@ def export_reviews(store: "Store", publisher: str, url_template: Optional[str] =
         review = review_of(record, publisher.strip(), url_template)
         undated += "datePublished" not in review
         reviews.append(review)
-    notes = []
     if unsafe:
         notes.append(f"{unsafe} stance links that are not http or https addresses were left out of the reviews "
                      "(only web pages are published); 'verity stance list --json' shows them")

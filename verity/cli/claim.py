@@ -159,6 +159,8 @@ def rule(
     ruling = parse_ruling(ruling)  # checked before the database is opened
     store = open_store(ctx)
     ruled = store.rule_claim(claim, ruling, explanation, on=on)
+    for warning in store.warnings:
+        warn(warning)
     record = claim_record_json(store, store.claim_record(ruled.id)) if json_ else None
     print_changed(f"Ruled {ruled.key}: {ruled.ruling}.", record, json_)
 

@@ -35,6 +35,7 @@ def init(ctx: typer.Context, json_: JsonRecordFlag = False) -> None:
     path = db_path(ctx)
     existed = Path(path).exists()
     with Store.create(path) as store:
+        store.check_writable()  # not "a verity database (schema version N)": init could not upgrade it
         version = store.schema_version()
     message = (f"{path} is a verity database (schema version {version})." if existed
                else f"Created {path} (schema version {version}).")

@@ -103,7 +103,8 @@ def export(
         "--output", "-o", metavar="FILE", help="Write to this file instead of stdout.", show_default=False)] = None,
     publisher: Annotated[Optional[str], typer.Option(
         "--publisher", metavar="NAME", envvar="VERITY_PUBLISHER", show_envvar=False,
-        help="ClaimReview: the organisation publishing the reviews (or $VERITY_PUBLISHER).",
+        help="ClaimReview: the organisation publishing the reviews (or $VERITY_PUBLISHER; default: the desk, "
+        "$VERITY_DESK, else verity).",
         show_default=False)] = None,
     url: Annotated[Optional[str], typer.Option(
         "--url", metavar="TEMPLATE", help="ClaimReview: each review's page, {key} standing for the claim key.",
@@ -145,7 +146,7 @@ def export(
 
         from ..claimreview import export_reviews
 
-        reviews, notes = export_reviews(store, publisher or "", url)
+        reviews, notes = export_reviews(store, publisher, url)
         with _output(output, db_path(ctx)) as out:
             out.write(json.dumps(reviews, indent=2, ensure_ascii=False) + "\n")
         for note in notes:

@@ -89,6 +89,8 @@ def print_change(change: dict, with_record: bool = True) -> str:
     """One change as a line: when, who, what, old → new, why."""
     what = {"edit": f"{change['field']}", "alias": "alias", "merge": "merged into", "rule": "ruling",
             "retract": "retracted"}[change["action"]]
+    if change["action"] == "rule" and change["field"] == "rulings":  # dated before the ruling, which stayed
+        what = "earlier ruling added"
     record = f"{change['record_type']} {shown(change['record'])}: " if with_record else ""
     values = shown(change["new"]) if change["old"] is None else f"{shown(change['old'])} → {shown(change['new'])}"
     if change["action"] == "merge":

@@ -313,14 +313,18 @@ class Store(Lookups, Corrections, Export, Listings, Merging, Reconciliations, Re
     def __exit__(self, *exc) -> None:
         self.close()
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One write transaction; IMMEDIATE so two writers queue instead of deadlocking."""
+    def check_writable(self) -> None:
+        """DatabaseUnavailable when a newer verity wrote this database: this one may read it, never write it."""
         if self.written_by_newer:
             raise DatabaseUnavailable(
                 f"{self.path} was written by a newer verity (it has migration {self.written_by_newer!r}, "
                 "which this one does not know); upgrade verity to change it, e.g. pip install -U verity"
             )
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction; IMMEDIATE so two writers queue instead of deadlocking."""
+        self.check_writable()
         if self.conn.in_transaction:
             with self.db.atomic():
                 yield

@@ -57,6 +57,16 @@ def _shown(value: Any) -> Optional[str]:
     return str(value)
 
 
+def _nothing_given(fields: Iterable[str]) -> str:
+    """An edit given no field: the options of `source edit` or `claim edit` that name one."""
+    options = [option for field in fields for option in (("--tag", "--untag") if field == "tags" else (f"--{field}",))]
+    return f"nothing to change: give at least one of {', '.join(options)}"
+
+
+def _when(timestamp: str) -> str:
+    return timestamp[:16].replace("T", " ")
+
+
 class Corrections:
     """The part of `Store` that corrects the record and keeps its history."""
 
@@ -101,6 +111,8 @@ class Corrections:
         unknown = set(fields) - set(SOURCE_FIELDS)
         if unknown:
             raise InvalidValue(f"a source has no field {sorted(unknown)[0]!r}; edit one of: {', '.join(SOURCE_FIELDS)}")
+        if not fields:
+            raise InvalidValue(_nothing_given(SOURCE_FIELDS))
         with self.transaction():
             source = self.get_source(ref)
             edited = attrs.evolve(source, **fields)  # the model's own rules check every value
@@ -109,7 +121,8 @@ class Corrections:
             if not changed:
                 raise InvalidValue(
                     f"nothing to change: source {source.name!r} already has "
-                    + ", ".join(f"{field} {getattr(source, field)!r}" for field in fields)
+                    + ", ".join(f"no {field}" if getattr(source, field) is None
+                                else f"{field} {getattr(source, field)!r}" for field in fields)
                     + "; give a new value")
             uid = self._uid("sources", source.id)
             if "name" in changed:
@@ -185,6 +198,8 @@ class Corrections:
         unknown = set(fields) - set(CLAIM_FIELDS)
         if unknown:
             raise InvalidValue(f"a claim has no field {sorted(unknown)[0]!r}; edit one of: {', '.join(CLAIM_FIELDS)}")
+        if not (fields or add_tags or remove_tags):
+            raise InvalidValue(_nothing_given(CLAIM_FIELDS))
         with self.transaction():
             claim = self.get_claim(ref)
             tags = list(fields.pop("tags", claim.tags))
@@ -252,7 +267,10 @@ class Corrections:
     def rule_claim(self, ref: str | int, ruling: str, explanation: Optional[str] = None,
                    on: Optional[str] = None, by: Optional[str] = None) -> Claim:
         """Add a ruling to a claim's history (dated `on`, else now); the claim's ruling is its
-        latest. Returns the claim as ruled."""
+        latest. The change written says what the claim's ruling was and is (field 'ruling'), or,
+        when the ruling is dated before the claim's ruling and so leaves it as it was, the
+        ruling added to the history (field 'rulings', as an alias's change names the alias
+        added). Returns the claim as ruled."""
         ruling = parse_ruling(ruling)
         ruled_at = check_date(on.strip(), "ruling date") if on else utc_now()
         explanation = (explanation or "").strip() or None
@@ -265,9 +283,14 @@ class Corrections:
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [record.uid, claim.id, record.ruling, record.explanation, record.ruled_at, record.ruled_by,
                  record.desk])
-            self._change("rule", "claim", claim.id, self._uid("claims", claim.id), "ruling", claim.ruling, ruling,
-                         explanation, by=record.ruled_by)
             latest = self._latest_ruling(claim.id)
+            # Dated before the claim's ruling, it leaves that ruling as it was: only the history grows.
+            field, old = ("ruling", claim.ruling) if latest.uid == record.uid else ("rulings", None)
+            self.warnings = [] if field == "ruling" else [
+                f"{ruling}, dated {_when(ruled_at)}, is earlier than {claim.key}'s ruling ({latest.ruling}, "
+                f"{_when(latest.ruled_at)}), which stays its ruling: {ruling} is added to its ruling history"]
+            self._change("rule", "claim", claim.id, self._uid("claims", claim.id), field, old, ruling, explanation,
+                         by=record.ruled_by)
             self.conn.execute(
                 "UPDATE claims SET ruling = ?, ruling_explanation = ?, ruled_at = ?, ruled_by = ? WHERE id = ?",
                 [latest.ruling, latest.explanation, latest.ruled_at, latest.ruled_by, claim.id])
