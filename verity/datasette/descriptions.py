@@ -340,7 +340,8 @@ DESCRIPTIONS: dict[str, dict[str, Any]] = {
             "record_type": "What it changed: a source, claim, stance or question.",
             "record_id": "The id of the record it changed.",
             "record_uid": "The uid of the record it changed.",
-            "field": "The field it changed (tags is one field, the whole list).",
+            "field": ("The field it changed (tags is one field, the whole list); 'rulings' for a ruling dated "
+                      "before the claim's current one, added to its history without changing its ruling."),
             "old": "The value before (for a merge, the uid of the record it was merged into before).",
             "new": "The value after (for a merge, the uid of the record it was merged into).",
             "reason": "Why, as the fact-checker gave it.",
