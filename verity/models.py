@@ -30,8 +30,10 @@ GRADE_MEANINGS = {
     "F": "reliability cannot be judged",
 }
 RULINGS = ("true", "mostly-true", "mixture", "mostly-false", "false", "unproven")
-# Ordered as reports list them: the disagreements first.
-VERDICTS = ("contested", "single-source", "corroborated", "denied", "unverified")
+# A claim's verdict (rule 4), ordered as reports list them: the disagreements first.
+CONTESTED, SINGLE_SOURCE, CORROBORATED, DENIED, UNVERIFIED = (
+    "contested", "single-source", "corroborated", "denied", "unverified")
+VERDICTS = (CONTESTED, SINGLE_SOURCE, CORROBORATED, DENIED, UNVERIFIED)
 
 # What a fact-checker may type for a word of these vocabularies: never accepted in its
 # place (nothing is written on a guess), only offered as "did you mean" (verity.errors).

@@ -14,7 +14,17 @@ from itertools import product
 from math import fsum
 from typing import Iterable, Mapping, NamedTuple, Optional
 
-from .models import AFFIRMING, DENYING, Reconciliation, origin_of
+from .models import (
+    AFFIRMING,
+    CONTESTED,
+    CORROBORATED,
+    DENIED,
+    DENYING,
+    SINGLE_SOURCE,
+    UNVERIFIED,
+    Reconciliation,
+    origin_of,
+)
 
 WEIGHTS = {"A": 1.0, "B": 0.8, "C": 0.6, "D": 0.4, "E": 0.2, "F": 0.5, None: 0.5}
 VALUES = {
@@ -186,13 +196,13 @@ def outcome_of(counted: Iterable[StanceFact], sources: Mapping[int, SourceFacts]
 
     # rule 4
     if not affirming and not denying:
-        verdict = "unverified"
+        verdict = UNVERIFIED
     elif affirming and denying:
-        verdict = "contested"
+        verdict = CONTESTED
     elif len(affirming_origins or denying_origins) == 1:
-        verdict = "single-source"
+        verdict = SINGLE_SOURCE
     else:
-        verdict = "corroborated" if affirming else "denied"
+        verdict = CORROBORATED if affirming else DENIED
 
     # rule 5. fsum is exactly rounded, so the third decimal cannot depend on the order
     # the stances were read in (a plain sum could give 0.562 one way, 0.563 another).
@@ -283,7 +293,7 @@ def figure(value: Optional[float]) -> str:
 TRUE_RULINGS = ("true", "mostly-true")
 FALSE_RULINGS = ("false", "mostly-false")
 UNDECIDED_RULINGS = ("mixture", "unproven")
-SETTLED_VERDICTS = ("corroborated", "denied")  # independent origins agree, on one side only
+SETTLED_VERDICTS = (CORROBORATED, DENIED)  # independent origins agree, on one side only
 LEANS_DENYING = "the sources lean towards denying"
 LEANS_AFFIRMING = "the sources lean towards affirming"
 
@@ -305,7 +315,8 @@ def ruling_disagreement(ruling: Optional[str], verdict: str, score: Optional[flo
 
 
 # -- rule 7: questions, whose answers are claims that exclude each other --------------
-OPEN, SETTLED, SINGLE_SOURCE, DISPUTED = "open", "settled", "single-source", "disputed"
+# A question's verdict; SINGLE_SOURCE is the claim verdict's word: its leading answer rests on one origin.
+OPEN, SETTLED, DISPUTED = "open", "settled", "disputed"
 # Ordered as reports list them: the disagreements first.
 QUESTION_VERDICTS = (DISPUTED, SINGLE_SOURCE, SETTLED, OPEN)
 

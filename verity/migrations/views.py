@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..models import AFFIRMING, DENYING, POSITIONS
+from ..models import AFFIRMING, CONTESTED, DENYING, POSITIONS, SINGLE_SOURCE
 from ..reconcile import (
     COUNTED,
     FALSE_RULINGS,
@@ -125,11 +125,11 @@ def views() -> dict[str, str]:
             JOIN claims c ON c.id = {_counted_for('st', 's', 'claim')}
             JOIN sources src ON src.id = {_counted_for('st', 's', 'source')}
             WHERE {_status('st')} = '{COUNTED}'""",
-        "contested_claims": """
+        "contested_claims": f"""
             SELECT key AS claim, text, ruling, score, agreement, affirming, denying,
                    affirming_origins, denying_origins, contradictions
             FROM claim_verdicts
-            WHERE verdict = 'contested'""",
+            WHERE verdict = '{CONTESTED}'""",
         # Rule 6: every pair of a counted affirming and a counted denying stance on one claim.
         # CROSS JOIN keeps SQLite's join order: claims in key order, so the first page of
         # pairs streams out without building and sorting every pair. Names compare as
@@ -173,13 +173,13 @@ def views() -> dict[str, str]:
             JOIN sources src ON src.id = {_counted_for('st', 's', 'source')}
             JOIN claims c ON c.id = {_counted_for('st', 's', 'claim')}
             WHERE p.position != s.position""",
-        "single_source_claims": """
+        "single_source_claims": f"""
             SELECT key AS claim, text,
                    CASE WHEN affirming_origins > 0 THEN 'affirming' ELSE 'denying' END AS side,
                    CASE WHEN affirming_origins > 0 THEN affirming ELSE denying END AS sources,
                    neutral, score, ruling
             FROM claim_verdicts
-            WHERE verdict = 'single-source'""",
+            WHERE verdict = '{SINGLE_SOURCE}'""",
         # The pairs of claims likely the same (docs/similar.md) that are both still claims of
         # their own, the later claim beside the earlier: what "claims logged twice" lists.
         "claims_logged_twice": """
