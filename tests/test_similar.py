@@ -300,3 +300,78 @@ def test_no_name_is_full_text_syntax(tmp_path, name):
         store.add_source(Source(name="Government spokesman", affiliation="Government of Russia"))
         store.add_source(Source(name=name, affiliation=name))  # never a full-text syntax error
         assert store.near_source_names(Source(name=name + "x", affiliation=name + "x")) is not None
+
+
+# -- the pairs kept, whatever the order ------------------------------------------------
+
+
+def _pairs(cli, db) -> list[dict]:
+    result = cli("--db", db, "claim", "similar", "--all", "--json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_the_pairs_kept_do_not_depend_on_when_all_first_ran(cli, balti_db, tmp_path):
+    """`claim add` then `--all`, or `--all` then `claim add`: the same pairs, with the scores
+    `claim add` warned of (each pair is the later claim's, judged against the claims before it)."""
+    other = tmp_path / "other.db"
+    other.write_bytes(balti_db.read_bytes())
+    added = cli("--db", balti_db, "claim", "add", "Khalid Balti was killed in January 2022", "--key", "balti-dead")
+    add_first = _pairs(cli, balti_db)
+    before = _pairs(cli, other)
+    assert cli("--db", other, "claim", "add", "Khalid Balti was killed in January 2022",
+               "--key", "balti-dead").exit_code == 0
+    all_first = _pairs(cli, other)
+    assert add_first == all_first
+    assert {(p["claim"], p["same_as"]) for p in all_first} == {
+        ("balti-dead", "balti-was-killed"), ("balti-dead", "balti-killed-on-9-january-2022"),
+        ("balti-killed-on-9-january-2022", "balti-was-killed")}
+    assert before == [p for p in all_first if p["claim"] != "balti-dead"]  # a later claim changes no earlier pair
+    warned = [line for line in added.stderr.splitlines() if line.startswith("Warning: ")]
+    assert [f"(score {p['score']:.2f})" in line for p, line in zip(all_first, warned)] == [True, True]
+
+
+DUPLICATES = [
+    ("crash-again", "The crash was caused by an explosion on board!", "Flight 9268", None),
+    ("ford-again", "Ford announced Colin Kaepernick would star in its new ads", None, None),
+    ("whales-again", "More than 100 whales are trapped in an underwater jail", "Russia", None),
+    ("defcon-again", "The US moved to DEFCON 3 in 2016", None, None),
+    ("balti-dead", "Khalid Balti was killed in January 2022", None, None),
+    ("balti-killed", "Khalid Balti was killed", None, None),
+    ("balti-killed-by-gunmen", "Mufti Khalid Balti was killed in January 2022 in Afghanistan by gunmen", None, None),
+    ("balti-killed-on-9-january", "Mufti Khalid Balti was killed on Sunday 9 January 2022", None, None),
+]
+
+
+def _compared_afresh(cli, db, tmp_path) -> list[dict]:
+    """The pairs of a copy of `db` whose claims are all compared again, at once."""
+    fresh = tmp_path / "fresh.db"
+    conn, source = sqlite3.connect(fresh), sqlite3.connect(db)
+    source.backup(conn)  # what the write-ahead log holds too
+    source.close()
+    with conn:
+        conn.execute("DELETE FROM claim_lookalikes")
+        conn.execute("DELETE FROM similarity_checks")
+    conn.close()
+    return _pairs(cli, fresh)
+
+
+def test_after_edits_and_merges_the_pairs_are_those_of_the_claims_as_they_are(cli, tmp_path):
+    db = tmp_path / "test.db"
+    assert cli("init").exit_code == 0
+    for key, text, subject, note in CLAIMS + DUPLICATES:
+        cli("claim", "add", text, "--key", key, *(["--subject", subject] if subject else []),
+            *(["--note", note] if note else []))
+    pairs = {(p["claim"], p["same_as"]) for p in _pairs(cli, db)}
+    assert {("crash-again", "explosion-on-board"), ("defcon-again", "defcon"),
+            ("balti-killed-on-9-january", "balti-dead")} <= pairs
+    # An earlier claim rewritten: the later claim that repeated it is compared again at once.
+    assert cli("claim", "edit", "defcon", "--text", "Pakistan moved its army to the Afghan border",
+               "--reason", "wrong text").exit_code == 0
+    assert "defcon-again" not in {row["claim"] for row in Browser(db).rows("claims-logged-twice.json")}
+    # An earlier claim merged away: a later claim it was compared with, though not paired, scores otherwise.
+    assert cli("claim", "merge", "balti-killed", "--into", "balti-dead", "--reason", "the same claim").exit_code == 0
+    # A later claim rewritten to repeat an earlier one.
+    assert cli("claim", "edit", "near", "--text", "Russia keeps more than 100 whales in an underwater jail",
+               "--reason", "test").exit_code == 0
+    assert _pairs(cli, db) == _compared_afresh(cli, db, tmp_path)

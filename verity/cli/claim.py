@@ -282,10 +282,10 @@ def similar_claims(
 
 
 def _print_pairs(store, as_json: bool) -> None:
-    """`claim similar --all`: compare the claims never compared, then list every pair likely the same."""
+    """`claim similar --all`: compare the claims not compared yet, then list every pair likely the same."""
     todo = store.unchecked_claims()
     if todo:
-        say(f"Comparing {todo} claim{'' if todo == 1 else 's'} not compared yet with the others…")
+        say(f"Comparing {todo} claim{'' if todo == 1 else 's'} not compared yet with the claims logged before them…")
         for _done in store.check_unchecked_claims():
             pass
     pairs = store.lookalike_pairs()
