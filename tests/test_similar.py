@@ -4,7 +4,9 @@ the similarity index through imports, edits and merges, and Datasette's claims l
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -161,6 +163,7 @@ def _bad_inputs(tmp_path):
     (tmp_path / "notext.jsonl").write_text('{"id": 1, "text": "whales"}\n{"id": 2}\n', encoding="utf-8")
     (tmp_path / "broken.jsonl").write_text('{"text": "whales"}\n{"text": \n', encoding="utf-8")
     (tmp_path / "empty.txt").write_text("\n\n", encoding="utf-8")
+    (tmp_path / "long.txt").write_bytes(b"whales\n" + b"a" * (similar.MAX_LINE + 1))
     return {
         "empty query": (["claim", "similar", "  "], "empty"),
         "no query": (["claim", "similar"], "nothing to compare"),
@@ -170,6 +173,11 @@ def _bad_inputs(tmp_path):
         "line without text": (["claim", "similar", "--input", "notext.jsonl", "--json"], 'line 2 of notext.jsonl has no "text"'),
         "line not JSON": (["claim", "similar", "--input", "broken.jsonl", "--json"], "line 2 of broken.jsonl is not JSON"),
         "file without query": (["claim", "similar", "--input", "empty.txt"], "holds no query"),
+        "a device that never ends": (["claim", "similar", "--input", "/dev/zero"],
+                                     "cannot read /dev/zero: it is a device, not a file"),
+        "a device of random bytes": (["claim", "similar", "--input", "/dev/urandom"], "it is a device"),
+        "a folder": (["claim", "similar", "--input", "."], "it is a folder"),
+        "a line past the limit": (["claim", "similar", "--input", "long.txt"], "line 2 of long.txt is longer than"),
         "limit 0": (["claim", "similar", "whales", "--limit", "0"], "--limit 0"),
         "negative limit": (["claim", "similar", "whales", "--limit", "-3"], "--limit -3"),
     }
@@ -177,7 +185,8 @@ def _bad_inputs(tmp_path):
 
 @pytest.mark.parametrize("case", [
     "empty query", "no query", "text and file", "missing file", "binary file", "line without text",
-    "line not JSON", "file without query", "limit 0", "negative limit"])
+    "line not JSON", "file without query", "a device that never ends", "a device of random bytes", "a folder",
+    "a line past the limit", "limit 0", "negative limit"])
 def test_bad_input_is_one_error_line_and_nothing_printed(desk, tmp_path, case):
     args, expected = _bad_inputs(tmp_path)[case]
     result = desk(*args)
@@ -185,6 +194,18 @@ def test_bad_input_is_one_error_line_and_nothing_printed(desk, tmp_path, case):
     assert result.stdout == ""
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: ") and expected in lines[0], result.stderr
+
+
+def test_claim_similar_input_reads_a_pipe(desk, tmp_path):
+    fifo = tmp_path / "tweets.txt"
+    os.mkfifo(fifo)
+    writer = subprocess.Popen(["sh", "-c", f"printf '%s\\n' 'whales held in an underwater jail' > {fifo}"])
+    try:
+        result = desk("claim", "similar", "--input", fifo, "--json")
+    finally:
+        writer.wait(timeout=30)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["matches"][0]["claim"] == "whales-jail"
 
 
 def test_source_add_warns_of_a_name_or_affiliation_a_few_letters_off(desk):
