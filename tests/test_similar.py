@@ -136,6 +136,20 @@ def test_claim_similar_by_text_and_by_claim(desk):
     assert len(json.loads(desk("claim", "similar", "crash explosion whales ford", "--limit", "2", "--json").stdout)) == 2
 
 
+def test_a_key_that_names_no_claim_is_searched_as_text_and_said_so(desk):
+    result = desk("claim", "similar", "explosion-on-bord", "--json")
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == ["Warning: no claim has the key 'explosion-on-bord' "
+                                          "(did you mean 'explosion-on-board'?); searched it as text"]
+    assert isinstance(json.loads(result.stdout), list)
+    unknown = desk("claim", "similar", "crash-over-the-sea")
+    assert unknown.exit_code == 0
+    assert unknown.stderr.splitlines()[0] == "Warning: no claim has the key 'crash-over-the-sea'; searched it as text"
+    assert desk("claim", "similar", "99").stderr.startswith("Warning: no claim has the id 99; searched it as text")
+    for plain in ("explosion-on-board", "whales", "whales in jail", "5"):  # a claim, or text
+        assert "Warning" not in desk("claim", "similar", plain).stderr
+
+
 def test_claim_similar_input_plain_lines(desk, tmp_path):
     queries = tmp_path / "queries.txt"
     queries.write_text("Ford ads star Kaepernick\n\nwhales held in an underwater jail\nzzz qqq\n", encoding="utf-8")

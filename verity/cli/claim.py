@@ -260,6 +260,9 @@ def similar_claims(
         return
     if queries is None:
         claim = store.claim_referred_to(text.strip())
+        note = None if claim else store.not_a_claim(text)
+        if note:
+            warn(note)
         matches = store.lookalikes(claim, limit) if claim else store.similar_claims(text, limit)
         if json_:
             print_json([{"claim": m.key, "text": m.text, "score": m.score} for m in matches])

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Iterator, Optional
 
 from .. import similar
 from ..errors import edit_distance, typo_limit
-from ..models import Claim, utc_now
+from ..models import Claim, is_key, utc_now
 from ..names import as_id, fold
 
 if TYPE_CHECKING:
@@ -90,6 +90,18 @@ class Similarity:
             found = self._claim_by_id(claim_id)
             claim = None if found is None else self._claim_by_id(self.root_id("claims", found.id))
         return claim
+
+    def not_a_claim(self, ref: str) -> Optional[str]:
+        """What to say of a `claim similar` argument that names no claim (`claim_referred_to`)
+        yet is shaped like a reference: an id, or a key of two words or more ('balti-was-kiled').
+        It is searched as text all the same; None for anything else. One lower-case word
+        ('killed') is a key's shape too, but far more often a search."""
+        ref = ref.strip()
+        if as_id(ref) is not None:
+            return f"no claim has the id {ref}; searched it as text"
+        if not (is_key(ref) and "-" in ref):
+            return None
+        return f"no claim has the key {ref!r}{self._suggest_claim(ref)}; searched it as text"
 
     def similar_claims(self, text: str, limit: int, exclude_id: Optional[int] = None) -> list[similar.Match]:
         """The logged claims (not merged) most likely to make the same statement as `text`, best first."""
