@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sqlite3
 import subprocess
+import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import EXAMPLE_DB
 from test_datasette import Browser
 
 from verity import similar
@@ -220,6 +223,17 @@ def test_claim_similar_input_reads_a_pipe(desk, tmp_path):
         writer.wait(timeout=30)
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["matches"][0]["claim"] == "whales-jail"
+
+
+def test_the_docs_input_examples_run_as_written(balti_db, tmp_path):
+    """docs/similar.md's --input examples make the files they read: pasted into a shell, they run."""
+    doc = (EXAMPLE_DB.parent / "docs" / "similar.md").read_text(encoding="utf-8")
+    [block] = [b.split("\n```", 1)[0] for b in doc.split("```sh\n")[1:] if "--input" in b.split("\n```", 1)[0]]
+    verity = f"verity() {{ {shlex.quote(sys.executable)} -m verity --db {shlex.quote(str(balti_db))} \"$@\"; }}\n"
+    done = subprocess.run(["sh", "-ec", verity + block], capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(EXAMPLE_DB.parent)})
+    assert done.returncode == 0, done.stderr
+    assert "balti-killed-in-nangarhar" in done.stdout and '"query": "t2"' in done.stdout
 
 
 def test_source_add_warns_of_a_name_or_affiliation_a_few_letters_off(desk):
