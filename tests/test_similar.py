@@ -4,11 +4,16 @@ the similarity index through imports, edits and merges, and Datasette's claims l
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import EXAMPLE_DB
 from test_datasette import Browser
 
 from verity import similar
@@ -134,6 +139,20 @@ def test_claim_similar_by_text_and_by_claim(desk):
     assert len(json.loads(desk("claim", "similar", "crash explosion whales ford", "--limit", "2", "--json").stdout)) == 2
 
 
+def test_a_key_that_names_no_claim_is_searched_as_text_and_said_so(desk):
+    result = desk("claim", "similar", "explosion-on-bord", "--json")
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == ["Warning: no claim has the key 'explosion-on-bord' "
+                                          "(did you mean 'explosion-on-board'?); searched it as text"]
+    assert isinstance(json.loads(result.stdout), list)
+    unknown = desk("claim", "similar", "crash-over-the-sea")
+    assert unknown.exit_code == 0
+    assert unknown.stderr.splitlines()[0] == "Warning: no claim has the key 'crash-over-the-sea'; searched it as text"
+    assert desk("claim", "similar", "99").stderr.startswith("Warning: no claim has the id 99; searched it as text")
+    for plain in ("explosion-on-board", "whales", "whales in jail", "5"):  # a claim, or text
+        assert "Warning" not in desk("claim", "similar", plain).stderr
+
+
 def test_claim_similar_input_plain_lines(desk, tmp_path):
     queries = tmp_path / "queries.txt"
     queries.write_text("Ford ads star Kaepernick\n\nwhales held in an underwater jail\nzzz qqq\n", encoding="utf-8")
@@ -161,6 +180,7 @@ def _bad_inputs(tmp_path):
     (tmp_path / "notext.jsonl").write_text('{"id": 1, "text": "whales"}\n{"id": 2}\n', encoding="utf-8")
     (tmp_path / "broken.jsonl").write_text('{"text": "whales"}\n{"text": \n', encoding="utf-8")
     (tmp_path / "empty.txt").write_text("\n\n", encoding="utf-8")
+    (tmp_path / "long.txt").write_bytes(b"whales\n" + b"a" * (similar.MAX_LINE + 1))
     return {
         "empty query": (["claim", "similar", "  "], "empty"),
         "no query": (["claim", "similar"], "nothing to compare"),
@@ -170,6 +190,11 @@ def _bad_inputs(tmp_path):
         "line without text": (["claim", "similar", "--input", "notext.jsonl", "--json"], 'line 2 of notext.jsonl has no "text"'),
         "line not JSON": (["claim", "similar", "--input", "broken.jsonl", "--json"], "line 2 of broken.jsonl is not JSON"),
         "file without query": (["claim", "similar", "--input", "empty.txt"], "holds no query"),
+        "a device that never ends": (["claim", "similar", "--input", "/dev/zero"],
+                                     "cannot read /dev/zero: it is a device, not a file"),
+        "a device of random bytes": (["claim", "similar", "--input", "/dev/urandom"], "it is a device"),
+        "a folder": (["claim", "similar", "--input", "."], "it is a folder"),
+        "a line past the limit": (["claim", "similar", "--input", "long.txt"], "line 2 of long.txt is longer than"),
         "limit 0": (["claim", "similar", "whales", "--limit", "0"], "--limit 0"),
         "negative limit": (["claim", "similar", "whales", "--limit", "-3"], "--limit -3"),
     }
@@ -177,7 +202,8 @@ def _bad_inputs(tmp_path):
 
 @pytest.mark.parametrize("case", [
     "empty query", "no query", "text and file", "missing file", "binary file", "line without text",
-    "line not JSON", "file without query", "limit 0", "negative limit"])
+    "line not JSON", "file without query", "a device that never ends", "a device of random bytes", "a folder",
+    "a line past the limit", "limit 0", "negative limit"])
 def test_bad_input_is_one_error_line_and_nothing_printed(desk, tmp_path, case):
     args, expected = _bad_inputs(tmp_path)[case]
     result = desk(*args)
@@ -185,6 +211,29 @@ def test_bad_input_is_one_error_line_and_nothing_printed(desk, tmp_path, case):
     assert result.stdout == ""
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: ") and expected in lines[0], result.stderr
+
+
+def test_claim_similar_input_reads_a_pipe(desk, tmp_path):
+    fifo = tmp_path / "tweets.txt"
+    os.mkfifo(fifo)
+    writer = subprocess.Popen(["sh", "-c", f"printf '%s\\n' 'whales held in an underwater jail' > {fifo}"])
+    try:
+        result = desk("claim", "similar", "--input", fifo, "--json")
+    finally:
+        writer.wait(timeout=30)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["matches"][0]["claim"] == "whales-jail"
+
+
+def test_the_docs_input_examples_run_as_written(balti_db, tmp_path):
+    """docs/similar.md's --input examples make the files they read: pasted into a shell, they run."""
+    doc = (EXAMPLE_DB.parent / "docs" / "similar.md").read_text(encoding="utf-8")
+    [block] = [b.split("\n```", 1)[0] for b in doc.split("```sh\n")[1:] if "--input" in b.split("\n```", 1)[0]]
+    verity = f"verity() {{ {shlex.quote(sys.executable)} -m verity --db {shlex.quote(str(balti_db))} \"$@\"; }}\n"
+    done = subprocess.run(["sh", "-ec", verity + block], capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(EXAMPLE_DB.parent)})
+    assert done.returncode == 0, done.stderr
+    assert "balti-killed-in-nangarhar" in done.stdout and '"query": "t2"' in done.stdout
 
 
 def test_source_add_warns_of_a_name_or_affiliation_a_few_letters_off(desk):
@@ -300,3 +349,78 @@ def test_no_name_is_full_text_syntax(tmp_path, name):
         store.add_source(Source(name="Government spokesman", affiliation="Government of Russia"))
         store.add_source(Source(name=name, affiliation=name))  # never a full-text syntax error
         assert store.near_source_names(Source(name=name + "x", affiliation=name + "x")) is not None
+
+
+# -- the pairs kept, whatever the order ------------------------------------------------
+
+
+def _pairs(cli, db) -> list[dict]:
+    result = cli("--db", db, "claim", "similar", "--all", "--json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_the_pairs_kept_do_not_depend_on_when_all_first_ran(cli, balti_db, tmp_path):
+    """`claim add` then `--all`, or `--all` then `claim add`: the same pairs, with the scores
+    `claim add` warned of (each pair is the later claim's, judged against the claims before it)."""
+    other = tmp_path / "other.db"
+    other.write_bytes(balti_db.read_bytes())
+    added = cli("--db", balti_db, "claim", "add", "Khalid Balti was killed in January 2022", "--key", "balti-dead")
+    add_first = _pairs(cli, balti_db)
+    before = _pairs(cli, other)
+    assert cli("--db", other, "claim", "add", "Khalid Balti was killed in January 2022",
+               "--key", "balti-dead").exit_code == 0
+    all_first = _pairs(cli, other)
+    assert add_first == all_first
+    assert {(p["claim"], p["same_as"]) for p in all_first} == {
+        ("balti-dead", "balti-was-killed"), ("balti-dead", "balti-killed-on-9-january-2022"),
+        ("balti-killed-on-9-january-2022", "balti-was-killed")}
+    assert before == [p for p in all_first if p["claim"] != "balti-dead"]  # a later claim changes no earlier pair
+    warned = [line for line in added.stderr.splitlines() if line.startswith("Warning: ")]
+    assert [f"(score {p['score']:.2f})" in line for p, line in zip(all_first, warned)] == [True, True]
+
+
+DUPLICATES = [
+    ("crash-again", "The crash was caused by an explosion on board!", "Flight 9268", None),
+    ("ford-again", "Ford announced Colin Kaepernick would star in its new ads", None, None),
+    ("whales-again", "More than 100 whales are trapped in an underwater jail", "Russia", None),
+    ("defcon-again", "The US moved to DEFCON 3 in 2016", None, None),
+    ("balti-dead", "Khalid Balti was killed in January 2022", None, None),
+    ("balti-killed", "Khalid Balti was killed", None, None),
+    ("balti-killed-by-gunmen", "Mufti Khalid Balti was killed in January 2022 in Afghanistan by gunmen", None, None),
+    ("balti-killed-on-9-january", "Mufti Khalid Balti was killed on Sunday 9 January 2022", None, None),
+]
+
+
+def _compared_afresh(cli, db, tmp_path) -> list[dict]:
+    """The pairs of a copy of `db` whose claims are all compared again, at once."""
+    fresh = tmp_path / "fresh.db"
+    conn, source = sqlite3.connect(fresh), sqlite3.connect(db)
+    source.backup(conn)  # what the write-ahead log holds too
+    source.close()
+    with conn:
+        conn.execute("DELETE FROM claim_lookalikes")
+        conn.execute("DELETE FROM similarity_checks")
+    conn.close()
+    return _pairs(cli, fresh)
+
+
+def test_after_edits_and_merges_the_pairs_are_those_of_the_claims_as_they_are(cli, tmp_path):
+    db = tmp_path / "test.db"
+    assert cli("init").exit_code == 0
+    for key, text, subject, note in CLAIMS + DUPLICATES:
+        cli("claim", "add", text, "--key", key, *(["--subject", subject] if subject else []),
+            *(["--note", note] if note else []))
+    pairs = {(p["claim"], p["same_as"]) for p in _pairs(cli, db)}
+    assert {("crash-again", "explosion-on-board"), ("defcon-again", "defcon"),
+            ("balti-killed-on-9-january", "balti-dead")} <= pairs
+    # An earlier claim rewritten: the later claim that repeated it is compared again at once.
+    assert cli("claim", "edit", "defcon", "--text", "Pakistan moved its army to the Afghan border",
+               "--reason", "wrong text").exit_code == 0
+    assert "defcon-again" not in {row["claim"] for row in Browser(db).rows("claims-logged-twice.json")}
+    # An earlier claim merged away: a later claim it was compared with, though not paired, scores otherwise.
+    assert cli("claim", "merge", "balti-killed", "--into", "balti-dead", "--reason", "the same claim").exit_code == 0
+    # A later claim rewritten to repeat an earlier one.
+    assert cli("claim", "edit", "near", "--text", "Russia keeps more than 100 whales in an underwater jail",
+               "--reason", "test").exit_code == 0
+    assert _pairs(cli, db) == _compared_afresh(cli, db, tmp_path)

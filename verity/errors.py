@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from typing import Iterable, Mapping, Optional
 
 from .folding import fold
@@ -49,6 +51,20 @@ def unreadable(path, exc: OSError) -> InvalidValue:
     if isinstance(exc, IsADirectoryError):
         return InvalidValue(f"cannot read {path}: it is a folder; give the path of a file")
     return InvalidValue(f"cannot read {path}: {exc.strerror}; check the path and its permissions")
+
+
+def check_readable(path, wanted: str) -> None:
+    """InvalidValue unless `path` is something to read records from: a file, or a pipe
+    (`<(zcat big.jsonl.gz)`); a device such as /dev/zero never ends. `wanted` names what
+    to give instead ("a file to import")."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise unreadable(path, exc) from None
+    if stat.S_ISDIR(mode):
+        raise unreadable(path, IsADirectoryError())
+    if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
+        raise InvalidValue(f"cannot read {path}: it is a device, not a file; give the path of {wanted}")
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:

@@ -22,13 +22,13 @@ import re
 import unicodedata
 from collections import Counter
 from pathlib import Path
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, BinaryIO, Iterable, Optional, Sequence
 
 import attrs
 
-from .errors import InvalidValue, unreadable
+from .errors import InvalidValue, check_readable, unreadable
 
-__all__ = ["CANDIDATES", "DEFAULT_LIMIT", "LIKELY_SAME", "RELATED", "Candidate", "Match", "Query", "claim_query", "clean_text",
+__all__ = ["CANDIDATES", "DEFAULT_LIMIT", "LIKELY_SAME", "MAX_LINE", "RELATED", "Candidate", "Match", "Query", "claim_query", "clean_text",
            "common_limit", "features", "likely_same_claims", "match_expression", "query_terms", "rank", "read_queries",
            "shared_words", "worth_matching"]
 
@@ -46,6 +46,11 @@ ALWAYS_MATCHED = 1000
 
 #: How many matches `claim similar` shows unless told otherwise, and `claim add` warns of at most.
 DEFAULT_LIMIT = 5
+
+#: A line of a `claim similar --input` file longer than this is refused rather than read on:
+#: a query is a tweet, a quote or a claim, and a file that is one endless line (a pipe from
+#: /dev/zero) would otherwise be read until memory runs out.
+MAX_LINE = 1 << 20
 
 #: At most this many distinct content words of a query go into the MATCH: a long
 #: note would otherwise match most of the database for little gain.
@@ -273,26 +278,36 @@ class Query:
 def read_queries(path: Path) -> list[Query]:
     """The queries of a file: one per line of plain text, or JSON lines with "text" and an
     optional "id" (a file whose first non-blank line starts with "{"); blank lines skipped.
-    The whole file is read and checked first, so a bad line stops it before anything is printed."""
+    The whole file is read and checked first, so a bad line stops it before anything is printed.
+    It is read line by line, each line at most MAX_LINE bytes; a device is refused."""
+    check_readable(path, "a file of queries")
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            return _queries(path, handle)
     except OSError as exc:
         raise unreadable(path, exc) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InvalidValue(f"{path} is not text (byte {exc.start + 1} is not UTF-8); give a UTF-8 text file, "
-                           "one query per line, or JSON lines with \"text\"") from None
-    if "\x00" in text:
-        raise InvalidValue(f"{path} is not text (it holds NUL bytes); give a UTF-8 text file, one query per line, "
-                           "or JSON lines with \"text\"")
-    lines = text.splitlines()
-    first = next((line.strip() for line in lines if line.strip()), "")
-    queries = []
-    for number, line in enumerate(lines, 1):
+
+
+def _queries(path: Path, handle: BinaryIO) -> list[Query]:
+    fix = "give a UTF-8 text file, one query per line, or JSON lines with \"text\""
+    queries: list[Query] = []
+    json_lines = None
+    for number, raw in enumerate(iter(lambda: handle.readline(MAX_LINE + 1), b""), 1):
+        if len(raw) > MAX_LINE:
+            raise InvalidValue(f"line {number} of {path} is longer than {MAX_LINE:,} bytes, too long for a query; "
+                               f"{fix}")
+        try:
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidValue(f"{path} is not text (line {number}, byte {exc.start + 1} of it, is not UTF-8); "
+                               f"{fix}") from None
+        if "\x00" in line:
+            raise InvalidValue(f"{path} is not text (line {number} holds NUL bytes); {fix}")
         if not line.strip():
             continue
-        if not first.startswith("{"):
+        if json_lines is None:
+            json_lines = line.strip().startswith("{")
+        if not json_lines:
             queries.append(Query(number, line.strip()))
             continue
         try:

@@ -262,6 +262,9 @@ def similar_claims(
         return
     if queries is None:
         claim = store.claim_referred_to(text.strip())
+        note = None if claim else store.not_a_claim(text)
+        if note:
+            warn(note)
         matches = store.lookalikes(claim, limit) if claim else store.similar_claims(text, limit)
         if json_:
             print_json([{"claim": m.key, "text": m.text, "score": m.score} for m in matches])
@@ -284,10 +287,10 @@ def similar_claims(
 
 
 def _print_pairs(store, as_json: bool) -> None:
-    """`claim similar --all`: compare the claims never compared, then list every pair likely the same."""
+    """`claim similar --all`: compare the claims not compared yet, then list every pair likely the same."""
     todo = store.unchecked_claims()
     if todo:
-        say(f"Comparing {todo} claim{'' if todo == 1 else 's'} not compared yet with the others…")
+        say(f"Comparing {todo} claim{'' if todo == 1 else 's'} not compared yet with the claims logged before them…")
         for _done in store.check_unchecked_claims():
             pass
     pairs = store.lookalike_pairs()

@@ -8,7 +8,7 @@ from typing import Annotated, Callable, Iterator, Optional, TextIO
 
 import typer
 
-from ..errors import InvalidValue, unreadable
+from ..errors import InvalidValue, check_readable
 from .common import JsonRecordFlag, command, commands, db_path, open_store, print_changed, say
 
 PROGRESS_MIN_BYTES = 1 << 20  # smaller files are done before a bar would be worth drawing
@@ -56,7 +56,7 @@ def import_file(
     fmt = format.strip().lower() if format else None
     format_of(file, fmt)  # an unknown extension is an error before any database is made
     if not stdin:
-        _check_importable(file)
+        check_readable(file, "a file to import")
     path = Path(db_path(ctx))
     created = not path.exists()
     # Like 'sqlite-utils insert', importing into a path where nothing is yet makes the database;
@@ -74,21 +74,6 @@ def import_file(
 
     # added (sources, claims, stances), already there (*_present), made by --create-missing (*_created)
     print_changed(summary.line("standard input" if stdin else str(file)), attrs.asdict(summary), json_)
-
-
-def _check_importable(file: Path) -> None:
-    """InvalidValue unless `file` is something to read records from: a file, or a pipe
-    (`<(zcat big.jsonl.gz)`); a device such as /dev/zero never ends."""
-    import stat
-
-    try:
-        mode = file.stat().st_mode
-    except OSError as exc:
-        raise unreadable(file, exc) from None
-    if stat.S_ISDIR(mode):
-        raise unreadable(file, IsADirectoryError())
-    if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
-        raise InvalidValue(f"cannot read {file}: it is a device, not a file; give the path of a file to import")
 
 
 @command(app, "export")

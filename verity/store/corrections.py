@@ -242,7 +242,7 @@ class Corrections:
                 self.refresh_questions([q for q in (self._question_id(old_question), question_id) if q is not None]
                                        if "question" in changed else self.question_ids_of([claim.id]))
             if {"text", "subject", "note"}.intersection(changed):  # what similarity reads (docs/similar.md)
-                self.record_lookalikes(claim.id, self.likely_same(edited))
+                self.compare_again(claim, edited)
             if {"key", "text"}.intersection(changed):  # two claims one by key and text since a desk merge
                 self.refresh_reconciliations(self.settle())
         return edited
@@ -260,6 +260,7 @@ class Corrections:
             self._change("merge", "claim", dup.id, self._uid("claims", dup.id), "merged_into", None,
                          self._uid("claims", kept.id), reason)
             self.forget_reconciliation(dup.id)
+            self.compare_again(dup)  # it no longer counts among the claims the later ones are compared with
             self.refresh_reconciliations([kept.id])
             self.refresh_questions(self.question_ids_of([dup.id]))  # it is no longer one of their answers
         return dup, kept

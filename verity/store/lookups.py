@@ -138,13 +138,16 @@ class Lookups:
             if self.find_source(ref_text) is not None:
                 raise NotFound(f"{ref_text!r} is a source, not a claim: "
                                + (order or "give a claim's key or id (see 'verity claim list')"))
-            keys = (r[0] for r in self.conn.execute("SELECT key FROM claims UNION SELECT alias FROM aliases "
-                                                     "WHERE claim_id IS NOT NULL"))
             raise NotFound(
-                f"no claim {ref_text!r}{did_you_mean(ref_text, keys)}; "
+                f"no claim {ref_text!r}{self._suggest_claim(ref_text)}; "
                 "see 'verity claim list' or add it with 'verity claim add'"
             )
         return claim
+
+    def _suggest_claim(self, key: str) -> str:
+        known = (r[0] for r in self.conn.execute("SELECT key FROM claims UNION SELECT alias FROM aliases "
+                                                  "WHERE claim_id IS NOT NULL"))
+        return did_you_mean(key, known)
 
     def _suggest_source(self, name: str) -> str:
         known = (r[0] for r in self.conn.execute("SELECT name FROM sources UNION SELECT alias FROM aliases "

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Iterator, Optional
 
 from .. import similar
 from ..errors import edit_distance, typo_limit
-from ..models import Claim, utc_now
+from ..models import Claim, is_key, utc_now
 from ..names import as_id, fold
 
 if TYPE_CHECKING:
@@ -23,9 +23,12 @@ if TYPE_CHECKING:
 _CANDIDATES = (
     "SELECT c.id, c.key, c.text, c.subject, c.note, f.bm25 FROM ("
     " SELECT rowid, bm25(claims_similar_fts) AS bm25 FROM claims_similar_fts"
-    " WHERE claims_similar_fts MATCH :match AND rowid != :exclude ORDER BY bm25 LIMIT :limit) AS f"
+    " WHERE claims_similar_fts MATCH :match AND rowid != :exclude AND rowid < :below ORDER BY bm25 LIMIT :limit) AS f"
     " JOIN claims AS c ON c.id = f.rowid WHERE c.merged_into IS NULL ORDER BY f.bm25, c.id"
 )
+
+# Above every id: `below` when all claims take part.
+_NO_ID = 2 ** 63 - 1
 
 # How many claims hold a term, counted no further than a limit: cheap however common it is.
 _HOLDING = "SELECT count(*) FROM (SELECT 1 FROM claims_similar_fts WHERE claims_similar_fts MATCH ? LIMIT ?)"
@@ -88,30 +91,61 @@ class Similarity:
             claim = None if found is None else self._claim_by_id(self.root_id("claims", found.id))
         return claim
 
+    def not_a_claim(self, ref: str) -> Optional[str]:
+        """What to say of a `claim similar` argument that names no claim (`claim_referred_to`)
+        yet is shaped like a reference: an id, or a key of two words or more ('balti-was-kiled').
+        It is searched as text all the same; None for anything else. One lower-case word
+        ('killed') is a key's shape too, but far more often a search."""
+        ref = ref.strip()
+        if as_id(ref) is not None:
+            return f"no claim has the id {ref}; searched it as text"
+        if not (is_key(ref) and "-" in ref):
+            return None
+        return f"no claim has the key {ref!r}{self._suggest_claim(ref)}; searched it as text"
+
     def similar_claims(self, text: str, limit: int, exclude_id: Optional[int] = None) -> list[similar.Match]:
         """The logged claims (not merged) most likely to make the same statement as `text`, best first."""
         return similar.rank(text, self.similar_candidates(text, exclude_id), limit)
 
-    def similar_candidates(self, text: str, exclude_id: Optional[int] = None) -> list[similar.Candidate]:
-        """The claims (not merged) `similar.rank` chooses from: the best by bm25 of those sharing a word with `text`."""
+    def similar_candidates(self, text: str, exclude_id: Optional[int] = None,
+                           below_id: Optional[int] = None) -> list[similar.Candidate]:
+        """The claims (not merged) `similar.rank` chooses from: the best by bm25 of those sharing a word with
+        `text`, `exclude_id` left out, and only those logged before `below_id` if given."""
+        match = self._claims_match(text)
+        if not match:
+            return []
+        rows = self.conn.execute(_CANDIDATES, {"match": match, "limit": similar.CANDIDATES,
+                                               "exclude": -1 if exclude_id is None else exclude_id,
+                                               "below": _NO_ID if below_id is None else below_id})
+        return [similar.Candidate(*row) for row in rows]
+
+    def _claims_match(self, text: str) -> str:
+        """The full-text MATCH that finds the claims sharing a word with `text` (its words worth
+        matching: `similar.worth_matching`), or "" when it has none."""
         terms = similar.query_terms(text)
         if not terms:
-            return []
+            return ""
         claims = self.conn.execute("SELECT max(id) FROM claims").fetchone()[0] or 0
         common = similar.common_limit(claims)
         counted = [(term, self.conn.execute(_HOLDING, [f'"{term}"', common]).fetchone()[0]) for term in terms]
-        match = similar.match_expression(similar.worth_matching(counted, claims))
-        rows = self.conn.execute(_CANDIDATES, {"match": match, "limit": similar.CANDIDATES,
-                                               "exclude": -1 if exclude_id is None else exclude_id})
-        return [similar.Candidate(*row) for row in rows]
+        return similar.match_expression(similar.worth_matching(counted, claims))
 
     def lookalikes(self, claim: Claim, limit: int) -> list[similar.Match]:
         """The other claims most likely to make the same statement as `claim`, best first."""
         return self.similar_claims(similar.claim_query(claim.text, claim.subject, claim.note), limit, claim.id)
 
     def likely_same(self, claim: Claim) -> list[similar.Match]:
-        """The other claims (not merged) likely the same as `claim` (`similar.likely_same_claims`), best first."""
-        return [m for m in self.lookalikes(claim, similar.DEFAULT_LIMIT) if similar.likely_same_claims(claim.text, m)]
+        """The claims (not merged) logged before `claim` that are likely the same as it
+        (`similar.likely_same_claims`), best first: what `claim add` warns of.
+
+        Only the earlier claims take part, so that a pair, and its score, is what `claim add`
+        said (or would have said) of the later claim, whatever was logged after it and
+        whenever it was compared: ranked among all claims, the closest later claim would
+        change the score of every earlier one (docs/similar.md)."""
+        query = similar.claim_query(claim.text, claim.subject, claim.note)
+        matches = similar.rank(query, self.similar_candidates(query, below_id=claim.id),
+                               similar.DEFAULT_LIMIT)
+        return [m for m in matches if similar.likely_same_claims(claim.text, m)]
 
     @staticmethod
     def likely_same_warning(claim: Claim, match: similar.Match) -> str:
@@ -121,24 +155,49 @@ class Similarity:
                 f"verity claim merge {claim.key} --into {match.key} --reason \"the same claim\"")
 
     def record_lookalikes(self, claim_id: int, matches: list[similar.Match]) -> None:
-        """Keep the claims likely the same as a claim (`likely_same`; the later claim beside the
-        earlier), replacing what was kept for it, and mark it compared. Call in a transaction."""
-        self.conn.execute("DELETE FROM claim_lookalikes WHERE claim_id = ? OR same_as_id = ?", [claim_id, claim_id])
-        self.conn.executemany(
-            "INSERT INTO claim_lookalikes (claim_id, same_as_id, score) VALUES (?, ?, ?) "
-            "ON CONFLICT (claim_id, same_as_id) DO UPDATE SET score = max(score, excluded.score)",
-            [(max(claim_id, m.id), min(claim_id, m.id), m.score) for m in matches])
+        """Keep the earlier claims likely the same as a claim (`likely_same`), replacing what was
+        kept for it, and mark it compared. Call in a transaction.
+
+        Each pair is the later claim's to keep: the earlier claim's comparison neither adds nor
+        removes it, so the pairs kept do not depend on which of the two was compared last."""
+        self.conn.execute("DELETE FROM claim_lookalikes WHERE claim_id = ?", [claim_id])
+        self.conn.executemany("INSERT INTO claim_lookalikes (claim_id, same_as_id, score) VALUES (?, ?, ?)",
+                              [(claim_id, m.id, m.score) for m in matches])
         self.conn.execute("INSERT OR REPLACE INTO similarity_checks (claim_id, checked_at) VALUES (?, ?)",
                           [claim_id, utc_now()])
 
+    def compare_again(self, was: Claim, now: Optional[Claim] = None) -> None:
+        """After a claim's text, subject or note changed (`now`: the claim as it is) or it was
+        merged (`now` None), keep the pairs a function of the claims as they are. Call in a
+        transaction.
+
+        The claim is compared again, and so are the claims logged after it that kept a pair
+        with it. Any other later claim sharing a word with it, as it was or is, may have
+        counted it among its candidates: those are marked not compared, for `claim similar
+        --all`, rather than compared here, as they can be many."""
+        if now is not None:
+            self.record_lookalikes(now.id, self.likely_same(now))
+        for claim in (was, now):
+            match = self._claims_match(similar.claim_query(claim.text, claim.subject, claim.note)) if claim else ""
+            if match:
+                self.conn.execute(
+                    "DELETE FROM similarity_checks WHERE claim_id IN (SELECT rowid FROM claims_similar_fts "
+                    "WHERE claims_similar_fts MATCH ? AND rowid > ?)", [match, was.id])
+        paired = [row[0] for row in self.conn.execute(
+            "SELECT l.claim_id FROM claim_lookalikes l JOIN claims c ON c.id = l.claim_id "
+            "WHERE l.same_as_id = ? AND c.merged_into IS NULL ORDER BY l.claim_id", [was.id])]
+        for claim_id in paired:
+            self.record_lookalikes(claim_id, self.likely_same(self._claim_by_id(claim_id)))
+
     def unchecked_claims(self) -> int:
-        """How many claims (not merged) were never compared with the others (an import's)."""
+        """How many claims (not merged) are not compared with the claims before them: an import's, and
+        those `compare_again` left to `claim similar --all`."""
         return self.conn.execute(
             "SELECT count(*) FROM claims c WHERE c.merged_into IS NULL "
             "AND NOT EXISTS (SELECT 1 FROM similarity_checks k WHERE k.claim_id = c.id)").fetchone()[0]
 
     def check_unchecked_claims(self, batch: int = 500) -> Iterator[int]:
-        """Compare every claim never compared with the others and keep its look-alikes;
+        """Compare every claim not compared (`unchecked_claims`) and keep its pairs;
         yields how many are done after each batch (each batch one transaction)."""
         done = 0
         while True:
