@@ -318,7 +318,8 @@ DESCRIPTIONS: dict[str, dict[str, Any]] = {
     },
     "similarity_checks": {
         "title": "Claims compared",
-        "description": "Which claims have been compared with the others for claims logged twice, and when.",
+        "description": ("Which claims have been compared with the claims logged before them, for claims "
+                        "logged twice, and when."),
         "columns": {
             "claim_id": "The claim compared.",
             "checked_at": "When (UTC).",
