@@ -1,12 +1,15 @@
 """CSV: one stance per row, under a header naming the stance fields.
 
-    claim,source,position,quote,url,said_on,via,note,logged_at,logged_by,retracted_at,retraction_reason,retracted_by
+    claim,source,position,quote,url,said_on,via,note,logged_at,logged_by,retracted_at,retraction_reason,retracted_by,retracted_on,uid,desk
 
 Read as a stream. Columns may come in any order; only claim, source and
 position are required, an empty cell is an absent value, and a header may say
 "Said on" or "said-on" for said_on. A stance with a retraction reason was
-retracted (at retracted_at, by retracted_by). Every error names its line (the
-line a row starts on, as a spreadsheet shows it) and column.
+retracted (at retracted_at, by retracted_by; the source withdrew it on
+retracted_on). A row is the stance record a JSON document holds, the
+retraction's columns gathered into its "retracted", and is checked by the same
+rules (a uid must be a uid). Every error names its line (the line a row starts
+on, as a spreadsheet shows it) and column.
 
 `write_csv` writes every stance of a database with every one of these columns:
 what `verity export --format csv` writes, and `verity import` reads back.
@@ -23,9 +26,11 @@ from .errors import did_you_mean
 from .formats import CsvPlace
 
 COLUMNS = ("claim", "source", "position", "quote", "url", "said_on", "via", "note", "logged_at", "logged_by",
-           "retracted_at", "retraction_reason", "retracted_by")
+           "retracted_at", "retraction_reason", "retracted_by", "retracted_on", "uid", "desk")
 # The retraction's columns, and the field of a stance's "retracted" object each fills.
-RETRACTION_COLUMNS = {"retracted_at": "at", "retraction_reason": "reason", "retracted_by": "by"}
+RETRACTION_COLUMNS = {"retracted_at": "at", "retraction_reason": "reason", "retracted_by": "by",
+                      "retracted_on": "on"}
+_RETRACTION_FIELDS = {field: column for column, field in RETRACTION_COLUMNS.items()}
 REQUIRED = ("claim", "source", "position")
 PROGRESS_EVERY = 2_000
 
@@ -55,6 +60,17 @@ def column_name(header: str) -> str:
     return "_".join(header.strip().lower().replace("-", " ").split())
 
 
+class RowPlace(CsvPlace):
+    """A row, whose retraction's fields are named by their columns: `line 5, column retracted_on`,
+    not the `retracted.on` of the record the row is read into."""
+
+    def field(self, name: str) -> CsvPlace:
+        if self.column == "retracted" and name in _RETRACTION_FIELDS:
+            return CsvPlace(self.line, _RETRACTION_FIELDS[name])
+        place = super().field(name)
+        return RowPlace(place.line, place.column)
+
+
 def read_csv(handle: BinaryIO, progress: Optional[Callable[[int], None]] = None
              ) -> Iterator[tuple[str, Any, CsvPlace]]:
     """("stance", row, place) for every row; problems come as ("error", message, place)."""
@@ -76,7 +92,7 @@ def read_csv(handle: BinaryIO, progress: Optional[Callable[[int], None]] = None
         rows = 0
         start = reader.line_num + 1
         for row in reader:
-            place = CsvPlace(start)
+            place = RowPlace(start)
             start = reader.line_num + 1
             rows += 1
             if progress is not None and rows % PROGRESS_EVERY == 0:
@@ -117,7 +133,8 @@ def _stance(names: list[str], row: list[str]) -> dict[str, Any]:
 
 def write_csv(store, out: TextIO) -> dict[str, int]:
     """Write every stance of `store`, in logging order, one row each under a header of COLUMNS;
-    returns how many."""
+    returns how many. Each cell is written as it is (no quote put before a leading '='): the
+    export is data for `read_csv`, which takes a cell as it stands, not a report."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     count = 0
@@ -126,7 +143,8 @@ def write_csv(store, out: TextIO) -> dict[str, int]:
         writer.writerow([stance.claim, stance.source, stance.position, stance.quote, stance.url, stance.said_on,
                          stance.via, stance.note, stance.logged_at, stance.logged_by,
                          retracted.at if retracted else None, retracted.reason if retracted else None,
-                         retracted.by if retracted else None])
+                         retracted.by if retracted else None, retracted.on if retracted else None,
+                         stance.uid, stance.desk])
         count += 1
     return {"stances": count}
 
