@@ -21,6 +21,8 @@ from ..reconcile import figure
 from .summary import MatrixSource
 from .text import SIDE_TITLES, VERDICT_TITLES, estimates_note, link_label, plural, safe_url
 
+PIECES = 50  # of Jinja's strings per piece of the page
+
 POSITION_LABELS = {
     "affirms": "affirms",
     "partially-affirms": "partially affirms",
@@ -83,7 +85,7 @@ def render(report) -> Iterator[str]:
     """The report as one HTML page, produced as the claims are read."""
     template = environment().get_template("report.html.j2")
     summary = report.summary
-    return template.generate(
+    stream = template.stream(
         summary=summary,
         verdict_counts=dict(summary.by_verdict),
         largest=max([count for _v, count in summary.by_verdict] + [1]),
@@ -93,6 +95,10 @@ def render(report) -> Iterator[str]:
         questions=report.questions(),
         estimates_note=estimates_note(summary.estimates_saved),
     )
+    # Handed on in pieces of a few hundred of the tiny strings Jinja yields, not one by one:
+    # whatever reads them (the escaping of control characters, the writer) then works per piece.
+    stream.enable_buffering(PIECES)
+    return stream
 
 
 __all__ = ["environment", "matrix_rows", "render"]

@@ -485,13 +485,16 @@ class Store(Lookups, Corrections, Export, Listings, Merging, Reconciliations, Re
             + f" ORDER BY {_VERDICT_RANK}, c.key",
             params,
         )
+        counts_as: dict[int, Source] = {}  # as `_record` fills it: each source read once for the whole listing
         for row in cursor:
-            yield self._record(self._claim_from_row(row[:n]), reconciliation_from_row(row[n:]))
+            yield self._record(self._claim_from_row(row[:n]), reconciliation_from_row(row[n:]), counts_as)
 
-    def _record(self, claim: Claim, reconciliation: Reconciliation) -> ClaimRecord:
+    def _record(self, claim: Claim, reconciliation: Reconciliation,
+                counts_as: Optional[dict[int, Source]] = None) -> ClaimRecord:
         stances, statuses, sources = [], {}, {}
         claims = self.member_ids("claims", claim.id)
-        counts_as: dict[int, Source] = {}  # source id -> the source it counts as (itself, unless merged)
+        if counts_as is None:
+            counts_as = {}  # source id -> the source it counts as (itself, unless merged)
         for row in self.conn.execute(
             STANCE_SELECT.replace("SELECT ", "SELECT s.source_id, st.status, st.previous_id, ", 1)
             + " LEFT JOIN stance_statuses st ON st.stance_id = s.id"
