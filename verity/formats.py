@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from typing import IO, Any, Callable, Iterable, Iterator, Optional, Union
 
 import attrs
@@ -138,7 +139,7 @@ def json_list(items: Iterable[Any]) -> Iterator[str]:
 class Place:
     """A JSON path, possibly inside a numbered line: `$.stances[3]`, `line 12, $`."""
 
-    def __init__(self, path: str = "$", prefix: str = ""):
+    def __init__(self, path: str = "$", prefix: Any = ""):  # prefix: text, or what shows as text ("line 12, ")
         self.path = path
         self.prefix = prefix
 
@@ -151,7 +152,7 @@ class Place:
         return Place(f"{self.path}[{index!r}]", self.prefix)
 
     def __str__(self) -> str:
-        return self.prefix + self.path
+        return f"{self.prefix}{self.path}"
 
 
 class CsvPlace(Place):
@@ -423,9 +424,10 @@ def structure(data: Any, cls: type, path: str = "$"):
 # -- the JSON document -------------------------------------------------------------------
 
 
-def document_records(data: Any) -> Iterator[tuple[str, Any, Place]]:
+def document_records(data: Any, lines: Optional["DocumentLines"] = None) -> Iterator[tuple[str, Any, Place]]:
     """The records of a JSON document as (type, data, place): questions, sources, claims,
-    stances, changes (the last and the first from version 2 on).
+    stances, changes (the last and the first from version 2 on). With the document's
+    `lines`, a record's place also says the line it starts on (`line 12, $.stances[3]`).
 
     Problems with the document's outline come out as ("error", message, place).
     """
@@ -452,7 +454,81 @@ def document_records(data: Any) -> Iterator[tuple[str, Any, Place]]:
             yield "error", f"expected a list of {part}", place
             continue
         for index, item in enumerate(items):
-            yield part[:-1], item, place.item(index)
+            yield part[:-1], item, place.item(index) if lines is None else Place(
+                f"$.{part}[{index}]", _RecordLine(lines, part, index))
+
+
+class DocumentLines:
+    """The line each record of a JSON document starts on, worked out from the document's text
+    only when a problem is said (the parsed document does not keep where its parts were)."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self._lines: dict[str, list[int]] = {}
+
+    def of(self, part: str, index: int) -> Optional[int]:
+        """The line item `index` of the document's list `part` starts on, if it can be found
+        (and None in a document of one line, where the path alone says where)."""
+        if "\n" not in self.text.strip():
+            return None
+        if part not in self._lines:
+            self._lines[part] = _item_lines(self.text, part)
+        lines = self._lines[part]
+        return lines[index] if index < len(lines) else None
+
+
+class _RecordLine:
+    """'line 12, ': where a record of a JSON document starts, shown as a place's prefix."""
+
+    def __init__(self, lines: DocumentLines, part: str, index: int):
+        self.lines, self.part, self.index = lines, part, index
+
+    def __str__(self) -> str:
+        line = self.lines.of(self.part, self.index)
+        return "" if line is None else f"line {line}, "
+
+
+_DECODER = json.JSONDecoder()
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _item_lines(text: str, part: str) -> list[int]:
+    """The line each item of the top-level list `part` of a JSON document starts on; [] when
+    the text is not laid out so (a problem elsewhere says what is wrong with it)."""
+    try:
+        at = _SPACE.match(text).end()
+        if text[at] != "{":
+            return []
+        at += 1
+        while True:
+            at = _SPACE.match(text, at).end()
+            if text[at] != '"':
+                return []
+            key, at = _DECODER.raw_decode(text, at)
+            at = _SPACE.match(text, at).end() + 1  # past the colon
+            at = _SPACE.match(text, at).end()
+            if key == part:
+                return _starts(text, at + 1) if text[at] == "[" else []
+            _value, at = _DECODER.raw_decode(text, at)
+            at = _SPACE.match(text, at).end()
+            at += text[at] == ","
+    except (ValueError, IndexError, RecursionError):
+        return []
+
+
+def _starts(text: str, at: int) -> list[int]:
+    """The line each item of the JSON list whose first item is at or after `at` starts on."""
+    lines, line, counted = [], 1, 0
+    while True:
+        at = _SPACE.match(text, at).end()
+        if text[at] == "]":
+            return lines
+        line += text.count("\n", counted, at)
+        counted = at
+        lines.append(line)
+        _value, at = _DECODER.raw_decode(text, at)
+        at = _SPACE.match(text, at).end()
+        at += text[at] == ","
 
 
 def document_of(store) -> dict:
@@ -518,6 +594,6 @@ def write_jsonl(store, out: IO[str]) -> dict[str, int]:
 
 __all__ = [
     "CsvPlace", "Place", "Retraction", "converter", "unique_keys", "describe_errors", "document_of",
-    "document_records", "dumps", "join_errors", "json_list", "line_place", "structure",
+    "DocumentLines", "document_records", "dumps", "join_errors", "json_list", "line_place", "structure",
     "structure_record", "to_json", "write_document", "write_jsonl", "source_json", "claim_json",
 ]

@@ -22,7 +22,7 @@ from typing import Any, BinaryIO, Callable, Iterable, Optional
 
 from .. import claimreview
 from ..errors import InvalidValue, unreadable
-from ..formats import Place, document_records, unique_keys
+from ..formats import DocumentLines, Place, document_records, unique_keys
 from ..models import Claim, Source, Stance, check_choice
 from ..store import BulkLoad, Store
 from . import ahead
@@ -115,7 +115,7 @@ def _import_file(load: BulkLoad, path: Path, fmt: Optional[str], create_missing:
                 return importer.finish(name)
             records: Iterable[Record] = ahead.READERS[fmt](handle, progress)
         else:
-            data = load_json(path, handle)
+            text, data = load_json_text(path, handle)
             if fmt == "claimreview" or (sniff and claimreview.looks_like_claimreview(data)):
                 reviews = claimreview.Reviews(data)
                 importer = Importer(load)
@@ -123,7 +123,7 @@ def _import_file(load: BulkLoad, path: Path, fmt: Optional[str], create_missing:
                 importer.finish(name).notes.extend(reviews.notes())
                 return importer.summary
             importer = Importer(load, missing_hint="add the {kind} to the document's {kind}s, or first with '{command}'")
-            records = document_records(data)
+            records = document_records(data, DocumentLines(text))
         _add_all(importer, prepared(records, importer.user))
         return importer.finish(name)
     finally:
@@ -215,9 +215,15 @@ def open_input(path: Path) -> BinaryIO:
 
 
 def load_json(path: Path, handle: BinaryIO) -> Any:
-    raw = handle.read()
+    """The JSON in the file, or InvalidValue saying why it is not JSON."""
+    return load_json_text(path, handle)[1]
+
+
+def load_json_text(path: Path, handle: BinaryIO) -> tuple[str, Any]:
+    """The file's text and the JSON it holds (`load_json`)."""
     try:
-        return json.loads(raw.decode("utf-8-sig"), object_pairs_hook=unique_keys)
+        text = handle.read().decode("utf-8-sig")
+        return text, json.loads(text, object_pairs_hook=unique_keys)
     except RecursionError:
         raise InvalidValue(f"{path} is nested too deeply to be a verity document or ClaimReview "
                            "(lists or objects inside each other hundreds deep); fix the file") from None
