@@ -24,10 +24,11 @@ from ..errors import DatabaseUnavailable, InvalidValue, VerityError, unreadable
 from ..formats import Place, converter, document_records
 from ..jsonl import read_jsonl
 from ..models import Change, Claim, Question, Ruling, Source, Stance
-from ..store import Store
+from ..store import Store, stance_values
 from ..store.merge import MergeOutcome
 from ..store.staging import Staging
 from . import content_format, load_json, open_input
+from .records import with_uid
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 NOT_A_DESK_FILE = ("{path} is not a verity database or export; give another desk's database file, "
@@ -184,19 +185,21 @@ class _Reader:
             self.merged.append((table, uid, str(extra["merged_into"])))
 
     def stance(self, data: Any, place: Place) -> None:
+        # Logged now, by whoever merges it, unless the file says when and by whom (as an import
+        # logs it); its uid, when the file gives none, from what the file says, as an import
+        # derives it: merged twice, or merged and imported, it is one stance.
+        same_time = isinstance(data, dict) and "logged_at" in data
+        given_by = isinstance(data, dict) and "logged_by" in data
+        if isinstance(data, dict) and not given_by:
+            data = {**data, "logged_by": self.here.user}
         stance, _ = self.structure(data, Stance, place, ())
         claim_uid = self.staging.claim_keyed(stance.claim)
         source_uid = self.staging.source_named(stance.source)
         if claim_uid is None or source_uid is None:
             missing = f"claim {stance.claim!r}" if claim_uid is None else f"source {stance.source!r}"
             raise self.fail(place, f"its {missing} is not among the file's records")
-        uid = stance.uid or uids.of_stance(stance.claim, stance.source, stance.position, stance.quote, stance.url,
-                                           stance.said_on, stance.via, stance.logged_at, stance.logged_by)
-        retracted = stance.retracted
-        self.staging.add_stance(claim_uid, source_uid, (
-            stance.position, stance.quote, stance.url, stance.said_on, stance.via, stance.note, stance.logged_at,
-            stance.logged_by, retracted.at if retracted else None, retracted.reason if retracted else None,
-            retracted.by if retracted else None, retracted.on if retracted else None, uid, stance.desk))
+        values = with_uid(stance_values(stance), same_time, given_by)
+        self.staging.add_stance(claim_uid, source_uid, values[2:])  # from its position on
 
     def change(self, data: Any, place: Place) -> None:
         self.staging.flush()
