@@ -9,6 +9,8 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 
 def run(cli, *args):
     result = cli(*args)
@@ -33,6 +35,109 @@ def records(db: Path) -> dict:
 def exported(cli, db: Path, path: Path) -> dict:
     run(cli, "--db", db, "export", "--output", path)
     return json.loads(path.read_text())
+
+
+# -- a source or claim merged into another, on this desk -------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["source", "claim"])
+def test_an_export_with_a_merged_record_imports_and_imports_again(cli, tmp_path, kind):
+    db, copy, file = tmp_path / "x.db", tmp_path / "copy.db", tmp_path / "mr.json"
+    run(cli, "--db", db, "init")
+    if kind == "source":
+        run(cli, "--db", db, "source", "add", "Alpha", "--kind", "official")
+        run(cli, "--db", db, "source", "add", "Beta")
+        run(cli, "--db", db, "source", "merge", "Beta", "--into", "Alpha", "--reason", "the same outlet")
+    else:
+        run(cli, "--db", db, "claim", "add", "It happened", "--key", "alpha", "--subject", "the strike")
+        run(cli, "--db", db, "claim", "add", "It did happen", "--key", "beta")
+        run(cli, "--db", db, "claim", "merge", "beta", "--into", "alpha", "--reason", "the same claim")
+    document = exported(cli, db, file)
+    result = run(cli, "--db", copy, "import", file)
+    assert "Imported" in result.stderr
+    assert records(copy) == records(db)
+    assert exported(cli, copy, tmp_path / "again.json") == document
+    # again, into the copy and into the desk that wrote it: nothing added, not even a change
+    for target in (copy, db):
+        before = records(target)
+        result = run(cli, "--db", target, "import", file)
+        assert result.stderr.startswith("Imported 0 sources, 0 claims, 0 stances"), result.stderr
+        assert records(target) == before
+        assert exported(cli, target, tmp_path / "again.json") == document
+
+
+# -- records a desk merge made one ---------------------------------------------------------------
+
+
+@pytest.fixture
+def merged_desk(tmp_path, cli, monkeypatch):
+    """a.db after merging b.db: "Same Name" and "same name" (affiliations differ) one source,
+    and two claims 'same' of one text one claim, each with a stance on the younger."""
+    paths = {}
+    for desk, name, affiliation, position in (("a", "Same Name", "X", "affirms"), ("b", "same name", "Y", "denies")):
+        monkeypatch.setenv("VERITY_DESK", desk)
+        path = paths[desk] = tmp_path / f"{desk}.db"
+        run(cli, "--db", path, "init")
+        run(cli, "--db", path, "source", "add", name, "--affiliation", affiliation)
+        run(cli, "--db", path, "claim", "add", "It happened", "--key", "same")
+        run(cli, "--db", path, "stance", "add", "same", name, position)
+    monkeypatch.setenv("VERITY_DESK", "a")
+    result = run(cli, "--db", paths["a"], "merge", paths["b"])
+    assert "resolved 2 differences" in result.stderr
+    return paths["a"]
+
+
+@pytest.mark.parametrize("suffix", [".json", ".jsonl"])
+def test_what_a_desk_merge_made_one_imports_into_a_new_database(cli, tmp_path, merged_desk, suffix):
+    file, copy = tmp_path / f"a{suffix}", tmp_path / "copy.db"
+    run(cli, "--db", merged_desk, "export", "--output", file)
+    run(cli, "--db", copy, "import", file)
+    kept = records(merged_desk)
+    assert records(copy) == kept
+    assert len(kept["claims"]) == 2 and all(merged != uid for uid, _key, merged in kept["claims"])
+    document = exported(cli, copy, tmp_path / "copy.json")
+    assert document == exported(cli, merged_desk, tmp_path / "a-again.json")
+    assert sorted(claim["merged_into"] or "" for claim in document["claims"]) == ["", "same"]
+    for target in (copy, merged_desk):
+        result = run(cli, "--db", target, "import", file)
+        assert result.stderr.startswith("Imported 0 sources, 0 claims, 0 stances"), result.stderr
+        assert records(target) == kept
+        assert run(cli, "--db", target, "merge", file).stderr.startswith(f"Merged {file}: nothing to add")
+        assert records(target) == kept
+
+
+def test_an_export_merges_into_a_new_database_as_it_imports(cli, tmp_path, merged_desk):
+    file, merged, imported = tmp_path / "a.json", tmp_path / "merged.db", tmp_path / "imported.db"
+    run(cli, "--db", merged_desk, "export", "--output", file)
+    run(cli, "--db", merged, "merge", file)
+    run(cli, "--db", imported, "import", file)
+    assert records(merged) == records(imported) == records(merged_desk)
+
+
+def test_a_record_the_file_says_was_merged_into_itself_is_not(cli, tmp_path):
+    # What an earlier verity wrote after such an import: the claim kept, "merged into" its own key.
+    file, db = tmp_path / "self.json", tmp_path / "x.db"
+    file.write_text(json.dumps({"verity": 2, "claims": [
+        {"key": "same", "text": "It happened", "uid": "01a22299-b2b8-7f5c-94ca-cd007b5eaa63", "merged_into": "same"}],
+        "sources": [{"name": "S", "uid": "01a22299-b2b8-7f5c-94ca-cd007b5eaa64", "merged_into": "s"}]}))
+    run(cli, "--db", db, "import", file)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT merged_into FROM claims UNION ALL SELECT merged_into FROM sources").fetchall() \
+            == [(None,), (None,)]
+    assert "same" in run(cli, "--db", db, "claim", "list").stdout
+
+
+def test_a_merge_in_a_circle_is_refused(cli, tmp_path):
+    file, db = tmp_path / "circle.json", tmp_path / "x.db"
+    file.write_text(json.dumps({"verity": 2, "sources": [
+        {"name": "A", "uid": "01a22299-b2b8-7f5c-94ca-cd007b5eaa61", "merged_into": "B"},
+        {"name": "B", "uid": "01a22299-b2b8-7f5c-94ca-cd007b5eaa62", "merged_into": "A"}]}))
+    result = cli("--db", db, "import", file)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "Error: it was merged into 'A', which was merged into it (directly or through others); "
+        "leave out one of the two merged_into @ $.sources[1].merged_into; nothing was imported"]
+    assert not db.exists()
 
 
 # -- a file without uids, merged twice -------------------------------------------------------------

@@ -25,7 +25,7 @@ from ..formats import Place, converter, document_records
 from ..jsonl import read_jsonl
 from ..models import Change, Claim, Question, Ruling, Source, Stance
 from ..store import Store, stance_values
-from ..store.merge import MergeOutcome
+from ..store.merge import MergeOutcome, rekeyed_from
 from ..store.staging import Staging
 from . import content_format, load_json, open_input
 from .records import with_uid
@@ -168,7 +168,7 @@ class _Reader:
         uid = claim.uid or (found.uid if found and found.text == claim.text else uids.of_claim(claim.key))
         from ..store import claim_row
 
-        self.staging.add_claim(uid, claim_row(claim), claim.question, _rekeyed_from(claim.key, uid), claim.desk)
+        self.staging.add_claim(uid, claim_row(claim), claim.question, rekeyed_from(claim.key, uid), claim.desk)
         for index, ruling_data in enumerate(extra.get("rulings") or []):
             ruling, _ = self.structure(ruling_data, Ruling, place.field("rulings").item(index), ())
             self.staging.add_ruling(uid, ruling.uid or uids.of_ruling(claim.key, ruling.ruling, ruling.explanation,
@@ -223,11 +223,3 @@ class _Reader:
     def _uid_here(self, table: str, column: str, value: str) -> Optional[str]:
         return self.here.uid_of(table, column, value)
 
-
-def _rekeyed_from(key: str, uid: str) -> Optional[str]:
-    """The key a desk gave a claim that a merge re-keyed KEY-<digits of its uid>, else None."""
-    digits = uid.replace("-", "")
-    for length in (8, 12, 16, 32):
-        if key.endswith("-" + digits[:length]) and len(key) > length + 1:
-            return key[: -length - 1]
-    return None
