@@ -140,6 +140,24 @@ def test_a_merge_in_a_circle_is_refused(cli, tmp_path):
     assert not db.exists()
 
 
+def test_a_key_a_claim_merge_frees_goes_back_to_the_claim_a_desk_merge_rekeyed(cli, tmp_path, monkeypatch):
+    # As any later desk merge would give it back: merging this desk's own export then changes nothing.
+    a, b, file = tmp_path / "a.db", tmp_path / "b.db", tmp_path / "a.json"
+    for desk, path, claims in (("a", a, (("k1", "It happened"), ("k2", "It happened"))),
+                               ("b", b, (("k1", "It did not happen"),))):
+        monkeypatch.setenv("VERITY_DESK", desk)
+        run(cli, "--db", path, "init")
+        for key, text in claims:
+            run(cli, "--db", path, "claim", "add", text, "--key", key)
+    monkeypatch.setenv("VERITY_DESK", "a")
+    assert "the younger re-keyed 'k1-" in run(cli, "--db", a, "merge", b).stderr
+    run(cli, "--db", a, "claim", "merge", "k1", "--into", "k2", "--reason", "the same claim")
+    assert "It did not happen" in run(cli, "--db", a, "claim", "show", "k1").stdout
+    kept = exported(cli, a, file)
+    assert run(cli, "--db", a, "merge", file).stderr.startswith(f"Merged {file}: nothing to add")
+    assert exported(cli, a, tmp_path / "again.json") == kept
+
+
 # -- a file without uids, merged twice -------------------------------------------------------------
 
 V1 = {"verity": 1, "sources": [{"name": "Reuters"}], "claims": [{"key": "k1", "text": "It happened"}],

@@ -245,7 +245,8 @@ class Corrections:
             self._change("merge", "claim", dup.id, self._uid("claims", dup.id), "merged_into", None,
                          self._uid("claims", kept.id), reason)
             self.forget_reconciliation(dup.id)
-            self.refresh_reconciliations([kept.id])
+            # its key, free now, may go back to a claim a desk merge re-keyed for it, as any merge would give it
+            self.refresh_reconciliations([kept.id, *self.settle()])
             self.refresh_questions(self.question_ids_of([dup.id]))  # it is no longer one of their answers
         return dup, kept
 
