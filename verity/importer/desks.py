@@ -27,7 +27,7 @@ from ..models import Change, Claim, Question, Ruling, Source, Stance
 from ..store import Store, stance_values
 from ..store.merge import MergeOutcome, rekeyed_from
 from ..store.staging import Staging
-from . import content_format, load_json, open_input
+from . import EXTENSIONS, content_format, load_json, open_input
 from .records import with_uid
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -56,6 +56,8 @@ def _merge_file(store: Store, path: Path, new_file: bool) -> MergeOutcome:
     if head.startswith(SQLITE_HEADER):
         return _merge_database(store, path, new_file)
     fmt = content_format(head)
+    if fmt is None and not head.strip() and EXTENSIONS.get(path.suffix.lower()) == "jsonl":
+        return MergeOutcome()  # the JSONL export of an empty database: no records
     if fmt not in ("json", "jsonl"):
         raise InvalidValue(NOT_A_DESK_FILE.format(path=path))
     with _scratch() as scratch:
