@@ -241,12 +241,27 @@ def round_trip(ops: list[tuple], which: int, fmt: str) -> None:
 
 @pytest.mark.slow
 def test_any_state_desks_reach_round_trips():
-    from hypothesis import HealthCheck, given, settings
+    from hypothesis import HealthCheck, example, given, settings
     from hypothesis import strategies as st
     from test_desks_convergence import DESKS, merged_operations
 
     @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(merged_operations(), st.integers(0, len(DESKS) - 1), st.sampled_from(("json", "jsonl")))
+    # What hypothesis found. A claim merged by a change into 'k2', which is then merged by its key
+    # and text into desk 0's 'k2': the export says 'k2' alone, and its merge change says which.
+    @example(ops=[("claim", 0, "k1", "It happened"), ("claim", 0, "k2", "It happened"),
+                  ("claim", 2, "k1", "It happened"), ("claim", 2, "k2", "It happened"),
+                  ("merge-claims", 2, "k1", "k2"), ("sync", 0, 2, False)], which=0, fmt="json")
+    # A claim merge that frees the key of a claim a desk merge re-keyed: it takes it back at once.
+    @example(ops=[("claim", 0, "k1", "It happened"), ("claim", 0, "k2", "It happened"),
+                  ("claim", 1, "k1", "It did not happen"), ("sync", 0, 1, False),
+                  ("merge-claims", 0, "k1", "k2")], which=0, fmt="jsonl")
+    # Then a claim one with 'k1' by key and text, merged into it with no change: 'k1' is also the
+    # re-keyed claim's again, and the one the merged claim points at is the one like it.
+    @example(ops=[("claim", 0, "k1", "It happened"), ("claim", 0, "k2", "It happened"),
+                  ("claim", 1, "k1", "It happened"), ("claim", 2, "k1", "It did not happen"),
+                  ("sync", 0, 2, False), ("sync", 0, 1, False), ("merge-claims", 0, "k1", "k2")],
+             which=0, fmt="json")
     def check(ops, which, fmt):
         round_trip(ops, which, fmt)
 

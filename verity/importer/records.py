@@ -232,23 +232,28 @@ class Importer:
 
     def _merge(self, table: str, record_id: int, name: str, changes: list[tuple[str, str, str]],
                place: Place) -> None:
-        """Point a record at the one its file says it was merged into, by that one's name or key:
-        the one of that name a merge change of the record (the latest) merged it into (two records
-        may share a name or key, one merged into the other), else the record that holds it (not
-        merged into another), else one merged that has it, else the one with it as an alias. One
-        that names itself so is merged into nothing: a record is never merged into itself (an
-        earlier verity could write such a file)."""
+        """Point a record at the one its file says it was merged into, by that one's name or key.
+        Two records may share it (one merged into the other, or a desk merge's re-keyed claim
+        given its key back), so it is found as the pointer came to be (verity.store.resolve):
+        the one a merge change of the record (the latest) merged it into; else the oldest one
+        with it by name; else the record that holds the name (not merged into another), else
+        one merged that has it, else the one with it as an alias. One that names itself so is
+        merged into nothing: a record is never merged into itself (an earlier verity could
+        write such a file)."""
         into = None
         for _at, _uid, target in reversed(changes):
             found = self.store.source_with_uid(target) if table == "sources" else self.store.claim_with_uid(target)
             if found is not None and (fold(found.name) == fold(name) if table == "sources" else found.key == name):
-                into = found
+                into = found.id
                 break
         if into is None:
-            into = self.store.source_named(name) if table == "sources" else self.store.claim_keyed(name)
+            into = self.load.oldest_alike(table, record_id, name)
+        if into is None:
+            found = self.store.source_named(name) if table == "sources" else self.store.claim_keyed(name)
+            into = None if found is None else found.id
         if into is None:
             self.error(f"it was merged into {name!r}, which is not in the file or the database", place)
-        elif not self.load.merge(table, record_id, None if into.id == record_id else into.id):
+        elif not self.load.merge(table, record_id, None if into == record_id else into):
             self.error(f"it was merged into {name!r}, which was merged into it (directly or through others); "
                        "leave out one of the two merged_into", place)
 

@@ -213,6 +213,22 @@ class BulkLoad:
                 f"INSERT INTO aliases (uid, {column}, alias, folded, added_at, added_by) VALUES (?, ?, ?, ?, ?, ?)",
                 [uids.of_alias(uid, alias), record_id, alias, folded, self.now, self.user])
 
+    def oldest_alike(self, table: str, record_id: int, name: str) -> Optional[int]:
+        """The id of the oldest record (by uid) but `record_id` that has this name (a source's, as
+        names are matched) or key, and is one with it by name as a desk merge groups records
+        (sources: the same folded name; claims: the same key, as their desks gave it, and text):
+        the one a merge made by names alone points it at (verity.store.resolve). Else None."""
+        if table == "sources":
+            row = self.conn.execute(
+                "SELECT t.id FROM sources r JOIN sources t ON t.folded = r.folded AND t.id != r.id "
+                "WHERE r.id = ? AND r.folded = ? ORDER BY t.uid LIMIT 1", [record_id, fold(name)]).fetchone()
+        else:
+            row = self.conn.execute(
+                "SELECT t.id FROM claims r JOIN claims t ON t.key = ? AND t.id != r.id AND t.text = r.text "
+                "AND coalesce(t.rekeyed_from, t.key) = coalesce(r.rekeyed_from, r.key) WHERE r.id = ? "
+                "ORDER BY t.uid LIMIT 1", [name, record_id]).fetchone()
+        return row[0] if row else None
+
     def merge(self, table: str, record_id: int, into_id: Optional[int]) -> bool:
         """Point a record at the one it was merged into, as the file says, unless it points at
         another already; `into_id` None: at none (a record its file says was merged into itself
