@@ -4,7 +4,8 @@ reconciliation and the same export (docs/desks.md).
 
 Each desk does random adds, edits, aliases, merges, rulings and retractions (a refused
 one — a name taken, a merge into itself — is what a person would see refused, and
-changes nothing), merging now and then from another desk; then the desks merge each
+changes nothing), merging now and then from another desk (`merged_operations`: often,
+on desks that start with records of their own); then the desks merge each
 other's files (databases or exports) in an order hypothesis picks, repeats included,
 and finally each merges the others' until nothing is added.
 """
@@ -57,6 +58,33 @@ operation = st.one_of(
 )
 # The final exchanges: (merging desk, desk whose file it merges, as an export rather than its database)
 exchange = st.tuples(desk, desk, st.booleans())
+# Operations drawn evenly seldom merge: a merge needs two records on one desk, and one in 17
+# operations adds one. These start every desk with sources and claims of its own (some of one
+# name or key on two desks), then merge records of a desk, and desks, often.
+
+
+@st.composite
+def merged_operations(draw) -> list[tuple]:
+    ops, added = [], []
+    for who in range(len(DESKS)):
+        names = draw(st.lists(name, min_size=1, max_size=3, unique=True))
+        keys = draw(st.lists(key, min_size=1, max_size=2, unique=True))
+        ops += [("source", who, source, draw(st.sampled_from((None, "TTP")))) for source in names]
+        ops += [("claim", who, claim, draw(st.sampled_from(TEXTS))) for claim in keys]
+        added.append((names, keys))
+    for _ in range(draw(st.integers(3, 20))):
+        kind = draw(st.sampled_from(("any", "merge", "merge", "sync")))
+        who = draw(desk)
+        names, keys = added[who]
+        if kind == "merge" and draw(st.booleans()):
+            ops.append(("merge-sources", who, draw(st.sampled_from(names)), draw(st.sampled_from(names))))
+        elif kind == "merge":
+            ops.append(("merge-claims", who, draw(st.sampled_from(keys)), draw(st.sampled_from(keys))))
+        elif kind == "sync":
+            ops.append(("sync", who, (who + draw(st.integers(1, len(DESKS) - 1))) % len(DESKS), draw(st.booleans())))
+        else:
+            ops.append(draw(operation))
+    return ops
 
 
 def act(stores: list[Store], folder: Path, op: tuple) -> None:
@@ -213,6 +241,13 @@ def _converge(ops: list[tuple], exchanges: list[tuple]) -> None:
               ("alias", 0, "Beta", "Balti"), ("rename", 1, "Beta", "Alpha"), ("retract", 0, 1),
               ("alias", 1, "Alpha", "Balti")], exchanges=[])
 def test_desks_converge(ops, exchanges):
+    converge(ops, exchanges)
+
+
+@pytest.mark.slow
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(merged_operations(), st.lists(exchange, max_size=6))
+def test_desks_converge_after_merges(ops, exchanges):
     converge(ops, exchanges)
 
 

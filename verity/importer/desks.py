@@ -24,10 +24,11 @@ from ..errors import DatabaseUnavailable, InvalidValue, VerityError, unreadable
 from ..formats import Place, converter, document_records
 from ..jsonl import read_jsonl
 from ..models import Change, Claim, Question, Ruling, Source, Stance
-from ..store import Store
-from ..store.merge import MergeOutcome
+from ..store import Store, stance_values
+from ..store.merge import MergeOutcome, rekeyed_from
 from ..store.staging import Staging
-from . import content_format, load_json, open_input
+from . import EXTENSIONS, content_format, load_json, open_input
+from .records import with_uid
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 NOT_A_DESK_FILE = ("{path} is not a verity database or export; give another desk's database file, "
@@ -55,6 +56,8 @@ def _merge_file(store: Store, path: Path, new_file: bool) -> MergeOutcome:
     if head.startswith(SQLITE_HEADER):
         return _merge_database(store, path, new_file)
     fmt = content_format(head)
+    if fmt is None and not head.strip() and EXTENSIONS.get(path.suffix.lower()) == "jsonl":
+        return MergeOutcome()  # the JSONL export of an empty database: no records
     if fmt not in ("json", "jsonl"):
         raise InvalidValue(NOT_A_DESK_FILE.format(path=path))
     with _scratch() as scratch:
@@ -167,7 +170,7 @@ class _Reader:
         uid = claim.uid or (found.uid if found and found.text == claim.text else uids.of_claim(claim.key))
         from ..store import claim_row
 
-        self.staging.add_claim(uid, claim_row(claim), claim.question, _rekeyed_from(claim.key, uid), claim.desk)
+        self.staging.add_claim(uid, claim_row(claim), claim.question, rekeyed_from(claim.key, uid), claim.desk)
         for index, ruling_data in enumerate(extra.get("rulings") or []):
             ruling, _ = self.structure(ruling_data, Ruling, place.field("rulings").item(index), ())
             self.staging.add_ruling(uid, ruling.uid or uids.of_ruling(claim.key, ruling.ruling, ruling.explanation,
@@ -184,19 +187,21 @@ class _Reader:
             self.merged.append((table, uid, str(extra["merged_into"])))
 
     def stance(self, data: Any, place: Place) -> None:
+        # Logged now, by whoever merges it, unless the file says when and by whom (as an import
+        # logs it); its uid, when the file gives none, from what the file says, as an import
+        # derives it: merged twice, or merged and imported, it is one stance.
+        same_time = isinstance(data, dict) and "logged_at" in data
+        given_by = isinstance(data, dict) and "logged_by" in data
+        if isinstance(data, dict) and not given_by:
+            data = {**data, "logged_by": self.here.user}
         stance, _ = self.structure(data, Stance, place, ())
         claim_uid = self.staging.claim_keyed(stance.claim)
         source_uid = self.staging.source_named(stance.source)
         if claim_uid is None or source_uid is None:
             missing = f"claim {stance.claim!r}" if claim_uid is None else f"source {stance.source!r}"
             raise self.fail(place, f"its {missing} is not among the file's records")
-        uid = stance.uid or uids.of_stance(stance.claim, stance.source, stance.position, stance.quote, stance.url,
-                                           stance.said_on, stance.via, stance.logged_at, stance.logged_by)
-        retracted = stance.retracted
-        self.staging.add_stance(claim_uid, source_uid, (
-            stance.position, stance.quote, stance.url, stance.said_on, stance.via, stance.note, stance.logged_at,
-            stance.logged_by, retracted.at if retracted else None, retracted.reason if retracted else None,
-            retracted.by if retracted else None, retracted.on if retracted else None, uid, stance.desk))
+        values = with_uid(stance_values(stance), same_time, given_by)
+        self.staging.add_stance(claim_uid, source_uid, values[2:])  # from its position on
 
     def change(self, data: Any, place: Place) -> None:
         self.staging.flush()
@@ -220,11 +225,3 @@ class _Reader:
     def _uid_here(self, table: str, column: str, value: str) -> Optional[str]:
         return self.here.uid_of(table, column, value)
 
-
-def _rekeyed_from(key: str, uid: str) -> Optional[str]:
-    """The key a desk gave a claim that a merge re-keyed KEY-<digits of its uid>, else None."""
-    digits = uid.replace("-", "")
-    for length in (8, 12, 16, 32):
-        if key.endswith("-" + digits[:length]) and len(key) > length + 1:
-            return key[: -length - 1]
-    return None

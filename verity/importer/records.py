@@ -20,6 +20,7 @@ from ..formats import (
 from ..models import Change, Claim, Question, Ruling, Source, Stance, is_key, slugify
 from ..names import fold
 from ..store import BulkLoad, Store, claim_of_values, claim_row, claim_row_of, current_user, stance_values
+from ..store.merge import rekeyed_from
 from .summary import ImportSummary, Problems
 
 BATCH = 5_000  # stances staged before they are written
@@ -51,14 +52,13 @@ def prepared(records: Iterable[Record], user: str) -> Iterator[Record]:
 
 def quick_claim(data: dict, make: Callable[[dict], Optional[tuple]]) -> Optional[tuple]:
     """A claim record that gives its key and no question, made the quick way into its row
-    (`store.claim_row`), its uid (the one given, else the one its key gives) and desk; None
-    when it needs the full check."""
+    (`store.claim_row`), its uid (None when the file gives none) and desk; None when it needs
+    the full check."""
     values = make(data) if not data.get("question") else None
     if values is None:
         return None
     *fields, uid, desk = values
-    row = claim_row_of(tuple(fields))
-    return row, uid or uids.of_claim(row[0]), desk
+    return claim_row_of(tuple(fields)), uid, desk
 
 
 def quick_stance(data: dict, user: str, make: Callable[[dict], Optional[tuple]]) -> Optional[tuple]:
@@ -106,6 +106,8 @@ class Importer:
         self.record = 0  # the number of the record at hand, in the file
         # Bounded by the number of sources, claims and problems, and by a batch: never by the stances.
         self._sources: dict[str, tuple[int, Source, Optional[str]]] = {}  # folded name -> (id, source, where)
+        self._source_uids: dict[str, tuple[int, Source, Optional[str]]] = {}  # a uid the file gives -> likewise
+        self._named: dict[str, int] = {}  # a source's name as the file's record spells it -> its id
         self._source_ids: dict[str, int] = {}  # a source's name as stances spell it -> its id
         self._broken_claims: set[str] = set()  # keys said to be missing or failed: their stances say nothing new
         self._broken_sources: set[str] = set()  # folded names, likewise
@@ -118,6 +120,7 @@ class Importer:
         self._questions: list[tuple[int, str, Place]] = []  # (claim id, its question's key, where)
         self._first_rulings: list[tuple[int, Ruling]] = []  # the ruling of a claim that came with no history
         self._with_history = False  # the record at hand gave its ruling history
+        self._merged = False  # the record at hand says it was merged into another
         self._stance_values = stance_row_maker()
         self._claim_values = claim_row_maker()
 
@@ -136,23 +139,25 @@ class Importer:
             self._stage(data, place)
             return
         if kind == "claim-row":
-            self._with_history = False
+            self._with_history = self._merged = False
             row, uid, desk = data
             self._claim_row(row, place, uid=uid, desk=desk)
             return
         extras = self._extras(kind, data, place)
         self._with_history = "rulings" in extras
+        self._merged = "merged_into" in extras
+        record_id = None  # of the source or claim, for what `_apply_later` adds to it
         if kind == "stance":
             self._stance_data(data, place)
         elif kind == "claim":
             quick = quick_claim(data, self._claim_values) if isinstance(data, dict) else None
             if quick is not None:  # the quick way, for a claim that gives its key (most of them)
                 row, uid, desk = quick
-                self._claim_row(row, place, uid=uid, desk=desk)
+                record_id = self._claim_row(row, place, uid=uid, desk=desk)
             else:
-                self._checked(kind, data, place, self.claim)
+                record_id = self._checked(kind, data, place, self.claim)
         elif kind == "source":
-            self._checked(kind, data, place, self.source)
+            record_id = self._checked(kind, data, place, self.source)
         elif kind == "question":
             self._checked(kind, data, place, self.question)
         elif kind == "change":
@@ -161,8 +166,8 @@ class Importer:
             self.review(*data, place)
         else:
             self.error(data, place)
-        if extras:
-            self._later.append((kind, data, extras, place))
+        if extras and record_id is not None:  # else it failed, and said why
+            self._later.append((kind, record_id, data.get("uid"), extras, place))
 
     def _extras(self, kind: str, data: Any, place: Place) -> dict:
         """Take out of a record what a version-2 document adds beyond its model's fields
@@ -193,6 +198,10 @@ class Importer:
     def _apply_later(self) -> None:
         """What refers to records that may come later in the file: aliases, merges, ruling
         histories, questions of claims, and changes (by the uid of their record)."""
+        merges: dict[str, list[tuple[str, str, str]]] = {}  # a record's uid -> (at, uid, into) of its merge changes
+        for item in self._later:
+            if isinstance(item, Change) and item.action == "merge" and item.record_uid and item.new:
+                merges.setdefault(item.record_uid, []).append((item.at, item.uid or "", item.new))
         for item in self._later:
             if isinstance(item, Change):
                 record_id = self.load.record_id(item.record_type, item.record_uid) if item.record_uid else None
@@ -202,24 +211,15 @@ class Importer:
                     continue
                 self.load.add_change(item, record_id)
                 continue
-            kind, data, extras, place = item
+            kind, record_id, uid, extras, place = item
             table = "sources" if kind == "source" else "claims"
-            record = (self.store.source_named(data.get("name", "")) if kind == "source"
-                      else self.store.claim_keyed(data.get("key") or slugify(data.get("text", ""))))
-            if record is None:
-                continue  # it failed, and said why
             if "aliases" in extras:
-                self.load.add_aliases(table, record.id, extras["aliases"])
+                self.load.add_aliases(table, record_id, extras["aliases"])
             if "rulings" in extras:
-                self.load.add_rulings(record.id, extras["rulings"])
+                self.load.add_rulings(record_id, extras["rulings"])
             if "merged_into" in extras:
-                into = (self.store.source_named(extras["merged_into"]) if kind == "source"
-                        else self.store.claim_keyed(extras["merged_into"]))
-                if into is None:
-                    self.error(f"it was merged into {extras['merged_into']!r}, which is not in the file or the "
-                               "database", place.field("merged_into"))
-                else:
-                    self.load.merge(table, record.id, into.id)
+                self._merge(table, record_id, extras["merged_into"], sorted(merges.get(uid, ())),
+                            place.field("merged_into"))
         for claim_id, ruling in self._first_rulings:
             self.load.add_rulings(claim_id, [ruling])
         for claim_id, key, place in self._questions:
@@ -229,6 +229,33 @@ class Importer:
                            "'verity question add'", place.field("question"))
             else:
                 self.load.link_question(claim_id, question_id)
+
+    def _merge(self, table: str, record_id: int, name: str, changes: list[tuple[str, str, str]],
+               place: Place) -> None:
+        """Point a record at the one its file says it was merged into, by that one's name or key.
+        Two records may share it (one merged into the other, or a desk merge's re-keyed claim
+        given its key back), so it is found as the pointer came to be (verity.store.resolve):
+        the one a merge change of the record (the latest) merged it into; else the oldest one
+        with it by name; else the record that holds the name (not merged into another), else
+        one merged that has it, else the one with it as an alias. One that names itself so is
+        merged into nothing: a record is never merged into itself (an earlier verity could
+        write such a file)."""
+        into = None
+        for _at, _uid, target in reversed(changes):
+            found = self.store.source_with_uid(target) if table == "sources" else self.store.claim_with_uid(target)
+            if found is not None and (fold(found.name) == fold(name) if table == "sources" else found.key == name):
+                into = found.id
+                break
+        if into is None:
+            into = self.load.oldest_alike(table, record_id, name)
+        if into is None:
+            found = self.store.source_named(name) if table == "sources" else self.store.claim_keyed(name)
+            into = None if found is None else found.id
+        if into is None:
+            self.error(f"it was merged into {name!r}, which is not in the file or the database", place)
+        elif not self.load.merge(table, record_id, None if into == record_id else into):
+            self.error(f"it was merged into {name!r}, which was merged into it (directly or through others); "
+                       "leave out one of the two merged_into", place)
 
     def _stance_data(self, data: Any, place: Place) -> None:
         same_time = True
@@ -271,18 +298,16 @@ class Importer:
         return None
 
     def source(self, source: Source, place: Place, by_name: bool = False) -> Optional[int]:
-        """Add a source, or reuse the one with its name when the fields agree (or `by_name`)."""
-        folded = fold(source.name)
-        known = self._sources.get(folded)
+        """Add a source, or reuse the one it is when the fields agree (or `by_name`): see `_same_source`."""
+        pending = self._merged and source.uid is not None  # see `_same_source`
+        known = self._same_source(source)
         if known is None:
-            source = attrs.evolve(source, uid=source.uid or uids.of_source(source.name))
-            existing = self.store.find_source(source.name) or self.store.source_with_uid(source.uid)
-            if existing is None:
-                source_id = self.load.add_source(source)
-                self._sources[folded] = (source_id, source, _record_place(place))
-                self.summary.sources += 1
-                return source_id
-            known = self._sources[folded] = (existing.id, existing, None)
+            added = attrs.evolve(source, uid=source.uid or uids.of_source(source.name))
+            source_id = self.load.add_source(added, merged=pending)
+            self._remember_source(source, (source_id, added, _record_place(place)), pending)
+            self.summary.sources += 1
+            return source_id
+        self._remember_source(source, known, pending)
         source_id, held, where = known
         incoming = attrs.evolve(source, name=held.name)
         if fold(source.affiliation or "") == fold(held.affiliation or ""):  # the same body, as names are matched
@@ -297,6 +322,41 @@ class Importer:
                    "make them agree or rename one", place, conflict=True)
         return None
 
+    def _same_source(self, source: Source) -> Optional[tuple[int, Source, Optional[str]]]:
+        """The source `source` is, as (id, the source, where in the file or None), or None: the one
+        with its uid; else, unless its file says it was merged into another (its name may then be
+        that one's), the one with its name or alias, and for a source without a uid the one with
+        the uid its name gives."""
+        if source.uid is not None:
+            known = self._source_uids.get(source.uid)
+            if known is not None:
+                return known
+            found = self.store.source_with_uid(source.uid)
+            if found is not None:
+                return found.id, found, None
+            if self._merged:
+                return None
+        known = self._sources.get(fold(source.name))
+        if known is not None:
+            return known
+        found = self.store.source_named(source.name)
+        if found is not None and ("sources", found.id) in self.load.pending:
+            found = None  # added by this import, merged into another: not a name's holder
+        if found is None and source.uid is None:
+            found = self.store.source_with_uid(uids.of_source(source.name))
+        return None if found is None else (found.id, found, None)
+
+    def _remember_source(self, source: Source, known: tuple[int, Source, Optional[str]], merged: bool) -> None:
+        """What later records find `source` (as the file gives it) by: its uid, and its name (for
+        stances exactly as spelt; as names are matched, unless `merged`: its file gives its uid
+        and says it was merged into another)."""
+        if source.uid is not None:
+            self._source_uids.setdefault(source.uid, known)
+        if not merged:
+            self._sources.setdefault(fold(source.name), known)
+        if not merged or source.name not in self._named:
+            self._named[source.name] = known[0]
+
     def claim(self, claim: Claim, place: Place) -> Optional[int]:
         """Add a claim, or reuse the one with its key when the fields agree."""
         claim_id = self._claim_row(claim_row(claim), place, claim, claim.uid, claim.desk)
@@ -306,19 +366,31 @@ class Importer:
 
     def _claim_row(self, row: tuple, place: Place, claim: Optional[Claim] = None, uid: Optional[str] = None,
                    desk: Optional[str] = None) -> Optional[int]:
+        """Add a claim given as `claim_row` gives it, or reuse the one it is when the fields agree:
+        the one with its uid; else, unless its file says it was merged into another (its key may
+        then be that one's), the one with its key, and for a claim without a uid the one with
+        the uid its key gives."""
+        pending = self._merged and uid is not None
+        given = uid
         uid = uid or uids.of_claim(row[0])
-        claim_id = self.load.add_claim(row, uid, desk)
+        claim_id = self.load.add_claim(row, uid, desk, merged=pending,
+                                       rekeyed_from=rekeyed_from(row[0], given) if given else None)
         if claim_id is not None:
-            self._added_claim(claim_id, row)
+            self._added_claim(claim_id, row, pending)
             return claim_id
-        # its key (or uid) is taken: the same claim, or say how they differ
-        existing = self.store.find_claim(row[0]) or self.store.claim_with_uid(uid)
+        # its uid (or key) is taken: the same claim, or say how they differ
+        existing = self.store.claim_with_uid(given) if given else None
+        if existing is None:
+            existing = self.store.claim_keyed(row[0])
+            if existing is None or ("claims", existing.id) in self.load.pending:
+                existing = self.store.claim_with_uid(uid)  # added by this import, merged: not the key's holder
         return self._same_claim(existing, claim or claim_of_values(row), place)
 
-    def _added_claim(self, claim_id: int, row: tuple) -> None:
+    def _added_claim(self, claim_id: int, row: tuple, pending: bool = False) -> None:
         """Count a claim just added; a ruling it came with, and no history of, is its first ruling."""
         self.summary.claims += 1
-        self._claim_ids[row[0]] = claim_id
+        if not pending or row[0] not in self._claim_ids:  # stances name the key's holder
+            self._claim_ids[row[0]] = claim_id
         if row[5] is not None and not self._with_history:
             self._first_rulings.append((claim_id, Ruling(ruling=row[5], explanation=row[6], ruled_at=row[7],
                                                          ruled_by=row[8])))
@@ -469,7 +541,11 @@ class Importer:
         return claim.key
 
     def _known_source(self, name: str) -> Optional[int]:
-        """The id of the source of this name, from this import or the database; else None."""
+        """The id of the source of this name, from this import (spelt as a record of the file
+        spells it, else as names are matched) or the database; else None."""
+        named = self._named.get(name)
+        if named is not None:
+            return named
         folded = fold(name)
         known = self._sources.get(folded)
         if known is not None:

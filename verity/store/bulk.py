@@ -27,6 +27,7 @@ from .rows import (
     CLAIM_INSERT,
     RECORD_TABLES,
     RETRACTION_COLUMNS,
+    SOURCE_COLUMNS,
     SOURCE_INSERT,
     STANCE_COLUMNS,
     claim_insert_row,
@@ -47,6 +48,18 @@ STAGED_UNRETRACTED = tuple(column for column in STAGED_COLUMNS if column not in 
 # has these the same too, and its logged_at when the file gives one (docs/import-export.md).
 SAME_STANCE = ("position", "quote", "url", "said_on", "via", "note")
 _KEY = CLAIM_COLUMNS.index("key")
+
+
+def _pending_insert(table: str, columns: tuple[str, ...]) -> str:
+    """An insert of a record (the values of `columns`) that its file says was merged into another:
+    given the id after the highest (?1) and pointing at itself until `BulkLoad.merge` points it
+    where the file says, so that it never holds its name or key, which may be that other's."""
+    values = ", ".join(f"?{i}" for i in range(2, len(columns) + 2))
+    return (f"INSERT INTO {table} (id, merged_into, {', '.join(columns)}) VALUES (?1, ?1, {values})")
+
+
+_PENDING_INSERT = {"sources": _pending_insert("sources", SOURCE_COLUMNS),
+                   "claims": _pending_insert("claims", CLAIM_COLUMNS)}
 
 
 @attrs.frozen
@@ -110,22 +123,38 @@ class BulkLoad:
         self.user = store.user  # who made them
         self._upkeep = None if self.stances_before else Upkeep.suspend(conn)
         self._deduplicate = bool(self.stances_before)  # stances there before: leave out those logged again
+        self.pending: set[tuple[str, int]] = set()  # (table, id) of records added merged, not yet pointed
 
-    def add_source(self, source: Source) -> int:
-        """Insert a source with its uid (its name not taken: see Store.find_source); returns its id."""
-        return self.conn.execute(SOURCE_INSERT, source_row(source, self.now, self.user)).lastrowid
+    def add_source(self, source: Source, merged: bool = False) -> int:
+        """Insert a source with its uid (its name not taken: see Store.find_source, unless
+        `merged`: its file says it was merged into another; see `merge`); returns its id."""
+        values = source_row(source, self.now, self.user)
+        if merged:
+            return self._add_pending("sources", values)
+        return self.conn.execute(SOURCE_INSERT, values).lastrowid
 
-    def add_claim(self, row: tuple, uid: str, desk: Optional[str]) -> Optional[int]:
-        """Insert a claim given as `claim_row` gives it, with its uid; returns its id, or None
-        when its key (or its uid) is taken."""
+    def add_claim(self, row: tuple, uid: str, desk: Optional[str], merged: bool = False,
+                  rekeyed_from: Optional[str] = None) -> Optional[int]:
+        """Insert a claim given as `claim_row` gives it, with its uid (and the key its desk gave it,
+        if a merge re-keyed it); returns its id, or None when its uid is taken, or its key (unless
+        `merged`: its file says it was merged into another; see `merge`)."""
         # Asked first, not left to ON CONFLICT: the append-only triggers refuse any insert that
         # collides with a record, before a conflict clause could skip it.
-        if self.conn.execute("SELECT 1 FROM claims WHERE uid = ? OR (key = ? AND merged_into IS NULL)",
-                             [uid, row[_KEY]]).fetchone():
+        if self.conn.execute("SELECT 1 FROM claims WHERE uid = ?1 OR (NOT ?3 AND key = ?2 AND merged_into IS NULL)",
+                             [uid, row[_KEY], merged]).fetchone():
             return None
-        cursor = self.conn.execute(CLAIM_INSERT, claim_insert_row(row, uid, desk, self.now, self.user))
-        self.claim_limit = cursor.lastrowid
+        values = claim_insert_row(row, uid, desk, self.now, self.user)
+        self.claim_limit = self._add_pending("claims", values) if merged else \
+            self.conn.execute(CLAIM_INSERT, values).lastrowid
+        if rekeyed_from is not None:
+            self.conn.execute("UPDATE claims SET rekeyed_from = ? WHERE id = ?", [rekeyed_from, self.claim_limit])
         return self.claim_limit
+
+    def _add_pending(self, table: str, values: tuple) -> int:
+        record_id = self.conn.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0]
+        self.conn.execute(_PENDING_INSERT[table], [record_id, *values])
+        self.pending.add((table, record_id))
+        return record_id
 
     def write_stances(self, rows: list[tuple]) -> Written:
         """Store stances given as the values of STAGED_COLUMNS (or STAGED_UNRETRACTED), in order,
@@ -184,10 +213,34 @@ class BulkLoad:
                 f"INSERT INTO aliases (uid, {column}, alias, folded, added_at, added_by) VALUES (?, ?, ?, ?, ?, ?)",
                 [uids.of_alias(uid, alias), record_id, alias, folded, self.now, self.user])
 
-    def merge(self, table: str, record_id: int, into_id: int) -> None:
-        """Point a record at the one it was merged into (as the file says it was)."""
-        self.conn.execute(f"UPDATE {table} SET merged_into = ? WHERE id = ? AND merged_into IS NULL",
-                          [into_id, record_id])
+    def oldest_alike(self, table: str, record_id: int, name: str) -> Optional[int]:
+        """The id of the oldest record (by uid) but `record_id` that has this name (a source's, as
+        names are matched) or key, and is one with it by name as a desk merge groups records
+        (sources: the same folded name; claims: the same key, as their desks gave it, and text):
+        the one a merge made by names alone points it at (verity.store.resolve). Else None."""
+        if table == "sources":
+            row = self.conn.execute(
+                "SELECT t.id FROM sources r JOIN sources t ON t.folded = r.folded AND t.id != r.id "
+                "WHERE r.id = ? AND r.folded = ? ORDER BY t.uid LIMIT 1", [record_id, fold(name)]).fetchone()
+        else:
+            row = self.conn.execute(
+                "SELECT t.id FROM claims r JOIN claims t ON t.key = ? AND t.id != r.id AND t.text = r.text "
+                "AND coalesce(t.rekeyed_from, t.key) = coalesce(r.rekeyed_from, r.key) WHERE r.id = ? "
+                "ORDER BY t.uid LIMIT 1", [name, record_id]).fetchone()
+        return row[0] if row else None
+
+    def merge(self, table: str, record_id: int, into_id: Optional[int]) -> bool:
+        """Point a record at the one it was merged into, as the file says, unless it points at
+        another already; `into_id` None: at none (a record its file says was merged into itself
+        is not). False, with nothing changed, when `into_id` is the record or its chain of
+        merges leads back to it: a record is never merged into itself."""
+        if into_id is not None and self.store.root_id(table, into_id) == record_id:
+            return False
+        pending = (table, record_id) in self.pending
+        self.pending.discard((table, record_id))
+        self.conn.execute(f"UPDATE {table} SET merged_into = ? WHERE id = ? AND merged_into IS ?",
+                          [into_id, record_id, record_id if pending else None])
+        return True
 
     def add_rulings(self, claim_id: int, rulings: Iterable[Ruling]) -> None:
         """Add to a claim's ruling history the rulings it lacks (by uid); its ruling is then its latest."""

@@ -261,7 +261,8 @@ class Corrections:
                          self._uid("claims", kept.id), reason)
             self.forget_reconciliation(dup.id)
             self.compare_again(dup)  # it no longer counts among the claims the later ones are compared with
-            self.refresh_reconciliations([kept.id])
+            # its key, free now, may go back to a claim a desk merge re-keyed for it, as any merge would give it
+            self.refresh_reconciliations([kept.id, *self.settle()])
             self.refresh_questions(self.question_ids_of([dup.id]))  # it is no longer one of their answers
         return dup, kept
 

@@ -592,8 +592,15 @@ def question_key(key: str, uid: str) -> str:
 
 def _question_own_key(key: str, uid: str) -> str:
     """The key a question's desk gave it: its key without the uid suffix a merge added."""
+    return rekeyed_from(key, uid) or key
+
+
+def rekeyed_from(key: str, uid: str) -> Optional[str]:
+    """The key a desk gave a claim (or question) that a merge re-keyed KEY-<digits of its uid>
+    (`resolve.rekeyed`, `question_key`), else None: what an export, which gives the key alone,
+    says of it."""
     digits = uid.replace("-", "")
     for length in (8, 12, 16, 32):
-        if key.endswith("-" + digits[:length]):
+        if key.endswith("-" + digits[:length]) and len(key) > length + 1:
             return key[: -length - 1]
-    return key
+    return None
