@@ -20,6 +20,7 @@ from ..formats import (
 from ..models import Change, Claim, Question, Ruling, Source, Stance, is_key, slugify
 from ..names import fold
 from ..store import BulkLoad, Store, claim_of_values, claim_row, claim_row_of, current_user, stance_values
+from ..store.bulk import GAVE_LOGGED_AT, GAVE_LOGGED_BY, GAVE_UID, Edited
 from ..store.merge import rekeyed_from
 from .summary import ImportSummary, Problems
 
@@ -31,7 +32,7 @@ _CLAIM_LATER = frozenset(RECORD_EXTRAS["claim"])  # a claim record with any of t
 
 def prepared(records: Iterable[Record], user: str) -> Iterator[Record]:
     """The records, with each plain stance (nearly all of them) made into the row it will
-    stage, ("stance-row", (same_time, *values), place) (see `quick_stance`), and each plain
+    stage, ("stance-row", (given, *values), place) (see `quick_stance`), and each plain
     claim into its row, ("claim-row", (row, uid, desk), place). What is read, checked and
     derived here needs nothing from the database, so `ahead` may do it in another process;
     `Importer.add` takes the records either way."""
@@ -63,9 +64,9 @@ def quick_claim(data: dict, make: Callable[[dict], Optional[tuple]]) -> Optional
 
 def quick_stance(data: dict, user: str, make: Callable[[dict], Optional[tuple]]) -> Optional[tuple]:
     """A stance record made into the row it will stage, the quick way (`formats.stance_row_maker`'s
-    `make`): whether the file gave its logged_at, then its values as `store.stance_values` gives
-    them but without a retraction (the quick way takes none), with its uid. None, with `data`
-    as it was, when the record needs the full check."""
+    `make`): as `staged` gives it, its values as `store.stance_values` gives them but without a
+    retraction (the quick way takes none). None, with `data` as it was, when the record needs
+    the full check."""
     given_by = "logged_by" in data
     if not given_by:
         data["logged_by"] = user  # who imported it, as 'stance add' records who logged it
@@ -75,7 +76,17 @@ def quick_stance(data: dict, user: str, make: Callable[[dict], Optional[tuple]])
             del data["logged_by"]
         return None
     same_time = "logged_at" in data  # else it is logged now, and a re-import matches on content
-    return (same_time, *with_uid(values, same_time, given_by))  # never retracted: bulk.STAGED_UNRETRACTED
+    return staged(values, same_time, given_by)  # never retracted: bulk.STAGED_UNRETRACTED
+
+
+def staged(values: tuple, same_time: bool, given_by: bool) -> tuple:
+    """A stance's values (those of STANCE_FIELDS first, its uid and desk last) as the row it is
+    staged as (bulk.STAGED_COLUMNS): first what its file gave of it, then the values, with the
+    uid its content gives when it has none (`with_uid`). `same_time`: the file gave its
+    logged_at; `given_by`: its logged_by."""
+    given = (GAVE_LOGGED_AT if same_time else 0) | (GAVE_LOGGED_BY if given_by else 0) \
+        | (GAVE_UID if values[-2] is not None else 0)
+    return (given, *with_uid(values, same_time, given_by))
 
 
 def with_uid(values: tuple, same_time: bool, given_by: bool) -> tuple:
@@ -115,6 +126,9 @@ class Importer:
         self._reviewed: set[str] = set()  # keys of claims found equal to a reviewed claim (ClaimReview)
         self._rows: list[tuple] = []  # staged stances: bulk.STAGED_COLUMNS, or STAGED_UNRETRACTED
         self._batch_uids: set[str] = set()  # their uids
+        # (record number, place) of each, to say where one is that would edit a stance logged before
+        # the import; none into a database with no stances, where no stance can be edited
+        self._places: Optional[list[tuple[int, Place]]] = [] if load.stances_before else None
         self._claim_ids: dict[str, int] = {}  # a claim's key as stances name it -> its id
         self._later: list = []  # what refers to records that may come later (see `_apply_later`)
         self._questions: list[tuple[int, str, Place]] = []  # (claim id, its question's key, where)
@@ -428,7 +442,7 @@ class Importer:
 
     def stance(self, stance: Stance, place: Place, same_time: bool = True, given_by: bool = True) -> None:
         """Log a stance, unless one just like it was logged before this import."""
-        self._stage((same_time, *with_uid(stance_values(stance), same_time, given_by)), place)
+        self._stage(staged(stance_values(stance), same_time, given_by), place)
 
     def review(self, claim: Claim, authors: Iterable[tuple[Source, Stance, Place]], place: Place) -> None:
         """A reviewed claim (`claimreview.Reviews`): the claim, with the first free key made from
@@ -474,16 +488,26 @@ class Importer:
             return
         self._rows.append((row[0], claim_id, source_id, *row[3:]))
         self._batch_uids.add(row[-2])
+        if self._places is not None:
+            self._places.append((self.record, place))
         if len(self._rows) >= BATCH:
             self._write()
 
     def _write(self) -> None:
-        """Write the staged stances (unless the import has failed already: then it stops)."""
-        rows = self._rows
+        """Write the staged stances (unless the import has failed already: then it stops, but
+        still says where a stance would edit one logged before)."""
+        rows, places = self._rows, self._places
         if not rows:
             return
         self._rows = []
         self._batch_uids = set()
+        if places is not None:  # stances were logged before the import: is any of these one of them?
+            self._places = []
+            logged = self.load.logged(rows)
+            for edit in logged.edited:
+                self._edited(edit, *places[edit.index])
+            rows = logged.rows
+            self.summary.stances_present += logged.present
         if self.problems.count:
             return
         written = self.load.write_stances(rows)
@@ -498,6 +522,28 @@ class Importer:
         if self.problems.count:
             raise self.problems.failure(name)
         return self.summary
+
+    def _edited(self, edit: Edited, record: int, place: Place) -> None:
+        """Say that the stance at `place` would edit the one logged with its uid, and how to log it."""
+        number = edit.stance_id
+        fields = [field for field, _there, _here in edit.differences]
+        if fields == ["retracted"]:
+            text = (f"stance {edit.uid} is logged already (#{number}), not retracted, and is retracted here "
+                    f"({_short(edit.differences[0][2])}); stances are never edited: retract it with 'verity stance retract "
+                    f"{number} --reason ...', or take another desk's retractions with 'verity merge'")
+        else:
+            said = "; ".join(f"{field}: {_short(there)} in the database, {_short(here)} here"
+                             for field, there, here in edit.differences)
+            text = (f"stance {edit.uid} is logged already (#{number}) and says otherwise here ({said}); stances are "
+                    f"never edited: to log this one as a new stance, logged now, remove its uid and logged_at; if "
+                    f"it corrects #{number}, retract that one too ('verity stance retract {number} --reason ...')")
+        if len(fields) > 1:
+            where = place
+        elif fields == ["retracted"]:
+            where = place.field("retracted").field("reason")  # what makes it retracted (a CSV row's column)
+        else:
+            where = place.field(fields[0])
+        self.problems.add(record, f"{text} @ {where}", conflict=True)
 
     # -- references ------------------------------------------------------------------
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
+import operator
 import os
 import re
 import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional
 
 import attrs
 
@@ -39,15 +41,31 @@ if TYPE_CHECKING:
 
 BUSY_TIMEOUT_MS = 30_000
 
-# A staged stance: whether the file gave its logged_at, then the columns of `stances`; a
-# stance that was never retracted may leave out the retraction's columns (most do: four
+# A staged stance: what its file gave of it (GAVE_* added up), then the columns of `stances`;
+# a stance that was never retracted may leave out the retraction's columns (most do: four
 # values fewer to bind a row).
-STAGED_COLUMNS = ("same_time", *STANCE_COLUMNS)
+STAGED_COLUMNS = ("given", *STANCE_COLUMNS)
 STAGED_UNRETRACTED = tuple(column for column in STAGED_COLUMNS if column not in RETRACTION_COLUMNS)
-# A stance is already logged when one with the same claim and source, logged before the import,
-# has these the same too, and its logged_at when the file gives one (docs/import-export.md).
+# What the file gave of a stance, beside what every stance has: a stance is compared with one
+# logged before on what its file says, not on what the import fills in (now, the importing user).
+GAVE_LOGGED_AT, GAVE_LOGGED_BY, GAVE_UID = 1, 2, 4
+# A stance is the one logged before the import when it has the same claim and source, these the
+# same too, and its logged_at and logged_by when the file gives them (docs/import-export.md).
 SAME_STANCE = ("position", "quote", "url", "said_on", "via", "note")
+SAME_WHEN_GIVEN = (("logged_at", GAVE_LOGGED_AT), ("logged_by", GAVE_LOGGED_BY))
 _KEY = CLAIM_COLUMNS.index("key")
+
+# What a staged stance is compared on with the stance logged before the import with its uid (an
+# export edited and imported again, say): those columns of the stance logged, with its uid and id,
+# for the uids of a batch at once (a JSON array, ?1), through the unique index on the uid.
+_LOGGED_COLUMNS = ("claim_id", "source_id", *SAME_STANCE, *(column for column, _gave in SAME_WHEN_GIVEN))
+_LOGGED = (f"SELECT {', '.join(_LOGGED_COLUMNS)}, retracted_at, uid, id FROM stances "
+           "WHERE uid IN (SELECT value FROM json_each(?1)) AND id <= ?2")
+_STAGED_LOGGED = operator.itemgetter(*(STAGED_COLUMNS.index(column) for column in _LOGGED_COLUMNS))
+_GIVEN_ONLY = dict(SAME_WHEN_GIVEN)
+_RETRACTED_AT, _REASON = STAGED_COLUMNS.index("retracted_at"), STAGED_COLUMNS.index("retraction_reason")
+# A claim and a source as a file names them, for saying how two stances differ.
+_NAMED = {"claim_id": ("claim", "claims", "key"), "source_id": ("source", "sources", "name")}
 
 
 def _pending_insert(table: str, columns: tuple[str, ...]) -> str:
@@ -73,15 +91,16 @@ class _Inserts:
     @classmethod
     def of(cls, staged: tuple[str, ...]) -> "_Inserts":
         param = {column: f"?{i}" for i, column in enumerate(staged, 1)}
-        columns = [column for column in staged if column != "same_time"]
+        columns = [column for column in staged if column != "given"]
         into = f"INSERT INTO stances ({', '.join(columns)}) "
         values = ", ".join(param[column] for column in columns)
         new = f"{into}SELECT {values} WHERE NOT EXISTS (SELECT 1 FROM stances AS u WHERE u.uid = {param['uid']})"
-        same = " AND ".join(f"o.{column} IS {param[column]}" for column in SAME_STANCE)
+        same = " AND ".join([*(f"o.{column} IS {param[column]}" for column in SAME_STANCE),
+                             *(f"(NOT ({param['given']} & {gave}) OR o.{column} IS {param[column]})"
+                               for column, gave in SAME_WHEN_GIVEN)])
         # +o.id: found through the claim and source, not by scanning the ids up to the last one
         since = (f" AND NOT EXISTS (SELECT 1 FROM stances AS o WHERE o.claim_id = {param['claim_id']} "
-                 f"AND o.source_id = {param['source_id']} AND +o.id <= ?{len(staged) + 1} AND {same} "
-                 f"AND (NOT {param['same_time']} OR o.logged_at = {param['logged_at']}))")
+                 f"AND o.source_id = {param['source_id']} AND +o.id <= ?{len(staged) + 1} AND {same})")
         return cls(f"{into}VALUES ({values})", new, new + since)
 
 
@@ -100,6 +119,27 @@ def _checked_already(conn: sqlite3.Connection) -> Iterator[None]:
         yield
     finally:
         conn.execute("PRAGMA ignore_check_constraints = OFF")
+
+
+@attrs.frozen
+class Edited:
+    """A staged stance with the uid of a stance logged before the import that says something else."""
+
+    index: int  # of the staged stance, among those given
+    uid: str
+    stance_id: int  # the stance logged with this uid
+    # (field, as logged, as staged), fields as a stance record names them: its claim by key, its
+    # source by name; "retracted": the reason it is retracted for here, and not in the database
+    differences: list[tuple[str, Any, Any]]
+
+
+@attrs.frozen
+class Logged:
+    """What of a batch of staged stances was logged before the import (`BulkLoad.logged`)."""
+
+    rows: list[tuple]  # the others, to write
+    edited: list[Edited]  # of those logged: the ones that say something else here
+    present: int  # how many were logged, edited or not
 
 
 @attrs.frozen
@@ -179,6 +219,67 @@ class BulkLoad:
                     inserted += conn.executemany(inserts.new, run).rowcount
                 conn.execute("RELEASE verity_stances")
         return Written(inserted, len(rows) - inserted)
+
+    def logged(self, rows: list[tuple]) -> "Logged":
+        """Which stances of `rows` (as `write_stances` takes them) carry, as their file gave it, the
+        uid of a stance logged before the import: found for the whole batch at once, they are left
+        out of what is written, and those that say something else are edits. Stances are never
+        edited, so an import that would edit one is refused (docs/import-export.md). They are
+        compared as `write_stances` finds a stance logged already: on the columns of SAME_STANCE
+        and, as the file gives them, of SAME_WHEN_GIVEN, with the same claim and source (a record
+        merged with it, or the one its name or key finds, is the same). A retraction the logged one
+        lacks is an edit too; one the file lacks is not (the file is older than the retraction)."""
+        if not self.stances_before:
+            return Logged(rows, [], 0)  # nothing was logged before
+        carried = {row[-2]: index for index, row in enumerate(rows) if row[0] & GAVE_UID}
+        if not carried:
+            return Logged(rows, [], 0)
+        edited, present = [], set()
+        compared = len(_LOGGED_COLUMNS)
+        for logged in self.conn.execute(_LOGGED, [json.dumps(list(carried)), self.stances_before]):
+            index = carried[logged[-2]]
+            present.add(index)
+            row = rows[index]
+            if (_STAGED_LOGGED(row) == logged[:compared]
+                    and (len(row) < len(STAGED_COLUMNS) or row[_RETRACTED_AT] is None or logged[-3] is not None)):
+                continue  # the same in every column: the same stance (most are)
+            differences = self._differences(row, logged)
+            if differences:
+                edited.append(Edited(index, logged[-2], logged[-1], differences))
+        if not present:
+            return Logged(rows, edited, 0)
+        return Logged([row for index, row in enumerate(rows) if index not in present], edited, len(present))
+
+    def _differences(self, row: tuple, logged: tuple) -> list[tuple[str, Any, Any]]:
+        """How the staged stance `row` differs from the stance logged with its uid (a row of _LOGGED)."""
+        differences = []
+        for column, there, here in zip(_LOGGED_COLUMNS, logged, _STAGED_LOGGED(row)):
+            if there == here or (column in _GIVEN_ONLY and not row[0] & _GIVEN_ONLY[column]):
+                continue
+            if column in _NAMED:
+                field, table, name = _NAMED[column]
+                if self._same_record(table, name, here, there):
+                    continue
+                column, there, here = field, self._name(table, name, there), self._name(table, name, here)
+            differences.append((column, there, here))
+        if len(row) == len(STAGED_COLUMNS) and row[_RETRACTED_AT] is not None and logged[-3] is None:
+            differences.append(("retracted", None, row[_REASON]))
+        return differences
+
+    def _same_record(self, table: str, name: str, here: int, there: int) -> bool:
+        """Whether a staged stance's claim or source (`here`) is the logged stance's (`there`): the
+        same record, or one merged with it, or the one an export's name or key for it (a merged
+        record is named by its own) finds, as `Store.find_claim` or `find_source` does."""
+        root = self.store.root_id(table, here)
+        if root == self.store.root_id(table, there):
+            return True
+        named = self._name(table, name, there)
+        found = self.store.find_claim(named) if table == "claims" else self.store.find_source(named)
+        return found is not None and found.id == root
+
+    def _name(self, table: str, name: str, record_id: int) -> str:
+        """A claim's key or a source's name (`name`), by its id."""
+        return self.conn.execute(f"SELECT {name} FROM {table} WHERE id = ?", [record_id]).fetchone()[0]
 
     # -- what a version-2 document adds -------------------------------------------------
 
