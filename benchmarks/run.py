@@ -210,10 +210,26 @@ def modules_imported(args: list[str]) -> list[str]:
         return json.load(open(report.name))
 
 
+def up_to_date(db: Path) -> bool:
+    """Whether a database built by an earlier run exists and has every migration of this verity: one
+    built before a migration is built again, or each timed command would migrate its copy first."""
+    from verity import migrations
+
+    if not db.exists():
+        return False
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return not migrations.pending(conn)
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+
+
 def existing_db(size: str, data: Path, work: Path) -> Path:
     """The database an earlier import built for this size, else one built in-process now (untimed)."""
     db, done = work / f"verity-{size}.db", work / f"verity-{size}.ok"
-    if not (db.exists() and done.exists()):
+    if not (done.exists() and up_to_date(db)):
         _remove_db(db)
         print(f"{'':<28} {size:>5}  building the database in-process (importer.import_file), not timed",
               flush=True)
@@ -275,7 +291,7 @@ def shared_desks(size: str, data: Path, work: Path) -> tuple[Path, Path, Path]:
     without uids get the ones their content gives, so what the two share has the same uids."""
     a, b, own = work / f"desk-a-{size}.db", work / f"desk-b-{size}.db", work / f"desk-b-stances-{size}.jsonl"
     done = work / f"desks-{size}.ok"
-    if done.exists() and a.exists() and b.exists() and own.exists():
+    if done.exists() and up_to_date(a) and up_to_date(b) and own.exists():
         return a, b, own
     print(f"{'':<28} {size:>5}  building two desks sharing {SHARED:.0%} of their stances, not timed", flush=True)
     every = max(2, round(1 / (1 - SHARED)))
@@ -467,7 +483,7 @@ def questions_jsonl(data: Path, out: Path) -> Path:
 def bench_assess(results: Results, size: str, db: Path, data: Path, work: Path, repeat: int) -> None:
     with_questions = work / f"verity-{size}-questions.db"
     done = work / f"verity-{size}-questions.ok"
-    if not (with_questions.exists() and done.exists()):
+    if not (done.exists() and up_to_date(with_questions)):
         _remove_db(with_questions)
         print(f"{'':<28} {size:>5}  building the database with questions in-process, not timed", flush=True)
         build_in_process(questions_jsonl(data, work / f"verity-{size}-questions.jsonl"), with_questions)
