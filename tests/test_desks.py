@@ -355,3 +355,30 @@ def test_questions_of_two_desks_merge_and_their_stored_rule_7_is_current(tmp_pat
         stored = dict(kabul.conn.execute(
             "SELECT q.key, r.verdict FROM question_reconciliations r JOIN questions q ON q.id = r.question_id"))
         assert stored == {key: kabul.question_reconciliation(key).verdict for key in keys}
+
+
+def test_a_jsonl_export_with_a_byte_order_mark_or_leading_space_merges_as_what_it_holds(cli, tmp_path):
+    empty, late = tmp_path / "empty.jsonl", tmp_path / "late.jsonl"
+    empty.write_bytes(b"\xef\xbb\xbf\n  \n")  # an editor's mark on an empty export
+    late.write_text(" " * 70_000 + "\n" + json.dumps({"type": "source", "name": "Late"}) + "\n")
+    db = tmp_path / "desk.db"
+    result = cli("--db", db, "merge", empty)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.endswith("nothing to add, this database has every record of it.\n")
+    result = cli("--db", db, "merge", late)  # its first record past the part read to tell the format
+    assert result.exit_code == 0, result.stderr
+    assert "added 1 source" in result.stderr
+
+
+def test_merging_a_json_document_names_the_line_of_a_problem(cli, tmp_path):
+    document = json.loads(EXAMPLE_JSON.read_text(encoding="utf-8"))
+    document["stances"][3]["position"] = "agrees"
+    bad = tmp_path / "desk.json"
+    text = json.dumps(document, indent=2)
+    bad.write_text(text)
+    rows = text.splitlines()
+    at = next(n for n, row in enumerate(rows) if '"agrees"' in row)
+    start = next(n for n in range(at, -1, -1) if rows[n] == "    {") + 1  # the line its record starts on
+    result = cli("--db", tmp_path / "desk.db", "merge", bad)
+    assert result.exit_code == 1
+    assert f"line {start}, $.stances[3].position" in result.stderr, result.stderr

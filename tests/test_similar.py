@@ -175,6 +175,18 @@ def test_claim_similar_input_json_lines(desk, tmp_path):
     assert [(line["query"], line["matches"][0]["claim"]) for line in lines] == [("t-1", "whales-jail"), (3, "defcon")]
 
 
+def test_claim_similar_input_takes_a_line_of_the_longest_length_and_any_line_break(desk, tmp_path):
+    longest = tmp_path / "longest.txt"
+    longest.write_bytes(b"whales " + b"a" * (similar.MAX_LINE - 7) + b"\r\nwhales in jail\n")
+    result = desk("claim", "similar", "--input", longest, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 2
+    mac = tmp_path / "mac.txt"
+    mac.write_bytes(b"whales in jail\rDEFCON 3 in 2016\r")  # a bare carriage return ends a line too
+    lines = [json.loads(line) for line in desk("claim", "similar", "--input", mac, "--json").stdout.splitlines()]
+    assert [line["matches"][0]["claim"] for line in lines] == ["whales-jail", "defcon"]
+
+
 def _bad_inputs(tmp_path):
     (tmp_path / "binary.dat").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe")
     (tmp_path / "notext.jsonl").write_text('{"id": 1, "text": "whales"}\n{"id": 2}\n', encoding="utf-8")

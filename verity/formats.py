@@ -464,12 +464,13 @@ class DocumentLines:
 
     def __init__(self, text: str):
         self.text = text
+        self.one_line = "\n" not in text.strip()  # the path alone says where, then
         self._lines: dict[str, list[int]] = {}
 
     def of(self, part: str, index: int) -> Optional[int]:
         """The line item `index` of the document's list `part` starts on, if it can be found
         (and None in a document of one line, where the path alone says where)."""
-        if "\n" not in self.text.strip():
+        if self.one_line:
             return None
         if part not in self._lines:
             self._lines[part] = _item_lines(self.text, part)

@@ -22,7 +22,7 @@ import re
 import unicodedata
 from collections import Counter
 from pathlib import Path
-from typing import Any, BinaryIO, Iterable, Optional, Sequence
+from typing import Any, BinaryIO, Iterable, Iterator, Optional, Sequence
 
 import attrs
 
@@ -288,11 +288,29 @@ def read_queries(path: Path) -> list[Query]:
         raise unreadable(path, exc) from None
 
 
+def _lines(handle: BinaryIO) -> Iterator[bytes]:
+    """The file's lines without their ends (a line break, a carriage return and line break, or a
+    carriage return alone, as `bytes.splitlines` reads them), read a piece at a time; of a line
+    longer than MAX_LINE, its first MAX_LINE + 1 bytes or more, and no more lines."""
+    pending = b""
+    for piece in iter(lambda: handle.read(1 << 16), b""):
+        lines = (pending + piece).splitlines(keepends=True)
+        # The last may go on in the next piece (a carriage return, too: a line break may follow it).
+        pending = lines.pop() if not lines[-1].endswith(b"\n") else b""
+        for line in lines:
+            yield line.rstrip(b"\r\n")
+        if len(pending) > MAX_LINE:
+            yield pending
+            return
+    if pending:
+        yield pending.rstrip(b"\r")
+
+
 def _queries(path: Path, handle: BinaryIO) -> list[Query]:
     fix = "give a UTF-8 text file, one query per line, or JSON lines with \"text\""
     queries: list[Query] = []
     json_lines = None
-    for number, raw in enumerate(iter(lambda: handle.readline(MAX_LINE + 1), b""), 1):
+    for number, raw in enumerate(_lines(handle), 1):
         if len(raw) > MAX_LINE:
             raise InvalidValue(f"line {number} of {path} is longer than {MAX_LINE:,} bytes, too long for a query; "
                                f"{fix}")

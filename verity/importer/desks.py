@@ -21,13 +21,13 @@ from typing import Any, Iterator, Optional
 
 from .. import uids
 from ..errors import DatabaseUnavailable, InvalidValue, VerityError, unreadable
-from ..formats import Place, converter, document_records
-from ..jsonl import read_jsonl
+from ..formats import DocumentLines, Place, converter, document_records
+from ..jsonl import BOM, read_jsonl
 from ..models import Change, Claim, Question, Ruling, Source, Stance
 from ..store import Store, stance_values
 from ..store.merge import MergeOutcome, rekeyed_from
 from ..store.staging import Staging
-from . import EXTENSIONS, content_format, load_json, open_input
+from . import EXTENSIONS, content_format, load_json_text, open_input
 from .records import with_uid
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -56,14 +56,32 @@ def _merge_file(store: Store, path: Path, new_file: bool) -> MergeOutcome:
     if head.startswith(SQLITE_HEADER):
         return _merge_database(store, path, new_file)
     fmt = content_format(head)
-    if fmt is None and not head.strip() and EXTENSIONS.get(path.suffix.lower()) == "jsonl":
-        return MergeOutcome()  # the JSONL export of an empty database: no records
+    if fmt is None and EXTENSIONS.get(path.suffix.lower()) == "jsonl" and not head.removeprefix(BOM).strip():
+        if _blank(path):
+            return MergeOutcome()  # the JSONL export of an empty database: no records
+        fmt = "jsonl"  # its records come after a long run of white space: read it as its name says
     if fmt not in ("json", "jsonl"):
         raise InvalidValue(NOT_A_DESK_FILE.format(path=path))
     with _scratch() as scratch:
         stage_export(scratch, path, fmt, store)
         scratch.close()
         return store.merge_database(str(scratch.path), new_file=new_file)
+
+
+def _blank(path: Path) -> bool:
+    """Whether a file holds nothing but white space (and perhaps a byte-order mark)."""
+    try:
+        with open(path, "rb") as handle:
+            first = True
+            for chunk in iter(lambda: handle.read(1 << 16), b""):
+                if first and chunk.startswith(BOM):
+                    chunk = chunk[len(BOM):]
+                first = False
+                if chunk.strip():
+                    return False
+    except OSError as exc:
+        raise unreadable(path, exc) from None
+    return True
 
 
 def _merge_database(store: Store, path: Path, new_file: bool) -> MergeOutcome:
@@ -115,7 +133,11 @@ def stage_export(scratch: Store, path: Path, fmt: str, here: Store) -> None:
         reader = _Reader(staging, here, path)
         handle = open_input(path)
         try:
-            records = read_jsonl(handle) if fmt == "jsonl" else document_records(load_json(path, handle))
+            if fmt == "jsonl":
+                records = read_jsonl(handle)
+            else:
+                text, data = load_json_text(path, handle)
+                records = document_records(data, DocumentLines(text))
             for kind, data, place in records:
                 reader.add(kind, data, place)
         finally:
