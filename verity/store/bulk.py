@@ -122,6 +122,16 @@ def _checked_already(conn: sqlite3.Connection) -> Iterator[None]:
 
 
 @attrs.frozen
+class Named:
+    """A claim (by its key) or a source (by its name) as an edit's differences give it; with its
+    uid when the other record of the difference has the same name."""
+
+    name: str
+    id: int
+    uid: Optional[str] = None
+
+
+@attrs.frozen
 class Edited:
     """A staged stance with the uid of a stance logged before the import that says something else."""
 
@@ -129,7 +139,7 @@ class Edited:
     uid: str
     stance_id: int  # the stance logged with this uid
     # (field, as logged, as staged), fields as a stance record names them: its claim by key, its
-    # source by name; "retracted": the reason it is retracted for here, and not in the database
+    # source by name (`Named`); "retracted": the reason it is retracted for here, and not in the database
     differences: list[tuple[str, Any, Any]]
 
 
@@ -260,7 +270,10 @@ class BulkLoad:
                 field, table, name = _NAMED[column]
                 if self._same_record(table, name, here, there):
                     continue
-                column, there, here = field, self._name(table, name, there), self._name(table, name, here)
+                column, there, here = field, self._named(table, name, there), self._named(table, name, here)
+                if there.name == here.name:  # two records of one name: say which
+                    there, here = attrs.evolve(there, uid=self._uid(table, there.id)), \
+                        attrs.evolve(here, uid=self._uid(table, here.id))
             differences.append((column, there, here))
         if len(row) == len(STAGED_COLUMNS) and row[_RETRACTED_AT] is not None and logged[-3] is None:
             differences.append(("retracted", None, row[_REASON]))
@@ -280,6 +293,12 @@ class BulkLoad:
     def _name(self, table: str, name: str, record_id: int) -> str:
         """A claim's key or a source's name (`name`), by its id."""
         return self.conn.execute(f"SELECT {name} FROM {table} WHERE id = ?", [record_id]).fetchone()[0]
+
+    def _named(self, table: str, name: str, record_id: int) -> "Named":
+        return Named(self._name(table, name, record_id), record_id)
+
+    def _uid(self, table: str, record_id: int) -> str:
+        return self.conn.execute(f"SELECT uid FROM {table} WHERE id = ?", [record_id]).fetchone()[0]
 
     # -- what a version-2 document adds -------------------------------------------------
 
