@@ -6,8 +6,6 @@ and the advice an edited stance's error gives always logs the correction."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import shutil
 import sqlite3
@@ -92,3 +90,31 @@ def test_two_records_of_one_name_that_differ_are_told_apart_by_uid(cli, tmp_path
     assert result.exit_code == 1
     assert f"(claim: 'x' (uid {first}) in the database, 'x' (uid {second}) here)" in result.stderr, result.stderr
     assert snapshot(db) == before
+
+
+# -- a claim merged since the stance was logged ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("with_uid", [True, False])
+def test_a_stance_on_a_claim_merged_since_is_logged_already_with_its_uid_or_without(cli, tmp_path, with_uid):
+    """A stance logged with 'stance add' (a uid no content gives) on claim 'a', exported, and 'a'
+    merged into 'b': the stance, named on 'a', is the one logged, whether its uid is given or not."""
+    db, path = tmp_path / "x.db", tmp_path / "again.jsonl"
+    run(cli, "--db", db, "init")
+    run(cli, "--db", db, "source", "add", "Alpha News")
+    run(cli, "--db", db, "claim", "add", "It happened", "--key", "a")
+    run(cli, "--db", db, "claim", "add", "It did happen", "--key", "b")
+    run(cli, "--db", db, "stance", "add", "a", "Alpha News", "affirms")
+    lines = [json.loads(line) for line in run(cli, "--db", db, "export", "--format", "jsonl").stdout.splitlines()]
+    stance = next(line for line in lines if line["type"] == "stance")
+    if not with_uid:
+        del stance["uid"]
+    path.write_text(json.dumps(stance) + "\n", encoding="utf-8")
+    run(cli, "--db", db, "claim", "merge", "a", "--into", "b", "--reason", "the same claim")
+    assert imported(cli, db, path) == (0, 1)
+    # a source merged since, likewise
+    run(cli, "--db", db, "source", "add", "Alpha")
+    run(cli, "--db", db, "source", "merge", "Alpha News", "--into", "Alpha", "--reason", "the same outlet")
+    assert imported(cli, db, path) == (0, 1)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM stances").fetchone()[0] == 1

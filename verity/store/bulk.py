@@ -49,11 +49,14 @@ STAGED_UNRETRACTED = tuple(column for column in STAGED_COLUMNS if column not in 
 # What the file gave of a stance, beside what every stance has: a stance is compared with one
 # logged before on what its file says, not on what the import fills in (now, the importing user).
 GAVE_LOGGED_AT, GAVE_LOGGED_BY, GAVE_UID = 1, 2, 4
-# A stance is the one logged before the import when it has the same claim and source, these the
-# same too, and its logged_at and logged_by when the file gives them (docs/import-export.md).
+# A stance is the one logged before the import when it has the same claim and source (the same
+# roots: the records at the end of their chains of merges, so a claim merged since is the same
+# claim), these the same too, and its logged_at and logged_by when the file gives them
+# (docs/import-export.md). The one definition: `write_stances` and `logged` both compare so.
 SAME_STANCE = ("position", "quote", "url", "said_on", "via", "note")
 SAME_WHEN_GIVEN = (("logged_at", GAVE_LOGGED_AT), ("logged_by", GAVE_LOGGED_BY))
 _KEY = CLAIM_COLUMNS.index("key")
+_CLAIM_ID, _SOURCE_ID = STAGED_COLUMNS.index("claim_id"), STAGED_COLUMNS.index("source_id")  # in either shape
 
 # What a staged stance is compared on with the stance logged before the import with its uid (an
 # export edited and imported again, say): those columns of the stance logged, with its uid and id,
@@ -95,12 +98,16 @@ class _Inserts:
         into = f"INSERT INTO stances ({', '.join(columns)}) "
         values = ", ".join(param[column] for column in columns)
         new = f"{into}SELECT {values} WHERE NOT EXISTS (SELECT 1 FROM stances AS u WHERE u.uid = {param['uid']})"
-        same = " AND ".join([*(f"o.{column} IS {param[column]}" for column in SAME_STANCE),
+        same = " AND ".join([*(f"+o.{column} IS {param[column]}" for column in SAME_STANCE),
                              *(f"(NOT ({param['given']} & {gave}) OR o.{column} IS {param[column]})"
                                for column, gave in SAME_WHEN_GIVEN)])
-        # +o.id: found through the claim and source, not by scanning the ids up to the last one
-        since = (f" AND NOT EXISTS (SELECT 1 FROM stances AS o WHERE o.claim_id = {param['claim_id']} "
-                 f"AND o.source_id = {param['source_id']} AND +o.id <= ?{len(staged) + 1} AND {same})")
+        # After the values: the last stance id logged before the import, then the ids of every claim
+        # and every source with the root of the stance's (`BulkLoad.members`), as JSON arrays.
+        # +o.id, +o.position…: found through the claim and source (their index), not by scanning the
+        # ids up to the last one or every stance of a position
+        last, claims, sources = len(staged) + 1, len(staged) + 2, len(staged) + 3
+        since = (f" AND NOT EXISTS (SELECT 1 FROM stances AS o WHERE o.claim_id IN (SELECT value FROM json_each(?{claims})) "
+                 f"AND o.source_id IN (SELECT value FROM json_each(?{sources})) AND +o.id <= ?{last} AND {same})")
         return cls(f"{into}VALUES ({values})", new, new + since)
 
 
@@ -174,6 +181,10 @@ class BulkLoad:
         self._upkeep = None if self.stances_before else Upkeep.suspend(conn)
         self._deduplicate = bool(self.stances_before)  # stances there before: leave out those logged again
         self.pending: set[tuple[str, int]] = set()  # (table, id) of records added merged, not yet pointed
+        # (table, id) -> its root, and the ids with that root as a JSON array: what a staged stance's
+        # claim and source are compared by. Kept until a merge (`merge`) changes a pointer.
+        self._roots: dict[tuple[str, int], int] = {}
+        self._members: dict[tuple[str, int], str] = {}
 
     def add_source(self, source: Source, merged: bool = False) -> int:
         """Insert a source with its uid (its name not taken: see Store.find_source, unless
@@ -219,7 +230,9 @@ class BulkLoad:
             for width, group in itertools.groupby(rows, key=len):
                 inserts, run = _INSERTS[width], list(group)
                 if self._deduplicate:
-                    inserted += conn.executemany(inserts.new_since, [(*row, self.stances_before) for row in run]).rowcount
+                    inserted += conn.executemany(inserts.new_since, [
+                        (*row, self.stances_before, self.members("claims", row[_CLAIM_ID]),
+                         self.members("sources", row[_SOURCE_ID])) for row in run]).rowcount
                     continue
                 conn.execute("SAVEPOINT verity_stances")
                 try:
@@ -230,15 +243,30 @@ class BulkLoad:
                 conn.execute("RELEASE verity_stances")
         return Written(inserted, len(rows) - inserted)
 
+    def root(self, table: str, record_id: int) -> int:
+        """The root of a source or claim (`Store.root_id`): a stance on it is a stance on its root."""
+        found = self._roots.get((table, record_id))
+        if found is None:
+            found = self._roots[(table, record_id)] = self.store.root_id(table, record_id)
+        return found
+
+    def members(self, table: str, record_id: int) -> str:
+        """The ids of the records with the root of this one (itself among them), as a JSON array."""
+        found = self._members.get((table, record_id))
+        if found is None:
+            found = self._members[(table, record_id)] = json.dumps(
+                self.store.member_ids(table, self.root(table, record_id)))
+        return found
+
     def logged(self, rows: list[tuple]) -> "Logged":
         """Which stances of `rows` (as `write_stances` takes them) carry, as their file gave it, the
         uid of a stance logged before the import: found for the whole batch at once, they are left
         out of what is written, and those that say something else are edits. Stances are never
         edited, so an import that would edit one is refused (docs/import-export.md). They are
         compared as `write_stances` finds a stance logged already: on the columns of SAME_STANCE
-        and, as the file gives them, of SAME_WHEN_GIVEN, with the same claim and source (a record
-        merged with it, or the one its name or key finds, is the same). A retraction the logged one
-        lacks is an edit too; one the file lacks is not (the file is older than the retraction)."""
+        and, as the file gives them, of SAME_WHEN_GIVEN, with the same claim and source (compared
+        by their roots; see `_same_record`). A retraction the logged one lacks is an edit too; one
+        the file lacks is not (the file is older than the retraction)."""
         if not self.stances_before:
             return Logged(rows, [], 0)  # nothing was logged before
         carried = {row[-2]: index for index, row in enumerate(rows) if row[0] & GAVE_UID}
@@ -281,10 +309,12 @@ class BulkLoad:
 
     def _same_record(self, table: str, name: str, here: int, there: int) -> bool:
         """Whether a staged stance's claim or source (`here`) is the logged stance's (`there`): the
-        same record, or one merged with it, or the one an export's name or key for it (a merged
-        record is named by its own) finds, as `Store.find_claim` or `find_source` does."""
-        root = self.store.root_id(table, here)
-        if root == self.store.root_id(table, there):
+        same root, as `write_stances` compares them; or the root that the logged one's name or key
+        finds (`Store.find_claim`, `find_source`). That second is for the file's word, not the
+        content's: a file names a merged record by its own name, which a record added since may
+        hold, so a stance that has the logged one's uid and that name is no edit for it."""
+        root = self.root(table, here)
+        if root == self.root(table, there):
             return True
         named = self._name(table, name, there)
         found = self.store.find_claim(named) if table == "claims" else self.store.find_source(named)
@@ -358,6 +388,8 @@ class BulkLoad:
             return False
         pending = (table, record_id) in self.pending
         self.pending.discard((table, record_id))
+        self._roots.clear()
+        self._members.clear()
         self.conn.execute(f"UPDATE {table} SET merged_into = ? WHERE id = ? AND merged_into IS ?",
                           [into_id, record_id, record_id if pending else None])
         return True
