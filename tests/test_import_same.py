@@ -6,6 +6,8 @@ and the advice an edited stance's error gives always logs the correction."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 import sqlite3
@@ -90,6 +92,62 @@ def test_two_records_of_one_name_that_differ_are_told_apart_by_uid(cli, tmp_path
     assert result.exit_code == 1
     assert f"(claim: 'x' (uid {first}) in the database, 'x' (uid {second}) here)" in result.stderr, result.stderr
     assert snapshot(db) == before
+
+
+# -- the advice an edit's error gives ------------------------------------------------------------------
+
+
+def rows_of(text: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def csv_of(rows: list[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("given", [("logged_by",), ()])
+def test_following_the_advice_logs_a_corrected_note(cli, tmp_path, given):
+    """A stance first imported without its logged_at (so its uid, which leaves out its note, came
+    from what it says and whom the file named): its exported row with a corrected note is an edit,
+    and the advice (remove its uid and logged_at) then logs the correction as a new stance."""
+    db, path = tmp_path / "x.db", tmp_path / "stances.csv"
+    run(cli, "--db", db, "init")
+    run(cli, "--db", db, "source", "add", "Alpha News")
+    run(cli, "--db", db, "claim", "add", "The bridge is closed", "--key", "bridge-closed")
+    first = {"claim": "bridge-closed", "source": "Alpha News", "position": "affirms", "note": "as first read"}
+    first.update({field: "desk-a" for field in given})
+    path.write_text(csv_of([first]), encoding="utf-8")
+    assert imported(cli, db, path) == (1, 0)
+    rows = rows_of(run(cli, "--db", db, "export", "--format", "csv").stdout)
+    rows[0]["note"] = "corrected"
+    path.write_text(csv_of(rows), encoding="utf-8")
+    result = cli("--db", db, "import", path)
+    assert result.exit_code == 1
+    assert "(note: 'as first read' in the database, 'corrected' here)" in result.stderr
+    assert "remove its uid and logged_at" in result.stderr
+    rows[0].update(uid="", logged_at="")
+    path.write_text(csv_of(rows), encoding="utf-8")
+    assert imported(cli, db, path) == (1, 0)
+    with sqlite3.connect(db) as conn:
+        notes = conn.execute("SELECT note, uid FROM stances ORDER BY id").fetchall()
+    assert [note for note, _uid in notes] == ["as first read", "corrected"]
+    assert len({uid for _note, uid in notes}) == 2
+    assert imported(cli, db, path) == (0, 1)  # and again: nothing new
+
+
+def test_a_derived_uid_taken_by_a_stance_that_says_the_same_is_that_stance(cli, tmp_path):
+    db, path = tmp_path / "x.db", tmp_path / "stances.csv"
+    run(cli, "--db", db, "init")
+    run(cli, "--db", db, "source", "add", "Alpha News")
+    run(cli, "--db", db, "claim", "add", "The bridge is closed", "--key", "bridge-closed")
+    path.write_text(csv_of([{"claim": "bridge-closed", "source": "Alpha News", "position": "affirms",
+                             "note": "n", "logged_by": "desk-a"}]), encoding="utf-8")
+    assert imported(cli, db, path) == (1, 0)
+    assert imported(cli, db, path) == (0, 1)
 
 
 # -- a claim merged since the stance was logged ---------------------------------------------------------

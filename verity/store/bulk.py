@@ -259,34 +259,44 @@ class BulkLoad:
         return found
 
     def logged(self, rows: list[tuple]) -> "Logged":
-        """Which stances of `rows` (as `write_stances` takes them) carry, as their file gave it, the
-        uid of a stance logged before the import: found for the whole batch at once, they are left
-        out of what is written, and those that say something else are edits. Stances are never
-        edited, so an import that would edit one is refused (docs/import-export.md). They are
-        compared as `write_stances` finds a stance logged already: on the columns of SAME_STANCE
-        and, as the file gives them, of SAME_WHEN_GIVEN, with the same claim and source (compared
-        by their roots; see `_same_record`). A retraction the logged one lacks is an edit too; one
-        the file lacks is not (the file is older than the retraction)."""
+        """Which stances of `rows` (as `write_stances` takes them) have the uid of a stance logged
+        before the import, as their file gave it or as their content gives it: found for the whole
+        batch at once, they are compared with it as `write_stances` finds a stance logged already
+        (on the columns of SAME_STANCE and, as the file gives them, of SAME_WHEN_GIVEN, with the
+        same claim and source, compared by their roots; see `_same_record`). One that says the same
+        is left out of what is written.
+
+        One whose file gave the uid and says something else is an edit: stances are never edited,
+        so an import that would edit one is refused (docs/import-export.md). A retraction the
+        logged one lacks is an edit too; one the file lacks is not (the file is older than the
+        retraction). One whose uid its content gave and says something else is another stance
+        (the uid its content gives leaves out its note: a corrected note, say): it is written
+        with a new uid, as `Store` gives a record whose derived uid is taken."""
         if not self.stances_before:
             return Logged(rows, [], 0)  # nothing was logged before
-        carried = {row[-2]: index for index, row in enumerate(rows) if row[0] & GAVE_UID}
-        if not carried:
-            return Logged(rows, [], 0)
-        edited, present = [], set()
+        by_uid = {row[-2]: index for index, row in enumerate(rows)}
+        edited, present, renewed = [], set(), {}
         compared = len(_LOGGED_COLUMNS)
-        for logged in self.conn.execute(_LOGGED, [json.dumps(list(carried)), self.stances_before]):
-            index = carried[logged[-2]]
-            present.add(index)
+        for logged in self.conn.execute(_LOGGED, [json.dumps(list(by_uid)), self.stances_before]):
+            index = by_uid[logged[-2]]
             row = rows[index]
             if (_STAGED_LOGGED(row) == logged[:compared]
                     and (len(row) < len(STAGED_COLUMNS) or row[_RETRACTED_AT] is None or logged[-3] is not None)):
-                continue  # the same in every column: the same stance (most are)
+                present.add(index)  # the same in every column: the same stance (most are)
+                continue
             differences = self._differences(row, logged)
-            if differences:
-                edited.append(Edited(index, logged[-2], logged[-1], differences))
-        if not present:
+            if row[0] & GAVE_UID:
+                present.add(index)
+                if differences:
+                    edited.append(Edited(index, logged[-2], logged[-1], differences))
+            elif any(field != "retracted" for field, _there, _here in differences):
+                renewed[index] = uids.new()
+            else:
+                present.add(index)  # a retraction is not what makes a stance another (SAME_STANCE)
+        if not present and not renewed:
             return Logged(rows, edited, 0)
-        return Logged([row for index, row in enumerate(rows) if index not in present], edited, len(present))
+        return Logged([row if index not in renewed else (*row[:-2], renewed[index], row[-1])
+                       for index, row in enumerate(rows) if index not in present], edited, len(present))
 
     def _differences(self, row: tuple, logged: tuple) -> list[tuple[str, Any, Any]]:
         """How the staged stance `row` differs from the stance logged with its uid (a row of _LOGGED)."""
