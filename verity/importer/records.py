@@ -20,7 +20,7 @@ from ..formats import (
 from ..models import Change, Claim, Question, Ruling, Source, Stance, is_key, slugify
 from ..names import fold
 from ..store import BulkLoad, Store, claim_of_values, claim_row, claim_row_of, current_user, stance_values
-from ..store.bulk import GAVE_LOGGED_AT, GAVE_LOGGED_BY, GAVE_UID, Edited
+from ..store.bulk import GAVE_LOGGED_AT, GAVE_LOGGED_BY, GAVE_UID, Edited, Named
 from ..store.merge import rekeyed_from
 from .summary import ImportSummary, Problems
 
@@ -368,8 +368,7 @@ class Importer:
             self._source_uids.setdefault(source.uid, known)
         if not merged:
             self._sources.setdefault(fold(source.name), known)
-        if not merged or source.name not in self._named:
-            self._named[source.name] = known[0]
+        _remember(self._named, source.name, known[0], merged)
 
     def claim(self, claim: Claim, place: Place) -> Optional[int]:
         """Add a claim, or reuse the one with its key when the fields agree."""
@@ -398,13 +397,15 @@ class Importer:
             existing = self.store.claim_keyed(row[0])
             if existing is None or ("claims", existing.id) in self.load.pending:
                 existing = self.store.claim_with_uid(uid)  # added by this import, merged: not the key's holder
-        return self._same_claim(existing, claim or claim_of_values(row), place)
+        claim_id = self._same_claim(existing, claim or claim_of_values(row), place)
+        if claim_id is not None:
+            _remember(self._claim_ids, row[0], claim_id, pending)
+        return claim_id
 
     def _added_claim(self, claim_id: int, row: tuple, pending: bool = False) -> None:
         """Count a claim just added; a ruling it came with, and no history of, is its first ruling."""
         self.summary.claims += 1
-        if not pending or row[0] not in self._claim_ids:  # stances name the key's holder
-            self._claim_ids[row[0]] = claim_id
+        _remember(self._claim_ids, row[0], claim_id, pending)
         if row[5] is not None and not self._with_history:
             self._first_rulings.append((claim_id, Ruling(ruling=row[5], explanation=row[6], ruled_at=row[7],
                                                          ruled_by=row[8])))
@@ -644,6 +645,15 @@ class Importer:
         return did_you_mean(word, self.load.names(table, SUGGEST_LIMIT, upto))
 
 
+def _remember(names: dict[str, int], name: str, record_id: int, merged: bool) -> None:
+    """Note the source or claim that the file's stances mean by a name or key as they spell it
+    (`names`), for a record of the file with it, added or reused alike: the one not merged into
+    another. One its file says was merged into another (`merged`) may share the name with that
+    one; stances mean it only while no other record of the file has the name."""
+    if not merged or name not in names:
+        names[name] = record_id
+
+
 def _record_place(place: Any) -> str:
     """Where a record is, without the JSON path's root: 'line 3', '$.sources[2]'."""
     text = str(place)
@@ -663,5 +673,7 @@ def _differences(existing: Any, incoming: Any, there: str) -> str:
 
 
 def _short(value: Any) -> str:
+    if isinstance(value, Named):
+        return _short(value.name) + (f" (uid {value.uid})" if value.uid else "")
     text = repr(value)
     return text if len(text) <= 60 else text[:59] + "…'"

@@ -49,11 +49,14 @@ STAGED_UNRETRACTED = tuple(column for column in STAGED_COLUMNS if column not in 
 # What the file gave of a stance, beside what every stance has: a stance is compared with one
 # logged before on what its file says, not on what the import fills in (now, the importing user).
 GAVE_LOGGED_AT, GAVE_LOGGED_BY, GAVE_UID = 1, 2, 4
-# A stance is the one logged before the import when it has the same claim and source, these the
-# same too, and its logged_at and logged_by when the file gives them (docs/import-export.md).
+# A stance is the one logged before the import when it has the same claim and source (the same
+# roots: the records at the end of their chains of merges, so a claim merged since is the same
+# claim), these the same too, and its logged_at and logged_by when the file gives them
+# (docs/import-export.md). The one definition: `write_stances` and `logged` both compare so.
 SAME_STANCE = ("position", "quote", "url", "said_on", "via", "note")
 SAME_WHEN_GIVEN = (("logged_at", GAVE_LOGGED_AT), ("logged_by", GAVE_LOGGED_BY))
 _KEY = CLAIM_COLUMNS.index("key")
+_CLAIM_ID, _SOURCE_ID = STAGED_COLUMNS.index("claim_id"), STAGED_COLUMNS.index("source_id")  # in either shape
 
 # What a staged stance is compared on with the stance logged before the import with its uid (an
 # export edited and imported again, say): those columns of the stance logged, with its uid and id,
@@ -95,12 +98,16 @@ class _Inserts:
         into = f"INSERT INTO stances ({', '.join(columns)}) "
         values = ", ".join(param[column] for column in columns)
         new = f"{into}SELECT {values} WHERE NOT EXISTS (SELECT 1 FROM stances AS u WHERE u.uid = {param['uid']})"
-        same = " AND ".join([*(f"o.{column} IS {param[column]}" for column in SAME_STANCE),
+        same = " AND ".join([*(f"+o.{column} IS {param[column]}" for column in SAME_STANCE),
                              *(f"(NOT ({param['given']} & {gave}) OR o.{column} IS {param[column]})"
                                for column, gave in SAME_WHEN_GIVEN)])
-        # +o.id: found through the claim and source, not by scanning the ids up to the last one
-        since = (f" AND NOT EXISTS (SELECT 1 FROM stances AS o WHERE o.claim_id = {param['claim_id']} "
-                 f"AND o.source_id = {param['source_id']} AND +o.id <= ?{len(staged) + 1} AND {same})")
+        # After the values: the last stance id logged before the import, then the ids of every claim
+        # and every source with the root of the stance's (`BulkLoad.members`), as JSON arrays.
+        # +o.id, +o.position…: found through the claim and source (their index), not by scanning the
+        # ids up to the last one or every stance of a position
+        last, claims, sources = len(staged) + 1, len(staged) + 2, len(staged) + 3
+        since = (f" AND NOT EXISTS (SELECT 1 FROM stances AS o WHERE o.claim_id IN (SELECT value FROM json_each(?{claims})) "
+                 f"AND o.source_id IN (SELECT value FROM json_each(?{sources})) AND +o.id <= ?{last} AND {same})")
         return cls(f"{into}VALUES ({values})", new, new + since)
 
 
@@ -122,6 +129,16 @@ def _checked_already(conn: sqlite3.Connection) -> Iterator[None]:
 
 
 @attrs.frozen
+class Named:
+    """A claim (by its key) or a source (by its name) as an edit's differences give it; with its
+    uid when the other record of the difference has the same name."""
+
+    name: str
+    id: int
+    uid: Optional[str] = None
+
+
+@attrs.frozen
 class Edited:
     """A staged stance with the uid of a stance logged before the import that says something else."""
 
@@ -129,7 +146,7 @@ class Edited:
     uid: str
     stance_id: int  # the stance logged with this uid
     # (field, as logged, as staged), fields as a stance record names them: its claim by key, its
-    # source by name; "retracted": the reason it is retracted for here, and not in the database
+    # source by name (`Named`); "retracted": the reason it is retracted for here, and not in the database
     differences: list[tuple[str, Any, Any]]
 
 
@@ -164,6 +181,10 @@ class BulkLoad:
         self._upkeep = None if self.stances_before else Upkeep.suspend(conn)
         self._deduplicate = bool(self.stances_before)  # stances there before: leave out those logged again
         self.pending: set[tuple[str, int]] = set()  # (table, id) of records added merged, not yet pointed
+        # (table, id) -> its root, and the ids with that root as a JSON array: what a staged stance's
+        # claim and source are compared by. Kept until a merge (`merge`) changes a pointer.
+        self._roots: dict[tuple[str, int], int] = {}
+        self._members: dict[tuple[str, int], str] = {}
 
     def add_source(self, source: Source, merged: bool = False) -> int:
         """Insert a source with its uid (its name not taken: see Store.find_source, unless
@@ -209,7 +230,9 @@ class BulkLoad:
             for width, group in itertools.groupby(rows, key=len):
                 inserts, run = _INSERTS[width], list(group)
                 if self._deduplicate:
-                    inserted += conn.executemany(inserts.new_since, [(*row, self.stances_before) for row in run]).rowcount
+                    inserted += conn.executemany(inserts.new_since, [
+                        (*row, self.stances_before, self.members("claims", row[_CLAIM_ID]),
+                         self.members("sources", row[_SOURCE_ID])) for row in run]).rowcount
                     continue
                 conn.execute("SAVEPOINT verity_stances")
                 try:
@@ -220,35 +243,60 @@ class BulkLoad:
                 conn.execute("RELEASE verity_stances")
         return Written(inserted, len(rows) - inserted)
 
+    def root(self, table: str, record_id: int) -> int:
+        """The root of a source or claim (`Store.root_id`): a stance on it is a stance on its root."""
+        found = self._roots.get((table, record_id))
+        if found is None:
+            found = self._roots[(table, record_id)] = self.store.root_id(table, record_id)
+        return found
+
+    def members(self, table: str, record_id: int) -> str:
+        """The ids of the records with the root of this one (itself among them), as a JSON array."""
+        found = self._members.get((table, record_id))
+        if found is None:
+            found = self._members[(table, record_id)] = json.dumps(
+                self.store.member_ids(table, self.root(table, record_id)))
+        return found
+
     def logged(self, rows: list[tuple]) -> "Logged":
-        """Which stances of `rows` (as `write_stances` takes them) carry, as their file gave it, the
-        uid of a stance logged before the import: found for the whole batch at once, they are left
-        out of what is written, and those that say something else are edits. Stances are never
-        edited, so an import that would edit one is refused (docs/import-export.md). They are
-        compared as `write_stances` finds a stance logged already: on the columns of SAME_STANCE
-        and, as the file gives them, of SAME_WHEN_GIVEN, with the same claim and source (a record
-        merged with it, or the one its name or key finds, is the same). A retraction the logged one
-        lacks is an edit too; one the file lacks is not (the file is older than the retraction)."""
+        """Which stances of `rows` (as `write_stances` takes them) have the uid of a stance logged
+        before the import, as their file gave it or as their content gives it: found for the whole
+        batch at once, they are compared with it as `write_stances` finds a stance logged already
+        (on the columns of SAME_STANCE and, as the file gives them, of SAME_WHEN_GIVEN, with the
+        same claim and source, compared by their roots; see `_same_record`). One that says the same
+        is left out of what is written.
+
+        One whose file gave the uid and says something else is an edit: stances are never edited,
+        so an import that would edit one is refused (docs/import-export.md). A retraction the
+        logged one lacks is an edit too; one the file lacks is not (the file is older than the
+        retraction). One whose uid its content gave and says something else is another stance
+        (the uid its content gives leaves out its note: a corrected note, say): it is written
+        with a new uid, as `Store` gives a record whose derived uid is taken."""
         if not self.stances_before:
             return Logged(rows, [], 0)  # nothing was logged before
-        carried = {row[-2]: index for index, row in enumerate(rows) if row[0] & GAVE_UID}
-        if not carried:
-            return Logged(rows, [], 0)
-        edited, present = [], set()
+        by_uid = {row[-2]: index for index, row in enumerate(rows)}
+        edited, present, renewed = [], set(), {}
         compared = len(_LOGGED_COLUMNS)
-        for logged in self.conn.execute(_LOGGED, [json.dumps(list(carried)), self.stances_before]):
-            index = carried[logged[-2]]
-            present.add(index)
+        for logged in self.conn.execute(_LOGGED, [json.dumps(list(by_uid)), self.stances_before]):
+            index = by_uid[logged[-2]]
             row = rows[index]
             if (_STAGED_LOGGED(row) == logged[:compared]
                     and (len(row) < len(STAGED_COLUMNS) or row[_RETRACTED_AT] is None or logged[-3] is not None)):
-                continue  # the same in every column: the same stance (most are)
+                present.add(index)  # the same in every column: the same stance (most are)
+                continue
             differences = self._differences(row, logged)
-            if differences:
-                edited.append(Edited(index, logged[-2], logged[-1], differences))
-        if not present:
+            if row[0] & GAVE_UID:
+                present.add(index)
+                if differences:
+                    edited.append(Edited(index, logged[-2], logged[-1], differences))
+            elif any(field != "retracted" for field, _there, _here in differences):
+                renewed[index] = uids.new()
+            else:
+                present.add(index)  # a retraction is not what makes a stance another (SAME_STANCE)
+        if not present and not renewed:
             return Logged(rows, edited, 0)
-        return Logged([row for index, row in enumerate(rows) if index not in present], edited, len(present))
+        return Logged([row if index not in renewed else (*row[:-2], renewed[index], row[-1])
+                       for index, row in enumerate(rows) if index not in present], edited, len(present))
 
     def _differences(self, row: tuple, logged: tuple) -> list[tuple[str, Any, Any]]:
         """How the staged stance `row` differs from the stance logged with its uid (a row of _LOGGED)."""
@@ -260,7 +308,10 @@ class BulkLoad:
                 field, table, name = _NAMED[column]
                 if self._same_record(table, name, here, there):
                     continue
-                column, there, here = field, self._name(table, name, there), self._name(table, name, here)
+                column, there, here = field, self._named(table, name, there), self._named(table, name, here)
+                if there.name == here.name:  # two records of one name: say which
+                    there, here = attrs.evolve(there, uid=self._uid(table, there.id)), \
+                        attrs.evolve(here, uid=self._uid(table, here.id))
             differences.append((column, there, here))
         if len(row) == len(STAGED_COLUMNS) and row[_RETRACTED_AT] is not None and logged[-3] is None:
             differences.append(("retracted", None, row[_REASON]))
@@ -268,10 +319,12 @@ class BulkLoad:
 
     def _same_record(self, table: str, name: str, here: int, there: int) -> bool:
         """Whether a staged stance's claim or source (`here`) is the logged stance's (`there`): the
-        same record, or one merged with it, or the one an export's name or key for it (a merged
-        record is named by its own) finds, as `Store.find_claim` or `find_source` does."""
-        root = self.store.root_id(table, here)
-        if root == self.store.root_id(table, there):
+        same root, as `write_stances` compares them; or the root that the logged one's name or key
+        finds (`Store.find_claim`, `find_source`). That second is for the file's word, not the
+        content's: a file names a merged record by its own name, which a record added since may
+        hold, so a stance that has the logged one's uid and that name is no edit for it."""
+        root = self.root(table, here)
+        if root == self.root(table, there):
             return True
         named = self._name(table, name, there)
         found = self.store.find_claim(named) if table == "claims" else self.store.find_source(named)
@@ -280,6 +333,12 @@ class BulkLoad:
     def _name(self, table: str, name: str, record_id: int) -> str:
         """A claim's key or a source's name (`name`), by its id."""
         return self.conn.execute(f"SELECT {name} FROM {table} WHERE id = ?", [record_id]).fetchone()[0]
+
+    def _named(self, table: str, name: str, record_id: int) -> "Named":
+        return Named(self._name(table, name, record_id), record_id)
+
+    def _uid(self, table: str, record_id: int) -> str:
+        return self.conn.execute(f"SELECT uid FROM {table} WHERE id = ?", [record_id]).fetchone()[0]
 
     # -- what a version-2 document adds -------------------------------------------------
 
@@ -339,6 +398,8 @@ class BulkLoad:
             return False
         pending = (table, record_id) in self.pending
         self.pending.discard((table, record_id))
+        self._roots.clear()
+        self._members.clear()
         self.conn.execute(f"UPDATE {table} SET merged_into = ? WHERE id = ? AND merged_into IS ?",
                           [into_id, record_id, record_id if pending else None])
         return True
