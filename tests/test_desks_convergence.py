@@ -245,8 +245,16 @@ def test_desks_converge(ops, exchanges):
 
 
 @pytest.mark.slow
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Derandomized, as test_desks_converge_many is: CI says the same thing twice.
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(merged_operations(), st.lists(exchange, max_size=6))
+# What hypothesis found: a source merged into another whose name folds alike ('alpha' into
+# 'Alpha'); a stance on it, merged as an export, went to the other, by name as names are matched.
+@example(ops=[("source", 0, "Alpha", None), ("claim", 0, "k1", "It happened"), ("claim", 0, "k2", "It happened"),
+              ("source", 1, "Alpha", None), ("claim", 1, "k1", "It happened"), ("source", 2, "alpha", None),
+              ("claim", 2, "k1", "It happened"), ("merge-claims", 0, "k1", "k1"),
+              ("stance", 2, "k1", "Alpha", "affirms", None), ("sync", 2, 0, False), ("source", 0, "Alpha", None),
+              ("source", 0, "Alpha", None), ("sync", 0, 2, True)], exchanges=[])
 def test_desks_converge_after_merges(ops, exchanges):
     converge(ops, exchanges)
 

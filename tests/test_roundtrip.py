@@ -245,7 +245,7 @@ def test_any_state_desks_reach_round_trips():
     from hypothesis import strategies as st
     from test_desks_convergence import DESKS, merged_operations
 
-    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])  # CI says the same twice
     @given(merged_operations(), st.integers(0, len(DESKS) - 1), st.sampled_from(("json", "jsonl")))
     # What hypothesis found. A claim merged by a change into 'k2', which is then merged by its key
     # and text into desk 0's 'k2': the export says 'k2' alone, and its merge change says which.

@@ -71,7 +71,15 @@ class Staging:
         return row[0] if row else None
 
     def source_named(self, name: str) -> Optional[str]:
-        """The uid of the source of this name or alias in the file, else None."""
+        """The uid of the source a stance of the file means by this name: the one of the file's
+        records spelt as it spells it, else the one with this name or alias as names are matched;
+        the oldest of those (the one kept, when one was merged into the other); else None. As an
+        import reads a stance's source (`Importer._known_source`): two sources whose names fold
+        alike, one merged into the other, each keep their own stances."""
+        row = self.conn.execute("SELECT uid FROM sources WHERE name = ? COLLATE BINARY ORDER BY uid LIMIT 1",
+                                [name]).fetchone()
+        if row is not None:
+            return row[0]
         folded = fold(name)
         row = self.conn.execute("SELECT uid FROM sources WHERE folded = ? ORDER BY uid LIMIT 1", [folded]).fetchone()
         if row is None:
