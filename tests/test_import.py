@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from support import EXAMPLE_JSON
 
-from verity.store import Store, bulk
+from verity.store import Store, upkeep
 
 BALTI = json.loads(EXAMPLE_JSON.read_text(encoding="utf-8"))
 
@@ -530,7 +530,7 @@ def test_an_import_into_an_empty_database_marks_estimates_stale_and_guards_again
     with sqlite3.connect(db_path) as conn:
         # the guards the load suspends, by name, are the schema's (a renamed one would stay on)
         triggers = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-        assert bulk._GUARDS <= triggers
+        assert upkeep._GUARDS <= triggers
         assert conn.execute("SELECT stale_since FROM assessment_runs").fetchone()[0] is not None
         conn.execute("UPDATE assessment_runs SET stale_since = NULL")
         for table in ("stances", "claims", "sources"):

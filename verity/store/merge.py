@@ -22,7 +22,6 @@ import attrs
 
 from .. import uids
 from ..names import fold
-from .bulk import Upkeep
 from .corrections import CLAIM_FIELDS, RECONCILED_SOURCE_FIELDS, SOURCE_FIELDS
 from .resolve import EDGE_NAME, MergeEdge, claim_keys, groups_of, merge_pointers, user_key
 from .rows import (
@@ -33,6 +32,7 @@ from .rows import (
     SOURCE_COLUMNS,
     STANCE_COLUMNS,
 )
+from .upkeep import Upkeep
 
 # The unique indexes that hold a name (a key) to one record not merged into another: a merge
 # drops them while records come in and their pointers settle, and builds them again (which
