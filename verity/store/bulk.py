@@ -309,8 +309,8 @@ class BulkLoad:
                     continue
                 column, there, here = field, self._named(table, name, there), self._named(table, name, here)
                 if there.name == here.name:  # two records of one name: say which
-                    there, here = attrs.evolve(there, uid=self._uid(table, there.id)), \
-                        attrs.evolve(here, uid=self._uid(table, here.id))
+                    there, here = attrs.evolve(there, uid=self._name(table, "uid", there.id)), \
+                        attrs.evolve(here, uid=self._name(table, "uid", here.id))
             differences.append((column, there, here))
         if len(row) == len(STAGED_COLUMNS) and row[_RETRACTED_AT] is not None and logged[-3] is None:
             differences.append(("retracted", None, row[_REASON]))
@@ -330,14 +330,12 @@ class BulkLoad:
         return found is not None and found.id == root
 
     def _name(self, table: str, name: str, record_id: int) -> str:
-        """A claim's key or a source's name (`name`), by its id."""
+        """A claim's key or a source's name (`name`: the column; or its uid), by its id."""
         return self.conn.execute(f"SELECT {name} FROM {table} WHERE id = ?", [record_id]).fetchone()[0]
 
     def _named(self, table: str, name: str, record_id: int) -> "Named":
         return Named(self._name(table, name, record_id), record_id)
 
-    def _uid(self, table: str, record_id: int) -> str:
-        return self.conn.execute(f"SELECT uid FROM {table} WHERE id = ?", [record_id]).fetchone()[0]
 
     # -- what a version-2 document adds -------------------------------------------------
 
