@@ -12,10 +12,12 @@ and finally each merges the others' until nothing is added.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -179,49 +181,51 @@ def snapshot(store: Store) -> dict:
     return {"records": records, "reconcile": reconciled, "questions": questions, "export": exported}
 
 
-def converge(ops: list[tuple], exchanges: list[tuple]) -> None:
+@contextlib.contextmanager
+def desks_after(ops: list[tuple]) -> Iterator[tuple[Path, list[Store]]]:
+    """The desks' stores, in a folder of their own, once they have done `ops`; afterwards every
+    store in the list (a test may add its own) is closed and $VERITY_DESK is as it was."""
     desk_before = os.environ.get("VERITY_DESK")
-    try:
-        _converge(ops, exchanges)
-    finally:
-        if desk_before is None:
-            os.environ.pop("VERITY_DESK", None)
-        else:
-            os.environ["VERITY_DESK"] = desk_before
-
-
-def _converge(ops: list[tuple], exchanges: list[tuple]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         stores = [Store.create(folder / f"{desk}.db") for desk in DESKS]
         try:
             for op in ops:
                 act(stores, folder, op)
-            for into, source, as_export in exchanges:
-                transfer(stores, folder, into, source, as_export)
-            for _round in range(2):  # everything reaches everyone: each merges the others
-                for into in range(len(DESKS)):
-                    for source in range(len(DESKS)):
-                        transfer(stores, folder, into, source, False)
-            first = snapshot(stores[0])
-            for store in stores[1:]:
-                assert snapshot(store) == first
-            # and one more merge, of anything, adds nothing: not even a change record
-            changes = stores[0].conn.execute("SELECT count(*) FROM changes").fetchone()[0]
-            for source in range(len(DESKS)):
-                assert merge_file(stores[0], Path(stores[source].path)).added == 0
-                transfer(stores, folder, 0, source, True)
-            assert stores[0].conn.execute("SELECT count(*) FROM changes").fetchone()[0] == changes
-            assert snapshot(stores[0]) == first
-            # the stored reconciliation is what the reconciler computes now
-            for store in stores:
-                assert list(store.reconciliations()) == list(store.fresh_reconciliations())
-            # one entry per record not merged into another
-            listed = [source.name for source, _count in stores[0].sources()]
-            assert len(listed) == len({name.casefold() for name in listed})
+            yield folder, stores
         finally:
             for store in stores:
                 store.close()
+            if desk_before is None:
+                os.environ.pop("VERITY_DESK", None)
+            else:
+                os.environ["VERITY_DESK"] = desk_before
+
+
+def converge(ops: list[tuple], exchanges: list[tuple]) -> None:
+    with desks_after(ops) as (folder, stores):
+        for into, source, as_export in exchanges:
+            transfer(stores, folder, into, source, as_export)
+        for _round in range(2):  # everything reaches everyone: each merges the others
+            for into in range(len(DESKS)):
+                for source in range(len(DESKS)):
+                    transfer(stores, folder, into, source, False)
+        first = snapshot(stores[0])
+        for store in stores[1:]:
+            assert snapshot(store) == first
+        # and one more merge, of anything, adds nothing: not even a change record
+        changes = stores[0].conn.execute("SELECT count(*) FROM changes").fetchone()[0]
+        for source in range(len(DESKS)):
+            assert merge_file(stores[0], Path(stores[source].path)).added == 0
+            transfer(stores, folder, 0, source, True)
+        assert stores[0].conn.execute("SELECT count(*) FROM changes").fetchone()[0] == changes
+        assert snapshot(stores[0]) == first
+        # the stored reconciliation is what the reconciler computes now
+        for store in stores:
+            assert list(store.reconciliations()) == list(store.fresh_reconciliations())
+        # one entry per record not merged into another
+        listed = [source.name for source, _count in stores[0].sources()]
+        assert len(listed) == len({name.casefold() for name in listed})
 
 
 @pytest.mark.slow

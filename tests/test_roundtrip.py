@@ -196,50 +196,32 @@ def test_the_jsonl_export_of_an_empty_database_merges_as_nothing(cli, tmp_path):
 def round_trip(ops: list[tuple], which: int, fmt: str) -> None:
     """Desks do `ops` (adds, edits, merges, desk merges: test_desks_convergence's); desk `which`'s
     export then imports into an empty database as the same records, and again adds nothing."""
-    import os
-    import tempfile
-
-    from test_desks_convergence import DESKS, act, snapshot
+    from test_desks_convergence import desks_after, snapshot
 
     from verity.formats import write_document, write_jsonl
     from verity.importer import import_file
     from verity.importer.desks import merge_file
     from verity.store import Store
 
-    desk_before = os.environ.get("VERITY_DESK")
-    with tempfile.TemporaryDirectory() as folder:
-        folder = Path(folder)
-        stores = [Store.create(folder / f"{desk}.db") for desk in DESKS]
-        try:
-            for op in ops:
-                act(stores, folder, op)
-            store = stores[which]
-            path = folder / f"export.{fmt}"
-            with open(path, "w", encoding="utf-8") as out:
-                (write_document if fmt == "json" else write_jsonl)(store, out)
-            kept = snapshot(store)
-            with Store.create(folder / "copy.db") as copy:
-                import_file(copy, path)
-                assert snapshot(copy) == kept
-                stores.append(copy)
-            for target in (store, Store.open(folder / "copy.db")):
-                changes = target.conn.execute("SELECT count(*) FROM changes").fetchone()[0]
-                summary = import_file(target, path)
-                assert (summary.sources, summary.claims, summary.stances) == (0, 0, 0)
-                assert merge_file(target, path).added == 0
-                assert target.conn.execute("SELECT count(*) FROM changes").fetchone()[0] == changes
-                assert snapshot(target) == kept
-                target.close()
-        finally:
-            for store in stores:
-                store.close()
-            if desk_before is None:
-                os.environ.pop("VERITY_DESK", None)
-            else:
-                os.environ["VERITY_DESK"] = desk_before
+    with desks_after(ops) as (folder, stores):
+        store = stores[which]
+        path = folder / f"export.{fmt}"
+        with open(path, "w", encoding="utf-8") as out:
+            (write_document if fmt == "json" else write_jsonl)(store, out)
+        kept = snapshot(store)
+        with Store.create(folder / "copy.db") as copy:
+            import_file(copy, path)
+            assert snapshot(copy) == kept
+        stores.append(Store.open(folder / "copy.db"))
+        for target in (store, stores[-1]):
+            changes = target.conn.execute("SELECT count(*) FROM changes").fetchone()[0]
+            summary = import_file(target, path)
+            assert (summary.sources, summary.claims, summary.stances) == (0, 0, 0)
+            assert merge_file(target, path).added == 0
+            assert target.conn.execute("SELECT count(*) FROM changes").fetchone()[0] == changes
+            assert snapshot(target) == kept
 
 
-@pytest.mark.slow
 def test_any_state_desks_reach_round_trips():
     from hypothesis import HealthCheck, example, given, settings
     from hypothesis import strategies as st
