@@ -4,6 +4,7 @@ files, and the command line as the tests run it."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,3 +41,15 @@ class Cli:
         from verity.cli import app
 
         return self.runner.invoke(app, [str(a) for a in args], input=input, prog_name="verity")
+
+
+FUTURE_MIGRATION = "m999_from_the_future"
+
+
+def as_if_from_a_newer_verity(path: Path) -> None:
+    """Record in a verity database a migration this verity does not know, as a newer verity would."""
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('verity', ?, '2030-01-01')",
+                 [FUTURE_MIGRATION])
+    conn.commit()
+    conn.close()

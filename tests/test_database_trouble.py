@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import EXAMPLE_DB
+from support import EXAMPLE_DB, as_if_from_a_newer_verity
 
 
 def run(db: Path, *args: str, user=None, timeout=60) -> subprocess.CompletedProcess:
@@ -83,11 +83,7 @@ def test_a_read_only_file_cannot_be_written_and_says_so(read_only_copy):
 
 
 def test_init_on_a_database_from_a_newer_verity_refuses_as_every_write_does(balti_db, cli):
-    conn = sqlite3.connect(balti_db)
-    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
-                 "VALUES ('verity', 'm999_from_the_future', '2030-01-01')")
-    conn.commit()
-    conn.close()
+    as_if_from_a_newer_verity(balti_db)
     before = balti_db.read_bytes()
     refused = {}
     for args in (["init"], ["source", "add", "Anyone"]):

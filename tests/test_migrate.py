@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from support import as_if_from_a_newer_verity
 
 from verity import migrations, uids
 from verity.errors import DatabaseUnavailable
@@ -196,11 +197,7 @@ def test_the_bundled_database_as_released_upgrades_without_loss(tmp_path):
 
 def test_a_database_from_a_newer_verity_is_read_but_never_written(db_path):
     Store.create(db_path).close()
-    conn = sqlite3.connect(db_path)
-    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
-                 "VALUES ('verity', 'm999_from_the_future', '2030-01-01')")
-    conn.commit()
-    conn.close()
+    as_if_from_a_newer_verity(db_path)
     before = db_path.read_bytes()
     with Store.open(db_path) as store:
         assert list(store.claims()) == []
