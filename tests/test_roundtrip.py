@@ -222,6 +222,7 @@ def round_trip(ops: list[tuple], which: int, fmt: str) -> None:
             assert snapshot(target) == kept
 
 
+@pytest.mark.slow
 def test_any_state_desks_reach_round_trips():
     from hypothesis import HealthCheck, example, given, settings
     from hypothesis import strategies as st
