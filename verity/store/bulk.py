@@ -240,6 +240,8 @@ class BulkLoad:
                     conn.execute("ROLLBACK TO verity_stances")
                     inserted += conn.executemany(inserts.new, run).rowcount
                 conn.execute("RELEASE verity_stances")
+        if self._upkeep is not None:
+            self._upkeep.feed(conn)
         return Written(inserted, len(rows) - inserted)
 
     def root(self, table: str, record_id: int) -> int:

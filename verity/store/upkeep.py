@@ -12,6 +12,8 @@ import attrs
 # by their names: a load never inserts one, it asks first (and the unique indexes stay).
 _GUARDS = frozenset({"sources_never_replaced", "sources_never_replaced_by_key", "claims_never_replaced",
                      "claims_never_replaced_by_key", "stances_never_replaced"})
+# The table a load writes in batches, whose full-text indexes are fed a batch at a time (`Upkeep`).
+FED = "stances"
 # A trigger run after each row goes in that marks the trust estimates stale, the same statement
 # whatever the row (m006): its statement, run once after the load, does all it would.
 _MARKS_STALE = re.compile(r"\s*CREATE\s+TRIGGER\s+\w+_make_estimates_stale_\d+\s+AFTER\s+INSERT\s+ON\s+\S+\s+BEGIN\s+"
@@ -34,10 +36,23 @@ class Upkeep:
     the unique indexes stay), and those that mark the trust estimates stale, whose one
     statement runs once at the end instead of once a row. The load's transaction makes
     the drop and the rebuild one change.
+
+    The full-text index of stances is the exception to "rebuilt whole": it is fed the
+    rows written since it was last fed (`feed`), which a load calls after each batch of
+    stances, and `resume` feeds it the rest. An import reads a large file in another
+    process (`verity.importer.ahead`) and waits for it between batches; fed so, the
+    index is built in that wait rather than after the last row, when nothing else runs.
+    Fed rows stay right without their update and delete triggers: a stance is never
+    deleted, and its indexed columns (its quote and note) never change (the
+    `stances_never_edited` trigger; tests/test_import.py checks that they are among
+    the columns it guards).
     """
 
     restore: list[str] = attrs.field(factory=list)  # SQL re-creating the dropped indexes and triggers
     rebuild: list[str] = attrs.field(factory=list)  # FTS tables to rebuild
+    # Statements feeding a full-text index of stances the rows after a rowid (?1); and the last fed.
+    feeds: list[str] = attrs.field(factory=list)
+    fed_upto: int = 0
     once: list[tuple[str, str]] = attrs.field(factory=list)  # (table, statement) of dropped per-row triggers
 
     @classmethod
@@ -63,7 +78,11 @@ class Upkeep:
             for trigger, trigger_sql in feeders:
                 drop.append(f'DROP TRIGGER "{trigger}"')
                 upkeep.restore.append(trigger_sql)
-            if feeders:
+            if feeders and match.group(1) == FED:
+                columns = ", ".join(f'"{column}"' for _cid, column, *_ in conn.execute(f'PRAGMA table_info("{name}")'))
+                upkeep.feeds.append(f'INSERT INTO "{name}" (rowid, {columns}) SELECT rowid, {columns} '
+                                    f'FROM "{FED}" WHERE rowid > ?1')
+            elif feeders:
                 upkeep.rebuild.append(name)
         for kind, name, table, sql in schema:
             if kind != "trigger" or table not in empty:
@@ -79,7 +98,16 @@ class Upkeep:
             conn.execute(sql)
         return upkeep
 
+    def feed(self, conn: sqlite3.Connection) -> None:
+        """Feed the full-text indexes of stances the rows written since they were last fed."""
+        if not self.feeds:
+            return
+        for sql in self.feeds:
+            conn.execute(sql, [self.fed_upto])
+        self.fed_upto = conn.execute(f'SELECT coalesce(max(rowid), 0) FROM "{FED}"').fetchone()[0]
+
     def resume(self, conn: sqlite3.Connection) -> None:
+        self.feed(conn)
         conn.execute(f"PRAGMA threads = {min(4, os.cpu_count() or 1)}")  # SQLite may sort for an index on helper threads
         for sql in self.restore:
             conn.execute(sql)
