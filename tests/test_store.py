@@ -100,6 +100,21 @@ def test_wal_mode_and_busy_timeout(store):
     assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000  # a writer waits 30 s for another
 
 
+def test_a_new_database_gets_large_pages_and_an_existing_one_keeps_its_own(tmp_path):
+    from verity.store.core import PAGE_SIZE
+
+    with Store.create(tmp_path / "new.db") as store:
+        assert store.conn.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE != 4096
+    (tmp_path / "empty.db").touch()  # an empty file made a verity database is new too
+    with Store.create(tmp_path / "empty.db") as store:
+        assert store.conn.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE
+    older = tmp_path / "older.db"
+    older.write_bytes(EXAMPLE_DB.read_bytes())
+    before = sqlite3.connect(older).execute("PRAGMA page_size").fetchone()[0]
+    with Store.open(older) as store:
+        assert store.conn.execute("PRAGMA page_size").fetchone()[0] == before
+
+
 # -- the stored reconciliation never disagrees with a fresh computation --------------
 
 operations = st.lists(

@@ -52,6 +52,8 @@ from .trust import Trust
 if TYPE_CHECKING:
     import sqlite_utils
 
+PAGE_SIZE = 16_384  # bytes a page, for a database verity creates
+
 def _marks(values: Sequence) -> str:
     return ", ".join("?" * len(values))
 
@@ -239,6 +241,11 @@ class Store(Lookups, Corrections, Export, Listings, Merging, Reconciliations, Re
                 f"{self.path} is an empty file, not a verity database; "
                 f"make it one with 'verity --db {self.path} init' or point --db at a verity database"
             )
+        if not tables:
+            # Set before the first table, or never (SQLite keeps a file's page size): a page four
+            # times SQLite's default means fewer pages to write, split and find for a large import
+            # (docs/performance.md).
+            self.conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
 
     def _adopt_rows_written_by_others(self) -> None:
         """Give a uid (and a source its folded name) to every record another program inserted
