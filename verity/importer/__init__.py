@@ -2,12 +2,14 @@
 
 A reader turns a file into records, (type, data, place) one at a time: a JSON
 document (`formats.document_records`), JSONL (`jsonl.read_jsonl`), CSV
-(`csvio.read_csv`) or ClaimReview (`claimreview.Reviews`). `records.prepared`
+(`csvio.read_csv`) or ClaimReview (`claimreview.Reviews`). `rows.prepared`
 checks each plain stance with the models' own rules and makes it into its row;
 for a large JSONL or CSV file a second process does that (`ahead`). An `Importer`
-(`records`) checks the rest, finds each stance's claim and source, and hands
-them to the store's bulk load (`Store.bulk_load`), which leaves out the stances
-logged before. Every problem is kept with its place and said in file order
+(`records`) checks the rest, finds each stance's claim and source (`references`),
+and hands them to the store's bulk load (`Store.bulk_load`), which leaves out the
+stances logged before; what a version-2 document adds beyond the models' fields
+(aliases, ruling histories, merges, changes) it applies once every record is in
+(`extras`). Every problem is kept with its place and said in file order
 (`summary`); any problem rolls the whole import back.
 
 Memory stays flat however long the input: what is remembered is bounded by the
@@ -24,9 +26,11 @@ from .. import claimreview
 from ..errors import InvalidValue, unreadable
 from ..formats import DocumentLines, Place, document_records, unique_keys
 from ..models import Claim, Source, Stance, check_choice
+from ..names import fold
 from ..store import BulkLoad, Store
 from . import ahead
-from .records import Importer, Record, fold, prepared
+from .records import Importer
+from .rows import Record, prepared
 from .summary import ImportSummary, Problems
 
 FORMATS = ("json", "jsonl", "csv", "claimreview")

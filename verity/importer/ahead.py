@@ -2,7 +2,7 @@
 
 An import does two kinds of work that need nothing from each other until the end:
 reading (parsing each line, checking each field by the models' rules, deriving
-uids: `records.prepared`) and writing (finding sources and claims, SQLite). For a
+uids: `rows.prepared`) and writing (finding sources and claims, SQLite). For a
 large JSONL or CSV file the reading runs in a child process while this one writes,
 so the two share the machine's cores. The child runs the very generator an import
 runs in-process for a small file, and sends what it yields, in batches, through a
@@ -33,7 +33,7 @@ from ..csvio import read_csv
 from ..errors import VerityError, unreadable
 from ..formats import CsvPlace, LinePlace, Place
 from ..jsonl import read_jsonl
-from .records import Record, prepared
+from .rows import Record, prepared
 
 # Below this a file is read in-process: starting a child costs more than it saves. The
 # benchmark's 100k-stance file is 39 MB, the Balti case's 7 kB.
@@ -66,7 +66,7 @@ def forkable() -> bool:
 
 @contextlib.contextmanager
 def read_ahead(path: Path, fmt: str, user: str, progress: Optional[Progress]) -> Iterator[Iterator[Record]]:
-    """The prepared records of the file (`records.prepared`), read by a child process."""
+    """The prepared records of the file (`rows.prepared`), read by a child process."""
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
     _widen(sending)

@@ -28,7 +28,7 @@ from ..store import Store, stance_values
 from ..store.merge import MergeOutcome, rekeyed_from
 from ..store.staging import Staging
 from . import EXTENSIONS, content_format, load_json_text, open_input
-from .records import with_uid
+from .rows import with_uid
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 NOT_A_DESK_FILE = ("{path} is not a verity database or export; give another desk's database file, "

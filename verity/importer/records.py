@@ -1,108 +1,33 @@
-"""Importing records: each checked with the models' own rules and handed to the store's bulk load."""
+"""Importing records: each checked with the models' own rules and handed to the store's bulk load.
+
+The `Importer` takes each record as it is read: it adds or reuses sources and claims, and
+stages stances (most of them rows already, `rows.prepared`) to write them in batches. Its
+other parts: finding the claim and source a stance names (`references.References`), and
+what a version-2 document adds, applied once every record is in (`extras.Extras`).
+"""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Iterator, Optional
+from typing import Any, Callable, Iterable, Optional
 
 import attrs
 
 from .. import uids
-from ..errors import InvalidValue, did_you_mean
-from ..formats import (
-    RECORD_EXTRAS,
-    RECORD_TYPES,
-    Place,
-    claim_row_maker,
-    stance_row_maker,
-    structure_record,
-    structure_record_list,
-)
-from ..models import Change, Claim, Question, Ruling, Source, Stance, is_key, slugify
+from ..formats import RECORD_TYPES, Place, claim_row_maker, stance_row_maker, structure_record
+from ..models import Claim, Ruling, Source, Stance, slugify
 from ..names import fold
-from ..store import BulkLoad, Store, claim_of_values, claim_row, claim_row_of, current_user, stance_values
-from ..store.bulk import GAVE_LOGGED_AT, GAVE_LOGGED_BY, GAVE_UID, Edited, Named
+from ..store import BulkLoad, Store, claim_of_values, claim_row, current_user, stance_values
+from ..store.bulk import Edited, Named
 from ..store.merge import rekeyed_from
+from .extras import Extras
+from .references import References
+from .rows import quick_claim, quick_stance, staged
 from .summary import ImportSummary, Problems
 
 BATCH = 5_000  # stances staged before they are written
-SUGGEST_LIMIT = 20_000  # above this many names, 'did you mean' would cost more than it helps
-
-Record = tuple[str, Any, Place]  # (type, data, place): see Importer.add
-_CLAIM_LATER = frozenset(RECORD_EXTRAS["claim"])  # a claim record with any of these goes the full way
-
-def prepared(records: Iterable[Record], user: str) -> Iterator[Record]:
-    """The records, with each plain stance (nearly all of them) made into the row it will
-    stage, ("stance-row", (given, *values), place) (see `quick_stance`), and each plain
-    claim into its row, ("claim-row", (row, uid, desk), place). What is read, checked and
-    derived here needs nothing from the database, so `ahead` may do it in another process;
-    `Importer.add` takes the records either way."""
-    make_stance, make_claim = stance_row_maker(), claim_row_maker()
-    for kind, data, place in records:
-        if kind == "stance" and data.__class__ is dict:
-            quick = quick_stance(data, user, make_stance)
-            if quick is not None:
-                yield "stance-row", quick, place
-                continue
-        elif kind == "claim" and data.__class__ is dict and not data.keys() & _CLAIM_LATER:
-            quick = quick_claim(data, make_claim)
-            if quick is not None:
-                yield "claim-row", quick, place
-                continue
-        yield kind, data, place
 
 
-def quick_claim(data: dict, make: Callable[[dict], Optional[tuple]]) -> Optional[tuple]:
-    """A claim record that gives its key and no question, made the quick way into its row
-    (`store.claim_row`), its uid (None when the file gives none) and desk; None when it needs
-    the full check."""
-    values = make(data) if not data.get("question") else None
-    if values is None:
-        return None
-    *fields, uid, desk = values
-    return claim_row_of(tuple(fields)), uid, desk
-
-
-def quick_stance(data: dict, user: str, make: Callable[[dict], Optional[tuple]]) -> Optional[tuple]:
-    """A stance record made into the row it will stage, the quick way (`formats.stance_row_maker`'s
-    `make`): as `staged` gives it, its values as `store.stance_values` gives them but without a
-    retraction (the quick way takes none). None, with `data` as it was, when the record needs
-    the full check."""
-    given_by = "logged_by" in data
-    if not given_by:
-        data["logged_by"] = user  # who imported it, as 'stance add' records who logged it
-    values = make(data)
-    if values is None:
-        if not given_by:
-            del data["logged_by"]
-        return None
-    same_time = "logged_at" in data  # else it is logged now, and a re-import matches on content
-    return staged(values, same_time, given_by)  # never retracted: bulk.STAGED_UNRETRACTED
-
-
-def staged(values: tuple, same_time: bool, given_by: bool) -> tuple:
-    """A stance's values (those of STANCE_FIELDS first, its uid and desk last) as the row it is
-    staged as (bulk.STAGED_COLUMNS): first what its file gave of it, then the values, with the
-    uid its content gives when it has none (`with_uid`). `same_time`: the file gave its
-    logged_at; `given_by`: its logged_by."""
-    given = (GAVE_LOGGED_AT if same_time else 0) | (GAVE_LOGGED_BY if given_by else 0) \
-        | (GAVE_UID if values[-2] is not None else 0)
-    return (given, *with_uid(values, same_time, given_by))
-
-
-def with_uid(values: tuple, same_time: bool, given_by: bool) -> tuple:
-    """A stance's values (those of STANCE_FIELDS first, its uid and desk last), with the uid its
-    content gives when it has none: what the file says, not what this import adds (its time
-    unless the file gave it, its logger unless the file named one), so one file imported on two
-    desks gives the same uids."""
-    if values[-2] is not None:
-        return values
-    claim_key, source_name, position, quote, url, said_on, via, _note, logged_at, logged_by = values[:10]
-    uid = uids.of_stance(claim_key.strip(), source_name.strip(), position, quote, url, said_on, via,
-                         logged_at if same_time else None, logged_by if given_by else None)
-    return (*values[:-2], uid, values[-1])
-
-
-class Importer:
+class Importer(References, Extras):
     """One import into a bulk load (`Store.bulk_load`): `add` each record, then `finish`."""
 
     def __init__(self, load: BulkLoad, *, create_missing: bool = False, user: Optional[str] = None,
@@ -182,94 +107,6 @@ class Importer:
             self.error(data, place)
         if extras and record_id is not None:  # else it failed, and said why
             self._later.append((kind, record_id, data.get("uid"), extras, place))
-
-    def _extras(self, kind: str, data: Any, place: Place) -> dict:
-        """Take out of a record what a version-2 document adds beyond its model's fields
-        (aliases, ruling history, what it was merged into), checked; they are applied once
-        every record is in (`_apply_later`)."""
-        names = RECORD_EXTRAS.get(kind)
-        if not names or not isinstance(data, dict):
-            return {}
-        extras = {name: data.pop(name) for name in names if name in data}
-        aliases = extras.get("aliases")
-        if aliases is not None and not (isinstance(aliases, list) and all(isinstance(a, str) for a in aliases)):
-            self.error("expected a list of names", place.field("aliases"))
-        merged = extras.get("merged_into")
-        if merged is not None and not isinstance(merged, str):
-            self.error("expected the name (or key) of the record it was merged into, or null",
-                       place.field("merged_into"))
-        if "rulings" in extras:
-            rulings, errors = structure_record_list(extras["rulings"], Ruling, place.field("rulings"))
-            for text in errors:
-                self.problems.add(self.record, text)
-            extras["rulings"] = rulings
-        return {name: value for name, value in extras.items() if value}
-
-    def question(self, question: Question, place: Place) -> None:
-        """Add a question (a group of claims that answer it), or reuse the one with its key."""
-        self.load.add_question(question)
-
-    def _apply_later(self) -> None:
-        """What refers to records that may come later in the file: aliases, merges, ruling
-        histories, questions of claims, and changes (by the uid of their record)."""
-        merges: dict[str, list[tuple[str, str, str]]] = {}  # a record's uid -> (at, uid, into) of its merge changes
-        for item in self._later:
-            if isinstance(item, Change) and item.action == "merge" and item.record_uid and item.new:
-                merges.setdefault(item.record_uid, []).append((item.at, item.uid or "", item.new))
-        for item in self._later:
-            if isinstance(item, Change):
-                record_id = self.load.record_id(item.record_type, item.record_uid) if item.record_uid else None
-                if record_id is None:
-                    self.problems.add(self.record, f"change {item.uid or ''} is of a {item.record_type} that is "
-                                      "not in the file or the database; check its record_uid")
-                    continue
-                self.load.add_change(item, record_id)
-                continue
-            kind, record_id, uid, extras, place = item
-            table = "sources" if kind == "source" else "claims"
-            if "aliases" in extras:
-                self.load.add_aliases(table, record_id, extras["aliases"])
-            if "rulings" in extras:
-                self.load.add_rulings(record_id, extras["rulings"])
-            if "merged_into" in extras:
-                self._merge(table, record_id, extras["merged_into"], sorted(merges.get(uid, ())),
-                            place.field("merged_into"))
-        for claim_id, ruling in self._first_rulings:
-            self.load.add_rulings(claim_id, [ruling])
-        for claim_id, key, place in self._questions:
-            question_id = self.load.question_id(key)
-            if question_id is None:
-                self.error(f"no question {key!r}; add it to the document's questions, or first with "
-                           "'verity question add'", place.field("question"))
-            else:
-                self.load.link_question(claim_id, question_id)
-
-    def _merge(self, table: str, record_id: int, name: str, changes: list[tuple[str, str, str]],
-               place: Place) -> None:
-        """Point a record at the one its file says it was merged into, by that one's name or key.
-        Two records may share it (one merged into the other, or a desk merge's re-keyed claim
-        given its key back), so it is found as the pointer came to be (verity.store.resolve):
-        the one a merge change of the record (the latest) merged it into; else the oldest one
-        with it by name; else the record that holds the name (not merged into another), else
-        one merged that has it, else the one with it as an alias. One that names itself so is
-        merged into nothing: a record is never merged into itself (an earlier verity could
-        write such a file)."""
-        into = None
-        for _at, _uid, target in reversed(changes):
-            found = self.store.source_with_uid(target) if table == "sources" else self.store.claim_with_uid(target)
-            if found is not None and (fold(found.name) == fold(name) if table == "sources" else found.key == name):
-                into = found.id
-                break
-        if into is None:
-            into = self.load.oldest_alike(table, record_id, name)
-        if into is None:
-            found = self.store.source_named(name) if table == "sources" else self.store.claim_keyed(name)
-            into = None if found is None else found.id
-        if into is None:
-            self.error(f"it was merged into {name!r}, which is not in the file or the database", place)
-        elif not self.load.merge(table, record_id, None if into == record_id else into):
-            self.error(f"it was merged into {name!r}, which was merged into it (directly or through others); "
-                       "leave out one of the two merged_into", place)
 
     def _stance_data(self, data: Any, place: Place) -> None:
         same_time = True
@@ -545,104 +382,6 @@ class Importer:
         else:
             where = place.field(fields[0])
         self.problems.add(record, f"{text} @ {where}", conflict=True)
-
-    # -- references ------------------------------------------------------------------
-
-    def _claim_key(self, ref: str, place: Place) -> Optional[str]:
-        """The key of the claim a stance names as it is read (--create-missing may make it); None
-        after saying it is missing."""
-        known = self._claim_keys.get(ref)
-        if known is not None:
-            return known
-        if self.store.find_claim(ref) is not None:
-            if self.create_missing:  # every row is looked up as it is read: remember what was found
-                self._claim_keys[ref] = ref
-            return ref
-        if ref in self._broken_claims:
-            return None  # its own error is already said
-        if self.create_missing:
-            return self._create_claim(ref, place)
-        self._no_claim(ref, place, self.record, self.load.claim_limit)
-        return None
-
-    def _create_claim(self, ref: str, place: Place) -> Optional[str]:
-        """--create-missing: a claim whose text is the reference (its key, if it is one)."""
-        try:
-            claim = Claim(text=ref, key=ref) if is_key(ref) else Claim(text=ref)
-        except InvalidValue as exc:
-            self.error(f"cannot create claim {ref!r}: {exc}", place.field("claim"))
-            self._broken_claims.add(ref)
-            return None
-        existing = self.store.find_claim(claim.key)
-        if existing is not None:  # the text makes the key of a claim already there
-            if existing.text.casefold() == ref.casefold():
-                self._claim_keys[ref] = existing.key
-                return existing.key
-            self.error(f"no claim {ref!r}, and the key it would get, {claim.key!r}, is taken by "
-                       f"{existing.text!r}; use that key if it is the same claim", place.field("claim"))
-            self._broken_claims.add(ref)
-            return None
-        self.claim(claim, place)
-        self.summary.claims_created += 1
-        self._claim_keys[ref] = claim.key
-        return claim.key
-
-    def _known_source(self, name: str) -> Optional[int]:
-        """The id of the source of this name, from this import (spelt as a record of the file
-        spells it, else as names are matched) or the database; else None."""
-        named = self._named.get(name)
-        if named is not None:
-            return named
-        folded = fold(name)
-        known = self._sources.get(folded)
-        if known is not None:
-            return known[0]
-        existing = self.store.find_source(name)
-        if existing is None:
-            return None
-        self._sources[folded] = (existing.id, existing, None)
-        return existing.id
-
-    def _source_id(self, name: str, place: Place) -> Optional[int]:
-        """The id of the source a stance names as it is read (--create-missing may make it); None
-        after saying it is missing."""
-        known = self._known_source(name)
-        if known is not None:
-            return known
-        folded = fold(name)
-        if folded in self._broken_sources:
-            return None
-        if self.create_missing:
-            try:
-                source = Source(name=name)
-            except InvalidValue as exc:
-                self.error(f"cannot create source {name!r}: {exc}", place.field("source"))
-                self._broken_sources.add(folded)
-                return None
-            self.summary.sources_created += 1
-            return self.source(source, place)
-        self._no_source(name, place)
-        return None
-
-    def _no_claim(self, key: str, place: Place, record: int, upto: int) -> None:
-        if key in self._broken_claims:
-            return  # once is enough
-        self._broken_claims.add(key)
-        suggestion = self._suggest(key, "claims", upto) if self.problems.shown(record) else ""
-        self.problems.add(record, f"no claim {key!r}{suggestion}; {self._hint('claim')} @ {place.field('claim')}")
-
-    def _no_source(self, name: str, place: Place) -> None:
-        self._broken_sources.add(fold(name))  # once is enough
-        suggestion = self._suggest(name, "sources") if self.problems.shown(self.record) else ""
-        self.error(f"no source {name!r}{suggestion}; {self._hint('source')}", place.field("source"))
-
-    def _hint(self, kind: str) -> str:
-        hint = self.missing_hint or "add the {kind} before its stances, or first with '{command}'"
-        return hint.format(kind=kind, command=f"verity {kind} add")
-
-    def _suggest(self, word: str, table: str, upto: Optional[int] = None) -> str:
-        """' (did you mean …?)' from the names in the database (read before the record: ids up to `upto`)."""
-        return did_you_mean(word, self.load.names(table, SUGGEST_LIMIT, upto))
 
 
 def _remember(names: dict[str, int], name: str, record_id: int, merged: bool) -> None:
