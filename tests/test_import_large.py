@@ -47,18 +47,23 @@ def tables(path: Path) -> dict:
 
 def in_batches(tmp_path: Path, monkeypatch, lines: Path, before: list[Path] = ()) -> tuple:
     """(outcome, tables) of importing `lines` with the usual batches, with batches of 7
-    stances, and read ahead by a second process (verity.importer.ahead), each into a new
-    database that first gets the files `before`; they must agree. The outcome is the
+    stances, and read ahead by a second process (verity.importer.ahead) that makes each
+    record ready or leaves that to the importer, each into a new database that first gets
+    the files `before`; they must agree. The outcome is the
     summary line or the error."""
     monkeypatch.setenv("VERITY_USER", "desk")
-    results = []
-    for batch, read_ahead in ((BATCH, False), (7, False), (BATCH, True)):
+    results, sent, starved = [], ahead.BATCH, ahead._starved
+    for batch, read_ahead, raw in ((BATCH, False, False), (7, False, False), (BATCH, True, False), (BATCH, True, True)):
         monkeypatch.setattr(importing, "BATCH", batch)
         monkeypatch.setattr(ahead, "MIN_BYTES", 0 if read_ahead else 1 << 60)
+        # raw: the reader leaves every record after the first three to this process to make ready, as
+        # it does while this one waits for it (ahead._starved); the forked child inherits the change
+        monkeypatch.setattr(ahead, "BATCH", 3 if raw else sent)
+        monkeypatch.setattr(ahead, "_starved", (lambda sending: True) if raw else starved)
         # The suite's in-process Datasette servers leave threads behind; the child reads nothing they hold.
         monkeypatch.setattr(ahead, "forkable", lambda: True)
         assert ahead.can_read_ahead(lines, "jsonl") == read_ahead
-        db = tmp_path / f"batch-{batch}-{read_ahead}.db"
+        db = tmp_path / f"batch-{batch}-{read_ahead}-{raw}.db"
         with Store.create(db) as store:
             for earlier in before:
                 import_file(store, earlier)
@@ -67,7 +72,7 @@ def in_batches(tmp_path: Path, monkeypatch, lines: Path, before: list[Path] = ()
             except VerityError as exc:
                 outcome = f"{type(exc).__name__}: {exc}"
         results.append((outcome, tables(db)))
-    assert results[0] == results[1] == results[2]
+    assert results[0] == results[1] == results[2] == results[3]
     return results[0]
 
 

@@ -2,13 +2,16 @@
 
 An import does two kinds of work that need nothing from each other until the end:
 reading (parsing each line, checking each field by the models' rules, deriving
-uids: `rows.prepared`) and writing (finding sources and claims, SQLite). For a
+uids: `rows.preparer`) and writing (finding sources and claims, SQLite). For a
 large JSONL or CSV file the reading runs in a child process while this one writes,
-so the two share the machine's cores. The child runs the very generator an import
-runs in-process for a small file, and sends what it yields, in batches, through a
-pipe; the records arrive in file order, and the importer takes them as it would
-have. Whatever the child raises is raised here; when the import stops early, the
-child is stopped.
+so the two share the machine's cores. The child reads the records and makes them
+ready as an import in-process does for a small file (`rows.preparer`), and sends
+them, in batches, through a pipe; the records arrive in file order, and the importer
+takes them as it would have. While the importer has taken every batch sent and waits,
+the child sends the next batch's records as read and leaves making them ready to the
+importer, which takes a record either way with the same outcome: so neither process
+idles while the other has work, on two cores or more. Whatever the child raises is
+raised here; when the import stops early, the child is stopped.
 
 The child is forked, never spawned: a spawned child starts by running the program's
 main script again, which a script that imports verity and calls `import_file` at
@@ -20,6 +23,7 @@ fork; the result is the same.
 
 from __future__ import annotations
 
+import array
 import contextlib
 import gc
 import multiprocessing
@@ -33,7 +37,13 @@ from ..csvio import read_csv
 from ..errors import VerityError, unreadable
 from ..formats import CsvPlace, LinePlace, Place
 from ..jsonl import read_jsonl
-from .rows import Record, prepared
+from .rows import Record, preparer
+
+try:  # to widen the pipe (`_widen`) and ask how much of it is still unread (`_starved`)
+    import fcntl
+    import termios
+except ImportError:  # pragma: no cover - Windows, which has no fork: nothing is read ahead there
+    fcntl = termios = None  # type: ignore[assignment]
 
 # Below this a file is read in-process: starting a child costs more than it saves. The
 # benchmark's 100k-stance file is 39 MB, the Balti case's 7 kB.
@@ -42,7 +52,6 @@ BATCH = 1_000  # records a message carries
 PIPE_BYTES = 1 << 20  # what the pipe may hold (Linux's limit for a user, unless raised)
 READERS: dict[str, Callable[..., Iterator[Record]]] = {"jsonl": read_jsonl, "csv": read_csv}
 PLACES: dict[str, Callable[[int], Place]] = {"jsonl": LinePlace, "csv": CsvPlace}  # a record's place, by its line
-ROWS = frozenset({"stance-row", "claim-row"})  # the records `prepared` made into rows
 
 Progress = Callable[[int], None]
 
@@ -66,11 +75,11 @@ def forkable() -> bool:
 
 @contextlib.contextmanager
 def read_ahead(path: Path, fmt: str, user: str, progress: Optional[Progress]) -> Iterator[Iterator[Record]]:
-    """The prepared records of the file (`rows.prepared`), read by a child process."""
+    """The prepared records of the file (`rows.preparer`), read by a child process."""
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
     _widen(sending)
-    child = context.Process(target=_read, args=(path, READERS[fmt], user, sending, receiving),
+    child = context.Process(target=_read, args=(path, READERS[fmt], PLACES[fmt], user, sending, receiving),
                             name="verity import reader", daemon=True)
     try:
         child.start()
@@ -89,9 +98,9 @@ def _widen(connection: Connection) -> None:
     """Let the pipe hold a few batches, so the child reads on while this process writes
     (a pipe holds 64 kB unless asked; a batch is some 300 kB). Linux only; elsewhere the
     two take turns more often."""
-    with contextlib.suppress(ImportError, AttributeError, OSError):
-        import fcntl
-
+    if fcntl is None:
+        return
+    with contextlib.suppress(AttributeError, OSError):  # no F_SETPIPE_SZ but on Linux
         fcntl.fcntl(connection.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
 
 
@@ -108,15 +117,16 @@ def _received(receiving: Connection, progress: Optional[Progress], place_of: Cal
         if progress is not None:
             progress(done)
         for record_kind, data, place in body:
-            # a prepared row comes with the number of its line (see `_read`)
-            yield record_kind, data, place_of(place) if record_kind in ROWS else place
+            # a record comes with the number of its line when that is its whole place (see `_read`)
+            yield record_kind, data, place_of(place) if place.__class__ is int else place
         if kind == "end":
             return
 
 
-def _read(path: Path, reader: Callable[..., Iterator[Record]], user: str, sending: Connection,
+def _read(path: Path, reader: Callable[..., Iterator[Record]], line_place: type, user: str, sending: Connection,
           receiving: Connection) -> None:
-    """The child: read and prepare every record, and send them in batches."""
+    """The child: read every record, make it ready (`rows.preparer`) unless the importer waits
+    for this process (`_starved`), and send them in batches."""
     # The fork gave this process the importer's end of the pipe too: closed, so that when the
     # importer is gone (killed, even) nothing reads the pipe and sending fails, ending this one.
     receiving.close()
@@ -136,19 +146,40 @@ def _read(path: Path, reader: Callable[..., Iterator[Record]], user: str, sendin
         except OSError as exc:
             raise unreadable(path, exc) from None
         with handle:
+            prepare, eager = preparer(user), True
             batch: list[Record] = []
-            for record in prepared(reader(handle, told), user):
-                # A row's place as the number of its line: a place object costs more to send than its row.
-                batch.append((record[0], record[1], record[2].line) if record[0] in ROWS else record)
+            for record in reader(handle, told):
+                if eager:
+                    record = prepare(record)
+                place = record[2]
+                # A record's place as the number of its line: a place object costs more to send than its row.
+                batch.append((record[0], record[1], place.line)
+                             if place.__class__ is line_place and getattr(place, "column", None) is None else record)
                 if len(batch) >= BATCH:
                     sending.send(("records", done, batch))
                     batch = []
+                    eager = not _starved(sending)
             sending.send(("end", done, batch))
     except BaseException as exc:  # noqa: BLE001 - whatever it is, the importer raises it
         with contextlib.suppress(OSError):  # not when the importer has stopped listening
             sending.send(("raised", 0, _sendable(exc)))
     finally:
         sending.close()
+
+
+def _starved(sending: Connection) -> bool:
+    """Whether the importer has taken every batch sent so far: then it waits for this process,
+    which leaves the next batch's records for the importer to make ready (`Importer.add` takes
+    a record made ready or not, with the same outcome), so that the two share the work. Where
+    the pipe cannot be asked, never."""
+    if fcntl is None:
+        return False
+    waiting = array.array("i", [0])
+    try:
+        fcntl.ioctl(sending.fileno(), termios.FIONREAD, waiting, True)
+    except OSError:
+        return False
+    return waiting[0] == 0
 
 
 def _sendable(exc: BaseException) -> BaseException:

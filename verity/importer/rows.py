@@ -1,5 +1,5 @@
 """Records made into the rows they will be staged as: the part of an import that needs
-nothing from the database (`prepared`), so the read-ahead child process (`ahead`) may
+nothing from the database (`preparer`), so the read-ahead child process (`ahead`) may
 run it while this one writes.
 """
 
@@ -17,24 +17,31 @@ _CLAIM_LATER = frozenset(RECORD_EXTRAS["claim"])  # a claim record with any of t
 
 
 def prepared(records: Iterable[Record], user: str) -> Iterator[Record]:
-    """The records, with each plain stance (nearly all of them) made into the row it will
-    stage, ("stance-row", (given, *values), place) (see `quick_stance`), and each plain
-    claim into its row, ("claim-row", (row, uid, desk), place). What is read, checked and
-    derived here needs nothing from the database, so `ahead` may do it in another process;
-    `records.Importer.add` takes the records either way."""
+    """The records, each made ready as `preparer` makes it."""
+    return map(preparer(user), records)
+
+
+def preparer(user: str) -> Callable[[Record], Record]:
+    """What makes a record ready to import: each plain stance (nearly all of them) made into
+    the row it will stage, ("stance-row", (given, *values), place) (see `quick_stance`), and
+    each plain claim into its row, ("claim-row", (row, uid, desk), place); any other record
+    as it is. What is read, checked and derived here needs nothing from the database, so
+    `ahead` may do it in another process; `records.Importer.add` takes a record either way."""
     make_stance, make_claim = stance_row_maker(), claim_row_maker()
-    for kind, data, place in records:
+
+    def prepare(record: Record) -> Record:
+        kind, data, place = record
         if kind == "stance" and data.__class__ is dict:
             quick = quick_stance(data, user, make_stance)
             if quick is not None:
-                yield "stance-row", quick, place
-                continue
+                return "stance-row", quick, place
         elif kind == "claim" and data.__class__ is dict and not data.keys() & _CLAIM_LATER:
             quick = quick_claim(data, make_claim)
             if quick is not None:
-                yield "claim-row", quick, place
-                continue
-        yield kind, data, place
+                return "claim-row", quick, place
+        return record
+
+    return prepare
 
 
 def quick_claim(data: dict, make: Callable[[dict], Optional[tuple]]) -> Optional[tuple]:
