@@ -250,12 +250,12 @@ def test_a_merge_killed_midway_loses_nothing(tmp_path, cli):
     assert killed  # at least one merge was killed midway
 
 
-def test_an_old_database_gets_uids_for_every_record_on_upgrade(tmp_path):
-    # m001..m004 only: the schema an older verity wrote, then opened by this one
-    from verity import migrations
-
-    path = tmp_path / "old.db"
+def older_database(path):
+    """A database as an older verity left it: m001..m004 only, one source, claim and stance,
+    with SQLite's default page size (this verity makes its own with larger pages)."""
     import sqlite_utils
+
+    from verity import migrations
 
     db = sqlite_utils.Database(path)
     for name, fn in migrations.MIGRATIONS:
@@ -270,6 +270,27 @@ def test_an_old_database_gets_uids_for_every_record_on_upgrade(tmp_path):
                     "'2025-01-01T00:00:00.000000Z')")
     db.conn.commit()
     db.conn.close()
+    return path
+
+
+def test_an_older_verity_s_database_merges_by_file_without_being_changed(tmp_path, cli):
+    # merged from an upgraded copy (importer.desks): a copy SQLite makes only into a new file
+    # or one of the same page size, and the older file's pages are smaller than verity's
+    old = older_database(tmp_path / "old.db")
+    before = sha256(old)
+    assert sqlite3.connect(old).execute("PRAGMA page_size").fetchone()[0] == 4096
+    here = tmp_path / "here.db"
+    assert cli("--db", here, "init").exit_code == 0
+    result = cli("--db", here, "merge", old)
+    assert result.exit_code == 0, result.stderr
+    assert "1 source" in result.stdout + result.stderr and "1 stance" in result.stdout + result.stderr
+    assert sha256(old) == before
+    with Store.open(here) as store:
+        assert store.counts() == {"sources": 1, "claims": 1, "stances": 1}
+
+
+def test_an_old_database_gets_uids_for_every_record_on_upgrade(tmp_path):
+    path = older_database(tmp_path / "old.db")
     with Store.open(path) as store:
         for table in ("sources", "claims", "stances"):
             assert store.conn.execute(f"SELECT count(*) FROM {table} WHERE uid IS NULL").fetchone()[0] == 0

@@ -19,6 +19,7 @@ from support import write_lines
 
 from verity.errors import InvalidValue
 from verity.importer import ahead, import_file
+from verity.importer.rows import prepared as rows_prepared
 from verity.store import Store
 
 
@@ -142,6 +143,31 @@ def test_csv_is_read_ahead_with_its_places(tmp_path, always_ahead):
             import_file(store, path)
         assert store.counts() == {"sources": 1, "claims": 1, "stances": 0}
     assert str(refused.value).startswith("no source 'Nobody'") and "line 2002" in str(refused.value)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+@pytest.mark.parametrize("starved", [False, True])
+def test_records_read_ahead_arrive_with_the_places_read_in_process(tmp_path, monkeypatch, fmt, starved):
+    # A record's place crosses the pipe as its line number and is made again here: of the class
+    # the format's reader gives (a CSV row's names its retraction's columns), made ready or left
+    # to the importer (_starved), with the place a problem inside it would name.
+    monkeypatch.setattr(ahead, "BATCH", 7)
+    monkeypatch.setattr(ahead, "_starved", lambda sending: starved)
+    path = tmp_path / f"stances.{fmt}"
+    if fmt == "csv":
+        rows = [["claim", "source", "position", "quote"]] + [["c", "S", "affirms", f"q{n}"] for n in range(30)]
+        with open(path, "w", newline="", encoding="utf-8") as out:
+            csv.writer(out).writerows(rows)
+    else:
+        write_lines(path, 30)
+    with open(path, "rb") as handle:
+        here = list(rows_prepared(ahead.READERS[fmt](handle), "me"))
+    with ahead.read_ahead(path, fmt, "me", None) as records:
+        there = list(records)
+    assert [(type(place), str(place), str(place.field("retracted").field("on"))) for _, _, place in there] \
+        == [(type(place), str(place), str(place.field("retracted").field("on"))) for _, _, place in here]
+    left = [kind for kind, _, _ in there].count("stance")  # left to the importer to make ready
+    assert left == (sum(kind == "stance-row" for kind, _, _ in here[7:]) if starved else 0)  # all after the first batch
 
 
 def test_the_command_line_may_fork_a_reader():

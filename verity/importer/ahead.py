@@ -28,14 +28,15 @@ import contextlib
 import gc
 import multiprocessing
 import signal
+import sys
 import threading
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
-from ..csvio import read_csv
+from ..csvio import RowPlace, read_csv
 from ..errors import VerityError, unreadable
-from ..formats import CsvPlace, LinePlace, Place
+from ..formats import LinePlace, Place
 from ..jsonl import read_jsonl
 from .rows import Record, preparer
 
@@ -51,7 +52,7 @@ MIN_BYTES = 16 << 20
 BATCH = 1_000  # records a message carries
 PIPE_BYTES = 1 << 20  # what the pipe may hold (Linux's limit for a user, unless raised)
 READERS: dict[str, Callable[..., Iterator[Record]]] = {"jsonl": read_jsonl, "csv": read_csv}
-PLACES: dict[str, Callable[[int], Place]] = {"jsonl": LinePlace, "csv": CsvPlace}  # a record's place, by its line
+PLACES: dict[str, Callable[[int], Place]] = {"jsonl": LinePlace, "csv": RowPlace}  # a record's place, by its line
 
 Progress = Callable[[int], None]
 
@@ -170,9 +171,10 @@ def _read(path: Path, reader: Callable[..., Iterator[Record]], line_place: type,
 def _starved(sending: Connection) -> bool:
     """Whether the importer has taken every batch sent so far: then it waits for this process,
     which leaves the next batch's records for the importer to make ready (`Importer.add` takes
-    a record made ready or not, with the same outcome), so that the two share the work. Where
-    the pipe cannot be asked, never."""
-    if fcntl is None:
+    a record made ready or not, with the same outcome), so that the two share the work. Never
+    but on Linux, whose FIONREAD on a pipe's writing end says what the reader has not read
+    (on BSD and macOS it says what this end holds: nothing, always)."""
+    if fcntl is None or not sys.platform.startswith("linux"):
         return False
     waiting = array.array("i", [0])
     try:

@@ -101,6 +101,11 @@ def _merge_database(store: Store, path: Path, new_file: bool) -> MergeOutcome:
             return store.merge_database(str(path), new_file=new_file)
         with _scratch() as scratch:  # an older verity's file: merged from an upgraded copy
             scratch.close()
+            # SQLite copies a database into a new file, or one of its page size (verity makes 16 kB
+            # pages; an older verity's file has SQLite's 4 kB): the scratch database goes first.
+            for suffix in ("", "-wal", "-shm"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(scratch.path + suffix)
             with contextlib.closing(sqlite3.connect(scratch.path)) as target:
                 other.conn.backup(target)
             Store.open(scratch.path).close()

@@ -242,9 +242,9 @@ class Store(Lookups, Corrections, Export, Listings, Merging, Reconciliations, Re
                 f"make it one with 'verity --db {self.path} init' or point --db at a verity database"
             )
         if not tables:
-            # Set before the first table, or never (SQLite keeps a file's page size): a page four
-            # times SQLite's default means fewer pages to write, split and find for a large import
-            # (docs/performance.md).
+            # Only a file SQLite has not yet written takes it (a new or empty one; one with a header
+            # and no tables keeps its own): a page four times SQLite's default means fewer pages
+            # to write, split and find for a large import (docs/performance.md).
             self.conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
 
     def _adopt_rows_written_by_others(self) -> None:

@@ -44,7 +44,7 @@ class Upkeep:
     index is built in that wait rather than after the last row, when nothing else runs.
     Fed rows stay right without their update and delete triggers: a stance is never
     deleted, and its indexed columns (its quote and note) never change (the
-    `stances_never_edited` trigger; tests/test_import.py checks that they are among
+    `stances_never_edited` trigger; tests/test_import_large.py checks that they are among
     the columns it guards).
     """
 
