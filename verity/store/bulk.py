@@ -30,6 +30,7 @@ from .rows import (
     SOURCE_COLUMNS,
     SOURCE_INSERT,
     STANCE_COLUMNS,
+    alike,
     claim_insert_row,
     source_row,
 )
@@ -375,17 +376,13 @@ class BulkLoad:
     def oldest_alike(self, table: str, record_id: int, name: str) -> Optional[int]:
         """The id of the oldest record (by uid) but `record_id` that has this name (a source's, as
         names are matched) or key, and is one with it by name as a desk merge groups records
-        (sources: the same folded name; claims: the same key, as their desks gave it, and text):
+        (`rows.ALIKE`: sources of one folded name; claims of one key, as their desks gave it, and text):
         the one a merge made by names alone points it at (verity.store.resolve). Else None."""
-        if table == "sources":
-            row = self.conn.execute(
-                "SELECT t.id FROM sources r JOIN sources t ON t.folded = r.folded AND t.id != r.id "
-                "WHERE r.id = ? AND r.folded = ? ORDER BY t.uid LIMIT 1", [record_id, fold(name)]).fetchone()
-        else:
-            row = self.conn.execute(
-                "SELECT t.id FROM claims r JOIN claims t ON t.key = ? AND t.id != r.id AND t.text = r.text "
-                "AND coalesce(t.rekeyed_from, t.key) = coalesce(r.rekeyed_from, r.key) WHERE r.id = ? "
-                "ORDER BY t.uid LIMIT 1", [name, record_id]).fetchone()
+        named = ("folded", fold(name)) if table == "sources" else ("key", name)
+        row = self.conn.execute(
+            f"SELECT id FROM {table} WHERE {named[0]} = ?2 AND id != ?1 "
+            f"AND ({alike(table)}) = (SELECT {alike(table)} FROM {table} WHERE id = ?1) ORDER BY uid LIMIT 1",
+            [record_id, named[1]]).fetchone()
         return row[0] if row else None
 
     def merge(self, table: str, record_id: int, into_id: Optional[int]) -> bool:

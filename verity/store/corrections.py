@@ -19,6 +19,7 @@ import attrs
 from .. import names, uids
 from ..errors import Conflict, Duplicate, InvalidValue
 from ..models import Change, Claim, Retraction, Ruling, Source, check_date, parse_ruling, utc_now
+from .rows import ALIKE
 
 SOURCE_FIELDS = ("name", "kind", "affiliation", "reliability", "url", "note")
 CLAIM_FIELDS = ("key", "text", "subject", "tags", "note", "question")
@@ -138,7 +139,7 @@ class Corrections:
                 + ([names.fold(edited.name)] if "name" in changed else []) + [source.id])
             if RECONCILED_SOURCE_FIELDS.intersection(changed):
                 self.refresh_reconciliations(self._claims_of_source(source.id))
-            if "name" in changed:  # two sources one by name since a desk merge may be two again
+            if ALIKE["sources"].keys() & set(changed):  # two sources one by name since a desk merge may be two again
                 self.refresh_reconciliations(self.settle())
         return edited
 
@@ -243,7 +244,7 @@ class Corrections:
                                        if "question" in changed else self.question_ids_of([claim.id]))
             if {"text", "subject", "note"}.intersection(changed):  # what similarity reads (docs/similar.md)
                 self.compare_again(claim, edited)
-            if {"key", "text"}.intersection(changed):  # two claims one by key and text since a desk merge
+            if ALIKE["claims"].keys() & set(changed):  # two claims one by key and text since a desk merge
                 self.refresh_reconciliations(self.settle())
         return edited
 

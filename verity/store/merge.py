@@ -23,7 +23,7 @@ import attrs
 from .. import uids
 from ..names import fold
 from .corrections import CLAIM_FIELDS, RECONCILED_SOURCE_FIELDS, SOURCE_FIELDS
-from .resolve import EDGE_NAME, MergeEdge, claim_keys, groups_of, merge_pointers, user_key
+from .resolve import EDGE_NAME, REKEY_DIGITS, MergeEdge, claim_keys, groups_of, merge_pointers
 from .rows import (
     CHANGE_COLUMNS,
     CLAIM_COLUMNS,
@@ -31,6 +31,8 @@ from .rows import (
     RETRACTION_COLUMNS,
     SOURCE_COLUMNS,
     STANCE_COLUMNS,
+    USER_KEY,
+    alike,
 )
 from .upkeep import Upkeep
 
@@ -306,9 +308,7 @@ class Merging:
                               + " WHERE id = ?", [value, *([fold(value)] if field == "name" else []), record_id])
             return True
         if field == "key":
-            key, rekeyed_from = self.conn.execute("SELECT key, rekeyed_from FROM claims WHERE id = ?",
-                                                  [record_id]).fetchone()
-            if user_key(key, rekeyed_from) == value:
+            if self.conn.execute(f"SELECT {USER_KEY} FROM claims WHERE id = ?", [record_id]).fetchone()[0] == value:
                 return False
             self.conn.execute("UPDATE claims SET key = ?, rekeyed_from = NULL WHERE id = ?", [value, record_id])
             return True
@@ -388,12 +388,12 @@ class Merging:
         return edges
 
     def _settle_sources(self, since: Optional[Since], settled: Settled) -> None:
-        rows = self.conn.execute("SELECT id, uid, folded, merged_into FROM sources").fetchall()
+        rows = self.conn.execute(f"SELECT id, uid, merged_into, {alike('sources')} FROM sources").fetchall()
         uid_of = {row[0]: row[1] for row in rows}
         ids = {row[1]: row[0] for row in rows}
         pointers = merge_pointers(uid_of, self._merge_edges("source", ids),
-                                  groups_of({row[0]: row[2] for row in rows}))
-        changed = [(row[0], row[3], pointers.into.get(row[0])) for row in rows if row[3] != pointers.into.get(row[0])]
+                                  groups_of({row[0]: row[3:] for row in rows}))
+        changed = [(row[0], row[2], pointers.into.get(row[0])) for row in rows if row[2] != pointers.into.get(row[0])]
         # Those merged first, then those no longer merged: a name stays with one source not merged throughout.
         for source_id, _old, new in sorted(changed, key=lambda c: c[2] is None):
             self.conn.execute("UPDATE sources SET merged_into = ? WHERE id = ?", [new, source_id])
@@ -445,25 +445,26 @@ class Merging:
     def _settle_claims(self, since: Optional[Since], settled: Settled) -> None:
         """Pointers and keys of the claims that can need settling: those merged, re-keyed, named by a
         merge change, or sharing their desk's key with another."""
+        # Claims one by name (rows.ALIKE) share the key their desk gave them: the last condition takes in each group.
         rows = self.conn.execute(
-            "SELECT id, uid, key, rekeyed_from, text, merged_into FROM claims WHERE merged_into IS NOT NULL "
-            "OR rekeyed_from IS NOT NULL OR uid IN (SELECT record_uid FROM changes WHERE action = 'merge' "
-            "AND record_type = 'claim' UNION SELECT new FROM changes WHERE action = 'merge' AND record_type = 'claim') "
-            "OR coalesce(rekeyed_from, key) IN (SELECT coalesce(rekeyed_from, key) AS k FROM claims "
+            f"SELECT id, uid, key, rekeyed_from, merged_into, {USER_KEY}, {alike('claims')} FROM claims "
+            "WHERE merged_into IS NOT NULL OR rekeyed_from IS NOT NULL OR uid IN (SELECT record_uid FROM changes "
+            "WHERE action = 'merge' AND record_type = 'claim' UNION SELECT new FROM changes WHERE action = 'merge' "
+            f"AND record_type = 'claim') OR {USER_KEY} IN (SELECT {USER_KEY} AS k FROM claims "
             "GROUP BY k HAVING count(*) > 1)").fetchall()
         if not rows:
             return
         uid_of = {row[0]: row[1] for row in rows}
         ids = {row[1]: row[0] for row in rows}
-        own = {row[0]: user_key(row[2], row[3]) for row in rows}
+        own = {row[0]: row[5] for row in rows}
         pointers = merge_pointers(uid_of, self._merge_edges("claim", ids),
-                                  groups_of({row[0]: (own[row[0]], row[4]) for row in rows}))
+                                  groups_of({row[0]: row[6:] for row in rows}))
         roots = sorted(i for i in uid_of if i not in pointers.into)
         taken = set() if not roots else {row[0] for row in self.conn.execute(
-            "SELECT coalesce(rekeyed_from, key) FROM claims UNION SELECT alias FROM aliases WHERE claim_id IS NOT NULL")}
+            f"SELECT {USER_KEY} FROM claims UNION SELECT alias FROM aliases WHERE claim_id IS NOT NULL")}
         keys = claim_keys(roots, uid_of, own, taken)
         changed = []
-        for claim_id, _uid, key, rekeyed_from, _text, merged_into in rows:
+        for claim_id, _uid, key, rekeyed_from, merged_into, *_alike in rows:
             into = pointers.into.get(claim_id)
             final_key = keys.get(claim_id, own[claim_id])
             final_from = own[claim_id] if final_key != own[claim_id] else None
@@ -600,7 +601,7 @@ def rekeyed_from(key: str, uid: str) -> Optional[str]:
     (`resolve.rekeyed`, `question_key`), else None: what an export, which gives the key alone,
     says of it."""
     digits = uid.replace("-", "")
-    for length in (8, 12, 16, 32):
+    for length in REKEY_DIGITS:
         if key.endswith("-" + digits[:length]) and len(key) > length + 1:
             return key[: -length - 1]
     return None

@@ -11,8 +11,9 @@ that merged in different orders hold the same records with the same values. The 
   disagree, or would close a circle, the latest (its `at`, then its uid) stands and the
   earlier gives way;
 - records that are one by their name (sources: the same folded name; claims: the same
-  key and the same text) point at the oldest of them (by uid), unless a merge says where
-  they go; a circle that this closes gives way to the merges;
+  key, as their desk gave it, and the same text; `rows.ALIKE` says it for the store) point
+  at the oldest of them (by uid), unless a merge says where they go; a circle that this
+  closes gives way to the merges;
 - claims not merged into another that share a key keep it for the oldest; every younger
   one gets `KEY-<first 8 hex digits of its uid>`.
 
@@ -25,6 +26,9 @@ from typing import Hashable, Iterable, Mapping, NamedTuple, Optional
 
 EDGE_CHANGE = "change"  # a pointer a merge change made
 EDGE_NAME = "name"  # a pointer the records' names (or keys and texts) made
+# How many hex digits of its uid a re-keyed claim's key ends with: 8, more in the unlikely case
+# that those make a key another has (`rekeyed`); a question's, all 32 (`merge.question_key`).
+REKEY_DIGITS = (8, 12, 16, 32)
 
 
 class MergeEdge(NamedTuple):
@@ -124,7 +128,7 @@ def _cycles(into: Mapping[int, int]) -> list[list[int]]:
 
 
 def groups_of(keys: Mapping[int, Hashable]) -> list[list[int]]:
-    """The records that share a key (a folded name; a claim's key and text), where more than one does."""
+    """The records that share a key (what `rows.ALIKE` makes them one by), where more than one does."""
     found: dict[Hashable, list[int]] = {}
     for record, key in keys.items():
         found.setdefault(key, []).append(record)
@@ -135,7 +139,7 @@ def rekeyed(key: str, uid: str, taken: set[str]) -> str:
     """The key a claim gets when an older claim has its key: KEY-<first 8 hex digits of its uid>
     (more digits in the unlikely case that one is taken)."""
     digits = uid.replace("-", "")
-    for length in (8, 12, 16, 32):
+    for length in REKEY_DIGITS:
         candidate = f"{key}-{digits[:length]}"
         if candidate not in taken:
             return candidate
@@ -145,7 +149,7 @@ def rekeyed(key: str, uid: str, taken: set[str]) -> str:
 def claim_keys(roots: Iterable[int], uids: Mapping[int, str], user_keys: Mapping[int, str],
                taken: set[str]) -> dict[int, str]:
     """The key of each claim not merged into another: its own (`user_keys`, the key its desk gave
-    it), unless an older one has that key: then `rekeyed`."""
+    it: `rows.USER_KEY`), unless an older one has that key: then `rekeyed`."""
     by_key: dict[str, list[int]] = {}
     for claim in roots:
         by_key.setdefault(user_keys[claim], []).append(claim)
@@ -157,8 +161,3 @@ def claim_keys(roots: Iterable[int], uids: Mapping[int, str], user_keys: Mapping
             keys[member] = rekeyed(key, uids[member], taken)
             taken.add(keys[member])
     return keys
-
-
-def user_key(key: str, rekeyed_from: Optional[str]) -> str:
-    """The key a claim's desk gave it: the one it had before a merge re-keyed it, else its key."""
-    return rekeyed_from or key

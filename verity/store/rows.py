@@ -31,6 +31,21 @@ RECORD_TABLES = {"source": "sources", "claim": "claims", "stance": "stances", "q
 # A change as desks exchange it: its record named by uid (the record's id is each database's own).
 CHANGE_COLUMNS = ("uid", "at", "by", "desk", "action", "record_type", "record_uid", "field", "old", "new", "reason")
 
+# The key a claim's desk gave it: the one it had before a desk merge re-keyed it, else its key.
+USER_KEY = "coalesce(rekeyed_from, key)"
+# Records that are one by their name, which a desk merge points at the oldest of them (docs/desks.md,
+# "What a merge resolves"; verity.store.resolve): those of one table with every expression here equal,
+# each under the field an edit changes it by. A source's folded name; a claim's key, as its desk gave
+# it, and its text. The one statement of the rule: settling a merge, loading a file, staging one, and
+# telling which edits must settle again all read it from here.
+ALIKE = {"sources": {"name": "folded"}, "claims": {"key": USER_KEY, "text": "text"}}
+
+
+def alike(table: str) -> str:
+    """The expressions of ALIKE for `table`, comma-separated: a select list, or in parentheses a row value."""
+    return ", ".join(ALIKE[table].values())
+
+
 # What a source, and a claim, is stored with beside its fields: who made it, where and when.
 PROVENANCE_COLUMNS = ("uid", "desk", "created_at", "created_by")
 SOURCE_COLUMNS = ("name", "folded", "kind", "affiliation", "reliability", "url", "note", *PROVENANCE_COLUMNS)

@@ -12,7 +12,7 @@ from typing import Optional
 from .. import uids
 from ..names import fold
 from .merge import UNIQUE_WHILE_SETTLED, question_key
-from .rows import CHANGE_COLUMNS, RECORD_TABLES, STANCE_INSERT
+from .rows import CHANGE_COLUMNS, RECORD_TABLES, STANCE_INSERT, alike
 
 
 class Staging:
@@ -150,10 +150,7 @@ class Staging:
                                  [uid]).fetchone() is not None
 
     def same_by_name(self, table: str, uid: str, into: str) -> bool:
-        """Whether two records are one by their names alone (a source's folded name; a claim's key and text)."""
-        if table == "sources":
-            names = self.conn.execute("SELECT DISTINCT folded FROM sources WHERE uid IN (?, ?)", [uid, into]).fetchall()
-            return len(names) == 1
-        rows = self.conn.execute("SELECT DISTINCT coalesce(rekeyed_from, key), text FROM claims WHERE uid IN (?, ?)",
-                                 [uid, into]).fetchall()
-        return len(rows) == 1
+        """Whether two records are one by their names alone (`rows.ALIKE`: a source's folded name; a claim's
+        key, as its desk gave it, and text)."""
+        return len(self.conn.execute(f"SELECT DISTINCT {alike(table)} FROM {table} WHERE uid IN (?, ?)",
+                                     [uid, into]).fetchall()) == 1
