@@ -1,0 +1,71 @@
+"""Writing the whole database out: as the JSON document (`write_document`) or as JSONL
+(`write_jsonl`), record by record, without holding it in memory."""
+
+from __future__ import annotations
+
+import json
+from typing import IO, Any, Iterable, Iterator
+
+from .convert import converter
+from .document import FORMAT_VERSION
+
+
+def document_of(store) -> dict:
+    """The whole database as the JSON document `write_document` writes (for tests and small databases)."""
+    return {"verity": FORMAT_VERSION, **{part: list(records) for part, records in _export_parts(store)}}
+
+
+def source_json(entry: Any) -> dict:
+    """A source as a document holds it: its fields, then its aliases and what it was merged into."""
+    return {**converter.unstructure(entry.source), "aliases": list(entry.aliases), "merged_into": entry.merged_into}
+
+
+def claim_json(entry: Any) -> dict:
+    """A claim as a document holds it: its fields (its ruling the latest), then its old keys,
+    its ruling history (oldest first) and what it was merged into."""
+    return {**converter.unstructure(entry.claim), "aliases": list(entry.aliases),
+            "rulings": [converter.unstructure(ruling) for ruling in entry.rulings], "merged_into": entry.merged_into}
+
+
+def _export_parts(store) -> Iterator[tuple[str, Iterable[Any]]]:
+    yield "questions", map(converter.unstructure, store.questions())
+    yield "sources", map(source_json, store.source_entries())
+    yield "claims", map(claim_json, store.claim_entries())
+    yield "stances", map(converter.unstructure, store.all_stances())
+    yield "changes", map(converter.unstructure, store.all_changes())
+
+
+def write_document(store, out: IO[str]) -> dict[str, int]:
+    """Write the whole database as a JSON document (version 2), record by record.
+
+    The text is exactly `dumps(document_of(store))` plus a newline, without
+    holding the database in memory. Returns the count of each record type.
+    """
+    counts = {}
+    out.write('{\n  "verity": %d' % FORMAT_VERSION)
+    for part, records in _export_parts(store):
+        out.write(f',\n  "{part}": [')
+        count = 0
+        for record in records:
+            text = json.dumps(record, indent=2, ensure_ascii=False)
+            # JSON strings escape their newlines, so every raw newline is layout.
+            out.write(("\n    " if count == 0 else ",\n    ") + text.replace("\n", "\n    "))
+            count += 1
+        out.write("\n  ]" if count else "]")
+        counts[part] = count
+    out.write("\n}\n")
+    return counts
+
+
+def write_jsonl(store, out: IO[str]) -> dict[str, int]:
+    """Write the whole database as JSONL: questions, sources, claims, stances, then changes, one per line."""
+    counts = {}
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    for part, records in _export_parts(store):
+        kind = part[:-1]
+        count = 0
+        for record in records:
+            out.write(encode({"type": kind, **record}) + "\n")
+            count += 1
+        counts[part] = count
+    return counts
