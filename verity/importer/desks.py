@@ -25,7 +25,8 @@ from ..formats import DocumentLines, Place, converter, document_records
 from ..jsonl import BOM, read_jsonl
 from ..models import Change, Claim, Question, Ruling, Source, Stance
 from ..store import Store, stance_values
-from ..store.merge import MergeOutcome, rekeyed_from
+from ..store.merge import MergeOutcome
+from ..store.resolve import rekeyed_from
 from ..store.staging import Staging
 from . import EXTENSIONS, content_format, load_json_text, open_input
 from .rows import with_uid

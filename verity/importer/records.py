@@ -18,7 +18,7 @@ from ..models import Claim, Ruling, Source, Stance, slugify
 from ..names import fold
 from ..store import BulkLoad, Store, claim_of_values, claim_row, current_user, stance_values
 from ..store.bulk import Edited, Named
-from ..store.merge import rekeyed_from
+from ..store.resolve import rekeyed_from
 from .extras import Extras
 from .references import References
 from .rows import quick_claim, quick_stance, staged

@@ -22,6 +22,7 @@ from ..models import VERDICTS, Claim, Reconciliation, Source, Stance, utc_now
 from ..reconcile import COUNTED, SUPERSEDED, StanceStatus, plain_status
 from ..trust import StoredEstimate
 from .bulk import BUSY_TIMEOUT_MS, Bulk
+from .concurrent_edits import ConcurrentEdits
 from .corrections import Corrections
 from .export import Export
 from .listings import ClaimFilter, Listings
@@ -46,6 +47,7 @@ from .rows import (
     stance_values,
     verdict_filter,
 )
+from .settling import Settling
 from .similar import Similarity
 from .trust import Trust
 
@@ -124,8 +126,8 @@ class ClaimRecord:
         return frozenset(i for i, status in self.statuses.items() if status.status == COUNTED)
 
 
-class Store(Lookups, Corrections, Export, Listings, Merging, Reconciliations, Reports, Similarity, Bulk, Questions,
-            Trust):
+class Store(Lookups, Corrections, Export, Listings, Merging, Settling, ConcurrentEdits, Reconciliations, Reports,
+            Similarity, Bulk, Questions, Trust):
     """A verity database. Open with `Store.open(path)`; create with `Store.create(path)`."""
 
     def __init__(self, conn: sqlite3.Connection, path: str):

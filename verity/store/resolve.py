@@ -15,7 +15,9 @@ that merged in different orders hold the same records with the same values. The 
   at the oldest of them (by uid), unless a merge says where they go; a circle that this
   closes gives way to the merges;
 - claims not merged into another that share a key keep it for the oldest; every younger
-  one gets `KEY-<first 8 hex digits of its uid>`.
+  one gets `KEY-<first 8 hex digits of its uid>` (questions too: the same rule; while a
+  merge settles them, a question whose key is taken holds `question_key`). `rekeyed_from`
+  reads back the key a desk gave a claim or question re-keyed either way.
 
 Pure functions over plain values; the store reads the rows and writes what changed.
 """
@@ -27,7 +29,7 @@ from typing import Hashable, Iterable, Mapping, NamedTuple, Optional
 EDGE_CHANGE = "change"  # a pointer a merge change made
 EDGE_NAME = "name"  # a pointer the records' names (or keys and texts) made
 # How many hex digits of its uid a re-keyed claim's key ends with: 8, more in the unlikely case
-# that those make a key another has (`rekeyed`); a question's, all 32 (`merge.question_key`).
+# that those make a key another has (`rekeyed`); a question's, all 32 (`question_key`).
 REKEY_DIGITS = (8, 12, 16, 32)
 
 
@@ -144,6 +146,28 @@ def rekeyed(key: str, uid: str, taken: set[str]) -> str:
         if candidate not in taken:
             return candidate
     return f"{key}-{digits}"
+
+
+def question_key(key: str, uid: str) -> str:
+    """A question's key while its key is another's: KEY-<every hex digit of its uid>, unique, and
+    read back as KEY by `question_own_key`."""
+    return f"{key}-{uid.replace('-', '')}"
+
+
+def question_own_key(key: str, uid: str) -> str:
+    """The key a question's desk gave it: its key without the uid suffix a merge added."""
+    return rekeyed_from(key, uid) or key
+
+
+def rekeyed_from(key: str, uid: str) -> Optional[str]:
+    """The key a desk gave a claim (or question) that a merge re-keyed KEY-<digits of its uid>
+    (`rekeyed`, `question_key`), else None: what an export, which gives the key alone,
+    says of it."""
+    digits = uid.replace("-", "")
+    for length in REKEY_DIGITS:
+        if key.endswith("-" + digits[:length]) and len(key) > length + 1:
+            return key[: -length - 1]
+    return None
 
 
 def claim_keys(roots: Iterable[int], uids: Mapping[int, str], user_keys: Mapping[int, str],

@@ -11,7 +11,8 @@ from typing import Optional
 
 from .. import uids
 from ..names import fold
-from .merge import UNIQUE_WHILE_SETTLED, question_key
+from .merge import UNIQUE_WHILE_SETTLED
+from .resolve import question_key
 from .rows import CHANGE_COLUMNS, RECORD_TABLES, STANCE_INSERT, alike
 
 
