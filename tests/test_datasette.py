@@ -131,6 +131,15 @@ def test_the_database_is_titled_and_the_worked_example_credited(browser):
     assert "<h1>Claims reconciliation (view)</h1>" in browser.page("/{db}/claim_verdicts")
 
 
+def test_the_history_tables_are_one_click_from_the_database_page(browser):
+    # Rulings, aliases, questions and changes are tables of their own, browsable in Datasette;
+    # kept off the index page's first lines, the database's description links each.
+    page = browser.page("/{db}")
+    for table in ("changes", "rulings", "aliases", "questions"):
+        assert f'href="/{browser.name}/{table}"' in page, table
+        browser.page(f"/{{db}}/{table}")  # served (200): hidden from the index, not from the browser
+
+
 def test_another_database_is_not_credited_to_the_example(tmp_path):
     path = tmp_path / "desk.db"
     with Store.create(path) as store:

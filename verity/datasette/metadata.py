@@ -216,7 +216,8 @@ def _description_html(database: str, worked_example: bool) -> str:
 
     # Datasette's own URL for a database name (tilde-encoding) matches quote() for
     # ordinary file names; base_url is not known here, so links assume the root.
-    view = f"/{quote(database, safe='')}/{RECONCILIATION_VIEW}"
+    base = f"/{quote(database, safe='')}"
+    view = f"{base}/{RECONCILIATION_VIEW}"
     parts = []
     if worked_example:
         parts.append(f"<p>{escape(WORKED_EXAMPLE_DESCRIPTION)}</p>")
@@ -228,7 +229,16 @@ def _description_html(database: str, worked_example: bool) -> str:
         "everything one source has said, reversals, single-source claims, claims where the "
         "ruling and the sources disagree, and claims logged twice.</p>"
     )
+    # Tables of their own, kept off the index page's first lines (which list the claims
+    # reconciliation among the first) but one click from here.
+    history = ", ".join(f'<a href="{escape(f"{base}/{table}")}">{escape(label)}</a>' for table, label in HISTORY)
+    parts.append(f"<p>And what the desk did over time: {history}.</p>")
     return "".join(parts)
+
+
+# The history tables the database's description links to: (table, how it is named there).
+HISTORY = (("changes", "every correction, merge and alias"), ("rulings", "each claim's ruling history"),
+           ("aliases", "the other names of sources and claims"), ("questions", "the questions claims answer"))
 
 
 def build_metadata(database: str, *, worked_example: bool = False) -> dict[str, Any]:
