@@ -108,6 +108,14 @@ def test_a_new_database_gets_large_pages_and_an_existing_one_keeps_its_own(tmp_p
     (tmp_path / "empty.db").touch()  # an empty file made a verity database is new too
     with Store.create(tmp_path / "empty.db") as store:
         assert store.conn.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE
+    for pragma in ("user_version = 1", "journal_mode = WAL"):  # SQLite has written these: a header, no table
+        headed = tmp_path / f"headed-{pragma[:4]}.db"
+        with contextlib.closing(sqlite3.connect(headed)) as conn:
+            conn.execute(f"PRAGMA {pragma}")
+        assert headed.stat().st_size > 0
+        with Store.create(headed) as store:
+            assert store.conn.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE
+            assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     older = tmp_path / "older.db"
     older.write_bytes(EXAMPLE_DB.read_bytes())
     before = sqlite3.connect(older).execute("PRAGMA page_size").fetchone()[0]

@@ -244,10 +244,15 @@ class Store(Lookups, Corrections, Export, Listings, Merging, Settling, Concurren
                 f"make it one with 'verity --db {self.path} init' or point --db at a verity database"
             )
         if not tables:
-            # Only a file SQLite has not yet written takes it (a new or empty one; one with a header
-            # and no tables keeps its own): a page four times SQLite's default means fewer pages
-            # to write, split and find for a large import (docs/performance.md).
+            # A page four times SQLite's default means fewer pages to write, split and find for
+            # a large import (docs/performance.md). A file SQLite has written already (a header,
+            # no table) takes a new page size only by a VACUUM, and not in WAL mode: nothing is
+            # in it to copy.
             self.conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+            if self.conn.execute("PRAGMA page_size").fetchone()[0] != PAGE_SIZE:
+                self.conn.execute("PRAGMA journal_mode = DELETE")
+                self.conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+                self.conn.execute("VACUUM")
 
     def _adopt_rows_written_by_others(self) -> None:
         """Give a uid (and a source its folded name) to every record another program inserted
