@@ -100,33 +100,35 @@ def _merge_database(store: Store, path: Path, new_file: bool) -> MergeOutcome:
         if not other.pending_migrations():
             other.close()
             return store.merge_database(str(path), new_file=new_file)
-        with _scratch() as scratch:  # an older verity's file: merged from an upgraded copy
-            scratch.close()
-            # SQLite copies a database into a new file, or one of its page size (verity makes 16 kB
-            # pages; an older verity's file has SQLite's 4 kB): the scratch database goes first.
-            for suffix in ("", "-wal", "-shm"):
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(scratch.path + suffix)
-            with contextlib.closing(sqlite3.connect(scratch.path)) as target:
+        with _scratch_path() as copy:  # an older verity's file: merged from an upgraded copy
+            # into a new file: SQLite copies a database only into one, or one of its page size
+            with contextlib.closing(sqlite3.connect(copy)) as target:
                 other.conn.backup(target)
-            Store.open(scratch.path).close()
-            return store.merge_database(str(scratch.path), new_file=new_file)
+            Store.open(copy).close()
+            return store.merge_database(copy, new_file=new_file)
     finally:
         other.close()
 
 
 @contextlib.contextmanager
-def _scratch() -> Iterator[Store]:
+def _scratch_path() -> Iterator[str]:
+    """The path of a database file not yet made, in a folder of its own, deleted afterwards."""
     folder = tempfile.mkdtemp(prefix="verity-merge-")
     try:
-        store = Store.create(os.path.join(folder, "desk.db"))
+        yield os.path.join(folder, "desk.db")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _scratch() -> Iterator[Store]:
+    with _scratch_path() as path:
+        store = Store.create(path)
         try:
             yield store
         finally:
             with contextlib.suppress(sqlite3.Error):
                 store.close()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 # -- an export, staged as the database it came from ----------------------------------------
