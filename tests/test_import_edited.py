@@ -64,6 +64,15 @@ def shown(value) -> str:
     return text if len(text) <= 60 else text[:59] + "…'"
 
 
+def refused(cli, db: Path, path: Path) -> str:
+    """What `verity import` of `path` says as it stops, having written nothing."""
+    before = snapshot(db)
+    result = cli("--db", db, "import", path)
+    assert result.exit_code == 1
+    assert snapshot(db) == before
+    return result.stderr
+
+
 def first(records: list[dict], **values) -> int:
     return next(i for i, record in enumerate(records) if all(record.get(k) == v for k, v in values.items()))
 
@@ -79,14 +88,11 @@ def test_an_edited_csv_row_stops_the_import_naming_its_line_uid_and_field(cli, b
     edited, [(line, was)] = edited_csv(text, {row: {"position": "denies"}})
     path = tmp_path / "edited.csv"
     path.write_text(edited, encoding="utf-8")
-    before = snapshot(balti_db)
-    result = cli("--db", balti_db, "import", path)
-    assert result.exit_code == 1
-    assert result.stderr == (
+    stderr = refused(cli, balti_db, path)
+    assert stderr == (
         f"Error: stance {was['uid']} is logged already (#{stance_id(balti_db, was['uid'])}) and says otherwise "
         f"here (position: 'affirms' in the database, 'denies' here); {fix(balti_db, was['uid'])} "
         f"@ line {line}, column position; nothing was imported\n")
-    assert snapshot(balti_db) == before
 
 
 def test_an_edited_jsonl_line_stops_the_import_naming_its_line(cli, balti_db, tmp_path):
@@ -96,15 +102,12 @@ def test_an_edited_jsonl_line_stops_the_import_naming_its_line(cli, balti_db, tm
     records[i]["position"] = "denies"
     path = tmp_path / "edited.jsonl"
     path.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
-    before = snapshot(balti_db)
-    result = cli("--db", balti_db, "import", path)
-    assert result.exit_code == 1
+    stderr = refused(cli, balti_db, path)
     uid = records[i]["uid"]
-    assert result.stderr == (
+    assert stderr == (
         f"Error: stance {uid} is logged already (#{stance_id(balti_db, uid)}) and says otherwise here "
         f"(position: 'affirms' in the database, 'denies' here); {fix(balti_db, uid)} @ line {i + 1}, "
         "$.position; nothing was imported\n")
-    assert snapshot(balti_db) == before
 
 
 def test_an_edited_stance_of_a_document_stops_the_import_naming_its_line_and_path(cli, balti_db, tmp_path):
@@ -120,14 +123,11 @@ def test_an_edited_stance_of_a_document_stops_the_import_naming_its_line_and_pat
     start = max(n for n in range(position) if lines[n].strip() == "{") + 1
     path = tmp_path / "edited.json"
     path.write_text("".join(lines), encoding="utf-8")
-    before = snapshot(balti_db)
-    result = cli("--db", balti_db, "import", path)
-    assert result.exit_code == 1
-    assert result.stderr == (
+    stderr = refused(cli, balti_db, path)
+    assert stderr == (
         f"Error: stance {uid} is logged already (#{stance_id(balti_db, uid)}) and says otherwise here "
         f"(position: 'affirms' in the database, 'denies' here); {fix(balti_db, uid)} "
         f"@ line {start}, $.stances[{i}].position; nothing was imported\n")
-    assert snapshot(balti_db) == before
 
 
 def test_every_edited_row_is_named_in_file_order_with_every_field_that_differs(cli, balti_db, tmp_path):
@@ -136,10 +136,8 @@ def test_every_edited_row_is_named_in_file_order_with_every_field_that_differs(c
                                     7: {"logged_by": "someone"}})
     path = tmp_path / "edited.csv"
     path.write_text(edited, encoding="utf-8")
-    before = snapshot(balti_db)
-    result = cli("--db", balti_db, "import", path)
-    assert result.exit_code == 1
-    lines = result.stderr.splitlines()
+    stderr = refused(cli, balti_db, path)
+    lines = stderr.splitlines()
     assert lines[0] == f"Error: 3 problems in {path}; nothing was imported:"
     (first_line, first_row), (second_line, second_row), (third_line, third_row) = was
     assert lines[1].startswith(f"  stance {first_row['uid']} is logged already")
@@ -152,7 +150,6 @@ def test_every_edited_row_is_named_in_file_order_with_every_field_that_differs(c
     assert "(logged_by: 'verity-example' in the database, 'someone' here)" in lines[3]
     assert lines[3].endswith(f"@ line {third_line}, column logged_by")
     assert len(lines) == 4
-    assert snapshot(balti_db) == before
 
 
 # -- what is not an edit ------------------------------------------------------------------------------
@@ -207,16 +204,13 @@ def test_a_retraction_in_the_file_is_not_imported_onto_a_logged_stance_but_merge
                                            "by": "kabul"}
     path = tmp_path / "retracted.json"
     path.write_text(json.dumps(document), encoding="utf-8")
-    before = snapshot(balti_db)
-    result = cli("--db", balti_db, "import", path)
-    assert result.exit_code == 1
+    stderr = refused(cli, balti_db, path)
     number = stance_id(balti_db, uid)
-    assert result.stderr == (
+    assert stderr == (
         f"Error: stance {uid} is logged already (#{number}), not retracted, and is retracted here "
         f"('the source withdrew it'); stances are never edited: retract it with 'verity stance retract "
         f"{number} --reason ...', or take another desk's retractions with 'verity merge' "
         f"@ $.stances[{i}].retracted.reason; nothing was imported\n")
-    assert snapshot(balti_db) == before
     merged = cli("--db", balti_db, "merge", path)
     assert merged.exit_code == 0, merged.stderr
     assert "1 retraction" in merged.stderr
