@@ -76,7 +76,8 @@ def forkable() -> bool:
 
 @contextlib.contextmanager
 def read_ahead(path: Path, fmt: str, user: str, progress: Optional[Progress]) -> Iterator[Iterator[Record]]:
-    """The prepared records of the file (`rows.preparer`), read by a child process."""
+    """The records of the file, read by a child process: made ready there (`rows.preparer`), or
+    left for the importer to make ready while it waits (see `_read`)."""
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
     _widen(sending)
