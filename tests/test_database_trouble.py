@@ -48,7 +48,8 @@ def test_a_damaged_file_is_reported_on_read_and_write(tmp_path):
     db = tmp_path / "damaged.db"
     shutil.copy(EXAMPLE_DB, db)
     data = bytearray(db.read_bytes())
-    data[8192:12288] = os.urandom(4096)  # a page of the tables, not the header
+    page = int.from_bytes(data[16:18], "big") or 65536  # the page size, from the file's header
+    data[2 * page:3 * page] = os.urandom(page)  # a page of the tables, not the header
     db.write_bytes(bytes(data))
     before = db.read_bytes()
     for args in (["claim", "list"], ["stance", "add", "balti-was-killed", "TTP spokesman", "denies"]):

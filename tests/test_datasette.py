@@ -108,7 +108,7 @@ def test_every_table_view_and_column_is_described(balti_db, browser):
                            "rulings", "aliases", "changes", "questions", "question_reconciliations",
                            "assessment_runs", "assessments", "assessed_sources", "question_verdicts",
                            "question_answers", "claim_truths", "ruled_stances", "source_track_records",
-                           "claim_estimates", "claim_lookalikes", "similarity_checks", "claims_logged_twice"}
+                           "claim_estimates", "claim_lookalikes", "similarity_checks", "meaning_vectors", "claims_logged_twice"}
     for table, columns in tables.items():
         assert described[table]["description"], table
         missing = [c for c in columns if c != "id" and not described[table]["columns"].get(c)]

@@ -127,7 +127,7 @@ EXPECTED_NAMES = [
     "assessed_sources", "assessment_runs", "assessments", "changes", "claim_lookalikes", "claims", "claims_fts",
     "claims_fts_config", "claims_fts_data", "claims_fts_docsize", "claims_fts_idx", "claims_similar_fts",
     "claims_similar_fts_config", "claims_similar_fts_data", "claims_similar_fts_docsize", "claims_similar_fts_idx",
-    "question_reconciliations", "questions", "reconciliations", "rulings", "similarity_checks", "source_names_fts",
+    "meaning_vectors", "question_reconciliations", "questions", "reconciliations", "rulings", "similarity_checks", "source_names_fts",
     "source_names_fts_config", "source_names_fts_data", "source_names_fts_docsize", "source_names_fts_idx",
     "sources", "stance_statuses", "stances", "stances_fts", "stances_fts_config", "stances_fts_data",
     "stances_fts_docsize", "stances_fts_idx", "alias_names_ai", "aliases_never_deleted", "aliases_never_edited", "aliases_never_replaced",

@@ -22,13 +22,14 @@ import re
 import unicodedata
 from collections import Counter
 from pathlib import Path
-from typing import Any, BinaryIO, Iterable, Iterator, Optional, Sequence
+from typing import Any, BinaryIO, Iterable, Iterator, Optional, Protocol, Sequence
 
 import attrs
 
 from .errors import InvalidValue, check_readable, unreadable
 
-__all__ = ["CANDIDATES", "DEFAULT_LIMIT", "LIKELY_SAME", "MAX_LINE", "RELATED", "Candidate", "Match", "Query", "claim_query", "clean_text",
+__all__ = ["CANDIDATES", "DEFAULT_LIMIT", "LIKELY_SAME", "MAX_LINE", "MEANING_CANDIDATES", "RELATED", "Candidate", "Closeness",
+           "Match", "Query", "claim_query", "clean_text", "meaning_text",
            "common_limit", "features", "likely_same_claims", "match_expression", "query_terms", "rank", "read_queries",
            "shared_words", "worth_matching"]
 
@@ -62,6 +63,15 @@ MAX_TERMS = 64
 #: makes a top match's score its chance of being the same claim (docs/similar.md).
 WEIGHTS = (7.617, 19.682, 1.485, -0.336)
 INTERCEPT = -10.175
+
+#: With the model of meaning (`verity.meaning`, `claim similar` unless --words-only), the best
+#: this many candidates by the four features are ranked again with a fifth: how close the
+#: query and the claim's text are in meaning. Re-ranking 50 instead gave the same MAP@5.
+MEANING_CANDIDATES = 20
+#: The four features' weights and the meaning's, and the intercept, fitted and calibrated
+#: as WEIGHTS were (`python -m benchmarks.similar_fit` prints both sets).
+MEANING_WEIGHTS = (2.602, 8.364, 0.719, -0.314, 9.207)
+MEANING_INTERCEPT = -7.472
 
 #: "Likely the same": `claim add` warns, and Datasette lists the pair as a claim logged
 #: twice. On the benchmark, the top match is right for 96.5% of queries scoring this.
@@ -251,20 +261,44 @@ def features(query: str, candidates: Sequence[Candidate]) -> list[tuple[float, f
     return rows
 
 
+class Closeness(Protocol):
+    """A model of meaning, as `rank` uses one (`verity.meaning.Meaning`)."""
+
+    def cosines(self, text: str, others: Sequence[str]) -> list[float]:
+        """How close in meaning each of `others` is to `text`, from -1 to 1."""
+
+
+def meaning_text(text: str) -> str:
+    """A text as the model of meaning reads it: its words, lower-case, as the full-text
+    index splits them, so that two claims that differ only in punctuation or quote marks
+    (the benchmark's collection has 180 such pairs) are as close as they read."""
+    return " ".join(words(text))
+
+
+def _logit(weights: Sequence[float], intercept: float, x: Sequence[float]) -> float:
+    # Rounded so that identical claims tie exactly, whatever the float noise.
+    return round(intercept + sum(w * v for w, v in zip(weights, x)), 9)
+
+
 def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
 
 
-def rank(query: str, candidates: Iterable[Candidate], limit: int) -> list[Match]:
+def rank(query: str, candidates: Iterable[Candidate], limit: int, meaning: Optional[Closeness] = None) -> list[Match]:
     """The candidates re-ranked, best first, at most `limit`. Claims that read the same
-    score the same, and the earlier logged (lower id) comes first."""
+    score the same, and the earlier logged (lower id) comes first.
+
+    With `meaning`, the best MEANING_CANDIDATES (or `limit`, if more) by the four features
+    are scored again with their closeness in meaning to the query, and only they are ranked."""
     candidates = list(candidates)
-    scored = []
-    for candidate, x in zip(candidates, features(query, candidates)):
-        # Rounded so that identical claims tie exactly, whatever the float noise.
-        scored.append((round(INTERCEPT + sum(w * v for w, v in zip(WEIGHTS, x)), 9), candidate))
-    scored.sort(key=lambda item: (-item[0], item[1].id))
-    return [Match(id=c.id, key=c.key, text=c.text, score=round(_sigmoid(z), 3)) for z, c in scored[:limit]]
+    rows = list(zip(features(query, candidates), candidates))
+    scored = sorted(((_logit(WEIGHTS, INTERCEPT, x), x, c) for x, c in rows), key=lambda item: (-item[0], item[2].id))
+    if meaning is not None and scored:
+        kept = scored[:max(MEANING_CANDIDATES, limit)]
+        closeness = meaning.cosines(meaning_text(clean_text(query)), [meaning_text(c.text) for _z, _x, c in kept])
+        scored = sorted(((_logit(MEANING_WEIGHTS, MEANING_INTERCEPT, (*x, cosine)), x, c)
+                         for (_z, x, c), cosine in zip(kept, closeness)), key=lambda item: (-item[0], item[2].id))
+    return [Match(id=c.id, key=c.key, text=c.text, score=round(_sigmoid(z), 3)) for z, _x, c in scored[:limit]]
 
 
 @attrs.frozen

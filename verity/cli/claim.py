@@ -233,13 +233,17 @@ def similar_claims(
                                         "optional \"id\".")] = None,
     limit: Annotated[int, typer.Option(metavar="N", help="How many matches per query (default 5).")] = 5,
     all_: Annotated[bool, typer.Option(
-        "--all", help="Every pair of claims likely the same: compares the claims not compared yet (an import's) "
-                      "and lists the pairs.")] = False,
+        "--all", help="Every pair of claims likely the same: compares the claims not compared yet (an import's), "
+                      "reads the meaning of those not read yet, and lists the pairs.")] = False,
+    words_only: Annotated[bool, typer.Option(
+        "--words-only", help="Rank by shared words alone, without the model of meaning: quicker, and how "
+                             "`claim add` and --all compare.")] = False,
     json_: JsonFlag = False,
 ) -> None:
     """Has it been checked before? Rank the claims already logged by how likely they make the same statement.
 
-    Reads each claim's text, subject and note; a score of 0.85 or more means likely the
+    Reads each claim's text, subject and note, and ranks the best by words again by what
+    they mean (a model shipped with verity); a score of 0.85 or more means likely the
     same claim, 0.3 or more related (docs/similar.md has the figures behind them).
 
     Example: verity claim similar "Video shows the explosion that brought the plane down"
@@ -257,15 +261,20 @@ def similar_claims(
         raise InvalidValue("the text to compare is empty; give a claim's text, key or id")
     queries = read_queries(input_) if input_ is not None else None
     store = open_store(ctx)
+    meaning = None
+    if not words_only:
+        from ..meaning import load
+
+        meaning = store.kept_meaning(load())
     if all_:
-        _print_pairs(store, json_)
+        _print_pairs(store, json_, meaning)
         return
     if queries is None:
         claim = store.claim_referred_to(text.strip())
         note = None if claim else store.not_a_claim(text)
         if note:
             warn(note)
-        matches = store.lookalikes(claim, limit) if claim else store.similar_claims(text, limit)
+        matches = store.lookalikes(claim, limit, meaning) if claim else store.similar_claims(text, limit, meaning=meaning)
         if json_:
             print_json([{"claim": m.key, "text": m.text, "score": m.score} for m in matches])
         elif matches:
@@ -275,23 +284,30 @@ def similar_claims(
         return
     if json_:
         for query in queries:
-            matches = store.similar_claims(query.text, limit)
+            matches = store.similar_claims(query.text, limit, meaning=meaning)
             sys.stdout.write(json.dumps({"query": query.id, "matches": [
                 {"claim": m.key, "score": m.score} for m in matches]}, ensure_ascii=False) + "\n")
         return
     rows = []
     for query in queries:
-        matches = store.similar_claims(query.text, limit)
+        matches = store.similar_claims(query.text, limit, meaning=meaning)
         rows += [[query.id, f"{m.score:.2f}", m.key, m.text] for m in matches] or [[query.id, "", "", ""]]
     print_table(["query", "score", "claim", "text"], rows, wide="text")
 
 
-def _print_pairs(store, as_json: bool) -> None:
-    """`claim similar --all`: compare the claims not compared yet, then list every pair likely the same."""
+def _print_pairs(store, as_json: bool, meaning) -> None:
+    """`claim similar --all`: compare the claims not compared yet, read the meaning of those not
+    read yet (unless --words-only), then list every pair likely the same."""
     todo = store.unchecked_claims()
     if todo:
         say(f"Comparing {todo} claim{'' if todo == 1 else 's'} not compared yet with the claims logged before them…")
         for _done in store.check_unchecked_claims():
+            pass
+    unread = store.unread_meanings(meaning.model) if meaning else []
+    if unread:
+        say(f"Reading the meaning of {len(unread)} claim text{'' if len(unread) == 1 else 's'} not read yet "
+            "(kept, so that look-ups need not)…")
+        for _done in store.read_all_meanings(meaning.model, unread):
             pass
     pairs = store.lookalike_pairs()
     if as_json:

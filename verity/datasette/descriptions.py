@@ -325,6 +325,15 @@ DESCRIPTIONS: dict[str, dict[str, Any]] = {
             "checked_at": "When (UTC).",
         },
     },
+    "meaning_vectors": {
+        "title": "Meanings read",
+        "description": ("What 'verity claim similar' keeps of the claims its model of meaning has read, so that "
+                        "it reads each text once: a cache, not part of the record (docs/similar.md)."),
+        "columns": {
+            "digest": "The model and the exact text read, hashed.",
+            "vector": "What the model read: 384 numbers (32-bit floats).",
+        },
+    },
     "changes": {
         "title": "Changes",
         "description": (

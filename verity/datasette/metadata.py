@@ -80,6 +80,7 @@ _OPTIONS: dict[str, dict[str, Any]] = {
     # What the "claims logged twice" query reads.
     "claim_lookalikes": {"hidden": True},
     "similarity_checks": {"hidden": True},
+    "meaning_vectors": {"hidden": True},
     # The history of corrections, faceted by who and what. Rulings, aliases and questions are
     # reached from the claims and sources they belong to (and the database page).
     "changes": {"facets": ["by", "action", "record_type", "field", "desk"], "sort_desc": "at"},

@@ -27,6 +27,7 @@ from .corrections import Corrections
 from .export import Export
 from .listings import ClaimFilter, Listings
 from .lookups import Lookups
+from .meanings import Meanings
 from .merge import Merging
 from .queries import Reports
 from .questions import Questions
@@ -127,7 +128,7 @@ class ClaimRecord:
 
 
 class Store(Lookups, Corrections, Export, Listings, Merging, Settling, ConcurrentEdits, Reconciliations, Reports,
-            Similarity, Bulk, Questions, Trust):
+            Similarity, Meanings, Bulk, Questions, Trust):
     """A verity database. Open with `Store.open(path)`; create with `Store.create(path)`."""
 
     def __init__(self, conn: sqlite3.Connection, path: str):

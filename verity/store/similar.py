@@ -103,9 +103,11 @@ class Similarity:
             return None
         return f"no claim has the key {ref!r}{self._suggest_claim(ref)}; searched it as text"
 
-    def similar_claims(self, text: str, limit: int, exclude_id: Optional[int] = None) -> list[similar.Match]:
-        """The logged claims (not merged) most likely to make the same statement as `text`, best first."""
-        return similar.rank(text, self.similar_candidates(text, exclude_id), limit)
+    def similar_claims(self, text: str, limit: int, exclude_id: Optional[int] = None,
+                       meaning: Optional[similar.Closeness] = None) -> list[similar.Match]:
+        """The logged claims (not merged) most likely to make the same statement as `text`, best first
+        (by words alone, or with a model of meaning: `similar.rank`)."""
+        return similar.rank(text, self.similar_candidates(text, exclude_id), limit, meaning)
 
     def similar_candidates(self, text: str, exclude_id: Optional[int] = None,
                            below_id: Optional[int] = None) -> list[similar.Candidate]:
@@ -130,9 +132,9 @@ class Similarity:
         counted = [(term, self.conn.execute(_HOLDING, [f'"{term}"', common]).fetchone()[0]) for term in terms]
         return similar.match_expression(similar.worth_matching(counted, claims))
 
-    def lookalikes(self, claim: Claim, limit: int) -> list[similar.Match]:
+    def lookalikes(self, claim: Claim, limit: int, meaning: Optional[similar.Closeness] = None) -> list[similar.Match]:
         """The other claims most likely to make the same statement as `claim`, best first."""
-        return self.similar_claims(similar.claim_query(claim.text, claim.subject, claim.note), limit, claim.id)
+        return self.similar_claims(similar.claim_query(claim.text, claim.subject, claim.note), limit, claim.id, meaning)
 
     def likely_same(self, claim: Claim) -> list[similar.Match]:
         """The claims (not merged) logged before `claim` that are likely the same as it

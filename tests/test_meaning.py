@@ -1,0 +1,233 @@
+"""`claim similar`'s model of meaning: the tokenizer, the model as shipped, the ranking it
+joins, and the vectors it keeps in the database (docs/similar.md, "Words and meaning")."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import subprocess
+
+import pytest
+
+from verity import meaning, similar
+from verity.meaning import MODEL_DIR, WEIGHTS_FILE, Meaning
+from verity.models import Claim
+from verity.store import Store
+
+# sentence-transformers 6.2.0 (PyTorch 2.13.0, CPU) on the published float32 all-MiniLM-L6-v2:
+# the cosine of each pair, to four places. The shipped 8-bit weights must stay within 0.01.
+REFERENCE = [
+    ("kids in cages", "toddler detained by ICE", 0.2798),
+    ("Video shows the explosion that brought the plane down", "The crash was caused by an explosion on board", 0.6327),
+    ("Khalid Balti died", "Mufti Khalid Balti was killed in a targeted attack", 0.7452),
+    ("Khalid Balti died", "The stock market fell sharply on Monday", 0.0553),
+    ("Héllo wörld!!! #ImpeachTrump @someone 2020 ünïcode…", "hello world impeach trump someone 2020 unicode", 0.8764),
+]
+
+# What scripts/quantize_model.py makes of the published model (its --check compares them).
+WEIGHTS_SHA256 = "9aaf165577338da5bba3aa112c60a498a606de2cc781313cef0b0f1a606366c0"
+
+
+@pytest.fixture(scope="module")
+def model() -> Meaning:
+    return meaning.load()
+
+
+def pieces(model: Meaning, text: str) -> list[str]:
+    by_id = {number: piece for piece, number in model.tokenizer.vocabulary.items()}
+    return [by_id[i] for i in model.tokenizer.ids(text, 256)]
+
+
+def test_the_tokenizer_cuts_text_as_berts_does(model):
+    # As the reference tokenizer (transformers' BertTokenizer for this model) cuts it.
+    assert pieces(model, "Héllo wörld!!! #ImpeachTrump @someone 2020 ünïcode… 北京 naïve café") == [
+        "[CLS]", "hello", "world", "!", "!", "!", "#", "imp", "##ea", "##cht", "##rum", "##p", "@", "someone",
+        "2020", "unicode", "…", "北", "京", "naive", "cafe", "[SEP]"]
+    assert pieces(model, "") == ["[CLS]", "[SEP]"]
+    # Control and format characters go (a zero-width space is one); white space splits.
+    assert pieces(model, "a\x00b\u200bc\tdef") == pieces(model, "abc def")
+    assert pieces(model, "x" * 101) == ["[CLS]", "[UNK]", "[SEP]"]
+
+
+def test_a_long_text_is_cut_at_the_models_length(model):
+    ids = model.tokenizer.ids("word " * 1000, model.longest)
+    assert len(ids) == model.longest == 256
+    assert ids[0] == model.tokenizer.first and ids[-1] == model.tokenizer.last
+    assert model.vectors(["word " * 1000]).shape == (1, 384)
+
+
+@pytest.mark.parametrize(("one", "other", "expected"), REFERENCE)
+def test_the_shipped_model_reads_as_the_published_one(model, one, other, expected):
+    assert model.cosines(one, [other])[0] == pytest.approx(expected, abs=0.01)
+
+
+def test_vectors_are_unit_length_and_a_text_reads_the_same_alone_or_in_a_batch(model):
+    texts = [a for a, _b, _c in REFERENCE] + [b for _a, b, _c in REFERENCE]
+    together = model.vectors(texts)
+    assert together.shape == (len(texts), 384)
+    assert abs(float((together * together).sum(1).min()) - 1) < 1e-5
+    alone = Meaning().vectors([texts[1]])[0]
+    assert float(alone @ together[1]) == pytest.approx(1, abs=1e-6)
+
+
+def test_the_shipped_weights_are_what_the_quantizer_makes():
+    data = (MODEL_DIR / WEIGHTS_FILE).read_bytes()
+    assert hashlib.sha256(data).hexdigest() == WEIGHTS_SHA256
+    assert (MODEL_DIR / "NOTICE.md").read_text().count("Apache") >= 1
+
+
+# -- the ranking -----------------------------------------------------------------------------
+
+CLAIMS = [
+    ("minister-smiled", "The minister smiled after the scandal", None),
+    ("minister-resigned", "The minister resigned after the scandal", None),
+    ("explosion-on-board", "The crash was caused by an explosion on board", None),
+    ("pilot-asleep", "The plane went down because the pilot fell asleep", "Flight 9268"),
+]
+# It shares "minister" and "scandal" with both ministers' claims; it means the second.
+STEPS_DOWN = "Minister steps down amid scandal"
+
+
+@pytest.fixture
+def desk(tmp_path):
+    path = tmp_path / "desk.db"
+    with Store.open(path, create=True) as store:
+        for key, text, subject in CLAIMS:
+            store.add_claim(Claim(key=key, text=text, subject=subject))
+    return path
+
+
+def test_meaning_ranks_what_words_alone_cannot_tell_apart(desk, model):
+    with Store.open(desk) as store:
+        by_words = store.similar_claims(STEPS_DOWN, 3)
+        by_meaning = store.similar_claims(STEPS_DOWN, 3, meaning=store.kept_meaning(model))
+    # By words the two read alike, and the shorter, earlier claim comes first ...
+    assert [m.key for m in by_words[:2]] == ["minister-smiled", "minister-resigned"]
+    # ... by meaning, "steps down" is "resigned".
+    assert [m.key for m in by_meaning[:2]] == ["minister-resigned", "minister-smiled"]
+    assert by_meaning[0].score > by_words[1].score
+    assert all(0 <= m.score <= 1 for m in by_meaning)
+
+
+def test_claims_that_read_the_same_score_the_same_and_the_earlier_comes_first(tmp_path, model):
+    with Store.open(tmp_path / "twins.db", create=True) as store:
+        store.add_claim(Claim(key="later-twin-b", text="Pope Francis said 'Jesus is not God'"))
+        store.add_claim(Claim(key="later-twin-a", text='Pope Francis said "Jesus is not God"'))
+        store.add_claim(Claim(key="other", text="Pope Francis visited Chile in 2018"))
+        found = store.similar_claims("Did the pope say Jesus isn't God?", 3, meaning=store.kept_meaning(model))
+    assert [m.key for m in found[:2]] == ["later-twin-b", "later-twin-a"]
+    assert found[0].score == found[1].score
+
+
+def test_meaning_reranks_the_best_by_words_and_no_more(desk, model, monkeypatch):
+    read = []
+
+    class Counting:
+        def cosines(self, text, others):
+            read.append(list(others))
+            return model.cosines(text, others)
+
+    monkeypatch.setattr(similar, "MEANING_CANDIDATES", 2)
+    with Store.open(desk) as store:
+        found = store.similar_claims("the minister and the plane", 1, meaning=Counting())
+        assert len(read[0]) == 2 and len(found) == 1
+        found = store.similar_claims("the minister and the plane", 3, meaning=Counting())
+    assert len(read[1]) == 3 and len(found) == 3
+
+
+# -- the vectors kept ------------------------------------------------------------------------
+
+def kept(path) -> int:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT count(*) FROM meaning_vectors").fetchone()[0]
+
+
+class Reading(Meaning):
+    """The shipped model, counting the texts it reads itself."""
+
+    def __init__(self):
+        super().__init__()
+        self.read = 0
+
+    def _encode(self, token_ids):
+        self.read += len(token_ids)
+        return super()._encode(token_ids)
+
+
+def test_a_claims_vector_is_read_once_and_kept(desk):
+    first = Reading()
+    with Store.open(desk) as store:
+        store.similar_claims("the minister's plane", 5, meaning=store.kept_meaning(first))
+    assert kept(desk) == first.read - 1 == 3  # the three candidates read and kept, the query not
+    again = Reading()  # another process: nothing of the first in memory
+    with Store.open(desk) as store:
+        store.similar_claims("the minister's plane", 5, meaning=store.kept_meaning(again))
+    assert again.read == 1  # the query only
+
+
+def test_a_claim_whose_text_changes_is_read_again(desk, cli, model):
+    with Store.open(desk) as store:
+        store.similar_claims("plane crash explosion", 5, meaning=store.kept_meaning(model))
+    before = kept(desk)
+    assert cli("--db", desk, "claim", "edit", "explosion-on-board", "--text",
+               "The crash was caused by a bomb in the hold", "--reason", "the source's words").exit_code == 0
+    with Store.open(desk) as store:
+        found = store.similar_claims("plane crash bomb", 5, meaning=store.kept_meaning(model))
+    assert found[0].key == "explosion-on-board"
+    assert kept(desk) == before + 1
+
+
+def test_claim_similar_all_reads_every_claim_and_words_only_reads_none(desk, cli):
+    result = cli("--db", desk, "claim", "similar", "--all", "--words-only")
+    assert result.exit_code == 0, result.stderr
+    assert kept(desk) == 0
+    result = cli("--db", desk, "claim", "similar", "--all")
+    assert result.exit_code == 0, result.stderr
+    assert "Reading the meaning of 4 claim texts" in result.stderr
+    assert kept(desk) == 4
+    assert "Reading the meaning" not in cli("--db", desk, "claim", "similar", "--all").stderr
+
+
+def test_words_only_ranks_as_claim_add_compares(desk, cli):
+    words = json.loads(cli("--db", desk, "claim", "similar", STEPS_DOWN, "--words-only", "--json").stdout)
+    with Store.open(desk) as store:
+        by_words = store.similar_claims(STEPS_DOWN, 5)
+    assert [(m["claim"], m["score"]) for m in words] == [(m.key, m.score) for m in by_words]
+    meaning_first = json.loads(cli("--db", desk, "claim", "similar", STEPS_DOWN, "--json").stdout)[0]
+    assert meaning_first["claim"] == "minister-resigned"
+
+
+@pytest.fixture
+def read_only_desk(desk):
+    """The desk as a file this process cannot write: chmod 444 stops a normal user; root,
+    whom permissions do not stop, gets an immutable file (chattr +i) where the file system allows it."""
+    os.chmod(desk, 0o444)
+    immutable = os.geteuid() == 0
+    if immutable and subprocess.run(["chattr", "+i", str(desk)], capture_output=True).returncode != 0:
+        pytest.skip("running as root on a file system without chattr +i: nothing makes a file read-only to root")
+    yield desk
+    if immutable:
+        subprocess.run(["chattr", "-i", str(desk)], check=True)
+
+
+def test_a_database_that_cannot_be_written_is_searched_all_the_same_and_left_as_it_was(read_only_desk, cli):
+    before = read_only_desk.read_bytes()
+    result = cli("--db", read_only_desk, "claim", "similar", STEPS_DOWN, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)[0]["claim"] == "minister-resigned"
+    assert read_only_desk.read_bytes() == before
+
+
+def test_another_writer_does_not_hold_up_a_look_up(desk, model):
+    other = sqlite3.connect(desk)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with Store.open(desk) as store:
+            found = store.similar_claims(STEPS_DOWN, 2, meaning=store.kept_meaning(model))
+        assert found[0].key == "minister-resigned"
+    finally:
+        other.rollback()
+        other.close()
+    assert kept(desk) == 0

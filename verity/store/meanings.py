@@ -1,0 +1,91 @@
+"""The vectors of `claim similar`'s model of meaning, kept in the database (table meaning_vectors).
+
+verity.meaning reads a text into a vector; a claim's text costs it about 3 ms, so a look-up
+among 100,000 claims would spend most of its time reading the same candidates again. Here
+the vectors are kept by digest (the model and the exact text), written by the look-up that
+first read them, and by `claim similar --all` for every claim at once. The table is a
+cache: a look-up that cannot write (a read-only file, another writer busy) goes on without
+keeping what it read.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import TYPE_CHECKING, Iterator, Sequence
+
+from .. import similar
+from ..errors import VerityError
+
+if TYPE_CHECKING:
+    from ..meaning import Meaning
+
+# How long keeping vectors waits for another writer before giving up on keeping them.
+_KEEP_WAIT_MS = 200
+# SQLite's limit on a statement's parameters is 999 in older builds.
+_CHUNK = 500
+# Claims read at a time by `read_all_meanings`, so that each batch is kept as it is done.
+_BATCH = 256
+
+
+class KeptMeaning:
+    """A model of meaning (`similar.Closeness`) whose claim vectors are kept in the database."""
+
+    def __init__(self, store: Meanings, model: Meaning) -> None:
+        self.store = store
+        self.model = model
+
+    def cosines(self, text: str, others: Sequence[str]) -> list[float]:
+        return self.model.cosines(text, others, memory=self)
+
+    def recall(self, digests: Sequence[bytes]) -> dict[bytes, bytes]:
+        found = {}
+        for start in range(0, len(digests), _CHUNK):
+            chunk = digests[start:start + _CHUNK]
+            found.update(self.store.conn.execute(
+                f"SELECT digest, vector FROM meaning_vectors WHERE digest IN ({', '.join('?' * len(chunk))})",
+                chunk).fetchall())
+        return found
+
+    def keep(self, vectors: dict[bytes, bytes]) -> None:
+        conn = self.store.conn
+        if not vectors or conn.in_transaction:
+            return
+        wait = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        conn.execute(f"PRAGMA busy_timeout = {_KEEP_WAIT_MS}")
+        try:
+            with self.store.transaction():
+                conn.executemany("INSERT OR IGNORE INTO meaning_vectors (digest, vector) VALUES (?, ?)",
+                                 vectors.items())
+        except (sqlite3.Error, VerityError):
+            pass  # a cache: read again next time
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {wait}")
+
+
+class Meanings:
+    """Claims' texts as the model of meaning reads them, kept."""
+
+    conn: sqlite3.Connection
+
+    def kept_meaning(self, model: Meaning) -> KeptMeaning:
+        """`model`, keeping the vectors of the claims it reads in this database."""
+        return KeptMeaning(self, model)
+
+    def unread_meanings(self, model: Meaning) -> list[str]:
+        """The texts of claims (not merged) whose vector is not kept yet, as the model reads them."""
+        from ..meaning import digest
+
+        texts = {similar.meaning_text(text) for (text,) in
+                 self.conn.execute("SELECT text FROM claims WHERE merged_into IS NULL")}
+        filed = {digest(t): t for t in texts}
+        kept = KeptMeaning(self, model).recall(list(filed))
+        return sorted(t for d, t in filed.items() if d not in kept)
+
+    def read_all_meanings(self, model: Meaning, texts: Sequence[str]) -> Iterator[int]:
+        """Read `texts` (from `unread_meanings`) and keep their vectors, a batch at a time;
+        yields how many each batch read."""
+        kept = KeptMeaning(self, model)
+        for start in range(0, len(texts), _BATCH):
+            batch = texts[start:start + _BATCH]
+            model.vectors(batch, kept)
+            yield len(batch)
