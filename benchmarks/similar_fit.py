@@ -1,0 +1,147 @@
+"""Where `claim similar`'s constants come from: its weights fitted and calibrated, and its thresholds.
+
+    python -m benchmarks.similar_fit [--data DIR]
+
+On the CLEF-2020 CheckThat! Task 2 train and dev tweets (the claims loaded into verity as
+`benchmarks.similar` loads them), for both rankings — by words alone (verity.similar's
+WEIGHTS, INTERCEPT) and with the model of meaning (MEANING_WEIGHTS, MEANING_INTERCEPT):
+
+1. held out: MAP@5 / P@1 on dev with the weights fitted on train, and in a 5-fold
+   cross-validation over train+dev (three shuffles), as `benchmarks.similar` prints them;
+2. the constants: ranking weights (a conditional logit, `fit_ranking`) fitted on all of
+   train+dev, times the calibration that makes a top match's score the chance it is the
+   right claim — a logistic fit of the top match's out-of-fold score (first shuffle) against
+   whether it is right — beside the constants verity ships;
+3. the thresholds: for each score, how many tweets have a top match that high (out-of-fold,
+   calibrated), how often it is the right claim, and, with each tweet's right claim (and the
+   claims that read the same) taken out of its candidates and the rest scored again, how many
+   still have a top match that high: a warning where nothing was logged before.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+
+from .similar import (
+    DEFAULT_DATA,
+    WORK,
+    fit_ranking,
+    held_out_scores,
+    load_claims,
+    load_tweets,
+    verity_db,
+    with_features,
+    with_meaning,
+)
+
+THRESHOLDS = (0.3, 0.5, 0.8, 0.85, 0.9)
+
+
+def _sigmoid(x: float) -> float:
+    from verity.similar import _sigmoid as sigmoid  # noqa: PLC2701 - the very function verity scores with
+
+    return sigmoid(x)
+
+
+def fit_calibration(xs: list[float], ys: list[float]) -> tuple[float, float]:
+    """(a, b) with P(right) = sigmoid(a x + b), by Newton steps."""
+    a = b = 0.0
+    for _ in range(100):
+        ga = gb = haa = hab = hbb = 0.0
+        for x, y in zip(xs, ys):
+            p = _sigmoid(a * x + b)
+            ga, gb = ga + (y - p) * x, gb + y - p
+            v = p * (1 - p)
+            haa, hab, hbb = haa + v * x * x, hab + v * x, hbb + v
+        det = haa * hbb - hab * hab
+        da, db = (hbb * ga - hab * gb) / det, (haa * gb - hab * ga) / det
+        a, b = a + da, b + db
+        if abs(da) + abs(db) < 1e-10:
+            break
+    return a, b
+
+
+def fold_weights(tweets: list[dict]) -> dict[str, list[float]]:
+    """Each tweet's ranking weights fitted without it (5 folds, the first shuffle of `held_out_scores`)."""
+    order = list(range(len(tweets)))
+    random.Random(0).shuffle(order)
+    found = {}
+    for fold in range(5):
+        held = {order[i] for i in range(fold, len(order), 5)}
+        w = fit_ranking([t for i, t in enumerate(tweets) if i not in held])
+        found.update({tweets[i]["id"]: w for i in held})
+    return found
+
+
+def without_its_claim(tweet: dict) -> dict:
+    """The tweet with its right claim, and the claims that read the same, out of its candidates,
+    their features by words computed again over those left (as if never logged)."""
+    from verity import similar
+
+    gold = {similar.meaning_text(c.words) for c in tweet["candidates"] if c.key in tweet["relevant"]}
+    rest = [c for c in tweet["candidates"]
+            if c.key not in tweet["relevant"] and similar.meaning_text(c.words) not in gold]
+    return {**tweet, "candidates": rest, "words": similar.features(tweet["text"], rest)}
+
+
+def constants(label: str, tweets: list[dict], removed: list[dict], shipped: tuple) -> None:
+    """Held-out figures, the constants, and the thresholds' table, for tweets whose candidates have
+    their features ("x"); `removed`: the same tweets without their right claims."""
+    on_dev, cross = held_out_scores(tweets)
+    print(f"\n== {label} ==\nheld out: dev (fitted on train) {on_dev[0]:.3f} / {on_dev[1]:.3f}; "
+          f"5-fold CV over train+dev {cross[0]:.3f} / {cross[1]:.3f}")
+    weights = fold_weights(tweets)
+
+    def top(tweet: dict):
+        w = weights[tweet["id"]]
+        ranked = sorted(((sum(a * b for a, b in zip(w, x)), c) for x, c in zip(tweet["x"], tweet["candidates"])),
+                        key=lambda pair: (-round(pair[0], 9), pair[1].id))
+        return ranked[0] if ranked else None
+
+    tops = [(found[0], float(found[1].key in t["relevant"])) for t in tweets if (found := top(t))]
+    without = [found[0] for t in removed if (found := top(t))]
+    a, b = fit_calibration([s for s, _ in tops], [y for _, y in tops])
+    w = fit_ranking(tweets)
+    print(f"constants (train+dev): weights {tuple(round(a * v, 3) for v in w)}, intercept {round(b, 3)}")
+    print(f"shipped:               weights {shipped[0]}, intercept {shipped[1]}")
+    print(f"{'score >=':>10}{'tweets':>9}{'top match right':>17}{'right claim removed, still >=':>31}")
+    for threshold in THRESHOLDS:
+        above = [y for s, y in tops if _sigmoid(a * s + b) >= threshold]
+        still = [s for s in without if _sigmoid(a * s + b) >= threshold]
+        print(f"{threshold:>10.2f}{len(above) / len(tweets):>9.1%}{sum(above) / max(len(above), 1):>17.1%}"
+              f"{len(still) / len(tweets):>31.1%}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.similar_fit", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help=f"the CLEF-2020 data (default {DEFAULT_DATA})")
+    args = parser.parse_args(argv)
+    if not (args.data / "verified_claims.docs.tsv").exists():
+        print(f"skipped: no CLEF-2020 CheckThat! Task 2 data at {args.data} (see its README; or pass --data DIR)")
+        return 0
+    from verity import similar
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    tweets = load_tweets(args.data, "train") + load_tweets(args.data, "dev")
+    db, _seconds = verity_db(load_claims(args.data), "clef-10k")
+    tweets = with_features(db, tweets)
+    removed = [without_its_claim(t) for t in tweets]
+    print(f"python -m benchmarks.similar_fit: {len(tweets)} tweets (train+dev)")
+    constants("by words alone (WEIGHTS, INTERCEPT)", [{**t, "x": t["words"]} for t in tweets],
+              [{**t, "x": t["words"]} for t in removed], (similar.WEIGHTS, similar.INTERCEPT))
+    started = time.perf_counter()
+    meaning_tweets = with_meaning(tweets)
+    print(f"\n(the model of meaning on {sum(len(t['candidates']) for t in meaning_tweets):,} candidates: "
+          f"{time.perf_counter() - started:.1f} s)")
+    constants(f"with the model of meaning, the best {similar.MEANING_CANDIDATES} by words ranked again "
+              "(MEANING_WEIGHTS, MEANING_INTERCEPT)", meaning_tweets, with_meaning(removed),
+              (similar.MEANING_WEIGHTS, similar.MEANING_INTERCEPT))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
