@@ -225,16 +225,18 @@ def quality(claims, tweets) -> None:
 
 def speed(claims, tweets) -> None:
     """Per query at 10k and 100k claims: a first `--input` run on a new database (reading the
-    candidates' meaning as it goes, and keeping it), then in one process with every
-    candidate's vector kept (as after that run, or `claim similar --all`), by words alone,
-    and the peer."""
+    candidates' meaning as it goes, and keeping it), the same run again (start-up included),
+    then in one process with every candidate's vector kept (as after that run, or `claim
+    similar --all`), by words alone, and the peer."""
     texts = [tweets[i % len(tweets)]["text"] for i in range(SPEED_QUERIES)]
-    print(f"\n{'speed: ' + str(SPEED_QUERIES) + ' tweets, per query':<30}{'first run':>11}{'kept':>9}{'p95':>9}"
-          f"{'words':>9}{'p95':>9}{'peer':>9}{'p95':>9}{'ratio':>8}  target")
+    print(f"\n{'speed: ' + str(SPEED_QUERIES) + ' tweets, per query':<30}{'first run':>11}{'again':>9}{'kept':>9}"
+          f"{'p95':>9}{'words':>9}{'p95':>9}{'peer':>9}{'p95':>9}{'ratio':>8}  target")
     for size in (10_000, 100_000):
         pool = claims if size <= len(claims) else recombined(claims, size)
         db, import_seconds = verity_db(pool, f"speed-{size // 1000}k")
-        matches, seconds = verity_ranked(db, [{"id": i, "text": text} for i, text in enumerate(texts)])
+        queries = [{"id": i, "text": text} for i, text in enumerate(texts)]
+        matches, seconds = verity_ranked(db, queries)
+        _again, again = verity_ranked(db, queries)
         stress = scores(tweets, {t["id"]: [key for key, _score in matches[i]] for i, t in enumerate(tweets)})
         kept = in_process_ms(db, texts)
         words = in_process_ms(db, texts, meaning=False)
@@ -242,7 +244,7 @@ def speed(claims, tweets) -> None:
         ratio = median(kept) / median(theirs)
         ok = "met" if median(kept) <= TARGET_MS else "NOT met"
         print(f"{f'{len(pool):,} claims (import {import_seconds:.0f} s)':<30}{seconds / SPEED_QUERIES * 1000:>8.1f} ms"
-              f"{median(kept):>6.1f} ms{percentile(kept, 0.95):>6.1f} ms{median(words):>6.1f} ms"
+              f"{again / SPEED_QUERIES * 1000:>6.1f} ms{median(kept):>6.1f} ms{percentile(kept, 0.95):>6.1f} ms{median(words):>6.1f} ms"
               f"{percentile(words, 0.95):>6.1f} ms{median(theirs):>6.1f} ms{percentile(theirs, 0.95):>6.1f} ms"
               f"{ratio:>7.1f}x  <= {TARGET_MS} ms a query, vectors kept: {ok}")
         print(f"{'':<30}MAP@5 / P@1 of the tweets among these claims (train+dev): {stress[0]:.3f} / {stress[1]:.3f}")

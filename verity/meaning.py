@@ -34,7 +34,8 @@ WEIGHTS_FILE = "all-MiniLM-L6-v2.int8.safetensors"
 # Texts embedded together: padded to the longest of them, so sorted by length first.
 BATCH = 32
 # Vectors kept in memory per process (1.5 kB each): a `--input` run meets the same claims again.
-KEPT = 100_000
+# Beyond this many (30 MB), the database's copies serve (verity.store.meanings).
+KEPT = 20_000
 
 _DTYPES = {"F32": np.float32, "I8": np.int8, "I64": np.int64}
 
