@@ -338,12 +338,16 @@ def with_features(db: Path, tweets: list[dict]) -> list[dict]:
 def with_meaning(tweets: list[dict]) -> list[dict]:
     """The tweets (from `with_features`) as `similar.rank` sees them with the model of meaning:
     the best MEANING_CANDIDATES by words, each with a fifth feature, its closeness in meaning
-    ("x"). The model is verity's own, read in this process (no vector kept in a database)."""
+    ("x"). The model is verity's own, read in this process (no vector kept in a database).
+    Every tweet here is English enough for the model to read (`Meaning.reads`); one that is not
+    would be ranked by words alone, which this does not model, so it stops."""
     from verity import meaning, similar
 
     model = meaning.load()
     found = []
     for t in tweets:
+        if not model.reads(similar.meaning_text(similar.clean_text(t["text"]))):
+            raise SystemExit(f"tweet {t['id']} is not English enough for the model; rank() would use words alone")
         ranked = sorted(zip(t["words"], t["candidates"]),
                         key=lambda pair: (-round(similar.INTERCEPT + sum(w * v for w, v in zip(similar.WEIGHTS, pair[0])),
                                                  9), pair[1].id))[:similar.MEANING_CANDIDATES]

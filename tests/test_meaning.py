@@ -125,6 +125,9 @@ def test_meaning_reranks_the_best_by_words_and_no_more(desk, model, monkeypatch)
     read = []
 
     class Counting:
+        def reads(self, text):
+            return model.reads(text)
+
         def cosines(self, text, others):
             read.append(list(others))
             return model.cosines(text, others)
@@ -231,3 +234,26 @@ def test_another_writer_does_not_hold_up_a_look_up(desk, model):
         other.rollback()
         other.close()
     assert kept(desk) == 0
+
+
+@pytest.mark.parametrize("text", ["Le ministre a démissionné après le scandale",
+                                  "El ministro dimitió tras el escándalo",
+                                  "مفتی خالد بلتی ننگرہار میں مارا گیا",
+                                  "Мухаммад Хорасани был убит в Афганистане"])
+def test_text_not_in_english_is_ranked_by_words(tmp_path, model, text):
+    # The model reads English: on other text its cosines run high for any two texts of one
+    # script, which would inflate the score. Such a query is ranked as --words-only ranks it.
+    assert not model.reads(text)
+    with Store.open(tmp_path / "elsewhere.db", create=True) as store:
+        store.add_claim(Claim(key="same", text=text))
+        store.add_claim(Claim(key="other", text=" ".join(reversed(text.split()[1:])) + " ?"))
+        by_words = store.similar_claims(text, 5)
+        assert by_words
+        assert store.similar_claims(text, 5, meaning=store.kept_meaning(model)) == by_words
+    assert kept(tmp_path / "elsewhere.db") == 0
+
+
+def test_english_is_read(model):
+    assert model.reads(STEPS_DOWN)
+    assert model.reads("Mufti Khalid Balti alias Mohammad Khurasani was killed in January 2022")
+    assert not model.reads("")

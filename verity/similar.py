@@ -264,6 +264,9 @@ def features(query: str, candidates: Sequence[Candidate]) -> list[tuple[float, f
 class Closeness(Protocol):
     """A model of meaning, as `rank` uses one (`verity.meaning.Meaning`)."""
 
+    def reads(self, text: str) -> bool:
+        """Whether the model can read `text` (its language)."""
+
     def cosines(self, text: str, others: Sequence[str]) -> list[float]:
         """How close in meaning each of `others` is to `text`, from -1 to 1."""
 
@@ -289,13 +292,15 @@ def rank(query: str, candidates: Iterable[Candidate], limit: int, meaning: Optio
     score the same, and the earlier logged (lower id) comes first.
 
     With `meaning`, the best MEANING_CANDIDATES (or `limit`, if more) by the four features
-    are scored again with their closeness in meaning to the query, and only they are ranked."""
+    are scored again with their closeness in meaning to the query, and only they are ranked;
+    unless the model cannot read the query (not English), which is then ranked by words."""
     candidates = list(candidates)
     rows = list(zip(features(query, candidates), candidates))
     scored = sorted(((_logit(WEIGHTS, INTERCEPT, x), x, c) for x, c in rows), key=lambda item: (-item[0], item[2].id))
-    if meaning is not None and scored:
+    read = meaning_text(clean_text(query)) if meaning is not None and scored else ""
+    if read and meaning.reads(read):
         kept = scored[:max(MEANING_CANDIDATES, limit)]
-        closeness = meaning.cosines(meaning_text(clean_text(query)), [meaning_text(c.text) for _z, _x, c in kept])
+        closeness = meaning.cosines(read, [meaning_text(c.text) for _z, _x, c in kept])
         scored = sorted(((_logit(MEANING_WEIGHTS, MEANING_INTERCEPT, (*x, cosine)), x, c)
                          for (_z, x, c), cosine in zip(kept, closeness)), key=lambda item: (-item[0], item[2].id))
     return [Match(id=c.id, key=c.key, text=c.text, score=round(_sigmoid(z), 3)) for z, _x, c in scored[:limit]]

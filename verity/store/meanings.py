@@ -34,6 +34,9 @@ class KeptMeaning:
         self.store = store
         self.model = model
 
+    def reads(self, text: str) -> bool:
+        return self.model.reads(text)
+
     def cosines(self, text: str, others: Sequence[str]) -> list[float]:
         return self.model.cosines(text, others, memory=self)
 
