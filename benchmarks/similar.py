@@ -346,15 +346,13 @@ def with_meaning(tweets: list[dict]) -> list[dict]:
     model = meaning.load()
     found = []
     for t in tweets:
-        if not model.reads(similar.meaning_text(similar.clean_text(t["text"]))):
-            raise SystemExit(f"tweet {t['id']} is not English enough for the model; rank() would use words alone")
-        ranked = sorted(zip(t["words"], t["candidates"]),
-                        key=lambda pair: (-round(similar.INTERCEPT + sum(w * v for w, v in zip(similar.WEIGHTS, pair[0])),
-                                                 9), pair[1].id))[:similar.MEANING_CANDIDATES]
-        closeness = model.cosines(similar.meaning_text(similar.clean_text(t["text"])),
-                                  [similar.meaning_text(c.text) for _x, c in ranked])
-        found.append({**t, "candidates": [c for _x, c in ranked],
-                      "x": [(*x, cosine) for (x, _c), cosine in zip(ranked, closeness)]})
+        read = similar.meaning_text(similar.clean_text(t["text"]))
+        if not model.reads(read):
+            raise SystemExit(f"tweet {t['id']} is not for the model to read; rank() would use words alone")
+        ranked = similar.by_words(t["text"], t["candidates"])[:similar.MEANING_CANDIDATES]
+        closeness = model.cosines(read, [similar.claim_meaning(c.text) for _z, _x, c in ranked])
+        found.append({**t, "candidates": [c for _z, _x, c in ranked],
+                      "x": [(*x, cosine) for (_z, x, _c), cosine in zip(ranked, closeness)]})
     return found
 
 

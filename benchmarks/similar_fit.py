@@ -26,6 +26,8 @@ import sys
 import time
 from pathlib import Path
 
+from verity.similar import sigmoid
+
 from .similar import (
     DEFAULT_DATA,
     WORK,
@@ -41,19 +43,13 @@ from .similar import (
 THRESHOLDS = (0.3, 0.5, 0.8, 0.85, 0.9)
 
 
-def _sigmoid(x: float) -> float:
-    from verity.similar import _sigmoid as sigmoid  # noqa: PLC2701 - the very function verity scores with
-
-    return sigmoid(x)
-
-
 def fit_calibration(xs: list[float], ys: list[float]) -> tuple[float, float]:
     """(a, b) with P(right) = sigmoid(a x + b), by Newton steps."""
     a = b = 0.0
     for _ in range(100):
         ga = gb = haa = hab = hbb = 0.0
         for x, y in zip(xs, ys):
-            p = _sigmoid(a * x + b)
+            p = sigmoid(a * x + b)
             ga, gb = ga + (y - p) * x, gb + y - p
             v = p * (1 - p)
             haa, hab, hbb = haa + v * x * x, hab + v * x, hbb + v
@@ -110,8 +106,8 @@ def constants(label: str, tweets: list[dict], removed: list[dict], shipped: tupl
     print(f"shipped:               weights {shipped[0]}, intercept {shipped[1]}")
     print(f"{'score >=':>10}{'tweets':>9}{'top match right':>17}{'right claim removed, still >=':>31}")
     for threshold in THRESHOLDS:
-        above = [y for s, y in tops if _sigmoid(a * s + b) >= threshold]
-        still = [s for s in without if _sigmoid(a * s + b) >= threshold]
+        above = [y for s, y in tops if sigmoid(a * s + b) >= threshold]
+        still = [s for s in without if sigmoid(a * s + b) >= threshold]
         print(f"{threshold:>10.2f}{len(above) / len(tweets):>9.1%}{sum(above) / max(len(above), 1):>17.1%}"
               f"{len(still) / len(tweets):>31.1%}")
 

@@ -9,9 +9,9 @@ the token vectors. The weights ship inside verity, each matrix's rows stored as 
 integers with a scale (23 MB instead of 91 MB); they are widened to 32-bit floats when
 loaded. Nothing is downloaded, and no machine-learning library is needed beyond numpy.
 
-Only `claim similar` loads it (about a tenth of a second), never a quick command. Reading a
-text costs about 3 ms of two cores, so a claim's vector is worth keeping: `Memory` is where
-(verity.store.meanings keeps them in the database, by `digest`).
+Only `claim similar` loads it, never a quick command. Reading a text is the costly step, so
+a claim's vector is worth keeping: `Memory` is where (verity.store.meanings keeps them in the
+database, by `digest`).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import struct
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Optional, Protocol, Sequence
@@ -27,18 +28,24 @@ import numpy as np
 
 from .wordpiece import WordPiece
 
-__all__ = ["ENGLISH_WORDS", "MODEL_DIR", "WEIGHTS_FILE", "Meaning", "Memory", "digest", "load"]
+__all__ = ["LATIN_WORDS", "MODEL_DIR", "READER", "WEIGHTS_FILE", "WEIGHTS_SHA256", "Meaning", "Memory", "digest", "load"]
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 WEIGHTS_FILE = "all-MiniLM-L6-v2.int8.safetensors"
+# The shipped weights' sha256 (what scripts/quantize_model.py makes; a test checks the file),
+# and the version of how verity reads a text with them: both go into every `digest`, so a
+# vector kept by another model, or by a tokenizer or encoder since corrected, is read again.
+WEIGHTS_SHA256 = "9aaf165577338da5bba3aa112c60a498a606de2cc781313cef0b0f1a606366c0"
+READER = 1
 # Texts embedded together: padded to the longest of them, so sorted by length first.
 BATCH = 32
-# The model was trained on English: a text of which fewer than this share of words are whole
-# words of its vocabulary is not English enough for it to read. Every tweet of the benchmark
-# has 0.62 or more (one in a hundred under 0.71); French, Spanish and German sentences
-# 0.33-0.57, Russian and Urdu under 0.2. On such text its cosines run high for any two texts
-# of one script (0.69 for two unrelated Urdu sentences) and would inflate the score.
-ENGLISH_WORDS = 0.6
+# The model was trained on English. Its vocabulary still cuts any text in Latin letters
+# into pieces it has seen, and gives it topic-level meaning (French or German sentences on
+# one subject are close, on another far); text in another script falls apart into single
+# characters, and any two texts of that script come out close (0.69 for two unrelated Urdu
+# sentences), which would inflate the score. A text with fewer than this share of its words
+# in Latin letters or digits (accents stripped) is not for the model.
+LATIN_WORDS = 0.5
 # Vectors kept in memory per process (1.5 kB each): a `--input` run meets the same claims again.
 # Beyond this many (30 MB), the database's copies serve (verity.store.meanings).
 KEPT = 20_000
@@ -49,7 +56,7 @@ _DTYPES = {"F32": np.float32, "I8": np.int8, "I64": np.int64}
 def digest(text: str) -> bytes:
     """What a kept vector is filed under: the model and the exact text it read. A claim whose
     text changes is read again; claims that read the same share one vector."""
-    return hashlib.blake2b(f"{WEIGHTS_FILE}\n{text}".encode(), digest_size=16).digest()
+    return hashlib.blake2b(f"{WEIGHTS_SHA256}\n{READER}\n{text}".encode(), digest_size=16).digest()
 
 
 class Memory(Protocol):
@@ -130,6 +137,9 @@ class Meaning:
         self.embedding_norm = (weights["embeddings.LayerNorm.weight"], weights["embeddings.LayerNorm.bias"])
         self.layers = [self._layer(weights, f"encoder.layer.{i}.") for i in range(int(metadata["layers"]))]
         self._kept: dict[str, np.ndarray] = {}
+        # One process may share the model between threads (a server): the vectors in memory
+        # are filled and cleared by one caller at a time.
+        self._lock = threading.Lock()
 
     @staticmethod
     def _layer(weights: dict[str, np.ndarray], prefix: str) -> tuple:
@@ -173,32 +183,37 @@ class Meaning:
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), np.float32(1e-12))
 
     def reads(self, text: str) -> bool:
-        """Whether `text` is English enough for the model (ENGLISH_WORDS)."""
-        words = self.tokenizer.words(text)
-        return bool(words) and sum(w in self.tokenizer.vocabulary for w in words) >= ENGLISH_WORDS * len(words)
+        """Whether `text` is for the model to read: written in Latin letters (LATIN_WORDS)."""
+        words = [w for w in self.tokenizer.words(text) if w.isalnum()]
+        return bool(words) and sum(w.isascii() for w in words) >= LATIN_WORDS * len(words)
 
     def vectors(self, texts: Sequence[str], memory: Optional[Memory] = None) -> np.ndarray:
         """Each text's unit vector, one row a text. A text is read once per process; with
         `memory`, a vector kept there is taken from it, and one it lacks is kept in it."""
-        wanted = list(dict.fromkeys(texts))
-        if len(self._kept) + len(wanted) > KEPT:
-            self._kept.clear()
-        lacking = []
-        if memory is not None and wanted:
-            filed = {digest(t): t for t in wanted}
-            recalled = memory.recall(list(filed))
-            for key, vector in recalled.items():
-                self._kept.setdefault(filed[key], np.frombuffer(vector, dtype=np.float32))
-            lacking = [t for key, t in filed.items() if key not in recalled]
-        todo = sorted(((self.tokenizer.ids(t, self.longest), t) for t in wanted if t not in self._kept),
-                      key=lambda pair: len(pair[0]))
-        for start in range(0, len(todo), BATCH):
-            batch = todo[start:start + BATCH]
-            for (_ids, text), vector in zip(batch, self._encode([ids for ids, _text in batch])):
-                self._kept[text] = vector
-        if lacking:
-            memory.keep({digest(t): self._kept[t].tobytes() for t in lacking})
-        return np.stack([self._kept[t] for t in texts]) if texts else np.zeros((0, self.word.shape[1]), np.float32)
+        width = self.word.shape[1]
+        with self._lock:
+            wanted = list(dict.fromkeys(texts))
+            if len(self._kept) + len(wanted) > KEPT:
+                self._kept.clear()
+            lacking = []
+            if memory is not None and wanted:
+                filed = {digest(t): t for t in wanted}
+                recalled = {key: vector for key, vector in memory.recall(list(filed)).items()
+                            if len(vector) == 4 * width}  # anything else is not a vector of this model
+                for key, vector in recalled.items():
+                    self._kept.setdefault(filed[key], np.frombuffer(vector, dtype=np.float32))
+                lacking = [t for key, t in filed.items() if key not in recalled]
+            todo = sorted(((self.tokenizer.ids(t, self.longest), t) for t in wanted if t not in self._kept),
+                          key=lambda pair: len(pair[0]))
+            for start in range(0, len(todo), BATCH):
+                batch = todo[start:start + BATCH]
+                for (_ids, text), vector in zip(batch, self._encode([ids for ids, _text in batch])):
+                    self._kept[text] = vector
+            found = np.stack([self._kept[t] for t in texts]) if texts else np.zeros((0, width), np.float32)
+            to_keep = {digest(t): self._kept[t].tobytes() for t in lacking}
+        if to_keep:
+            memory.keep(to_keep)
+        return found
 
     def cosines(self, text: str, others: Sequence[str], memory: Optional[Memory] = None) -> list[float]:
         """How close in meaning each of `others` is to `text`, from -1 to 1 (`others`' vectors

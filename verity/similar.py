@@ -29,7 +29,7 @@ import attrs
 from .errors import InvalidValue, check_readable, unreadable
 
 __all__ = ["CANDIDATES", "DEFAULT_LIMIT", "LIKELY_SAME", "MAX_LINE", "MEANING_CANDIDATES", "RELATED", "Candidate", "Closeness",
-           "Match", "Query", "claim_query", "clean_text", "meaning_text",
+           "Match", "Query", "by_words", "claim_meaning", "claim_query", "clean_text", "meaning_text", "sigmoid",
            "common_limit", "features", "likely_same_claims", "match_expression", "query_terms", "rank", "read_queries",
            "shared_words", "worth_matching"]
 
@@ -278,13 +278,29 @@ def meaning_text(text: str) -> str:
     return " ".join(words(text))
 
 
+def claim_meaning(text: str) -> str:
+    """What the model of meaning reads of a logged claim: its text (not its subject or note),
+    as `meaning_text` gives it."""
+    return meaning_text(text)
+
+
 def _logit(weights: Sequence[float], intercept: float, x: Sequence[float]) -> float:
     # Rounded so that identical claims tie exactly, whatever the float noise.
     return round(intercept + sum(w * v for w, v in zip(weights, x)), 9)
 
 
-def _sigmoid(x: float) -> float:
+def sigmoid(x: float) -> float:
+    """The logistic function: a logit as a score from 0 to 1."""
     return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
+
+
+def by_words(query: str, candidates: Iterable[Candidate]) -> list[tuple[float, tuple, Candidate]]:
+    """The candidates with their logit by words and their features, best first (the earlier
+    logged first on a tie): the ranking `--words-only` shows, and the one the model of meaning
+    re-ranks the first MEANING_CANDIDATES of."""
+    candidates = list(candidates)
+    scored = ((_logit(WEIGHTS, INTERCEPT, x), x, c) for x, c in zip(features(query, candidates), candidates))
+    return sorted(scored, key=lambda item: (-item[0], item[2].id))
 
 
 def rank(query: str, candidates: Iterable[Candidate], limit: int, meaning: Optional[Closeness] = None) -> list[Match]:
@@ -293,17 +309,15 @@ def rank(query: str, candidates: Iterable[Candidate], limit: int, meaning: Optio
 
     With `meaning`, the best MEANING_CANDIDATES (or `limit`, if more) by the four features
     are scored again with their closeness in meaning to the query, and only they are ranked;
-    unless the model cannot read the query (not English), which is then ranked by words."""
-    candidates = list(candidates)
-    rows = list(zip(features(query, candidates), candidates))
-    scored = sorted(((_logit(WEIGHTS, INTERCEPT, x), x, c) for x, c in rows), key=lambda item: (-item[0], item[2].id))
+    unless the model cannot read the query (`Closeness.reads`), which is then ranked by words."""
+    scored = by_words(query, candidates)
     read = meaning_text(clean_text(query)) if meaning is not None and scored else ""
     if read and meaning.reads(read):
         kept = scored[:max(MEANING_CANDIDATES, limit)]
-        closeness = meaning.cosines(read, [meaning_text(c.text) for _z, _x, c in kept])
+        closeness = meaning.cosines(read, [claim_meaning(c.text) for _z, _x, c in kept])
         scored = sorted(((_logit(MEANING_WEIGHTS, MEANING_INTERCEPT, (*x, cosine)), x, c)
                          for (_z, x, c), cosine in zip(kept, closeness)), key=lambda item: (-item[0], item[2].id))
-    return [Match(id=c.id, key=c.key, text=c.text, score=round(_sigmoid(z), 3)) for z, _x, c in scored[:limit]]
+    return [Match(id=c.id, key=c.key, text=c.text, score=round(sigmoid(z), 3)) for z, _x, c in scored[:limit]]
 
 
 @attrs.frozen

@@ -47,7 +47,8 @@ class WordPiece:
         spaced = []
         for char in text:
             code = ord(char)
-            if code == 0 or code == 0xFFFD or (unicodedata.category(char) in ("Cc", "Cf") and char not in "\t\n\r"):
+            # BERT drops every "other" character (control, format, private use, unassigned).
+            if code == 0 or code == 0xFFFD or (unicodedata.category(char).startswith("C") and char not in "\t\n\r"):
                 continue
             if _is_cjk(code):
                 spaced.append(f" {char} ")

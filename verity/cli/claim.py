@@ -303,12 +303,15 @@ def _print_pairs(store, as_json: bool, meaning) -> None:
         say(f"Comparing {todo} claim{'' if todo == 1 else 's'} not compared yet with the claims logged before them…")
         for _done in store.check_unchecked_claims():
             pass
-    unread = store.unread_meanings(meaning.model) if meaning else []
+    unread = store.unread_meanings(meaning) if meaning else []
     if unread:
         say(f"Reading the meaning of {len(unread)} claim text{'' if len(unread) == 1 else 's'} not read yet "
             "(kept, so that look-ups need not)…")
-        for _done in store.read_all_meanings(meaning.model, unread):
+        for _done in store.read_all_meanings(meaning, unread):
             pass
+        if meaning.failure:
+            warn(f"could not keep what was read ({meaning.failure}); look-ups will read each claim as they "
+                 "meet it. Run --all again when the database can be written")
     pairs = store.lookalike_pairs()
     if as_json:
         print_json([{"claim": later.key, "same_as": earlier.key, "score": score} for later, earlier, score in pairs])

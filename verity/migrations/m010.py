@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 @migration
 def m010_meaning_vectors(db: sqlite_utils.Database) -> None:
-    """Reading a claim's text costs the model of meaning about 3 ms; kept here, by the model and
+    """Reading a claim's text is the model of meaning's costly step; kept here, by the model and
     the text read (verity.meaning.digest), it is read once, not at every look-up. A cache: not
     part of a desk's record, never exported or merged, and safe to empty."""
     db.execute("""

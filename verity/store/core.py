@@ -353,7 +353,14 @@ class Store(Lookups, Corrections, Export, Listings, Merging, Settling, Concurren
                     self.conn.execute("ROLLBACK")
                 raise
             else:
-                self.conn.execute("COMMIT")
+                try:
+                    self.conn.execute("COMMIT")
+                except BaseException:
+                    # A COMMIT that fails (SQLITE_BUSY outside WAL: a reader holds the file)
+                    # leaves the transaction open, and its lock with it.
+                    if self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
+                    raise
         except sqlite3.DatabaseError as exc:
             problem = database_problem(self.path, exc)
             if problem is None:

@@ -1,17 +1,17 @@
 """The vectors of `claim similar`'s model of meaning, kept in the database (table meaning_vectors).
 
-verity.meaning reads a text into a vector; a claim's text costs it about 3 ms, so a look-up
-among 100,000 claims would spend most of its time reading the same candidates again. Here
-the vectors are kept by digest (the model and the exact text), written by the look-up that
-first read them, and by `claim similar --all` for every claim at once. The table is a
-cache: a look-up that cannot write (a read-only file, another writer busy) goes on without
-keeping what it read.
+verity.meaning reads a text into a vector, its costliest step; a look-up among many claims
+would spend most of its time reading the same candidates again. Here the vectors are kept
+by digest (the model and the exact text), written by the look-up that first read them, and
+by `claim similar --all` for every claim at once. The table is a cache: a look-up that
+cannot write (a read-only file, another writer busy) goes on without keeping what it read,
+and stops trying for the rest of its run.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Optional, Sequence
 
 from .. import similar
 from ..errors import VerityError
@@ -28,11 +28,15 @@ _BATCH = 256
 
 
 class KeptMeaning:
-    """A model of meaning (`similar.Closeness`) whose claim vectors are kept in the database."""
+    """A model of meaning (`similar.Closeness`) whose claim vectors are kept in the database.
+
+    `failure` says why vectors could not be kept, after the first attempt that failed; no
+    other attempt is made by this object, so a look-up waits for another writer once at most."""
 
     def __init__(self, store: Meanings, model: Meaning) -> None:
         self.store = store
         self.model = model
+        self.failure: Optional[str] = None
 
     def reads(self, text: str) -> bool:
         return self.model.reads(text)
@@ -51,16 +55,17 @@ class KeptMeaning:
 
     def keep(self, vectors: dict[bytes, bytes]) -> None:
         conn = self.store.conn
-        if not vectors or conn.in_transaction:
+        if not vectors or self.failure is not None or conn.in_transaction:
             return
         wait = conn.execute("PRAGMA busy_timeout").fetchone()[0]
         conn.execute(f"PRAGMA busy_timeout = {_KEEP_WAIT_MS}")
         try:
             with self.store.transaction():
-                conn.executemany("INSERT OR IGNORE INTO meaning_vectors (digest, vector) VALUES (?, ?)",
+                # REPLACE: a row that is not this model's vector is put right.
+                conn.executemany("INSERT OR REPLACE INTO meaning_vectors (digest, vector) VALUES (?, ?)",
                                  vectors.items())
-        except (sqlite3.Error, VerityError):
-            pass  # a cache: read again next time
+        except (sqlite3.Error, VerityError) as exc:
+            self.failure = str(exc)  # a cache: read again next time
         finally:
             conn.execute(f"PRAGMA busy_timeout = {wait}")
 
@@ -74,21 +79,22 @@ class Meanings:
         """`model`, keeping the vectors of the claims it reads in this database."""
         return KeptMeaning(self, model)
 
-    def unread_meanings(self, model: Meaning) -> list[str]:
+    def unread_meanings(self, kept: KeptMeaning) -> list[str]:
         """The texts of claims (not merged) whose vector is not kept yet, as the model reads them."""
         from ..meaning import digest
 
-        texts = {similar.meaning_text(text) for (text,) in
+        texts = {similar.claim_meaning(text) for (text,) in
                  self.conn.execute("SELECT text FROM claims WHERE merged_into IS NULL")}
         filed = {digest(t): t for t in texts}
-        kept = KeptMeaning(self, model).recall(list(filed))
-        return sorted(t for d, t in filed.items() if d not in kept)
+        known = kept.recall(list(filed))
+        return sorted(t for d, t in filed.items() if d not in known)
 
-    def read_all_meanings(self, model: Meaning, texts: Sequence[str]) -> Iterator[int]:
+    def read_all_meanings(self, kept: KeptMeaning, texts: Sequence[str]) -> Iterator[int]:
         """Read `texts` (from `unread_meanings`) and keep their vectors, a batch at a time;
-        yields how many each batch read."""
-        kept = KeptMeaning(self, model)
+        yields how many each batch read. Stops when they cannot be kept (`kept.failure`)."""
         for start in range(0, len(texts), _BATCH):
             batch = texts[start:start + _BATCH]
-            model.vectors(batch, kept)
+            kept.model.vectors(batch, kept)
+            if kept.failure is not None:
+                return
             yield len(batch)
