@@ -3,9 +3,13 @@ files, and the command line as the tests run it."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sqlite3
+import subprocess
 from pathlib import Path
+from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_DB = ROOT / "claims.db"
@@ -53,3 +57,21 @@ def as_if_from_a_newer_verity(path: Path) -> None:
                  [FUTURE_MIGRATION])
     conn.commit()
     conn.close()
+
+
+@contextlib.contextmanager
+def read_only(path: Path) -> Iterator[Path]:
+    """`path` as a file this process cannot write: chmod 444 stops a normal user; root, whom
+    permissions do not stop, gets an immutable file (chattr +i) where the file system allows it
+    (the test is skipped where it does not)."""
+    import pytest
+
+    os.chmod(path, 0o444)
+    immutable = os.geteuid() == 0
+    if immutable and subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+        pytest.skip("running as root on a file system without chattr +i: nothing makes a file read-only to root")
+    try:
+        yield path
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(path)], check=True)

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import EXAMPLE_DB, as_if_from_a_newer_verity
+from support import EXAMPLE_DB, as_if_from_a_newer_verity, read_only
 
 
 def run(db: Path, *args: str, user=None, timeout=60) -> subprocess.CompletedProcess:
@@ -60,17 +60,11 @@ def test_a_damaged_file_is_reported_on_read_and_write(tmp_path):
 
 @pytest.fixture
 def read_only_copy(tmp_path):
-    """claims.db that this process cannot write: chmod 444 stops a normal user; root, whom
-    permissions do not stop, gets an immutable file (chattr +i) where the file system allows it."""
+    """claims.db that this process cannot write (`support.read_only`)."""
     db = tmp_path / "claims.db"
     shutil.copy(EXAMPLE_DB, db)
-    os.chmod(db, 0o444)
-    immutable = os.geteuid() == 0
-    if immutable and subprocess.run(["chattr", "+i", str(db)], capture_output=True).returncode != 0:
-        pytest.skip("running as root on a file system without chattr +i: nothing makes a file read-only to root")
-    yield db
-    if immutable:
-        subprocess.run(["chattr", "-i", str(db)], check=True)
+    with read_only(db):
+        yield db
 
 
 def test_a_read_only_file_cannot_be_written_and_says_so(read_only_copy):

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
-import subprocess
 
 import pytest
+from support import read_only
 
 from verity import meaning, similar
 from verity.meaning import MODEL_DIR, WEIGHTS_FILE, Meaning
@@ -204,15 +203,9 @@ def test_words_only_ranks_as_claim_add_compares(desk, cli):
 
 @pytest.fixture
 def read_only_desk(desk):
-    """The desk as a file this process cannot write: chmod 444 stops a normal user; root,
-    whom permissions do not stop, gets an immutable file (chattr +i) where the file system allows it."""
-    os.chmod(desk, 0o444)
-    immutable = os.geteuid() == 0
-    if immutable and subprocess.run(["chattr", "+i", str(desk)], capture_output=True).returncode != 0:
-        pytest.skip("running as root on a file system without chattr +i: nothing makes a file read-only to root")
-    yield desk
-    if immutable:
-        subprocess.run(["chattr", "-i", str(desk)], check=True)
+    """The desk as a file this process cannot write (`support.read_only`)."""
+    with read_only(desk):
+        yield desk
 
 
 def test_a_database_that_cannot_be_written_is_searched_all_the_same_and_left_as_it_was(read_only_desk, cli):
