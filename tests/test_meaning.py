@@ -43,8 +43,9 @@ def test_the_tokenizer_cuts_text_as_berts_does(model):
         "[CLS]", "hello", "world", "!", "!", "!", "#", "imp", "##ea", "##cht", "##rum", "##p", "@", "someone",
         "2020", "unicode", "…", "北", "京", "naive", "cafe", "[SEP]"]
     assert pieces(model, "") == ["[CLS]", "[SEP]"]
-    # Control and format characters go (a zero-width space is one); white space splits.
-    assert pieces(model, "a\x00b\u200bc\tdef") == pieces(model, "abc def")
+    # Control, format, private-use and unassigned characters go, as BERT drops every "other"
+    # character (a zero-width space is one); white space splits.
+    assert pieces(model, "a\x00b\u200bc\ue000\U000e0080\tdef") == pieces(model, "abc def")
     assert pieces(model, "x" * 101) == ["[CLS]", "[UNK]", "[SEP]"]
 
 
