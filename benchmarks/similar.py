@@ -338,17 +338,17 @@ def with_features(db: Path, tweets: list[dict]) -> list[dict]:
 def with_meaning(tweets: list[dict]) -> list[dict]:
     """The tweets (from `with_features`) as `similar.rank` sees them with the model of meaning:
     the best MEANING_CANDIDATES by words, each with a fifth feature, its closeness in meaning
-    ("x"). The model is verity's own, read in this process (no vector kept in a database).
-    Every tweet here is English enough for the model to read (`Meaning.reads`); one that is not
-    would be ranked by words alone, which this does not model, so it stops."""
+    ("x"). The model is read in this process (no vector kept in a database). Every tweet here
+    has words for the model to read (`Meaning.reads`); one that had none would be ranked by
+    words alone, which this does not model, so it stops."""
     from verity import meaning, similar
 
     model = meaning.load()
     found = []
     for t in tweets:
-        read = similar.meaning_text(similar.clean_text(t["text"]))
+        read = similar.query_meaning(t["text"])
         if not model.reads(read):
-            raise SystemExit(f"tweet {t['id']} is not for the model to read; rank() would use words alone")
+            raise SystemExit(f"tweet {t['id']} has nothing for the model to read; rank() would use words alone")
         ranked = similar.by_words(t["text"], t["candidates"])[:similar.MEANING_CANDIDATES]
         closeness = model.cosines(read, [similar.claim_meaning(c.text) for _z, _x, c in ranked])
         found.append({**t, "candidates": [c for _z, _x, c in ranked],

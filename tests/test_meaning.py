@@ -3,7 +3,6 @@ joins, and the vectors it keeps in the database (docs/similar.md, "Words and mea
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 
@@ -11,20 +10,9 @@ import pytest
 from support import read_only
 
 from verity import meaning, similar
-from verity.meaning import MODEL_DIR, WEIGHTS_FILE, Meaning
+from verity.meaning import Meaning
 from verity.models import Claim
 from verity.store import Store
-
-# sentence-transformers 6.2.0 (PyTorch 2.13.0, CPU) on the published float32 all-MiniLM-L6-v2:
-# the cosine of each pair, to four places. The shipped 8-bit weights must stay within 0.01.
-REFERENCE = [
-    ("kids in cages", "toddler detained by ICE", 0.2798),
-    ("Video shows the explosion that brought the plane down", "The crash was caused by an explosion on board", 0.6327),
-    ("Khalid Balti died", "Mufti Khalid Balti was killed in a targeted attack", 0.7452),
-    ("Khalid Balti died", "The stock market fell sharply on Monday", 0.0553),
-    ("Héllo wörld!!! #ImpeachTrump @someone 2020 ünïcode…", "hello world impeach trump someone 2020 unicode", 0.8764),
-]
-
 
 
 @pytest.fixture(scope="module")
@@ -32,62 +20,32 @@ def model() -> Meaning:
     return meaning.load()
 
 
-def pieces(model: Meaning, text: str) -> list[str]:
-    by_id = {number: piece for piece, number in model.tokenizer.vocabulary.items()}
-    return [by_id[i] for i in model.tokenizer.ids(text, 256)]
-
-
-def test_the_tokenizer_cuts_text_as_berts_does(model):
-    # As the reference tokenizer (transformers' BertTokenizer for this model) cuts it.
-    assert pieces(model, "Héllo wörld!!! #ImpeachTrump @someone 2020 ünïcode… 北京 naïve café") == [
-        "[CLS]", "hello", "world", "!", "!", "!", "#", "imp", "##ea", "##cht", "##rum", "##p", "@", "someone",
-        "2020", "unicode", "…", "北", "京", "naive", "cafe", "[SEP]"]
-    assert pieces(model, "") == ["[CLS]", "[SEP]"]
-    # Control, format, private-use and unassigned characters go, as BERT drops every "other"
-    # character (a zero-width space is one); white space splits.
-    assert pieces(model, "a\x00b\u200bc\ue000\U000e0080\tdef") == pieces(model, "abc def")
-    assert pieces(model, "x" * 101) == ["[CLS]", "[UNK]", "[SEP]"]
-
-
-def test_a_long_text_is_cut_at_the_models_length(model):
-    ids = model.tokenizer.ids("word " * 1000, model.longest)
-    assert len(ids) == model.longest == 256
-    assert ids[0] == model.tokenizer.first and ids[-1] == model.tokenizer.last
-    assert model.vectors(["word " * 1000]).shape == (1, 384)
-
-
-@pytest.mark.parametrize(("one", "other", "expected"), REFERENCE)
-def test_the_shipped_model_reads_as_the_published_one(model, one, other, expected):
-    assert model.cosines(one, [other])[0] == pytest.approx(expected, abs=0.01)
-
-
 def test_vectors_are_unit_length_and_a_text_reads_the_same_alone_or_in_a_batch(model):
-    texts = [a for a, _b, _c in REFERENCE] + [b for _a, b, _c in REFERENCE]
+    texts = ["Police detain mayor at rally", "The mayor was arrested at the rally", "EU outlaws vaccine",
+             "مفتی خالد بلتی ننگرہار میں مارا گیا", "word " * 600]
     together = model.vectors(texts)
-    assert together.shape == (len(texts), 384)
+    assert together.shape == (len(texts), model.width)
     assert abs(float((together * together).sum(1).min()) - 1) < 1e-5
     alone = Meaning().vectors([texts[1]])[0]
-    assert float(alone @ together[1]) == pytest.approx(1, abs=1e-6)
+    assert float(alone @ together[1]) == pytest.approx(1, abs=1e-5)
 
 
-def test_the_shipped_weights_are_what_the_quantizer_makes():
-    data = (MODEL_DIR / WEIGHTS_FILE).read_bytes()
-    # What scripts/quantize_model.py makes of the published model (its --check compares them);
-    # the constant goes into every kept vector's digest.
-    assert hashlib.sha256(data).hexdigest() == meaning.WEIGHTS_SHA256
-    assert (MODEL_DIR / "NOTICE.md").read_text().count("Apache") >= 1
+def test_a_paraphrase_is_closer_than_a_text_on_another_subject(model):
+    close, far = model.cosines("Police detain mayor at rally",
+                               ["The mayor was arrested at the rally", "The stock market fell sharply on Monday"])
+    assert close > far + 0.3
 
 
 # -- the ranking -----------------------------------------------------------------------------
 
 CLAIMS = [
-    ("minister-smiled", "The minister smiled after the scandal", None),
-    ("minister-resigned", "The minister resigned after the scandal", None),
+    ("mayor-cheered", "The mayor was cheered at the rally", None),
+    ("mayor-arrested", "The mayor was arrested at the rally", None),
     ("explosion-on-board", "The crash was caused by an explosion on board", None),
     ("pilot-asleep", "The plane went down because the pilot fell asleep", "Flight 9268"),
 ]
-# It shares "minister" and "scandal" with both ministers' claims; it means the second.
-STEPS_DOWN = "Minister steps down amid scandal"
+# It shares "mayor" and "rally" with both mayors' claims; it means the second.
+DETAINED = "Police detain mayor at rally"
 
 
 @pytest.fixture
@@ -101,12 +59,12 @@ def desk(tmp_path):
 
 def test_meaning_ranks_what_words_alone_cannot_tell_apart(desk, model):
     with Store.open(desk) as store:
-        by_words = store.similar_claims(STEPS_DOWN, 3)
-        by_meaning = store.similar_claims(STEPS_DOWN, 3, meaning=store.kept_meaning(model))
-    # By words the two read alike, and the shorter, earlier claim comes first ...
-    assert [m.key for m in by_words[:2]] == ["minister-smiled", "minister-resigned"]
-    # ... by meaning, "steps down" is "resigned".
-    assert [m.key for m in by_meaning[:2]] == ["minister-resigned", "minister-smiled"]
+        by_words = store.similar_claims(DETAINED, 3)
+        by_meaning = store.similar_claims(DETAINED, 3, meaning=store.kept_meaning(model))
+    # By words the two read alike, and the earlier claim comes first ...
+    assert [m.key for m in by_words[:2]] == ["mayor-cheered", "mayor-arrested"]
+    # ... by meaning, "detain" is "arrested".
+    assert [m.key for m in by_meaning[:2]] == ["mayor-arrested", "mayor-cheered"]
     assert by_meaning[0].score > by_words[1].score
     assert all(0 <= m.score <= 1 for m in by_meaning)
 
@@ -134,9 +92,9 @@ def test_meaning_reranks_the_best_by_words_and_no_more(desk, model, monkeypatch)
 
     monkeypatch.setattr(similar, "MEANING_CANDIDATES", 2)
     with Store.open(desk) as store:
-        found = store.similar_claims("the minister and the plane", 1, meaning=Counting())
+        found = store.similar_claims("the mayor and the plane", 1, meaning=Counting())
         assert len(read[0]) == 2 and len(found) == 1
-        found = store.similar_claims("the minister and the plane", 3, meaning=Counting())
+        found = store.similar_claims("the mayor and the plane", 3, meaning=Counting())
     assert len(read[1]) == 3 and len(found) == 3
 
 
@@ -154,19 +112,19 @@ class Reading(Meaning):
         super().__init__()
         self.read = 0
 
-    def _encode(self, token_ids):
-        self.read += len(token_ids)
-        return super()._encode(token_ids)
+    def _read(self, texts):
+        self.read += len(texts)
+        return super()._read(texts)
 
 
 def test_a_claims_vector_is_read_once_and_kept(desk):
     first = Reading()
     with Store.open(desk) as store:
-        store.similar_claims("the minister's plane", 5, meaning=store.kept_meaning(first))
+        store.similar_claims("the mayor's plane", 5, meaning=store.kept_meaning(first))
     assert kept(desk) == first.read - 1 == 3  # the three candidates read and kept, the query not
     again = Reading()  # another process: nothing of the first in memory
     with Store.open(desk) as store:
-        store.similar_claims("the minister's plane", 5, meaning=store.kept_meaning(again))
+        store.similar_claims("the mayor's plane", 5, meaning=store.kept_meaning(again))
     assert again.read == 1  # the query only
 
 
@@ -194,12 +152,12 @@ def test_claim_similar_all_reads_every_claim_and_words_only_reads_none(desk, cli
 
 
 def test_words_only_ranks_as_claim_add_compares(desk, cli):
-    words = json.loads(cli("--db", desk, "claim", "similar", STEPS_DOWN, "--words-only", "--json").stdout)
+    words = json.loads(cli("--db", desk, "claim", "similar", DETAINED, "--words-only", "--json").stdout)
     with Store.open(desk) as store:
-        by_words = store.similar_claims(STEPS_DOWN, 5)
+        by_words = store.similar_claims(DETAINED, 5)
     assert [(m["claim"], m["score"]) for m in words] == [(m.key, m.score) for m in by_words]
-    meaning_first = json.loads(cli("--db", desk, "claim", "similar", STEPS_DOWN, "--json").stdout)[0]
-    assert meaning_first["claim"] == "minister-resigned"
+    meaning_first = json.loads(cli("--db", desk, "claim", "similar", DETAINED, "--json").stdout)[0]
+    assert meaning_first["claim"] == "mayor-arrested"
 
 
 @pytest.fixture
@@ -211,9 +169,9 @@ def read_only_desk(desk):
 
 def test_a_database_that_cannot_be_written_is_searched_all_the_same_and_left_as_it_was(read_only_desk, cli):
     before = read_only_desk.read_bytes()
-    result = cli("--db", read_only_desk, "claim", "similar", STEPS_DOWN, "--json")
+    result = cli("--db", read_only_desk, "claim", "similar", DETAINED, "--json")
     assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout)[0]["claim"] == "minister-resigned"
+    assert json.loads(result.stdout)[0]["claim"] == "mayor-arrested"
     assert read_only_desk.read_bytes() == before
 
 
@@ -222,35 +180,23 @@ def test_another_writer_does_not_hold_up_a_look_up(desk, model):
     other.execute("BEGIN IMMEDIATE")
     try:
         with Store.open(desk) as store:
-            found = store.similar_claims(STEPS_DOWN, 2, meaning=store.kept_meaning(model))
-        assert found[0].key == "minister-resigned"
+            found = store.similar_claims(DETAINED, 2, meaning=store.kept_meaning(model))
+        assert found[0].key == "mayor-arrested"
     finally:
         other.rollback()
         other.close()
     assert kept(desk) == 0
 
 
-@pytest.mark.parametrize("text", ["مفتی خالد بلتی ننگرہار میں مارا گیا",
-                                  "Мухаммад Хорасани был убит в Афганистане",
-                                  "巴尔蒂 在 楠格哈尔 被杀",
-                                  "قتل خالد بلتي في ننكرهار"])
-def test_text_in_another_script_is_ranked_by_words(tmp_path, model, text):
-    # The model's vocabulary cuts such text into single characters, and any two texts of one
-    # script come out close, which would inflate the score: ranked as --words-only ranks it.
-    assert not model.reads(text)
-    with Store.open(tmp_path / "elsewhere.db", create=True) as store:
-        store.add_claim(Claim(key="same", text=text))
-        store.add_claim(Claim(key="longer", text=f"{text} {text}"))
-        by_words = store.similar_claims(text, 5)
-        assert len(by_words) == 2
-        assert store.similar_claims(text, 5, meaning=store.kept_meaning(model)) == by_words
-    assert kept(tmp_path / "elsewhere.db") == 0
-
-
-@pytest.mark.parametrize("text", [STEPS_DOWN, "Pfizer vaccine causes infertility", "AOC tweeted about BLM",
-                                  "balti was kiled", "Le ministre a démissionné après le scandale"])
-def test_text_in_latin_letters_is_read(model, text):
-    assert model.reads(text)
+def test_a_query_in_another_language_finds_its_claim_by_meaning(tmp_path, model):
+    # The model is multilingual: a claim logged in French is found from a query in French that
+    # shares only its subject's words with both claims.
+    with Store.open(tmp_path / "ailleurs.db", create=True) as store:
+        store.add_claim(Claim(key="maire-acclame", text="Le maire a été acclamé pendant le rassemblement"))
+        store.add_claim(Claim(key="maire-arrete", text="Le maire a été arrêté pendant le rassemblement"))
+        found = store.similar_claims("La police interpelle le maire au rassemblement", 2,
+                                     meaning=store.kept_meaning(model))
+    assert found[0].key == "maire-arrete"
 
 
 def test_nothing_to_read_is_not_read(model):
@@ -261,12 +207,12 @@ def test_nothing_to_read_is_not_read(model):
 def test_a_kept_row_that_is_not_a_vector_is_read_again_and_put_right(desk, model):
     with sqlite3.connect(desk) as conn:
         conn.execute("INSERT INTO meaning_vectors VALUES (?, ?)",
-                     [meaning.digest(similar.claim_meaning("The minister resigned after the scandal")), b"12345678"])
+                     [meaning.digest(similar.claim_meaning("The mayor was arrested at the rally")), b"12345678"])
     with Store.open(desk) as store:
-        found = store.similar_claims(STEPS_DOWN, 2, meaning=store.kept_meaning(Meaning()))
-    assert found[0].key == "minister-resigned"
+        found = store.similar_claims(DETAINED, 2, meaning=store.kept_meaning(Meaning()))
+    assert found[0].key == "mayor-arrested"
     with sqlite3.connect(desk) as conn:
-        assert {len(v) for (v,) in conn.execute("SELECT vector FROM meaning_vectors")} == {1536}
+        assert {len(v) for (v,) in conn.execute("SELECT vector FROM meaning_vectors")} == {4 * model.width}
 
 
 def test_a_keep_that_cannot_commit_leaves_no_transaction_and_is_not_tried_again(desk, model):
@@ -278,14 +224,14 @@ def test_a_keep_that_cannot_commit_leaves_no_transaction_and_is_not_tried_again(
             reader.execute("BEGIN")
             reader.execute("SELECT count(*) FROM claims").fetchone()
             kept_meaning = store.kept_meaning(model)
-            found = store.similar_claims(STEPS_DOWN, 2, meaning=kept_meaning)
-            assert found[0].key == "minister-resigned"
+            found = store.similar_claims(DETAINED, 2, meaning=kept_meaning)
+            assert found[0].key == "mayor-arrested"
             assert kept_meaning.failure and "busy" in kept_meaning.failure
             assert not store.conn.in_transaction
             assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
             reader.execute("COMMIT")
             # Once failed, not tried again in this run, though it could now write.
-            store.similar_claims("the minister and the plane crash", 5, meaning=kept_meaning)
+            store.similar_claims("the mayor and the plane crash", 5, meaning=kept_meaning)
             assert kept(desk) == 0
             store.add_claim(Claim(key="after", text="Another writer can write"))
     finally:
@@ -305,7 +251,7 @@ def test_threads_sharing_the_model_each_get_their_vectors(monkeypatch, model):
         try:
             for round_ in range(100):
                 asked = ["the same common text", f"text {who} {round_} " + "word " * 50]
-                assert model.vectors(asked).shape == (2, 384)
+                assert model.vectors(asked).shape == (2, model.width)
         except Exception as exc:  # noqa: BLE001 - reported below, whatever it is
             failures.append(exc)
 

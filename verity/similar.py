@@ -29,7 +29,7 @@ import attrs
 from .errors import InvalidValue, check_readable, unreadable
 
 __all__ = ["CANDIDATES", "DEFAULT_LIMIT", "LIKELY_SAME", "MAX_LINE", "MEANING_CANDIDATES", "RELATED", "Candidate", "Closeness",
-           "Match", "Query", "by_words", "claim_meaning", "claim_query", "clean_text", "meaning_text", "sigmoid",
+           "Match", "Query", "by_words", "claim_meaning", "query_meaning", "claim_query", "clean_text", "meaning_text", "sigmoid",
            "common_limit", "features", "likely_same_claims", "match_expression", "query_terms", "rank", "read_queries",
            "shared_words", "worth_matching"]
 
@@ -70,8 +70,8 @@ INTERCEPT = -10.175
 MEANING_CANDIDATES = 20
 #: The four features' weights and the meaning's, and the intercept, fitted and calibrated
 #: as WEIGHTS were (`python -m benchmarks.similar_fit` prints both sets).
-MEANING_WEIGHTS = (2.602, 8.364, 0.719, -0.314, 9.207)
-MEANING_INTERCEPT = -7.472
+MEANING_WEIGHTS = (3.264, 10.68, 0.769, -0.219, 7.472)
+MEANING_INTERCEPT = -7.255
 
 #: "Likely the same": `claim add` warns, and Datasette lists the pair as a claim logged
 #: twice. On the benchmark, the top match is right for 96.5% of queries scoring this.
@@ -265,7 +265,7 @@ class Closeness(Protocol):
     """A model of meaning, as `rank` uses one (`verity.meaning.Meaning`)."""
 
     def reads(self, text: str) -> bool:
-        """Whether the model can read `text` (its language)."""
+        """Whether there is anything in `text` for the model to read."""
 
     def cosines(self, text: str, others: Sequence[str]) -> list[float]:
         """How close in meaning each of `others` is to `text`, from -1 to 1."""
@@ -276,6 +276,12 @@ def meaning_text(text: str) -> str:
     index splits them, so that two claims that differ only in punctuation or quote marks
     (the benchmark's collection has 180 such pairs) are as close as they read."""
     return " ".join(words(text))
+
+
+def query_meaning(query: str) -> str:
+    """What the model of meaning reads of a query: the text cleaned (`clean_text`), its case
+    and punctuation kept — they read better than its words alone (docs/similar.md)."""
+    return clean_text(query)
 
 
 def claim_meaning(text: str) -> str:
@@ -308,10 +314,9 @@ def rank(query: str, candidates: Iterable[Candidate], limit: int, meaning: Optio
     score the same, and the earlier logged (lower id) comes first.
 
     With `meaning`, the best MEANING_CANDIDATES (or `limit`, if more) by the four features
-    are scored again with their closeness in meaning to the query, and only they are ranked;
-    unless the model cannot read the query (`Closeness.reads`), which is then ranked by words."""
+    are scored again with their closeness in meaning to the query, and only they are ranked."""
     scored = by_words(query, candidates)
-    read = meaning_text(clean_text(query)) if meaning is not None and scored else ""
+    read = query_meaning(query) if meaning is not None and scored else ""
     if read and meaning.reads(read):
         kept = scored[:max(MEANING_CANDIDATES, limit)]
         closeness = meaning.cosines(read, [claim_meaning(c.text) for _z, _x, c in kept])

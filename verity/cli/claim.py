@@ -243,7 +243,7 @@ def similar_claims(
     """Has it been checked before? Rank the claims already logged by how likely they make the same statement.
 
     Reads each claim's text, subject and note, and ranks the best by words again by what
-    they mean (a model shipped with verity); a score of 0.85 or more means likely the
+    they mean (a multilingual model of meaning that verity installs); a score of 0.85 or more means likely the
     same claim, 0.3 or more related (docs/similar.md has the figures behind them).
 
     Example: verity claim similar "Video shows the explosion that brought the plane down"
