@@ -267,3 +267,10 @@ def test_all_says_when_it_could_not_keep_what_it_read(read_only_desk, cli):
     result = cli("--db", read_only_desk, "claim", "similar", "--all")
     assert result.exit_code == 0, result.stderr
     assert "could not keep what was read" in result.stderr
+
+
+def test_the_model_reads_a_text_up_to_its_longest(model):
+    # A line of a megabyte is a query `--input` takes; the model reads its start only.
+    start = "whales trapped in an underwater jail " * (meaning.LONGEST // 30)
+    one, other = model.vectors([start + "a" * 1_000_000, start + "b" * 10])
+    assert float(one @ other) == pytest.approx(1, abs=1e-5)

