@@ -38,6 +38,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Optional
 
 from .generate import DATA_DIR
 from .measure import VERITY, child_env, median
@@ -335,12 +336,12 @@ def with_features(db: Path, tweets: list[dict]) -> list[dict]:
                  "words": similar.features(t["text"], found)} for t in tweets]
 
 
-def with_meaning(tweets: list[dict]) -> list[dict]:
+def with_meaning(tweets: list[dict], candidates: Optional[int] = None) -> list[dict]:
     """The tweets (from `with_features`) as `similar.rank` sees them with the model of meaning:
-    the best MEANING_CANDIDATES by words, each with a fifth feature, its closeness in meaning
-    ("x"). The model is read in this process (no vector kept in a database). Every tweet here
-    has words for the model to read (`Meaning.reads`); one that had none would be ranked by
-    words alone, which this does not model, so it stops."""
+    the best MEANING_CANDIDATES (or `candidates`) by words, each with a fifth feature, its
+    closeness in meaning ("x"). The model is read in this process (no vector kept in a
+    database). Every tweet here has words for the model to read (`Meaning.reads`); one that had
+    none would be ranked by words alone, which this does not model, so it stops."""
     from verity import meaning, similar
 
     model = meaning.load()
@@ -349,8 +350,8 @@ def with_meaning(tweets: list[dict]) -> list[dict]:
         read = similar.query_meaning(t["text"])
         if not model.reads(read):
             raise SystemExit(f"tweet {t['id']} has nothing for the model to read; rank() would use words alone")
-        ranked = similar.by_words(t["text"], t["candidates"])[:similar.MEANING_CANDIDATES]
-        closeness = model.cosines(read, [similar.claim_meaning(c.text) for _z, _x, c in ranked])
+        ranked = similar.by_words(t["text"], t["candidates"])[:candidates or similar.MEANING_CANDIDATES]
+        closeness = model.cosines(read, [similar.claim_meaning(c.text, c.subject, c.note) for _z, _x, c in ranked])
         found.append({**t, "candidates": [c for _z, _x, c in ranked],
                       "x": [(*x, cosine) for (_z, x, _c), cosine in zip(ranked, closeness)]})
     return found

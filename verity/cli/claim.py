@@ -20,6 +20,10 @@ from .common import (
     say,
     warn,
 )
+from .progress import progress_bar
+
+# Reading a claim's meaning is the model's costly step: from this many claims, `--all` shows a bar.
+READING_SHOWN_FROM = 200
 
 app = group("Add, list, show, rule on, correct and merge claims.")
 
@@ -307,8 +311,10 @@ def _print_pairs(store, as_json: bool, meaning) -> None:
     if unread:
         say(f"Reading the meaning of {len(unread)} claim text{'' if len(unread) == 1 else 's'} not read yet "
             "(kept, so that look-ups need not)…")
-        for _done in store.read_all_meanings(meaning, unread):
-            pass
+        with progress_bar("Reading claims", READING_SHOWN_FROM) as tick:
+            tick.start(len(unread))
+            for done in store.read_all_meanings(meaning, unread):
+                tick(done)
         if meaning.failure:
             warn(f"could not keep what was read ({meaning.failure}); look-ups will read each claim as they "
                  "meet it. Run --all again when the database can be written")

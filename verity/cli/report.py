@@ -6,6 +6,7 @@ from typing import Annotated, List, Optional
 import typer
 
 from .common import command, commands, db_path, open_store, say
+from .progress import progress_bar
 
 # Below this many claim reads a report is quick and a progress bar only flickers.
 PROGRESS_FROM = 2000
@@ -50,7 +51,7 @@ def report(
     if output is not None:
         check_writable(output, protect=[db_path(ctx)])
     store = open_store(ctx)
-    progress = _progress_bar(to_terminal=output is None and sys.stdout.isatty())
+    progress = progress_bar("Writing report", PROGRESS_FROM, to_terminal=output is None and sys.stdout.isatty())
     with progress as tick:
         document = Report(store, verdicts, on_claim=tick)
         chunks = document.render(fmt)
@@ -68,61 +69,6 @@ def report(
         else:
             size = write_atomically(output, chunks, protect=[db_path(ctx)])
             say(f"Wrote {output} ({fmt}, {document.count()} claims, {size:,} bytes).")
-
-
-class _Quiet:
-    """No progress bar: for pipes, small reports, and stdout on the same terminal."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def __call__(self):
-        pass
-
-    def start(self, total: int) -> None:
-        pass
-
-
-class _Bar(_Quiet):
-    """A rich progress bar on stderr, shown once the report turns out to be long."""
-
-    def __init__(self):
-        self.progress = None
-        self.task = None
-
-    def start(self, total: int) -> None:
-        if total < PROGRESS_FROM:
-            return
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self.progress = Progress(
-            TextColumn("Writing report"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-            console=Console(stderr=True), transient=True,
-        )
-        self.task = self.progress.add_task("report", total=total)
-        self.progress.start()
-
-    def __call__(self):
-        if self.progress is not None:
-            self.progress.advance(self.task)
-
-    def __exit__(self, *exc):
-        if self.progress is not None:
-            self.progress.stop()
-        return False
-
-
-def _progress_bar(to_terminal: bool):
-    """A bar on stderr only when stderr is a terminal the report itself is not being written to."""
-    import sys
-
-    if to_terminal or not sys.stderr.isatty():
-        return _Quiet()
-    return _Bar()
 
 
 def _silence_stdout() -> None:

@@ -24,7 +24,7 @@ _KEEP_WAIT_MS = 200
 # SQLite's limit on a statement's parameters is 999 in older builds.
 _CHUNK = 500
 # Claims read at a time by `read_all_meanings`, so that each batch is kept as it is done.
-_BATCH = 256
+_BATCH = 64
 
 
 class KeptMeaning:
@@ -83,8 +83,8 @@ class Meanings:
         """The texts of claims (not merged) whose vector is not kept yet, as the model reads them."""
         from ..meaning import digest
 
-        texts = {similar.claim_meaning(text) for (text,) in
-                 self.conn.execute("SELECT text FROM claims WHERE merged_into IS NULL")}
+        texts = {similar.claim_meaning(*claim) for claim in
+                 self.conn.execute("SELECT text, subject, note FROM claims WHERE merged_into IS NULL")}
         filed = {digest(t): t for t in texts}
         known = kept.recall(list(filed))
         return sorted(t for d, t in filed.items() if d not in known)
