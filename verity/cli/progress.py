@@ -55,8 +55,9 @@ class Bar(Quiet):
 
 
 def progress_bar(label: str, shown_from: int, to_terminal: bool = False) -> Quiet:
-    """A bar on stderr (labelled, as plain text) only when stderr is a terminal that the step's
-    own output (`to_terminal`) is not being written to; otherwise nothing."""
+    """A bar on stderr, labelled `label` (verity's own words: rich reads markup in it), only when
+    stderr is a terminal that the step's own output (`to_terminal`) is not being written to;
+    otherwise nothing."""
     if to_terminal or not sys.stderr.isatty():
         return Quiet()
     return Bar(label, shown_from)

@@ -11,7 +11,7 @@ and stops trying for the rest of its run.
 from __future__ import annotations
 
 import sqlite3
-from typing import TYPE_CHECKING, Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Sequence
 
 from .. import similar
 from ..errors import VerityError
@@ -54,18 +54,42 @@ class KeptMeaning:
         return found
 
     def keep(self, vectors: dict[bytes, bytes]) -> None:
+        if vectors:
+            # REPLACE: a row that is not this model's vector is put right.
+            self._write("INSERT OR REPLACE INTO meaning_vectors (digest, vector) VALUES (?, ?)", vectors.items())
+
+    def forget_all_but(self, digests: Iterable[bytes]) -> int:
+        """Forget every vector kept but those of `digests`; how many were forgotten (0 when they
+        cannot be, as for `keep`)."""
         conn = self.store.conn
-        if not vectors or self.failure is not None or conn.in_transaction:
-            return
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS verity_read_digests (digest BLOB PRIMARY KEY) WITHOUT ROWID")
+        conn.execute("DELETE FROM temp.verity_read_digests")
+        try:
+            conn.executemany("INSERT OR IGNORE INTO temp.verity_read_digests (digest) VALUES (?)",
+                             ((d,) for d in digests))
+            unused = "FROM meaning_vectors WHERE digest NOT IN (SELECT digest FROM temp.verity_read_digests)"
+            # Counted first: a file with nothing to forget is not written to (it may be read-only).
+            if not conn.execute(f"SELECT count(*) {unused}").fetchone()[0]:
+                return 0
+            return self._write(f"DELETE {unused}")
+        finally:
+            conn.execute("DELETE FROM temp.verity_read_digests")
+
+    def _write(self, sql: str, rows: Optional[Iterable[tuple]] = None) -> int:
+        """Run one write of the cache in its own transaction, waiting for another writer
+        _KEEP_WAIT_MS at most: rows changed, or 0, with `failure` set, when the file cannot be
+        written. Nothing is tried once a write has failed, nor inside another transaction."""
+        conn = self.store.conn
+        if self.failure is not None or conn.in_transaction:
+            return 0
         wait = conn.execute("PRAGMA busy_timeout").fetchone()[0]
         conn.execute(f"PRAGMA busy_timeout = {_KEEP_WAIT_MS}")
         try:
             with self.store.transaction():
-                # REPLACE: a row that is not this model's vector is put right.
-                conn.executemany("INSERT OR REPLACE INTO meaning_vectors (digest, vector) VALUES (?, ?)",
-                                 vectors.items())
+                return (conn.execute(sql) if rows is None else conn.executemany(sql, rows)).rowcount
         except (sqlite3.Error, VerityError) as exc:
             self.failure = str(exc)  # a cache: read again next time
+            return 0
         finally:
             conn.execute(f"PRAGMA busy_timeout = {wait}")
 
@@ -81,13 +105,22 @@ class Meanings:
 
     def unread_meanings(self, kept: KeptMeaning) -> list[str]:
         """The texts of claims (not merged) whose vector is not kept yet, as the model reads them."""
+        filed = self._claims_read()
+        known = kept.recall(list(filed))
+        return sorted(t for d, t in filed.items() if d not in known)
+
+    def forget_unused_meanings(self, kept: KeptMeaning) -> int:
+        """Forget the vectors kept for texts no claim (not merged) reads now: texts since
+        corrected, claims since merged, another model's or another way of reading's. How many."""
+        return kept.forget_all_but(self._claims_read())
+
+    def _claims_read(self) -> dict[bytes, str]:
+        """The texts of claims (not merged) as the model reads them, by digest."""
         from ..meaning import digest
 
         texts = {similar.claim_meaning(*claim) for claim in
                  self.conn.execute("SELECT text, subject, note FROM claims WHERE merged_into IS NULL")}
-        filed = {digest(t): t for t in texts}
-        known = kept.recall(list(filed))
-        return sorted(t for d, t in filed.items() if d not in known)
+        return {digest(t): t for t in texts}
 
     def read_all_meanings(self, kept: KeptMeaning, texts: Sequence[str]) -> Iterator[int]:
         """Read `texts` (from `unread_meanings`) and keep their vectors, a batch at a time;
