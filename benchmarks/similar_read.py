@@ -5,8 +5,10 @@
 On the claims of the CLEF-2020 CheckThat! Task 2 data (their text and note, as verity reads a
 claim): how long loading the model takes, then the median time to read one text of 250, 500
 and 1,000 characters alone, and twenty claims at once (a look-up's candidates), per text;
-then the same batches read by two processes at once, with the engine's threads waiting
-passively (as verity sets them) and spinning (OpenMP's default), against one process alone.
+then two processes reading as many other claims each, started together, with the engine's
+threads waiting passively (as verity sets them) and spinning (OMP_WAIT_POLICY=ACTIVE, which
+behaves as libgomp's default here), against one process alone. The two overlap for most of
+their reading, not all of it: each loads the model and the data first.
 """
 
 from __future__ import annotations

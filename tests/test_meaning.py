@@ -377,3 +377,30 @@ def test_where_the_model_cannot_load_claim_similar_ranks_by_words_and_says_why(d
     assert "the model of meaning cannot be loaded" in run.stderr and "--words-only" in run.stderr
     assert [m["claim"] for m in json.loads(run.stdout)][:2] == ["mayor-cheered", "mayor-arrested"]  # by words
     assert kept(desk) == 0
+
+
+def test_all_under_another_writer_says_so_without_a_wait_it_did_not_make(desk, cli):
+    other = sqlite3.connect(desk)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        result = cli("--db", desk, "claim", "similar", "--all")
+    finally:
+        other.rollback()
+        other.close()
+    assert result.exit_code == 0, result.stderr
+    assert f"could not keep what was read ({desk} is busy: another program is using it)" in result.stderr
+    assert " s " not in result.stderr.split("could not keep", 1)[1]  # it waited a moment, not the store's 30 s
+    assert kept(desk) == 0
+
+
+def test_all_on_a_read_only_file_with_readings_to_forget_leaves_it_as_it_was(desk, cli):
+    assert cli("--db", desk, "claim", "similar", "--all").exit_code == 0
+    assert cli("--db", desk, "claim", "edit", "explosion-on-board", "--text",
+               "The crash was caused by a bomb in the hold", "--reason", "the source's words").exit_code == 0
+    with read_only(desk):
+        before = desk.read_bytes()
+        result = cli("--db", desk, "claim", "similar", "--all")
+        assert desk.read_bytes() == before
+    assert result.exit_code == 0, result.stderr
+    assert "could not keep what was read" in result.stderr  # the edited claim, read but not kept
+    assert "Forgot" not in result.stderr and kept(desk) == 4  # the old reading stays, as the file does

