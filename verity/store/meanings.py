@@ -53,6 +53,15 @@ class KeptMeaning:
                 chunk).fetchall())
         return found
 
+    def known(self, digests: Sequence[bytes]) -> set[bytes]:
+        """Which of these digests have a vector kept (the vectors themselves left unread)."""
+        found: set[bytes] = set()
+        for start in range(0, len(digests), _CHUNK):
+            chunk = digests[start:start + _CHUNK]
+            found.update(row[0] for row in self.store.conn.execute(
+                f"SELECT digest FROM meaning_vectors WHERE digest IN ({', '.join('?' * len(chunk))})", chunk))
+        return found
+
     def keep(self, vectors: dict[bytes, bytes]) -> None:
         if vectors:
             # REPLACE: a row that is not this model's vector is put right.
@@ -111,7 +120,7 @@ class Meanings:
     def unread_meanings(self, kept: KeptMeaning) -> list[str]:
         """The texts of claims (not merged) whose vector is not kept yet, as the model reads them."""
         filed = self._claims_read()
-        known = kept.recall(list(filed))
+        known = kept.known(list(filed))
         return sorted(t for d, t in filed.items() if d not in known)
 
     def forget_unused_meanings(self, kept: KeptMeaning) -> int:
