@@ -45,22 +45,18 @@ class KeptMeaning:
         return self.model.cosines(text, others, memory=self)
 
     def recall(self, digests: Sequence[bytes]) -> dict[bytes, bytes]:
-        found = {}
-        for start in range(0, len(digests), _CHUNK):
-            chunk = digests[start:start + _CHUNK]
-            found.update(self.store.conn.execute(
-                f"SELECT digest, vector FROM meaning_vectors WHERE digest IN ({', '.join('?' * len(chunk))})",
-                chunk).fetchall())
-        return found
+        return dict(self._kept_rows("digest, vector", digests))
 
     def known(self, digests: Sequence[bytes]) -> set[bytes]:
         """Which of these digests have a vector kept (the vectors themselves left unread)."""
-        found: set[bytes] = set()
+        return {digest for (digest,) in self._kept_rows("digest", digests)}
+
+    def _kept_rows(self, columns: str, digests: Sequence[bytes]) -> Iterator[tuple]:
+        """`columns` of the kept rows of these digests, a chunk of them at a time."""
         for start in range(0, len(digests), _CHUNK):
             chunk = digests[start:start + _CHUNK]
-            found.update(row[0] for row in self.store.conn.execute(
-                f"SELECT digest FROM meaning_vectors WHERE digest IN ({', '.join('?' * len(chunk))})", chunk))
-        return found
+            yield from self.store.conn.execute(
+                f"SELECT {columns} FROM meaning_vectors WHERE digest IN ({', '.join('?' * len(chunk))})", chunk)
 
     def keep(self, vectors: dict[bytes, bytes]) -> None:
         if vectors:
