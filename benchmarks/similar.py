@@ -323,7 +323,7 @@ def ranked_with(tweet: dict, w: list[float]) -> list[str]:
     """A tweet's candidates ranked by the weights, the earlier claim first on a tie (as `similar.rank`)."""
     scored = sorted(((-round(sum(a * b for a, b in zip(w, x)), 9), c.id, c.key)
                      for x, c in zip(tweet["x"], tweet["candidates"])))
-    return [key for _score, _id, key in scored[:5]]
+    return ([key for _score, _id, key in scored] + tweet.get("rest", []))[:5]
 
 
 def with_features(db: Path, tweets: list[dict]) -> list[dict]:
@@ -336,24 +336,31 @@ def with_features(db: Path, tweets: list[dict]) -> list[dict]:
                  "words": similar.features(t["text"], found)} for t in tweets]
 
 
-def with_meaning(tweets: list[dict], candidates: Optional[int] = None) -> list[dict]:
+def with_meaning(tweets: list[dict], candidates: Optional[int] = None, within: Optional[float] = None) -> list[dict]:
     """The tweets (from `with_features`) as `similar.rank` sees them with the model of meaning:
-    the best MEANING_CANDIDATES (or `candidates`) by words, each with a fifth feature, its
-    closeness in meaning ("x"). The model is read in this process (no vector kept in a
-    database). Every tweet here has words for the model to read (`Meaning.reads`); one that had
-    none would be ranked by words alone, which this does not model, so it stops."""
+    of the best MEANING_CANDIDATES (or `candidates`) by words, those in contention (within
+    MEANING_WITHIN, or `within`, of the best logit), each with a fifth feature, its closeness in
+    meaning ("x"); and the keys of the other candidates in that best, by words ("rest"), which
+    `ranked_with` puts after them. (`rank` merges those with the re-ranked by score; on these
+    tweets the two orders give the same MAP@5.) The model is read in this process (no vector
+    kept in a database). Every tweet here has words for the model to read (`Meaning.reads`); one
+    that had none would be ranked by words alone, which this does not model, so it stops."""
     from verity import meaning, similar
 
     model = meaning.load()
+    most = candidates or similar.MEANING_CANDIDATES
     found = []
     for t in tweets:
         read = similar.query_meaning(t["text"])
         if not model.reads(read):
             raise SystemExit(f"tweet {t['id']} has nothing for the model to read; rank() would use words alone")
-        ranked = similar.by_words(t["text"], t["candidates"])[:candidates or similar.MEANING_CANDIDATES]
-        closeness = model.cosines(read, [similar.claim_meaning(c.text, c.subject, c.note) for _z, _x, c in ranked])
-        found.append({**t, "candidates": [c for _z, _x, c in ranked],
-                      "x": [(*x, cosine) for (_z, x, _c), cosine in zip(ranked, closeness)]})
+        ranked = similar.by_words(t["text"], t["candidates"])[:most]
+        contending = similar.in_contention(ranked, most, within) if ranked else 0
+        closeness = model.cosines(read, [similar.claim_meaning(c.text, c.subject, c.note)
+                                         for _z, _x, c in ranked[:contending]])
+        found.append({**t, "candidates": [c for _z, _x, c in ranked[:contending]],
+                      "x": [(*x, cosine) for (_z, x, _c), cosine in zip(ranked, closeness)],
+                      "rest": [c.key for _z, _x, c in ranked[contending:]]})
     return found
 
 

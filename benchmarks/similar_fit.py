@@ -1,6 +1,6 @@
 """Where `claim similar`'s constants come from: its weights fitted and calibrated, and its thresholds.
 
-    python -m benchmarks.similar_fit [--data DIR] [--candidates K]
+    python -m benchmarks.similar_fit [--data DIR] [--candidates K] [--within D]
 
 On the CLEF-2020 CheckThat! Task 2 train and dev tweets (the claims loaded into verity as
 `benchmarks.similar` loads them), for both rankings — by words alone (verity.similar's
@@ -138,6 +138,9 @@ def main(argv=None) -> int:
     parser.add_argument("--candidates", type=int, default=None, metavar="K",
                         help="rank the best K by words again with the model (default: verity's MEANING_CANDIDATES); "
                              "the constants printed are then for K, not verity's")
+    parser.add_argument("--within", type=float, default=None, metavar="D",
+                        help="of those, read those within D of the best logit by words (default: verity's "
+                             "MEANING_WITHIN; a large D reads all K); the constants printed are then for D")
     args = parser.parse_args(argv)
     if not (args.data / "verified_claims.docs.tsv").exists():
         print(f"skipped: no CLEF-2020 CheckThat! Task 2 data at {args.data} (see its README; or pass --data DIR)")
@@ -154,12 +157,14 @@ def main(argv=None) -> int:
               [{**t, "x": t["words"]} for t in removed], (similar.WEIGHTS, similar.INTERCEPT))
     started = time.perf_counter()
     candidates = args.candidates or similar.MEANING_CANDIDATES
-    meaning_tweets = with_meaning(tweets, candidates)
-    print(f"\n(the model of meaning on {sum(len(t['candidates']) for t in meaning_tweets):,} candidates: "
+    within = similar.MEANING_WITHIN if args.within is None else args.within
+    meaning_tweets = with_meaning(tweets, candidates, within)
+    print(f"\n(the model of meaning on {sum(len(t['candidates']) for t in meaning_tweets):,} candidates, "
+          f"{sum(len(t['candidates']) for t in meaning_tweets) / len(meaning_tweets):.1f} a tweet: "
           f"{time.perf_counter() - started:.1f} s)")
-    constants(f"with the model of meaning, the best {candidates} by words ranked again "
-              "(MEANING_WEIGHTS, MEANING_INTERCEPT)", meaning_tweets, with_meaning(removed, candidates),
-              (similar.MEANING_WEIGHTS, similar.MEANING_INTERCEPT))
+    constants(f"with the model of meaning, of the best {candidates} by words those within {within:g} of the best "
+              "ranked again (MEANING_WEIGHTS, MEANING_INTERCEPT)", meaning_tweets,
+              with_meaning(removed, candidates, within), (similar.MEANING_WEIGHTS, similar.MEANING_INTERCEPT))
     return 0
 
 

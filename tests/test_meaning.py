@@ -4,6 +4,7 @@ joins, and the vectors it keeps in the database (docs/similar.md, "Words and mea
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 
 import pytest
@@ -57,6 +58,13 @@ def desk(tmp_path):
     return path
 
 
+@pytest.fixture
+def every_candidate(monkeypatch):
+    """The model reads each of the best MEANING_CANDIDATES, however far behind by words: for
+    tests of what is read and kept, whose few claims words tell far apart."""
+    monkeypatch.setattr(similar, "MEANING_WITHIN", math.inf)
+
+
 def test_meaning_ranks_what_words_alone_cannot_tell_apart(desk, model):
     with Store.open(desk) as store:
         by_words = store.similar_claims(DETAINED, 3)
@@ -79,7 +87,7 @@ def test_claims_that_read_the_same_score_the_same_and_the_earlier_comes_first(tm
     assert found[0].score == found[1].score
 
 
-def test_meaning_reranks_the_best_by_words_and_no_more(desk, model, monkeypatch):
+def test_meaning_reranks_the_best_by_words_and_no_more(desk, model, monkeypatch, every_candidate):
     read = []
 
     class Counting:
@@ -98,7 +106,30 @@ def test_meaning_reranks_the_best_by_words_and_no_more(desk, model, monkeypatch)
     assert len(read[1]) == 3 and len(found) == 3
 
 
-def test_the_model_reads_a_claims_text_subject_and_note(desk, model):
+def test_a_claim_words_leave_far_behind_is_not_read_but_still_listed_by_its_score(tmp_path, model):
+    read = []
+
+    class Counting:
+        def reads(self, text):
+            return model.reads(text)
+
+        def cosines(self, text, others):
+            read.extend(others)
+            return model.cosines(text, others)
+
+    with Store.open(tmp_path / "desk.db", create=True) as store:
+        store.add_claim(Claim(key="explosion-on-board", text="The crash was caused by an explosion on board"))
+        store.add_claim(Claim(key="explosion-heard", text="An explosion was heard in the city last night"))
+        found = store.similar_claims("The crash was caused by an explosion on board", 5, meaning=Counting())
+        words = store.similar_claims("The crash was caused by an explosion on board", 5)
+    # By words the second is far behind (a logit more than MEANING_WITHIN below): the model
+    # reads the first only, and the second keeps its score by words, below it.
+    assert read == [similar.claim_meaning("The crash was caused by an explosion on board")]
+    assert [m.key for m in found] == ["explosion-on-board", "explosion-heard"]
+    assert found[1].score == words[1].score < found[0].score
+
+
+def test_the_model_reads_a_claims_text_subject_and_note(desk, model, every_candidate):
     read = []
 
     class Recording:
@@ -137,7 +168,7 @@ class Reading(Meaning):
         return super()._read(texts)
 
 
-def test_a_claims_vector_is_read_once_and_kept(desk):
+def test_a_claims_vector_is_read_once_and_kept(desk, every_candidate):
     first = Reading()
     with Store.open(desk) as store:
         store.similar_claims("the mayor's plane", 5, meaning=store.kept_meaning(first))

@@ -28,8 +28,8 @@ import attrs
 
 from .errors import InvalidValue, check_readable, unreadable
 
-__all__ = ["CANDIDATES", "DEFAULT_LIMIT", "LIKELY_SAME", "MAX_LINE", "MEANING_CANDIDATES", "RELATED", "Candidate", "Closeness",
-           "Match", "Query", "by_words", "claim_meaning", "query_meaning", "claim_query", "clean_text", "meaning_text", "sigmoid",
+__all__ = ["CANDIDATES", "DEFAULT_LIMIT", "LIKELY_SAME", "MAX_LINE", "MEANING_CANDIDATES", "MEANING_WITHIN", "RELATED", "Candidate", "Closeness",
+           "Match", "Query", "by_words", "in_contention", "claim_meaning", "query_meaning", "claim_query", "clean_text", "meaning_text", "sigmoid",
            "common_limit", "features", "likely_same_claims", "match_expression", "query_terms", "rank", "read_queries",
            "shared_words", "worth_matching"]
 
@@ -65,15 +65,20 @@ WEIGHTS = (7.617, 19.682, 1.485, -0.336)
 INTERCEPT = -10.175
 
 #: With the model of meaning (`verity.meaning`, `claim similar` unless --words-only), the best
-#: this many candidates by the four features are ranked again with a fifth: how close the
-#: query and the claim (its text, subject and note) are in meaning. Held out, 10 lose 0.020 MAP@5
-#: on dev and 50 gain 0.005, within the noise of 197 tweets, for two and a half times the reading
-#: (`python -m benchmarks.similar_fit --candidates K`; docs/similar.md).
+#: candidates by the four features, at most this many, are ranked again with a fifth: how close
+#: the query and the claim (its text, subject and note) are in meaning. Held out, at most 10
+#: lose 0.020 MAP@5 on dev and 50 gain 0.005, within the noise of 197 tweets, for half as much
+#: reading again (`python -m benchmarks.similar_fit --candidates K`; docs/similar.md).
 MEANING_CANDIDATES = 20
+#: ... and only those still in contention by words: a logit within this of the best one's
+#: (odds of about 400 to 1). Reading a claim is what a look-up pays most for, and one that
+#: words put this far behind was never lifted to the top on the benchmark: held out, these
+#: (8.0 a tweet) rank as the best 20 do (`python -m benchmarks.similar_fit --within D`).
+MEANING_WITHIN = 6.0
 #: The four features' weights and the meaning's, and the intercept, fitted and calibrated
 #: as WEIGHTS were (`python -m benchmarks.similar_fit` prints both sets).
-MEANING_WEIGHTS = (3.899, 11.524, 0.919, -0.114, 52.211)
-MEANING_INTERCEPT = -50.022
+MEANING_WEIGHTS = (3.787, 10.877, 0.927, -0.093, 50.942)
+MEANING_INTERCEPT = -48.72
 
 #: "Likely the same": `claim add` warns, and Datasette lists the pair as a claim logged
 #: twice. On the benchmark, the top match is right for 96.2% (by words) to 97.7% (with the model
@@ -313,19 +318,32 @@ def by_words(query: str, candidates: Iterable[Candidate]) -> list[tuple[float, t
     return sorted(scored, key=lambda item: (-item[0], item[2].id))
 
 
+def in_contention(scored: Sequence[tuple[float, tuple, Candidate]], most: int, within: Optional[float] = None) -> int:
+    """How many of the candidates `by_words` ranked (`scored`) are still in contention, of the
+    first `most`: those with a logit within `within` (default MEANING_WITHIN) of the best one's.
+    The model of meaning reads these."""
+    within = MEANING_WITHIN if within is None else within
+    return sum(1 for z, _x, _c in scored[:most] if z >= scored[0][0] - within)
+
+
 def rank(query: str, candidates: Iterable[Candidate], limit: int, meaning: Optional[Closeness] = None) -> list[Match]:
     """The candidates re-ranked, best first, at most `limit`. Claims that read the same
     score the same, and the earlier logged (lower id) comes first.
 
-    With `meaning`, the best MEANING_CANDIDATES (or `limit`, if more) by the four features
-    are scored again with their closeness in meaning to the query, and only they are ranked."""
+    With `meaning`, the candidates `in_contention` are scored again with their closeness in
+    meaning to the query, and the rest keep their score by words. Either score is a top match's
+    chance of being the same claim, so both rank in one list; the best MEANING_CANDIDATES by
+    words are ranked, at most (or `limit`, if more)."""
     scored = by_words(query, candidates)
     read = query_meaning(query) if meaning is not None and scored else ""
     if read and meaning.reads(read):
-        kept = scored[:max(MEANING_CANDIDATES, limit)]
+        most = max(MEANING_CANDIDATES, limit)
+        contending = in_contention(scored, most)
+        kept, rest = scored[:contending], scored[contending:most]
         closeness = meaning.cosines(read, [claim_meaning(c.text, c.subject, c.note) for _z, _x, c in kept])
-        scored = sorted(((_logit(MEANING_WEIGHTS, MEANING_INTERCEPT, (*x, cosine)), x, c)
-                         for (_z, x, c), cosine in zip(kept, closeness)), key=lambda item: (-item[0], item[2].id))
+        rescored = [(_logit(MEANING_WEIGHTS, MEANING_INTERCEPT, (*x, cosine)), x, c)
+                    for (_z, x, c), cosine in zip(kept, closeness)]
+        scored = sorted(rescored + rest, key=lambda item: (-item[0], item[2].id))
     return [Match(id=c.id, key=c.key, text=c.text, score=round(sigmoid(z), 3)) for z, _x, c in scored[:limit]]
 
 
