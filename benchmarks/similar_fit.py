@@ -139,9 +139,14 @@ def main(argv=None) -> int:
                         help="rank the best K by words again with the model (default: verity's MEANING_CANDIDATES); "
                              "the constants printed are then for K, not verity's")
     parser.add_argument("--within", type=float, default=None, metavar="D",
-                        help="of those, read those within D of the best logit by words (default: verity's "
-                             "MEANING_WITHIN; a large D reads all K); the constants printed are then for D")
+                        help="of those, read the best five (the ones shown) and any others within D of the best "
+                             "logit by words (default: verity's MEANING_WITHIN; a large D reads all K); "
+                             "the constants printed are then for D")
     args = parser.parse_args(argv)
+    if args.candidates is not None and args.candidates < 1:
+        parser.error(f"--candidates must be 1 or more, not {args.candidates}")
+    if args.within is not None and not args.within >= 0:
+        parser.error(f"--within must be 0 or more, not {args.within}")
     if not (args.data / "verified_claims.docs.tsv").exists():
         print(f"skipped: no CLEF-2020 CheckThat! Task 2 data at {args.data} (see its README; or pass --data DIR)")
         return 0
@@ -162,8 +167,8 @@ def main(argv=None) -> int:
     print(f"\n(the model of meaning on {sum(len(t['candidates']) for t in meaning_tweets):,} candidates, "
           f"{sum(len(t['candidates']) for t in meaning_tweets) / len(meaning_tweets):.1f} a tweet: "
           f"{time.perf_counter() - started:.1f} s)")
-    constants(f"with the model of meaning, of the best {candidates} by words those within {within:g} of the best "
-              "ranked again (MEANING_WEIGHTS, MEANING_INTERCEPT)", meaning_tweets,
+    constants(f"with the model of meaning, of the best {candidates} by words the {similar.DEFAULT_LIMIT} shown and "
+              f"those within {within:g} of the best ranked again (MEANING_WEIGHTS, MEANING_INTERCEPT)", meaning_tweets,
               with_meaning(removed, candidates, within), (similar.MEANING_WEIGHTS, similar.MEANING_INTERCEPT))
     return 0
 

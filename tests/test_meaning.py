@@ -106,7 +106,21 @@ def test_meaning_reranks_the_best_by_words_and_no_more(desk, model, monkeypatch,
     assert len(read[1]) == 3 and len(found) == 3
 
 
-def test_a_claim_words_leave_far_behind_is_not_read_but_still_listed_by_its_score(tmp_path, model):
+EXPLOSIONS = [("explosion-on-board", "The crash was caused by an explosion on board"),
+              ("explosion-heard", "An explosion was heard in the city last night")]
+
+
+@pytest.fixture
+def explosions(tmp_path):
+    # Both share "explosion" with the first's text; by words the second is far behind it.
+    path = tmp_path / "explosions.db"
+    with Store.open(path, create=True) as store:
+        for key, text in EXPLOSIONS:
+            store.add_claim(Claim(key=key, text=text))
+    return path
+
+
+def test_the_model_reads_the_claims_shown_and_those_in_contention_no_more(explosions, model):
     read = []
 
     class Counting:
@@ -114,19 +128,56 @@ def test_a_claim_words_leave_far_behind_is_not_read_but_still_listed_by_its_scor
             return model.reads(text)
 
         def cosines(self, text, others):
-            read.extend(others)
+            read.append(list(others))
             return model.cosines(text, others)
 
-    with Store.open(tmp_path / "desk.db", create=True) as store:
-        store.add_claim(Claim(key="explosion-on-board", text="The crash was caused by an explosion on board"))
-        store.add_claim(Claim(key="explosion-heard", text="An explosion was heard in the city last night"))
-        found = store.similar_claims("The crash was caused by an explosion on board", 5, meaning=Counting())
-        words = store.similar_claims("The crash was caused by an explosion on board", 5)
-    # By words the second is far behind (a logit more than MEANING_WITHIN below): the model
-    # reads the first only, and the second keeps its score by words, below it.
-    assert read == [similar.claim_meaning("The crash was caused by an explosion on board")]
-    assert [m.key for m in found] == ["explosion-on-board", "explosion-heard"]
-    assert found[1].score == words[1].score < found[0].score
+    with Store.open(explosions) as store:
+        one = store.similar_claims(EXPLOSIONS[0][1], 1, meaning=Counting())
+        two = store.similar_claims(EXPLOSIONS[0][1], 2, meaning=Counting())
+    assert read[0] == [similar.claim_meaning(EXPLOSIONS[0][1])]  # the second is out of contention, and not shown
+    assert [m.key for m in one] == ["explosion-on-board"]
+    assert read[1] == [similar.claim_meaning(text) for _key, text in EXPLOSIONS]  # shown, so read
+    assert [m.key for m in two] == ["explosion-on-board", "explosion-heard"]
+
+
+def test_a_claim_read_and_found_far_in_meaning_ranks_below_one_not_read(explosions):
+    class Unrelated:
+        """A model that finds every text as far from the query as can be."""
+
+        def reads(self, text):
+            return True
+
+        def cosines(self, text, others):
+            return [-1.0] * len(others)
+
+    with Store.open(explosions) as store:
+        found = store.similar_claims(EXPLOSIONS[0][1], 1, meaning=Unrelated())
+        by_words = store.similar_claims(EXPLOSIONS[0][1], 2)
+    # The first is read and scores next to nothing; the second keeps its (low) score by words,
+    # which is now the higher: one list, by score.
+    assert [(m.key, m.score) for m in found] == [("explosion-heard", by_words[1].score)]
+
+
+def scored(*logits):
+    return [(z, (), similar.Candidate(id=n, key=f"c{n}", text="", subject=None, note=None, bm25=0.0))
+            for n, z in enumerate(logits, 1)]
+
+
+def test_in_contention_reads_the_shown_and_those_within_meaning_within_of_the_best():
+    best = 3.0
+    ranked = scored(best, best - similar.MEANING_WITHIN, best - similar.MEANING_WITHIN - 0.001, -20.0, -30.0)
+    assert [len(part) for part in similar.in_contention(ranked, 1)] == [2, 3]  # exactly at the edge is in
+    assert [len(part) for part in similar.in_contention(ranked, 4)] == [4, 1]  # the shown are read, however far
+    assert [len(part) for part in similar.in_contention(ranked, 1, within=0)] == [1, 4]
+    assert similar.in_contention([], 5) == ([], [])
+
+
+def test_in_contention_ranks_the_best_meaning_candidates_or_limit_if_more():
+    even = scored(*[1.0] * 30)
+    assert [len(part) for part in similar.in_contention(even, 5)] == [similar.MEANING_CANDIDATES, 0]
+    assert [len(part) for part in similar.in_contention(even, 25)] == [25, 0]
+    apart = scored(*[-10.0 * n for n in range(30)])
+    assert [len(part) for part in similar.in_contention(apart, 3)] == [3, similar.MEANING_CANDIDATES - 3]
 
 
 def test_the_model_reads_a_claims_text_subject_and_note(desk, model, every_candidate):

@@ -65,20 +65,21 @@ WEIGHTS = (7.617, 19.682, 1.485, -0.336)
 INTERCEPT = -10.175
 
 #: With the model of meaning (`verity.meaning`, `claim similar` unless --words-only), of the
-#: best this many candidates by the four features, those still in contention are ranked again
-#: with a fifth: how close the query and the claim (its text, subject and note) are in meaning.
-#: Held out, reading each of the best 10 loses 0.020 MAP@5 on dev and each of the best 50 gains
-#: 0.005, within the noise of 197 tweets (`python -m benchmarks.similar_fit --candidates K`).
+#: best this many candidates by the four features, those `in_contention` are ranked again with
+#: a fifth: how close the query and the claim (its text, subject and note) are in meaning.
+#: Held out, reading each of the best 10 loses 0.020 MAP@5 on dev against each of the best 20,
+#: and each of the best 50 gains 0.005, within the noise of 197 tweets
+#: (`python -m benchmarks.similar_fit --candidates K --within inf`; docs/similar.md).
 MEANING_CANDIDATES = 20
-#: In contention: a logit by words within this of the best one's (odds of about 400 to 1).
-#: Reading a claim is what a look-up pays most for, and the rest keep their score by words:
-#: held out, reading these (8.0 claims a tweet) ranks within that noise of reading each of the
-#: best 20 (dev 0.899 against 0.901, 5-fold CV 0.904 against 0.905; `similar_fit --within D`).
+#: In contention: besides the claims a look-up shows, those with a logit by words within this
+#: of the best one's (the best's odds by words at most about 400 times their own). Reading a
+#: claim is what a look-up pays most for, and the rest keep their score by words: held out,
+#: reading these ranks within that noise of reading each of the best 20 (docs/similar.md).
 MEANING_WITHIN = 6.0
 #: The four features' weights and the meaning's, and the intercept, fitted and calibrated
 #: as WEIGHTS were (`python -m benchmarks.similar_fit` prints both sets).
-MEANING_WEIGHTS = (3.787, 10.877, 0.927, -0.093, 50.942)
-MEANING_INTERCEPT = -48.72
+MEANING_WEIGHTS = (3.97, 11.48, 0.973, -0.1, 53.078)
+MEANING_INTERCEPT = -50.859
 
 #: "Likely the same": `claim add` warns, and Datasette lists the pair as a claim logged
 #: twice. On the benchmark, the top match is right for 96.2% (by words) to 97.4% (with the model
@@ -312,18 +313,23 @@ def sigmoid(x: float) -> float:
 def by_words(query: str, candidates: Iterable[Candidate]) -> list[tuple[float, tuple, Candidate]]:
     """The candidates with their logit by words and their features, best first (the earlier
     logged first on a tie): the ranking `--words-only` shows, and the one the model of meaning
-    re-ranks the first MEANING_CANDIDATES of."""
+    re-ranks those `in_contention` of."""
     candidates = list(candidates)
     scored = ((_logit(WEIGHTS, INTERCEPT, x), x, c) for x, c in zip(features(query, candidates), candidates))
     return sorted(scored, key=lambda item: (-item[0], item[2].id))
 
 
-def in_contention(scored: Sequence[tuple[float, tuple, Candidate]], most: int, within: Optional[float] = None) -> int:
-    """How many of the candidates `by_words` ranked (`scored`) are still in contention, of the
-    first `most`: those with a logit within `within` (default MEANING_WITHIN) of the best one's.
-    The model of meaning reads these."""
+def in_contention(scored: Sequence[tuple[float, tuple, Candidate]], limit: int, most: Optional[int] = None,
+                  within: Optional[float] = None) -> tuple[list, list]:
+    """The candidates `by_words` ranked (`scored`), of the best `most` (MEANING_CANDIDATES, or
+    `limit` if more), in two: those the model of meaning reads — the best `limit`, the ones a
+    look-up shows, and any others still in contention: a logit by words within `within`
+    (MEANING_WITHIN) of the best one's — and the rest, which keep their score by words."""
+    most = max(MEANING_CANDIDATES if most is None else most, limit)
     within = MEANING_WITHIN if within is None else within
-    return sum(1 for z, _x, _c in scored[:most] if z >= scored[0][0] - within)
+    best = scored[:most]
+    reading = sum(1 for place, (z, _x, _c) in enumerate(best) if place < limit or z >= best[0][0] - within)
+    return best[:reading], best[reading:]
 
 
 def rank(query: str, candidates: Iterable[Candidate], limit: int, meaning: Optional[Closeness] = None) -> list[Match]:
@@ -331,15 +337,13 @@ def rank(query: str, candidates: Iterable[Candidate], limit: int, meaning: Optio
     score the same, and the earlier logged (lower id) comes first.
 
     With `meaning`, the candidates `in_contention` are scored again with their closeness in
-    meaning to the query, and the rest keep their score by words. Either score is a top match's
-    chance of being the same claim, so both rank in one list; the best MEANING_CANDIDATES by
-    words are ranked, at most (or `limit`, if more)."""
+    meaning to the query, and the rest keep their score by words; all rank in one list by
+    score (a claim the model found far in meaning may fall below one it did not read). Of the
+    best MEANING_CANDIDATES by words (or `limit`, if more), no other is ranked."""
     scored = by_words(query, candidates)
     read = query_meaning(query) if meaning is not None and scored else ""
     if read and meaning.reads(read):
-        most = max(MEANING_CANDIDATES, limit)
-        contending = in_contention(scored, most)
-        kept, rest = scored[:contending], scored[contending:most]
+        kept, rest = in_contention(scored, limit)
         closeness = meaning.cosines(read, [claim_meaning(c.text, c.subject, c.note) for _z, _x, c in kept])
         rescored = [(_logit(MEANING_WEIGHTS, MEANING_INTERCEPT, (*x, cosine)), x, c)
                     for (_z, x, c), cosine in zip(kept, closeness)]
