@@ -82,7 +82,7 @@ MEANING_WEIGHTS = (3.97, 11.48, 0.973, -0.1, 53.078)
 MEANING_INTERCEPT = -50.859
 
 #: "Likely the same": `claim add` warns, and Datasette lists the pair as a claim logged
-#: twice. On the benchmark, the top match is right for 96.2% (by words) to 97.4% (with the model
+#: twice. On the benchmark, the top match is right for 96.2% (by words) to 97.6% (with the model
 #: of meaning) of the queries scoring this, held out (docs/similar.md).
 LIKELY_SAME = 0.85
 #: Between two logged claims (`claim add`'s warning, Datasette's claims logged twice), "likely
@@ -90,7 +90,7 @@ LIKELY_SAME = 0.85
 #: calibrated for a query that has a match, and a claim's closest neighbour among claims on
 #: one subject scores high without being the same claim (docs/similar.md has the figures).
 SHARED_WORDS = 0.5
-#: "Related": worth a look. The top match is right for 84.7% to 88.3% of queries scoring this.
+#: "Related": worth a look. The top match is right for 84.7% to 88.6% of queries scoring this.
 RELATED = 0.3
 
 # Common English words, written as `words` splits them ("don't" is "don" and "t").
