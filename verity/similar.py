@@ -29,7 +29,7 @@ import attrs
 from .errors import InvalidValue, check_readable, unreadable
 
 __all__ = ["CANDIDATES", "DEFAULT_LIMIT", "LIKELY_SAME", "MAX_LINE", "MEANING_CANDIDATES", "MEANING_WITHIN", "RELATED", "Candidate", "Closeness",
-           "Match", "Query", "by_words", "in_contention", "claim_meaning", "query_meaning", "claim_query", "clean_text", "meaning_text", "sigmoid",
+           "Match", "Query", "by_words", "to_read", "claim_meaning", "query_meaning", "claim_query", "clean_text", "meaning_text", "sigmoid",
            "common_limit", "features", "likely_same_claims", "match_expression", "query_terms", "rank", "read_queries",
            "shared_words", "worth_matching"]
 
@@ -65,16 +65,15 @@ WEIGHTS = (7.617, 19.682, 1.485, -0.336)
 INTERCEPT = -10.175
 
 #: With the model of meaning (`verity.meaning`, `claim similar` unless --words-only), of the
-#: best this many candidates by the four features, those `in_contention` are ranked again with
-#: a fifth: how close the query and the claim (its text, subject and note) are in meaning.
+#: best this many candidates by the four features, those `to_read` are ranked again with a
+#: fifth: how close the query and the claim (its text, subject and note) are in meaning.
 #: Held out, reading each of the best 10 loses 0.020 MAP@5 on dev against each of the best 20,
-#: and each of the best 50 gains 0.005, within the noise of 197 tweets
-#: (`python -m benchmarks.similar_fit --candidates K --within inf`; docs/similar.md).
+#: and each of the best 50 gains 0.005, within the noise of 197 tweets (docs/similar.md).
 MEANING_CANDIDATES = 20
-#: In contention: besides the claims a look-up shows, those with a logit by words within this
-#: of the best one's (the best's odds by words at most about 400 times their own). Reading a
+#: Besides the best DEFAULT_LIMIT, the model reads those with a logit by words within this of
+#: the best one's (the best's odds by words at most about 400 times their own). Reading a
 #: claim is what a look-up pays most for, and the rest keep their score by words: held out,
-#: reading these ranks within that noise of reading each of the best 20 (docs/similar.md).
+#: this ranks within that noise of reading each of the best 20 (docs/similar.md).
 MEANING_WITHIN = 6.0
 #: The four features' weights and the meaning's, and the intercept, fitted and calibrated
 #: as WEIGHTS were (`python -m benchmarks.similar_fit` prints both sets).
@@ -313,37 +312,40 @@ def sigmoid(x: float) -> float:
 def by_words(query: str, candidates: Iterable[Candidate]) -> list[tuple[float, tuple, Candidate]]:
     """The candidates with their logit by words and their features, best first (the earlier
     logged first on a tie): the ranking `--words-only` shows, and the one the model of meaning
-    re-ranks those `in_contention` of."""
+    re-ranks those `to_read` of."""
     candidates = list(candidates)
     scored = ((_logit(WEIGHTS, INTERCEPT, x), x, c) for x, c in zip(features(query, candidates), candidates))
     return sorted(scored, key=lambda item: (-item[0], item[2].id))
 
 
-def in_contention(scored: Sequence[tuple[float, tuple, Candidate]], limit: int, most: Optional[int] = None,
-                  within: Optional[float] = None) -> tuple[list, list]:
-    """The candidates `by_words` ranked (`scored`), of the best `most` (MEANING_CANDIDATES, or
-    `limit` if more), in two: those the model of meaning reads — the best `limit`, the ones a
-    look-up shows, and any others still in contention: a logit by words within `within`
-    (MEANING_WITHIN) of the best one's — and the rest, which keep their score by words."""
-    most = max(MEANING_CANDIDATES if most is None else most, limit)
-    within = MEANING_WITHIN if within is None else within
-    best = scored[:most]
-    reading = sum(1 for place, (z, _x, _c) in enumerate(best) if place < limit or z >= best[0][0] - within)
-    return best[:reading], best[reading:]
+def to_read(scored: Sequence[tuple[float, tuple, Candidate]], most: Optional[int] = None,
+            within: Optional[float] = None) -> tuple[list, list]:
+    """The candidates `by_words` ranked (`scored`) in two: those the model of meaning reads, and
+    the rest, which keep their score by words. It reads, of the best `most` (MEANING_CANDIDATES),
+    the best DEFAULT_LIMIT (what a look-up shows unless told otherwise) and any others with a
+    logit within `within` (MEANING_WITHIN) of the best one's; a claim that ties with one of
+    those is read too, so that claims that read the same score the same. `--limit` changes
+    none of this: a longer list goes on where a shorter one stops."""
+    best = scored[:MEANING_CANDIDATES if most is None else most]
+    if not best:
+        return [], list(scored)
+    shown = best[min(DEFAULT_LIMIT, len(best)) - 1][0]
+    floor = min(best[0][0] - (MEANING_WITHIN if within is None else within), shown)
+    reading = sum(1 for z, _x, _c in best if z >= floor)
+    return list(scored[:reading]), list(scored[reading:])
 
 
 def rank(query: str, candidates: Iterable[Candidate], limit: int, meaning: Optional[Closeness] = None) -> list[Match]:
     """The candidates re-ranked, best first, at most `limit`. Claims that read the same
     score the same, and the earlier logged (lower id) comes first.
 
-    With `meaning`, the candidates `in_contention` are scored again with their closeness in
-    meaning to the query, and the rest keep their score by words; all rank in one list by
-    score (a claim the model found far in meaning may fall below one it did not read). Of the
-    best MEANING_CANDIDATES by words (or `limit`, if more), no other is ranked."""
+    With `meaning`, the candidates `to_read` are scored again with their closeness in meaning
+    to the query, and the rest keep their score by words; all rank in one list by score (a
+    claim the model found far in meaning may fall below one it did not read)."""
     scored = by_words(query, candidates)
     read = query_meaning(query) if meaning is not None and scored else ""
     if read and meaning.reads(read):
-        kept, rest = in_contention(scored, limit)
+        kept, rest = to_read(scored)
         closeness = meaning.cosines(read, [claim_meaning(c.text, c.subject, c.note) for _z, _x, c in kept])
         rescored = [(_logit(MEANING_WEIGHTS, MEANING_INTERCEPT, (*x, cosine)), x, c)
                     for (_z, x, c), cosine in zip(kept, closeness)]
