@@ -58,6 +58,21 @@ def desk(tmp_path):
     return path
 
 
+class Counting:
+    """The shipped model, noting the texts each look-up has it compare with the query."""
+
+    def __init__(self, model: Meaning):
+        self.model = model
+        self.read: list[list[str]] = []
+
+    def reads(self, text):
+        return self.model.reads(text)
+
+    def cosines(self, text, others):
+        self.read.append(list(others))
+        return self.model.cosines(text, others)
+
+
 @pytest.fixture
 def every_candidate(monkeypatch):
     """The model reads each of the best MEANING_CANDIDATES, however far behind by words: for
@@ -88,22 +103,13 @@ def test_claims_that_read_the_same_score_the_same_and_the_earlier_comes_first(tm
 
 
 def test_meaning_reads_at_most_meaning_candidates_whatever_the_limit(desk, model, monkeypatch, every_candidate):
-    read = []
-
-    class Counting:
-        def reads(self, text):
-            return model.reads(text)
-
-        def cosines(self, text, others):
-            read.append(list(others))
-            return model.cosines(text, others)
-
     monkeypatch.setattr(similar, "MEANING_CANDIDATES", 2)
+    counting = Counting(model)
     with Store.open(desk) as store:
-        found = store.similar_claims("the mayor and the plane", 1, meaning=Counting())
-        assert len(read[0]) == 2 and len(found) == 1
-        found = store.similar_claims("the mayor and the plane", 3, meaning=Counting())
-    assert len(read[1]) == 2 and len(found) == 3  # the third by words
+        found = store.similar_claims("the mayor and the plane", 1, meaning=counting)
+        assert len(counting.read[0]) == 2 and len(found) == 1
+        found = store.similar_claims("the mayor and the plane", 3, meaning=counting)
+    assert len(counting.read[1]) == 2 and len(found) == 3  # the third by words
 
 
 EXPLOSIONS = [("explosion-on-board", "The crash was caused by an explosion on board"),
@@ -121,23 +127,14 @@ def explosions(tmp_path):
 
 
 def test_the_model_reads_the_best_few_and_those_close_behind_by_words_no_more(explosions, model, monkeypatch):
-    read = []
-
-    class Counting:
-        def reads(self, text):
-            return model.reads(text)
-
-        def cosines(self, text, others):
-            read.append(list(others))
-            return model.cosines(text, others)
-
     monkeypatch.setattr(similar, "DEFAULT_LIMIT", 1)  # two claims would otherwise both be among the best few
+    counting = Counting(model)
     with Store.open(explosions) as store:
-        one = store.similar_claims(EXPLOSIONS[0][1], 1, meaning=Counting())
-        two = store.similar_claims(EXPLOSIONS[0][1], 2, meaning=Counting())
+        one = store.similar_claims(EXPLOSIONS[0][1], 1, meaning=counting)
+        two = store.similar_claims(EXPLOSIONS[0][1], 2, meaning=counting)
         words = store.similar_claims(EXPLOSIONS[0][1], 2)
     # The second is far behind by words (more than MEANING_WITHIN): not read, whatever --limit.
-    assert read == [[similar.claim_meaning(EXPLOSIONS[0][1])]] * 2
+    assert counting.read == [[similar.claim_meaning(EXPLOSIONS[0][1])]] * 2
     assert [m.key for m in one] == ["explosion-on-board"] and [m.key for m in two][:1] == ["explosion-on-board"]
     assert two[1].key == "explosion-heard" and two[1].score == words[1].score
 
@@ -202,20 +199,12 @@ def test_to_read_reads_no_more_than_the_best_meaning_candidates_or_most():
 
 
 def test_the_model_reads_a_claims_text_subject_and_note(desk, model, every_candidate):
-    read = []
-
-    class Recording:
-        def reads(self, text):
-            return model.reads(text)
-
-        def cosines(self, text, others):
-            read.extend(others)
-            return model.cosines(text, others)
-
     with Store.open(desk) as store:
         store.add_claim(Claim(key="wreck-photo", text="A photo shows the wreck", note="Flight 9268's debris in Sinai"))
-        store.similar_claims("the plane went down in Sinai", 5, meaning=Recording())
+        counting = Counting(model)
+        store.similar_claims("the plane went down in Sinai", 5, meaning=counting)
         unread = store.unread_meanings(store.kept_meaning(model))
+    read = [text for texts in counting.read for text in texts]
     assert "the plane went down because the pilot fell asleep flight 9268" in read
     assert "a photo shows the wreck flight 9268 s debris in sinai" in read
     assert set(read) <= set(unread)
