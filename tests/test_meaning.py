@@ -203,7 +203,7 @@ def test_the_model_reads_a_claims_text_subject_and_note(desk, model, every_candi
         store.add_claim(Claim(key="wreck-photo", text="A photo shows the wreck", note="Flight 9268's debris in Sinai"))
         counting = Counting(model)
         store.similar_claims("the plane went down in Sinai", 5, meaning=counting)
-        unread = store.unread_meanings(store.kept_meaning(model))
+        unread = store.unread_meanings(store.kept_meaning(model), store.claim_meanings())
     read = [text for texts in counting.read for text in texts]
     assert "the plane went down because the pilot fell asleep flight 9268" in read
     assert "a photo shows the wreck flight 9268 s debris in sinai" in read

@@ -312,7 +312,9 @@ def _print_pairs(store, as_json: bool, meaning) -> None:
         say(f"Comparing {todo} claim{'' if todo == 1 else 's'} not compared yet with the claims logged before them…")
         for _done in store.check_unchecked_claims():
             pass
-    unread = store.unread_meanings(meaning) if meaning else []
+    # Every claim's text as the model reads it: what is left to read, and what may be forgotten.
+    filed = store.claim_meanings() if meaning else {}
+    unread = store.unread_meanings(meaning, filed) if meaning else []
     if unread:
         say(f"Reading the meaning of {len(unread)} claim text{'' if len(unread) == 1 else 's'} not read yet "
             "(kept, so that look-ups need not)…")
@@ -324,7 +326,7 @@ def _print_pairs(store, as_json: bool, meaning) -> None:
             warn(f"could not keep what was read ({meaning.failure}); look-ups will read each claim as they "
                  "meet it. Run --all again when the database can be written")
     if meaning is not None and meaning.failure is None:
-        forgotten = store.forget_unused_meanings(meaning)
+        forgotten = store.forget_unused_meanings(meaning, filed)
         if forgotten:
             say(f"Forgot {forgotten} kept reading{'' if forgotten == 1 else 's'} of texts no claim has any more "
                 "(corrected, merged, or read by another model).")

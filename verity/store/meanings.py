@@ -113,24 +113,25 @@ class Meanings:
         """`model`, keeping the vectors of the claims it reads in this database."""
         return KeptMeaning(self, model)
 
-    def unread_meanings(self, kept: KeptMeaning) -> list[str]:
-        """The texts of claims (not merged) whose vector is not kept yet, as the model reads them."""
-        filed = self._claims_read()
-        known = kept.known(list(filed))
-        return sorted(t for d, t in filed.items() if d not in known)
-
-    def forget_unused_meanings(self, kept: KeptMeaning) -> int:
-        """Forget the vectors kept for texts no claim (not merged) reads now: texts since
-        corrected, claims since merged, another model's or another way of reading's. How many."""
-        return kept.forget_all_but(self._claims_read())
-
-    def _claims_read(self) -> dict[bytes, str]:
-        """The texts of claims (not merged) as the model reads them, by digest."""
+    def claim_meanings(self) -> dict[bytes, str]:
+        """The texts of claims (not merged) as the model reads them, by digest: what
+        `unread_meanings` and `forget_unused_meanings` compare with the vectors kept."""
         from ..meaning import digest
 
         texts = {similar.claim_meaning(*claim) for claim in
                  self.conn.execute("SELECT text, subject, note FROM claims WHERE merged_into IS NULL")}
         return {digest(t): t for t in texts}
+
+    def unread_meanings(self, kept: KeptMeaning, filed: dict[bytes, str]) -> list[str]:
+        """The texts of `filed` (`claim_meanings`) whose vector is not kept yet."""
+        known = kept.known(list(filed))
+        return sorted(t for d, t in filed.items() if d not in known)
+
+    def forget_unused_meanings(self, kept: KeptMeaning, filed: dict[bytes, str]) -> int:
+        """Forget the vectors kept for texts not in `filed` (`claim_meanings`), which no claim
+        reads now: texts since corrected, claims since merged, another model's or another way
+        of reading's. How many."""
+        return kept.forget_all_but(filed)
 
     def read_all_meanings(self, kept: KeptMeaning, texts: Sequence[str]) -> Iterator[int]:
         """Read `texts` (from `unread_meanings`) and keep their vectors, a batch at a time;
