@@ -197,6 +197,19 @@ def test_the_log_lists_every_change_newest_first(cli, russia):
     assert "source Maria Zakharova: affiliation: Goverment of Russia → Government of Russia  (typo)" in text
 
 
+def test_the_log_since_a_moment_in_another_time_zone_is_that_moment(cli, russia):
+    import datetime as dt
+
+    cli("source", "edit", "Maria Zakharova", "--affiliation", "Government of Russia", "--reason", "typo")
+    cli("claim", "rule", "military-depot", "false")
+    entries = json.loads(cli("log", "--json").stdout)
+    newest = dt.datetime.fromisoformat(entries[0]["at"].replace("Z", "+00:00"))
+    # The newest change's moment, written in Kabul's time (UTC+4:30): as text it sorts after
+    # the UTC time stored, but it is the same moment, so the change is listed.
+    in_kabul = newest.astimezone(dt.timezone(dt.timedelta(hours=4, minutes=30))).isoformat()
+    assert [e["uid"] for e in json.loads(cli("log", "--since", in_kabul, "--json").stdout)] == [entries[0]["uid"]]
+
+
 @pytest.mark.parametrize("args, words", [
     (["source", "edit", "Nobody", "--kind", "x", "--reason", "r"], "no source 'Nobody'"),
     (["source", "edit", "Maria Zakharova", "--affiliation", "Goverment of Russia", "--reason", "r"],

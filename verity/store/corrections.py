@@ -19,6 +19,7 @@ import attrs
 from .. import names, uids
 from ..errors import Conflict, Duplicate, InvalidValue
 from ..models import Change, Claim, Retraction, Ruling, Source, check_date, parse_ruling, utc_now
+from .listings import since_text
 from .rows import ALIKE
 
 SOURCE_FIELDS = ("name", "kind", "affiliation", "reliability", "url", "note")
@@ -347,7 +348,7 @@ class Corrections:
         where, params = [], []
         if since:
             where.append("ch.at >= ?")
-            params.append(check_date(since.strip(), "--since date", partial=True))
+            params.append(since_text(since.strip()))
         if by:
             where.append("ch.by = ?")
             params.append(by.strip())
