@@ -233,6 +233,7 @@ def test_the_log_since_a_moment_in_another_time_zone_is_that_moment(cli, russia)
     (["claim", "merge", "military-depot", "--into", "military-depot", "--reason", "r"], "already one claim"),
     (["claim", "rule", "military-depot", "false", "--on", "yesterday"], "not an ISO date"),
     (["stance", "retract", "1", "--reason", "r", "--on", "2023-13"], "withdrawal date"),
+    (["stance", "retract", "1", "--reason", "wrong source\x1b[2J"], "the reason holds a control character"),
     (["log", "--since", "last week"], "not an ISO date"),
 ])
 def test_bad_corrections_are_one_line_and_write_nothing(cli, russia, args, words):

@@ -95,10 +95,15 @@ class Corrections:
         text = (reason or "").strip()
         if not text:
             raise InvalidValue("the reason is empty; say why with --reason, e.g. --reason 'typo in the affiliation'")
-        bad = names.control_character(text)
+        return Corrections._one_line(text)
+
+    @staticmethod
+    def _one_line(reason: str) -> str:
+        """A reason is one line of the log, whatever the correction: no control character."""
+        bad = names.control_character(reason)
         if bad:
             raise InvalidValue(f"the reason holds a control character ({bad}); remove it")
-        return text
+        return reason
 
     # -- sources ------------------------------------------------------------------
 
@@ -321,6 +326,7 @@ class Corrections:
         it (a date, possibly partial), beside when it was retracted here."""
         on = check_date(on.strip(), "withdrawal date", partial=True) if on else None
         retraction = Retraction(reason=reason, by=by or self.user, on=on)
+        self._one_line(retraction.reason)
         with self.transaction():
             stance = self.get_stance(stance_id)
             if stance.retracted:
