@@ -165,6 +165,56 @@ def test_a_withdrawal_is_dated_beside_its_retraction(cli, russia):
     assert "the source withdrew it 2023-08" in cli("claim", "show", "military-depot").stdout
 
 
+def test_a_withdrawal_dated_in_the_future_or_before_the_stance_was_said_is_kept_with_a_warning(cli, russia):
+    result = cli("stance", "retract", "2", "--reason", "typo in the year", "--on", "2203-08-05")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("Warning: --on 2203-08-05 is in the future; check the year")
+    result = cli("stance", "retract", "3", "--reason", "withdrawn", "--on", "2023-08-01")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("Warning: --on 2023-08-01 is before stance 3 was said (2023-08-03)")
+    # A month's withdrawal of a stance said in that month is no contradiction.
+    assert cli("stance", "add", "military-depot", "D. Peskov", "denies", "--said-on", "2023-08-05").exit_code == 0
+    result = cli("stance", "retract", "4", "--reason", "withdrawn", "--on", "2023-08")
+    assert result.exit_code == 0 and "Warning" not in result.stderr, result.output
+
+
+def test_a_ruling_dated_in_the_future_is_refused_and_writes_nothing(cli, russia):
+    before = snapshot(russia)
+    result = cli("claim", "rule", "military-depot", "true", "--on", "2203-08-04")
+    assert result.exit_code != 0
+    assert result.stderr == ("Error: ruling date 2203-08-04 is in the future; check the year, or leave out --on "
+                             "to date the ruling now\n")
+    assert snapshot(russia) == before
+
+
+def test_merging_a_ruled_claim_says_its_ruling_does_not_carry_over(cli, russia):
+    cli("claim", "add", "A military depot was struck", "--key", "depot-struck")
+    assert cli("claim", "rule", "depot-struck", "false").exit_code == 0
+    result = cli("claim", "merge", "depot-struck", "--into", "military-depot", "--reason", "the same claim")
+    assert result.exit_code == 0, result.output
+    assert "Warning: depot-struck was ruled false (" in result.stderr
+    assert ("its rulings stay in its history and do not carry over: military-depot has no ruling. If false is "
+            "right for military-depot, rule it: verity claim rule military-depot false") in result.stderr
+    assert json.loads(cli("claim", "show", "military-depot", "--json").stdout)["ruling"] is None
+    # Unruled, a duplicate merges without a word.
+    cli("claim", "add", "Depot hit", "--key", "depot-hit")
+    result = cli("claim", "merge", "depot-hit", "--into", "military-depot", "--reason", "the same claim")
+    assert result.exit_code == 0 and "Warning" not in result.stderr, result.output
+
+
+def test_two_answers_of_one_question_ruled_true_draw_a_warning(cli, russia):
+    cli("question", "add", "what-was-hit", "What did the strike hit?")
+    cli("claim", "add", "The strike hit a school", "--key", "school", "--question", "what-was-hit")
+    cli("claim", "edit", "military-depot", "--question", "what-was-hit", "--reason", "it answers it")
+    assert "Warning" not in cli("claim", "rule", "school", "false").stderr
+    assert "Warning" not in cli("claim", "rule", "military-depot", "true").stderr
+    result = cli("claim", "rule", "school", "mostly-true")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(
+        "Warning: school and military-depot both answer question what-was-hit and are both ruled true, but its "
+        "answers exclude each other; rule the one that is not: verity claim rule military-depot RULING")
+
+
 def test_partial_dates_order_before_the_days_they_contain(cli, russia):
     # The outlet said something in August, then on the 3rd: the 3rd is its latest.
     assert cli("stance", "add", "military-depot", "Kyiv Independent", "affirms", "--said-on", "2023-08").exit_code == 0

@@ -132,15 +132,20 @@ def address_warning(url: Optional[str]) -> Optional[str]:
             "it is kept as given")
 
 
-def future_date_warning(date: Optional[str], what: str = "--said-on") -> Optional[str]:
-    """What to warn of when a date lies in the future (a typo, most often), else None. A
-    day's grace: it is already tomorrow east of UTC."""
+def in_the_future(date: Optional[str]) -> bool:
+    """Whether a date (or a partial one) lies in the future. A day's grace: it is already
+    tomorrow east of UTC."""
     if not date:
-        return None
+        return False
     tomorrow = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1)).date().isoformat()
     day = date[:10]
-    if day > tomorrow[:len(day)]:
-        return f"{what} {date} is in the future; check the year (the stance is kept as given)"
+    return day > tomorrow[:len(day)]
+
+
+def future_date_warning(date: Optional[str], what: str = "--said-on", kept: str = "the stance") -> Optional[str]:
+    """What to warn of when a date lies in the future (a typo, most often), else None."""
+    if in_the_future(date):
+        return f"{what} {date} is in the future; check the year ({kept} is kept as given)"
     return None
 
 

@@ -222,6 +222,8 @@ def merge(
 
     store = open_store(ctx)
     dup, kept = store.merge_claims(duplicate, into, reason)
+    for warning in store.warnings:
+        warn(warning)
     record = claim_record_json(store, store.claim_record(kept.id)) if json_ else None
     print_changed(f"Merged claim {dup.key} into {kept.key}: its stances now count for {kept.key}.", record, json_)
 

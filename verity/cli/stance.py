@@ -136,5 +136,7 @@ def retract(
     Retraction(reason=reason, on=on)  # check the reason and date before touching the database
     store = open_store(ctx)
     stance = store.retract_stance(digits, reason, on=on)
+    for warning in store.warnings:
+        warn(warning)
     record = stance_json(store.listed_stance(stance.id)) if json_ else None
     print_changed(f"Retracted stance {stance.id} ({stance.source} {stance.position} {stance.claim}).", record, json_)

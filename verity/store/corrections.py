@@ -18,7 +18,19 @@ import attrs
 
 from .. import names, uids
 from ..errors import Conflict, Duplicate, InvalidValue
-from ..models import Change, Claim, Retraction, Ruling, Source, check_date, parse_ruling, utc_now
+from ..models import (
+    Change,
+    Claim,
+    Retraction,
+    Ruling,
+    Source,
+    check_date,
+    future_date_warning,
+    in_the_future,
+    parse_ruling,
+    utc_now,
+)
+from ..reconcile import TRUE_RULINGS
 from .listings import since_text
 from .rows import ALIKE
 
@@ -271,7 +283,17 @@ class Corrections:
             # its key, free now, may go back to a claim a desk merge re-keyed for it, as any merge would give it
             self.refresh_reconciliations([kept.id, *self.settle()])
             self.refresh_questions(self.question_ids_of([dup.id]))  # it is no longer one of their answers
+            self.warnings = [self._ruling_left_behind(dup, kept)] if dup.ruling else []
         return dup, kept
+
+    @staticmethod
+    def _ruling_left_behind(dup: Claim, kept: Claim) -> str:
+        """A merged claim's rulings stay in its own history: the kept claim's ruling is its own
+        (its stances' verdict may have moved, its ruling has not). Say so, and how to carry it."""
+        has = f"keeps its ruling, {kept.ruling} ({_when(kept.ruled_at)})" if kept.ruling else "has no ruling"
+        return (f"{dup.key} was ruled {dup.ruling} ({_when(dup.ruled_at)}); its rulings stay in its history and do "
+                f"not carry over: {kept.key} {has}. If {dup.ruling} is right for {kept.key}, rule it: "
+                f"verity claim rule {kept.key} {dup.ruling}")
 
     def rule_claim(self, ref: str | int, ruling: str, explanation: Optional[str] = None,
                    on: Optional[str] = None, by: Optional[str] = None) -> Claim:
@@ -282,6 +304,9 @@ class Corrections:
         added). Returns the claim as ruled."""
         ruling = parse_ruling(ruling)
         ruled_at = check_date(on.strip(), "ruling date") if on else utc_now()
+        if in_the_future(ruled_at):  # it would stay the claim's ruling over every ruling made until then
+            raise InvalidValue(f"ruling date {ruled_at} is in the future; check the year, or leave out --on "
+                               "to date the ruling now")
         explanation = (explanation or "").strip() or None
         with self.transaction():
             claim = self.get_claim(ref)
@@ -300,11 +325,26 @@ class Corrections:
                 f"{_when(latest.ruled_at)}), which stays its ruling: {ruling} is added to its ruling history"]
             self._change("rule", "claim", claim.id, self._uid("claims", claim.id), field, old, ruling, explanation,
                          by=record.ruled_by)
+            if latest.ruling in TRUE_RULINGS:
+                self.warnings += self._other_answers_true(claim)
             self.conn.execute(
                 "UPDATE claims SET ruling = ?, ruling_explanation = ?, ruled_at = ?, ruled_by = ? WHERE id = ?",
                 [latest.ruling, latest.explanation, latest.ruled_at, latest.ruled_by, claim.id])
         return attrs.evolve(claim, ruling=latest.ruling, ruling_explanation=latest.explanation,
                             ruled_at=latest.ruled_at, ruled_by=latest.ruled_by)
+
+    def _other_answers_true(self, claim: Claim) -> list[str]:
+        """The other answers of the claim's question ruled true: answers exclude each other
+        (rule 7), so at most one can be; a source's track record counts affirming any other as wrong."""
+        if claim.question is None:
+            return []
+        others = [key for key, in self.conn.execute(
+            "SELECT c.key FROM claims c JOIN questions q ON q.id = c.question_id WHERE q.key = ? AND c.id != ? "
+            f"AND c.merged_into IS NULL AND c.ruling IN ({', '.join('?' * len(TRUE_RULINGS))}) ORDER BY c.key",
+            [claim.question, claim.id, *TRUE_RULINGS])]
+        return [f"{claim.key} and {key} both answer question {claim.question} and are both ruled true, but its "
+                f"answers exclude each other; rule the one that is not: verity claim rule {key} RULING"
+                for key in others]
 
     def rulings(self, ref: str | int) -> list[Ruling]:
         """A claim's ruling history, oldest first."""
@@ -329,6 +369,11 @@ class Corrections:
         self._one_line(retraction.reason)
         with self.transaction():
             stance = self.get_stance(stance_id)
+            warned = future_date_warning(on, "--on", "the withdrawal date")
+            if warned is None and on and stance.said_on and on < stance.said_on[:len(on)]:
+                warned = (f"--on {on} is before stance {stance.id} was said ({stance.said_on}); check the dates "
+                          "(the withdrawal date is kept as given)")
+            self.warnings = [warned] if warned else []
             if stance.retracted:
                 raise Conflict(
                     f"stance {stance.id} was already retracted on {stance.retracted.at} "
