@@ -101,6 +101,8 @@ CASES: list[tuple[str, list[str]]] = [
     ("said-on with a newline inside", [*STANCE, "denies", "--said-on", "2022-01\n-10"]),
     ("said-on day first", [*STANCE, "denies", "--said-on", "10/01/2022"]),
     ("said-on hour 25", [*STANCE, "denies", "--said-on", "2022-01-10T25:00"]),
+    ("said-on a year in Arabic-Indic digits", [*STANCE, "denies", "--said-on", "٢٠٢١"]),
+    ("said-on a month in full-width digits", [*STANCE, "denies", "--said-on", "２０２２-０１"]),
     ("stance claim id past SQLite's range", ["stance", "add", PAST_SQLITE, SOURCE, "denies"]),
     ("stance source id beyond any integer", ["stance", "add", CLAIM, BIG, "denies"]),
     ("stance claim in Arabic-Indic digits", ["stance", "add", "٣", SOURCE, "denies"]),
@@ -132,6 +134,8 @@ CASES: list[tuple[str, list[str]]] = [
     ("reconcile a claim id beyond any integer", ["reconcile", BIG]),
     ("reconcile a claim id past SQLite's range", ["reconcile", PAST_SQLITE]),
     ("log since a word", ["log", "--since", "tuesday"]),
+    ("log since a year in full-width digits", ["log", "--since", "２０２２"]),
+    ("stance list since a year in Arabic-Indic digits", ["stance", "list", "--since", "٢٠٢٢"]),
     # -- report
     ("report format unknown", ["report", "--format", "pdf"]),
     ("report verdict unknown", ["report", "--verdict", "likely"]),

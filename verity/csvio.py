@@ -39,7 +39,7 @@ PROGRESS_EVERY = 2_000
 # from the database must stay text (OWASP "CSV injection"). What verity writes for people
 # to open (the CSV report, Datasette's CSV downloads under 'verity browse') puts a ' first.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?", re.ASCII)
 
 
 def spreadsheet_text(value: str) -> str:

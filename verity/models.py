@@ -81,18 +81,19 @@ SYNONYMS: dict[str, dict[str, str]] = {
 }
 
 KEY_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # a claim key: matched whole
-# Patterns are matched whole (fullmatch): "$" would also match before a final newline.
+# Patterns are matched whole (fullmatch): "$" would also match before a final newline. Digits
+# are ASCII's alone (re.ASCII): "٢٠٢١" is no year, and would sort after every date that is.
 _DATE_RE = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})"
-    r"(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(Z|[+-]\d{2}:\d{2})?)?"
+    r"(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(Z|[+-]\d{2}:\d{2})?)?", re.ASCII
 )
 # A date known only to the month or the year, as reporting often gives it: "2023-08", "2023".
-_PARTIAL_DATE_RE = re.compile(r"\d{4}(?:-(?:0[1-9]|1[0-2]))?")
+_PARTIAL_DATE_RE = re.compile(r"\d{4}(?:-(?:0[1-9]|1[0-2]))?", re.ASCII)
 # The same shape with every time field in range: what almost every date and time
 # in a file looks like, so checking it costs one match and a look-up of the day.
 _GOOD_DATE_RE = re.compile(
     r"\d{4}-\d{2}-\d{2}"
-    r"(?:[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,6})?)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)?)?"
+    r"(?:[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,6})?)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)?)?", re.ASCII
 )
 _REAL_DAYS: set[str] = set()  # 'YYYY-MM-DD' already found to be a real day (bounded: see check_date)
 KEY_MAX_WORDS = 8
