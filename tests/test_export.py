@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 import string
 
 import pytest
@@ -117,6 +118,46 @@ def test_output_into_a_missing_folder_is_one_line(cli, worked, tmp_path):
     assert result.stderr.splitlines() == [
         f"Error: cannot write {tmp_path / 'no' / 'out.json'}: folder {tmp_path / 'no'} does not exist; "
         "create it or choose another --output"]
+
+
+def test_output_through_a_link_writes_the_file_it_names_and_keeps_the_link(cli, worked, tmp_path):
+    (tmp_path / "exports").mkdir()
+    real = tmp_path / "exports" / "latest.jsonl"
+    real.write_text("old\n")
+    link = tmp_path / "latest.jsonl"
+    link.symlink_to(real)
+    assert cli("export", "--format", "jsonl", "--output", link).exit_code == 0
+    assert link.is_symlink() and real.read_text() == export(cli, "--format", "jsonl")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full, a device that is always full")
+def test_stdout_on_a_full_disk_is_one_line(db_path, worked):
+    import subprocess
+    import sys
+
+    # (--output into a device is not tried here: a regression would, as root, put a file in
+    # /dev/full's place. The named pipe below takes that path.)
+    with open("/dev/full", "w") as full:
+        for args in (["export"], ["claim", "list", "--json"], ["reconcile", "--json"]):
+            process = subprocess.run([sys.executable, "-m", "verity", "--db", str(db_path), *args], stdout=full,
+                                     stderr=subprocess.PIPE, text=True, timeout=60)
+            assert (process.returncode, process.stderr) == (1, "Error: cannot write the output: No space left on "
+                                                               "device; make room, or write it elsewhere with --output\n")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_output_into_a_named_pipe_streams_to_its_reader_and_stays_a_pipe(cli, worked, tmp_path):
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()), daemon=True)
+    reader.start()
+    result = cli("report", "--output", fifo)
+    reader.join(timeout=60)
+    assert result.exit_code == 0, result.output
+    assert got and got[0].startswith("# Contradiction report") and fifo.exists() and not fifo.is_file()
 
 
 # -- any database comes back as it was -----------------------------------------------------------

@@ -4,6 +4,7 @@ Commands open the store, make one call, and print. Errors a user can cause are
 `VerityError`s: one line on stderr and exit 1 (a traceback with VERITY_DEBUG=1).
 """
 
+import errno
 import importlib
 import os
 import sqlite3
@@ -24,6 +25,8 @@ COMMANDS = {
     "claim": "claim", "question": "question", "stance": "stance", "log": "history",
 }
 GROUPS = frozenset({"source", "claim", "stance", "question"})  # a module that is a command group of that name
+# What writing to stdout (every other file is --output's, and says its own errors) fails with.
+_OUTPUT_FAILED = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EPIPE})
 
 
 class VerityApp(VerityGroup):
@@ -59,6 +62,17 @@ class VerityApp(VerityGroup):
             bad = exc.object[exc.start:exc.end] if isinstance(exc.object, str) else ""
             typer.echo(f"Error: {bad!r} is half of a character, not text (from an argument or file that is not "
                        "UTF-8); fix its encoding", err=True)
+            raise typer.Exit(1) from None
+        except OSError as exc:  # stdout could not take the output: a full disk, or its reader gone
+            if exc.errno not in _OUTPUT_FAILED or os.environ.get("VERITY_DEBUG"):
+                raise
+            from .output import silence_stdout
+
+            silence_stdout()
+            if exc.errno == errno.EPIPE:  # `verity stance list | head`: the reader has what it wanted
+                return None
+            typer.echo(f"Error: cannot write the output: {exc.strerror}; make room, or write it elsewhere with "
+                       "--output", err=True)
             raise typer.Exit(1) from None
         except sqlite3.DatabaseError as exc:  # a read that met a damaged or locked file
             from ..store import database_problem

@@ -71,9 +71,21 @@ def written_atomically(path: Path, protect: Iterable[str | os.PathLike] = (), wh
 
     `path` is checked first (see `check_writable`, which takes the other arguments).
     """
+    import stat
     import tempfile
 
     check_writable(path, protect, what, example)
+    try:
+        special = not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:  # not there yet
+        special = False
+    if special:
+        # A device or a pipe (/dev/stdout, a FIFO a program reads) is written to as it is:
+        # renaming a file over it would put a file where the device was.
+        yield from _written_to(path)
+        return
+    # Through a link to the file it names: replacing the link would leave a file where it was.
+    path = Path(os.path.realpath(path))
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
@@ -90,13 +102,25 @@ def written_atomically(path: Path, protect: Iterable[str | os.PathLike] = (), wh
         raise
 
 
+def _written_to(path: Path) -> Iterator[TextIO]:
+    """A text stream straight into an existing device or pipe, with its errors said in one line."""
+    try:
+        with open(path, "w", encoding="utf-8", newline="") as out:
+            yield out
+            out.flush()
+    except OSError as exc:
+        raise CannotWrite(f"cannot write {path}: {exc.strerror or exc}; check the device and choose another "
+                          "--output") from None
+
+
 def write_atomically(path: Path, chunks: Iterable[str], protect: Iterable[str | os.PathLike] = ()) -> int:
     """Write every chunk of a report to `path`, replacing it only once all are written. Returns bytes."""
+    size = 0
     with written_atomically(path, protect) as out:
         for text in batched(chunks):
             out.write(text)
-        out.flush()
-        return out.tell()
+            size += len(text.encode("utf-8"))
+    return size
 
 
 def _remove(temp: str) -> None:
@@ -127,3 +151,17 @@ def write_stream(out, chunks: Iterable[str]) -> None:
     for text in batched(chunks):
         out.write(text)
         out.flush()
+
+
+def silence_stdout() -> None:
+    """Point stdout at nothing, once it can take no more (a reader gone, a full disk): what
+    Python would flush to it at exit would fail again, with a traceback."""
+    import sys
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    finally:
+        os.close(devnull)

@@ -44,7 +44,7 @@ def report(
     import sys
 
     from ..reports import Report, check_verdicts, format_for
-    from .output import check_writable, write_atomically, write_stream
+    from .output import check_writable, silence_stdout, write_atomically, write_stream
 
     fmt = format_for(format_, output)
     verdicts = check_verdicts(verdict)
@@ -64,21 +64,8 @@ def report(
             try:
                 write_stream(sys.stdout, chunks)
             except BrokenPipeError:  # `verity report | head`: the reader has what it wanted
-                _silence_stdout()
+                silence_stdout()
                 return
         else:
             size = write_atomically(output, chunks, protect=[db_path(ctx)])
             say(f"Wrote {output} ({fmt}, {document.count()} claims, {size:,} bytes).")
-
-
-def _silence_stdout() -> None:
-    import os
-    import sys
-
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
-    finally:
-        os.close(devnull)
