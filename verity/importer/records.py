@@ -15,7 +15,7 @@ import attrs
 from .. import uids
 from ..formats import RECORD_TYPES, Place, claim_row_maker, stance_row_maker, structure_record
 from ..models import Claim, Ruling, Source, Stance, slugify
-from ..names import fold
+from ..names import fold, visible
 from ..store import BulkLoad, Store, claim_of_values, claim_row, current_user, stance_values
 from ..store.bulk import Edited, Named
 from ..store.resolve import rekeyed_from
@@ -367,10 +367,10 @@ class Importer(References, Extras):
         fields = [field for field, _there, _here in edit.differences]
         if fields == ["retracted"]:
             text = (f"stance {edit.uid} is logged already (#{number}), not retracted, and is retracted here "
-                    f"({_short(edit.differences[0][2])}); stances are never edited: retract it with 'verity stance retract "
+                    f"({_said(edit.differences[0][2])}); stances are never edited: retract it with 'verity stance retract "
                     f"{number} --reason ...', or take another desk's retractions with 'verity merge'")
         else:
-            said = "; ".join(f"{field}: {_short(there)} in the database, {_short(here)} here"
+            said = "; ".join(f"{field}: {_said(there)} in the database, {_said(here)} here"
                              for field, there, here in edit.differences)
             text = (f"stance {edit.uid} is logged already (#{number}) and says otherwise here ({said}); stances are "
                     f"never edited: to log this one as a new stance, logged now, remove its uid and logged_at; if "
@@ -407,12 +407,21 @@ def _differences(existing: Any, incoming: Any, there: str) -> str:
             continue
         old, new = getattr(existing, field.name), getattr(incoming, field.name)
         if old != new:
-            parts.append(f"{field.name}: {_short(old)} {there}, {_short(new)} here")
+            parts.append(f"{field.name}: {_said(old)} {there}, {_said(new)} here")
     return "; ".join(parts)
 
 
-def _short(value: Any) -> str:
+def _said(value: Any) -> str:
+    """A value in a difference, as a user writes it: text in single quotes (cut short, its control
+    characters shown escaped), tags separated by commas, 'none' for none; a claim or source by its
+    key or name (`Named`)."""
     if isinstance(value, Named):
-        return _short(value.name) + (f" (uid {value.uid})" if value.uid else "")
-    text = repr(value)
-    return text if len(text) <= 60 else text[:59] + "…'"
+        return _said(value.name) + (f" (uid {value.uid})" if value.uid else "")
+    if isinstance(value, (tuple, list)):
+        value = ", ".join(map(str, value)) or None
+    if value is None:
+        return "none"
+    if not isinstance(value, str):
+        return str(value)
+    text = visible(value)
+    return f"'{text}'" if len(text) <= 58 else f"'{text[:57]}…'"
