@@ -59,9 +59,10 @@ def edited_csv(text: str, edits: dict[int, dict]) -> tuple[str, list[tuple[int, 
 
 
 def shown(value) -> str:
-    """A value as a problem shows it: its repr, cut to 60 characters."""
-    text = repr(value)
-    return text if len(text) <= 60 else text[:59] + "…'"
+    """A value as a problem shows it: in single quotes, cut to 60 characters; 'none' for none."""
+    if value is None:
+        return "none"
+    return f"'{value}'" if len(value) <= 58 else f"'{value[:57]}…'"
 
 
 def refused(cli, db: Path, path: Path) -> str:
@@ -145,7 +146,7 @@ def test_every_edited_row_is_named_in_file_order_with_every_field_that_differs(c
             f"{shown(first_row['said_on'] or None)} in the database, '2022-01-09' here)") in lines[1]
     assert lines[1].endswith(f"@ line {first_line}")  # two fields: the row
     assert f"stance {second_row['uid']} is logged" in lines[2] and "(note: " in lines[2]
-    assert "in the database, None here)" in lines[2]
+    assert "in the database, none here)" in lines[2]
     assert lines[2].endswith(f"@ line {second_line}, column note")
     assert "(logged_by: 'verity-example' in the database, 'someone' here)" in lines[3]
     assert lines[3].endswith(f"@ line {third_line}, column logged_by")

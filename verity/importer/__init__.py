@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterable, Optional
+from typing import Any, BinaryIO, Callable, Iterable, Iterator, Optional
 
 from .. import claimreview
 from ..errors import InvalidValue, unreadable
@@ -112,7 +112,8 @@ def _import_file(load: BulkLoad, path: Path, fmt: Optional[str], create_missing:
     try:
         _check_content(handle, fmt, "standard input" if stream is not None else name, sniff)
         if fmt in ahead.READERS:  # a format read a record at a time: JSONL, CSV
-            importer = Importer(load, create_missing=create_missing, missing_hint=MISSING_HINTS[fmt])
+            importer = Importer(load, create_missing=create_missing, missing_hint=MISSING_HINTS[fmt],
+                                reread=None if stream is not None else lambda: _read_again(path, fmt))
             if stream is None and ahead.can_read_ahead(path, fmt):
                 with ahead.read_ahead(path, fmt, importer.user, progress) as records:
                     _add_all(importer, records)
@@ -126,7 +127,8 @@ def _import_file(load: BulkLoad, path: Path, fmt: Optional[str], create_missing:
                 _add_all(importer, reviews)
                 importer.finish(name).notes.extend(reviews.notes())
                 return importer.summary
-            importer = Importer(load, missing_hint="add the {kind} to the document's {kind}s, or first with '{command}'")
+            importer = Importer(load, missing_hint="add the {kind} to the document's {kind}s, or first with '{command}'",
+                                reread=lambda: document_records(json.loads(text), DocumentLines(text)))
             records = document_records(data, DocumentLines(text))
         _add_all(importer, prepared(records, importer.user))
         return importer.finish(name)
@@ -202,6 +204,12 @@ def _check_content(handle: BinaryIO, fmt: str, name: str, from_extension: bool) 
     fix = f"rename it {FORMAT_EXTENSIONS[found]} or give --format {found}" if from_extension \
         else f"give --format {found}"
     raise InvalidValue(f"{name} looks like {FORMAT_NAMES[found]}, not {FORMAT_NAMES[fmt]} {told}; {fix}")
+
+
+def _read_again(path: Path, fmt: str) -> Iterator[Record]:
+    """A file of JSONL or CSV read again, as it was read (`Importer.reread`)."""
+    with open_input(path) as handle:
+        yield from ahead.READERS[fmt](handle, None)
 
 
 def _add_all(importer: Importer, records: Iterable[Record]) -> None:

@@ -15,13 +15,13 @@ import attrs
 from .. import uids
 from ..formats import RECORD_TYPES, Place, claim_row_maker, stance_row_maker, structure_record
 from ..models import Claim, Ruling, Source, Stance, slugify
-from ..names import fold
+from ..names import fold, visible
 from ..store import BulkLoad, Store, claim_of_values, claim_row, current_user, stance_values
 from ..store.bulk import Edited, Named
 from ..store.resolve import rekeyed_from
 from .extras import Extras
 from .references import References
-from .rows import quick_claim, quick_stance, staged
+from .rows import Record, preparer, quick_claim, quick_stance, staged
 from .summary import ImportSummary, Problems
 
 BATCH = 5_000  # stances staged before they are written
@@ -31,8 +31,9 @@ class Importer(References, Extras):
     """One import into a bulk load (`Store.bulk_load`): `add` each record, then `finish`."""
 
     def __init__(self, load: BulkLoad, *, create_missing: bool = False, user: Optional[str] = None,
-                 missing_hint: str = ""):
+                 missing_hint: str = "", reread: Optional[Callable[[], Iterable[Record]]] = None):
         self.load = load
+        self.reread = reread  # the file's records again, to say where a stance is that an earlier batch wrote
         self.store: Store = load.store
         self.create_missing = create_missing
         self.user = user or current_user()
@@ -50,10 +51,9 @@ class Importer(References, Extras):
         self._claim_keys: dict[str, str] = {}  # --create-missing: a claim reference as written -> its claim's key
         self._reviewed: set[str] = set()  # keys of claims found equal to a reviewed claim (ClaimReview)
         self._rows: list[tuple] = []  # staged stances: bulk.STAGED_COLUMNS, or STAGED_UNRETRACTED
-        self._batch_uids: set[str] = set()  # their uids
-        # (record number, place) of each, to say where one is that would edit a stance logged before
-        # the import; none into a database with no stances, where no stance can be edited
-        self._places: Optional[list[tuple[int, Place]]] = [] if load.stances_before else None
+        # (record number, place) of each, to say where one is that would edit a stance logged
+        # before the import, or that repeats the uid of another that says otherwise
+        self._places: list[tuple[int, Place]] = []
         self._claim_ids: dict[str, int] = {}  # a claim's key as stances name it -> its id
         self._later: list = []  # what refers to records that may come later (see `_apply_later`)
         self._questions: list[tuple[int, str, Place]] = []  # (claim id, its question's key, where)
@@ -301,10 +301,8 @@ class Importer(References, Extras):
 
     def _stage(self, row: tuple, place: Place) -> None:
         """Stage a stance given as `quick_stance` gives it, with the ids of its claim (one
-        there before the stance was read) and its source."""
-        if row[-2] in self._batch_uids:
-            self.summary.stances_present += 1  # the same stance twice in the file: logged once
-            return
+        there before the stance was read) and its source. One whose uid another stance has
+        (logged before, or earlier in the file) is compared with it as its batch is written."""
         claim: Optional[str] = row[1].strip()
         if self.create_missing:  # the reference may make a claim (its source is looked at even if not)
             claim = self._claim_key(claim, place)
@@ -325,32 +323,47 @@ class Importer(References, Extras):
         if claim_id is None:
             return
         self._rows.append((row[0], claim_id, source_id, *row[3:]))
-        self._batch_uids.add(row[-2])
-        if self._places is not None:
-            self._places.append((self.record, place))
+        self._places.append((self.record, place))
         if len(self._rows) >= BATCH:
             self._write()
 
     def _write(self) -> None:
         """Write the staged stances (unless the import has failed already: then it stops, but
-        still says where a stance would edit one logged before)."""
+        still says where a stance would edit one logged before, or repeats the uid of one that
+        says otherwise)."""
         rows, places = self._rows, self._places
         if not rows:
             return
-        self._rows = []
-        self._batch_uids = set()
-        if places is not None:  # stances were logged before the import: is any of these one of them?
-            self._places = []
-            logged = self.load.logged(rows)
-            for edit in logged.edited:
-                self._edited(edit, *places[edit.index])
-            rows = logged.rows
-            self.summary.stances_present += logged.present
+        self._rows, self._places = [], []
+        if self.load.stances_before or self.problems.count:  # (failing, it writes nothing that would tell)
+            rows = self._logged(rows, places)  # is any of these a stance logged already, or repeated here?
         if self.problems.count:
             return
         written = self.load.write_stances(rows)
+        if written is None:  # into a table that was empty, a uid repeated in the file
+            rows = self._logged(rows, places)
+            if self.problems.count:
+                return
+            written = self.load.write_stances(rows, checked=True)
         self.summary.stances += written.inserted
         self.summary.stances_present += written.skipped
+
+    def _logged(self, rows: list[tuple], places: list[tuple[int, Place]]) -> list[tuple]:
+        """The stances of a batch to write (`BulkLoad.logged`), after saying where each is that
+        the import cannot log."""
+        logged = self.load.logged(rows)
+        self.summary.stances_present += logged.present
+        repeated = [edit for edit in logged.edited if not edit.before]
+        found = self._first_places({edit.uid for edit in repeated if edit.earlier is None
+                                    and self.problems.shown(places[edit.index][0])})
+        for edit in logged.edited:
+            record, place = places[edit.index]
+            if edit.before:
+                self._edited(edit, record, place)
+            else:
+                earlier = places[edit.earlier][1] if edit.earlier is not None else found.get(edit.uid)
+                self._repeated(edit, record, place, earlier)
+        return logged.rows
 
     def finish(self, name: str = "the file") -> ImportSummary:
         """Write what is staged, or raise every problem (the bulk load then rolls back)."""
@@ -361,27 +374,58 @@ class Importer(References, Extras):
             raise self.problems.failure(name)
         return self.summary
 
+    def _first_places(self, wanted: set[str]) -> dict[str, Place]:
+        """Where in the file the first stance is with each of these uids (as the file gives it or
+        its content gives it), read again; none when it cannot be read again (standard input)."""
+        found: dict[str, Place] = {}
+        if not wanted or self.reread is None:
+            return found
+        prepare = preparer(self.user)
+        records = self.reread()
+        try:
+            for record in records:
+                kind, data, place = prepare(record)
+                if kind == "stance-row":
+                    uid = data[-2]
+                elif kind == "stance" and isinstance(data, dict):
+                    uid = data.get("uid")
+                else:
+                    continue
+                if uid in wanted and uid not in found:
+                    found[uid] = place
+                    if len(found) == len(wanted):
+                        break
+        finally:
+            close = getattr(records, "close", None)
+            if close is not None:
+                close()
+        return found
+
+    def _repeated(self, edit: Edited, record: int, place: Place, earlier: Optional[Place]) -> None:
+        """Say that the stance at `place` has the uid its file gives the stance at `earlier` (None:
+        not known), and says otherwise."""
+        where = _record_place(earlier) if earlier is not None else None
+        at, there = (f"at {where}", f"at {where}") if where else ("earlier", "earlier in this file")
+        said = "; ".join(f"{field}: {_said(old)} {at}, {_said(new)} here" for field, old, new in edit.differences)
+        text = (f"stance {edit.uid} differs from the stance {there} with the same uid ({said}); a uid names one "
+                "stance: make them agree, or remove this one's uid and logged_at to log it as another stance")
+        self.problems.add(record, f"{text} @ {_where(edit, place)}", conflict=True)
+
     def _edited(self, edit: Edited, record: int, place: Place) -> None:
         """Say that the stance at `place` would edit the one logged with its uid, and how to log it."""
         number = edit.stance_id
         fields = [field for field, _there, _here in edit.differences]
         if fields == ["retracted"]:
             text = (f"stance {edit.uid} is logged already (#{number}), not retracted, and is retracted here "
-                    f"({_short(edit.differences[0][2])}); stances are never edited: retract it with 'verity stance retract "
+                    f"({_said(edit.differences[0][2])}); stances are never edited: retract it with 'verity stance retract "
                     f"{number} --reason ...', or take another desk's retractions with 'verity merge'")
         else:
-            said = "; ".join(f"{field}: {_short(there)} in the database, {_short(here)} here"
+            said = "; ".join(f"{field}: {_said(there)} in the database, {_said(here)} here"
                              for field, there, here in edit.differences)
             text = (f"stance {edit.uid} is logged already (#{number}) and says otherwise here ({said}); stances are "
                     f"never edited: to log this one as a new stance, logged now, remove its uid and logged_at; if "
                     f"it corrects #{number}, retract that one too ('verity stance retract {number} --reason ...')")
-        if len(fields) > 1:
-            where = place
-        elif fields == ["retracted"]:
-            where = place.field("retracted").field("reason")  # what makes it retracted (a CSV row's column)
-        else:
-            where = place.field(fields[0])
-        self.problems.add(record, f"{text} @ {where}", conflict=True)
+        self.problems.add(record, f"{text} @ {_where(edit, place)}", conflict=True)
 
 
 def _remember(names: dict[str, int], name: str, record_id: int, merged: bool) -> None:
@@ -391,6 +435,16 @@ def _remember(names: dict[str, int], name: str, record_id: int, merged: bool) ->
     one; stances mean it only while no other record of the file has the name."""
     if not merged or name not in names:
         names[name] = record_id
+
+
+def _where(edit: Edited, place: Place) -> Place:
+    """Where in a stance record is what makes it differ: the one field that differs, or the record."""
+    fields = [field for field, _there, _here in edit.differences]
+    if len(fields) > 1:
+        return place
+    if fields == ["retracted"]:
+        return place.field("retracted").field("reason")  # what makes it retracted (a CSV row's column)
+    return place.field(fields[0])
 
 
 def _record_place(place: Any) -> str:
@@ -407,12 +461,21 @@ def _differences(existing: Any, incoming: Any, there: str) -> str:
             continue
         old, new = getattr(existing, field.name), getattr(incoming, field.name)
         if old != new:
-            parts.append(f"{field.name}: {_short(old)} {there}, {_short(new)} here")
+            parts.append(f"{field.name}: {_said(old)} {there}, {_said(new)} here")
     return "; ".join(parts)
 
 
-def _short(value: Any) -> str:
+def _said(value: Any) -> str:
+    """A value in a difference, as a user writes it: text in single quotes (cut short, its control
+    characters shown escaped), tags separated by commas, 'none' for none; a claim or source by its
+    key or name (`Named`)."""
     if isinstance(value, Named):
-        return _short(value.name) + (f" (uid {value.uid})" if value.uid else "")
-    text = repr(value)
-    return text if len(text) <= 60 else text[:59] + "…'"
+        return _said(value.name) + (f" (uid {value.uid})" if value.uid else "")
+    if isinstance(value, (tuple, list)):
+        value = ", ".join(map(str, value)) or None
+    if value is None:
+        return "none"
+    if not isinstance(value, str):
+        return str(value)
+    text = visible(value)
+    return f"'{text}'" if len(text) <= 58 else f"'{text[:57]}…'"

@@ -58,15 +58,17 @@ SAME_WHEN_GIVEN = (("logged_at", GAVE_LOGGED_AT), ("logged_by", GAVE_LOGGED_BY))
 _KEY = CLAIM_COLUMNS.index("key")
 _CLAIM_ID, _SOURCE_ID = STAGED_COLUMNS.index("claim_id"), STAGED_COLUMNS.index("source_id")  # in either shape
 
-# What a staged stance is compared on with the stance logged before the import with its uid (an
-# export edited and imported again, say): those columns of the stance logged, with its uid and id,
-# for the uids of a batch at once (a JSON array, ?1), through the unique index on the uid.
+# What a staged stance is compared on with the stance logged with its uid (before the import: an
+# export edited and imported again, say; or by it: the uid repeated far apart in its file): those
+# columns of the stance logged, with its uid and id, for the uids of a batch at once (a JSON
+# array, ?1), through the unique index on the uid.
 _LOGGED_COLUMNS = ("claim_id", "source_id", *SAME_STANCE, *(column for column, _gave in SAME_WHEN_GIVEN))
 _LOGGED = (f"SELECT {', '.join(_LOGGED_COLUMNS)}, retracted_at, uid, id FROM stances "
-           "WHERE uid IN (SELECT value FROM json_each(?1)) AND id <= ?2")
+           "WHERE uid IN (SELECT value FROM json_each(?1))")
 _STAGED_LOGGED = operator.itemgetter(*(STAGED_COLUMNS.index(column) for column in _LOGGED_COLUMNS))
 _GIVEN_ONLY = dict(SAME_WHEN_GIVEN)
 _RETRACTED_AT, _REASON = STAGED_COLUMNS.index("retracted_at"), STAGED_COLUMNS.index("retraction_reason")
+_NOTE, _LOGGED_AT = STAGED_COLUMNS.index("note"), STAGED_COLUMNS.index("logged_at")  # in either shape
 # A claim and a source as a file names them, for saying how two stances differ.
 _NAMED = {"claim_id": ("claim", "claims", "key"), "source_id": ("source", "sources", "name")}
 
@@ -87,9 +89,10 @@ _PENDING_INSERT = {"sources": _pending_insert("sources", SOURCE_COLUMNS),
 class _Inserts:
     """The statements that write staged stances given as the values of `staged` (?1, ?2, …)."""
 
-    plain: str  # every stance as it is: when nothing collides (a load into an empty table)
-    new: str  # a stance unless one with its uid is there (this import, or an earlier one, carried it)
-    new_since: str  # nor one logged before the import (a stance id up to the one given after the values)
+    plain: str  # every stance as it is: into a table that was empty (a collision is an error)
+    # a stance unless one with its uid is there, or one logged before the import that says the same
+    # (a stance id up to the one given after the values)
+    new_since: str
 
     @classmethod
     def of(cls, staged: tuple[str, ...]) -> "_Inserts":
@@ -108,7 +111,7 @@ class _Inserts:
         last, claims, sources = len(staged) + 1, len(staged) + 2, len(staged) + 3
         since = (f" AND NOT EXISTS (SELECT 1 FROM stances AS o WHERE o.claim_id IN (SELECT value FROM json_each(?{claims})) "
                  f"AND o.source_id IN (SELECT value FROM json_each(?{sources})) AND +o.id <= ?{last} AND {same})")
-        return cls(f"{into}VALUES ({values})", new, new + since)
+        return cls(f"{into}VALUES ({values})", new + since)
 
 
 # By the number of values a staged stance has: with its retraction's columns, or without.
@@ -140,22 +143,25 @@ class Named:
 
 @attrs.frozen
 class Edited:
-    """A staged stance with the uid of a stance logged before the import that says something else."""
+    """A staged stance whose file gave it the uid of another stance that says something else: one
+    logged before the import, or one earlier in its file (written by the import, or staged)."""
 
     index: int  # of the staged stance, among those given
     uid: str
-    stance_id: int  # the stance logged with this uid
+    stance_id: Optional[int]  # the stance logged with this uid; None: the staged stance `earlier`
     # (field, as logged, as staged), fields as a stance record names them: its claim by key, its
-    # source by name (`Named`); "retracted": the reason it is retracted for here, and not in the database
+    # source by name (`Named`); "retracted": the reason it is retracted for here, and not there
     differences: list[tuple[str, Any, Any]]
+    before: bool = True  # that stance was logged before the import (else it is earlier in the file)
+    earlier: Optional[int] = None  # that stance staged in the same batch: its index
 
 
 @attrs.frozen
 class Logged:
-    """What of a batch of staged stances was logged before the import (`BulkLoad.logged`)."""
+    """What of a batch of staged stances has the uid of a stance logged already (`BulkLoad.logged`)."""
 
     rows: list[tuple]  # the others, to write
-    edited: list[Edited]  # of those logged: the ones that say something else here
+    edited: list[Edited]  # of those logged: the ones whose file gave the uid and that say something else
     present: int  # how many were logged, edited or not
 
 
@@ -164,7 +170,16 @@ class Written:
     """What became of a batch of staged stances."""
 
     inserted: int
-    skipped: int  # the same as a stance logged before (or carried twice): left out
+    skipped: int  # the same as a stance logged before: left out
+
+
+def _renewed(row: tuple) -> tuple:
+    """A staged stance whose uid its content gave, which says otherwise than the stance with that
+    uid (its note, say): with the uid of another stance, derived from that uid and its note as its
+    first uid is from its content, so that one file imported on two desks, in one go or in two,
+    gives the same uids."""
+    at = row[_LOGGED_AT] if row[0] & GAVE_LOGGED_AT else None
+    return (*row[:-2], uids.derived("stance", row[-2], row[_NOTE], at=at), row[-1])
 
 
 class BulkLoad:
@@ -217,29 +232,34 @@ class BulkLoad:
         self.pending.add((table, record_id))
         return record_id
 
-    def write_stances(self, rows: list[tuple]) -> Written:
+    def write_stances(self, rows: list[tuple], checked: bool = False) -> Optional[Written]:
         """Store stances given as the values of STAGED_COLUMNS (or STAGED_UNRETRACTED), in order,
-        leaving out those logged already. Into a table that was empty, each run of one shape
-        goes in as it is; only when a stance collides by uid with one written before (a file
-        that repeats a stance far apart) is the run rolled back and written again by the
-        statement that leaves out a stance whose uid is there."""
+        leaving out those logged before the import (`_Inserts.new_since`). Into a table that was
+        empty, each run of one shape goes in as it is; None, with nothing written, when a stance
+        collides by uid with another (its uid repeated in its file): `logged` then says which
+        stance each is, and the rows it gives are written `checked` (a collision left is a fault)."""
         conn = self.conn
         inserted = 0
         with _checked_already(conn):
-            # Each run of stances of one shape by one statement, in order (ids are logging order).
-            for width, group in itertools.groupby(rows, key=len):
-                inserts, run = _INSERTS[width], list(group)
-                if self._deduplicate:
-                    inserted += conn.executemany(inserts.new_since, [
-                        (*row, self.stances_before, self.members("claims", row[_CLAIM_ID]),
-                         self.members("sources", row[_SOURCE_ID])) for row in run]).rowcount
-                    continue
+            if not self._deduplicate:
                 conn.execute("SAVEPOINT verity_stances")
-                try:
-                    inserted += conn.executemany(inserts.plain, run).rowcount
-                except sqlite3.IntegrityError:
-                    conn.execute("ROLLBACK TO verity_stances")
-                    inserted += conn.executemany(inserts.new, run).rowcount
+            try:
+                # Each run of stances of one shape by one statement, in order (ids are logging order).
+                for width, group in itertools.groupby(rows, key=len):
+                    inserts, run = _INSERTS[width], list(group)
+                    if self._deduplicate:
+                        inserted += conn.executemany(inserts.new_since, [
+                            (*row, self.stances_before, self.members("claims", row[_CLAIM_ID]),
+                             self.members("sources", row[_SOURCE_ID])) for row in run]).rowcount
+                    else:
+                        inserted += conn.executemany(inserts.plain, run).rowcount
+            except sqlite3.IntegrityError:
+                if self._deduplicate or checked:
+                    raise
+                conn.execute("ROLLBACK TO verity_stances")
+                conn.execute("RELEASE verity_stances")
+                return None
+            if not self._deduplicate:
                 conn.execute("RELEASE verity_stances")
         if self._upkeep is not None:
             self._upkeep.feed(conn)
@@ -262,46 +282,75 @@ class BulkLoad:
 
     def logged(self, rows: list[tuple]) -> "Logged":
         """Which stances of `rows` (as `write_stances` takes them) have the uid of a stance logged
-        before the import, as their file gave it or as their content gives it: found for the whole
-        batch at once, they are compared with it as `write_stances` finds a stance logged already
-        (on the columns of SAME_STANCE and, as the file gives them, of SAME_WHEN_GIVEN, with the
-        same claim and source, compared by their roots; see `_same_record`). One that says the same
-        is left out of what is written.
+        already, as their file gave it or as their content gives it: one logged before the import,
+        one this import wrote (the uid repeated far apart in the file), or one staged before it in
+        `rows`. Found for the whole batch at once; each is compared with that stance as
+        `write_stances` finds a stance logged already (`_said_otherwise`), in file order. One that
+        says the same is left out of what is written.
 
         One whose file gave the uid and says something else is an edit: stances are never edited,
-        so an import that would edit one is refused (docs/import-export.md). A retraction the
-        logged one lacks is an edit too; one the file lacks is not (the file is older than the
-        retraction). One whose uid its content gave and says something else is another stance
-        (the uid its content gives leaves out its note: a corrected note, say): it is written
-        with a new uid, as `Store` gives a record whose derived uid is taken."""
-        if not self.stances_before:
-            return Logged(rows, [], 0)  # nothing was logged before
-        by_uid = {row[-2]: index for index, row in enumerate(rows)}
+        so an import that would edit one is refused (docs/import-export.md), and a file that gives
+        one uid to two stances that differ is refused alike. One whose uid its content gave and
+        says something else is another stance (the uid its content gives leaves out its note: a
+        corrected note, say): it is written with the uid `_renewed` gives it, itself compared so."""
+        first = {rows[index][-2]: index for index in range(len(rows) - 1, -1, -1)}  # a uid -> its first stance
+        found = {logged[-2]: logged for logged in self.conn.execute(_LOGGED, [json.dumps(list(first))])}
+        if not found and len(first) == len(rows):
+            return Logged(rows, [], 0)  # nothing logged with these uids, none repeated (most batches)
+        # a uid -> the staged stance (its index) that will be written with it
+        kept = {uid: index for uid, index in first.items() if uid not in found}
         edited, present, renewed = [], set(), {}
-        compared = len(_LOGGED_COLUMNS)
-        for logged in self.conn.execute(_LOGGED, [json.dumps(list(by_uid)), self.stances_before]):
-            index = by_uid[logged[-2]]
+        for index in [index for index, row in enumerate(rows) if row[-2] in found or first[row[-2]] != index]:
             row = rows[index]
-            if (_STAGED_LOGGED(row) == logged[:compared]
-                    and (len(row) < len(STAGED_COLUMNS) or row[_RETRACTED_AT] is None or logged[-3] is not None)):
-                present.add(index)  # the same in every column: the same stance (most are)
-                continue
-            differences = self._differences(row, logged)
-            if row[0] & GAVE_UID:
-                present.add(index)
-                if differences:
-                    edited.append(Edited(index, logged[-2], logged[-1], differences))
-            elif any(field != "retracted" for field, _there, _here in differences):
-                renewed[index] = uids.new()
-            else:
-                present.add(index)  # a retraction is not what makes a stance another (SAME_STANCE)
+            while True:
+                uid = row[-2]
+                logged = found.get(uid)
+                earlier = kept.get(uid) if logged is None else None
+                if logged is None:
+                    if earlier is None:
+                        kept[uid] = index
+                        break
+                    earlier_row = renewed.get(earlier, rows[earlier])
+                    logged = (*_STAGED_LOGGED(earlier_row),
+                              earlier_row[_RETRACTED_AT] if len(earlier_row) == len(STAGED_COLUMNS) else None,
+                              uid, None)
+                differences = self._said_otherwise(row, logged)
+                if differences is None:
+                    present.add(index)
+                    break
+                if row[0] & GAVE_UID:
+                    present.add(index)
+                    stance_id = logged[-1]
+                    edited.append(Edited(index, uid, stance_id, differences,
+                                         before=stance_id is not None and stance_id <= self.stances_before,
+                                         earlier=earlier))
+                    break
+                row = renewed[index] = _renewed(row)
+                if row[-2] not in found and row[-2] not in kept:  # a uid no stance of the batch was looked up by
+                    found.update((logged[-2], logged) for logged in self.conn.execute(
+                        _LOGGED, [json.dumps([row[-2]])]))
         if not present and not renewed:
             return Logged(rows, edited, 0)
-        return Logged([row if index not in renewed else (*row[:-2], renewed[index], row[-1])
-                       for index, row in enumerate(rows) if index not in present], edited, len(present))
+        return Logged([renewed.get(index, row) for index, row in enumerate(rows) if index not in present],
+                      edited, len(present))
+
+    def _said_otherwise(self, row: tuple, logged: tuple) -> Optional[list[tuple[str, Any, Any]]]:
+        """None when the staged stance `row` is the stance `logged` with its uid (a row of _LOGGED)
+        by the one rule (the same claim and source, compared by their roots, the columns of
+        SAME_STANCE and, as the file gives them, of SAME_WHEN_GIVEN; see `_same_record`); else how it
+        differs. A retraction `logged` lacks is a difference; one `row` lacks is not (its file is
+        older than the retraction). Whose uid its content gave, a retraction alone makes no other
+        stance: it is not of SAME_STANCE."""
+        if (_STAGED_LOGGED(row) == logged[:len(_LOGGED_COLUMNS)]
+                and (len(row) < len(STAGED_COLUMNS) or row[_RETRACTED_AT] is None or logged[-3] is not None)):
+            return None  # the same in every column: the same stance (most are)
+        differences = self._differences(row, logged)
+        if row[0] & GAVE_UID:
+            return differences or None
+        return differences if any(field != "retracted" for field, _there, _here in differences) else None
 
     def _differences(self, row: tuple, logged: tuple) -> list[tuple[str, Any, Any]]:
-        """How the staged stance `row` differs from the stance logged with its uid (a row of _LOGGED)."""
+        """How the staged stance `row` differs from the stance `logged` with its uid (a row of _LOGGED)."""
         differences = []
         for column, there, here in zip(_LOGGED_COLUMNS, logged, _STAGED_LOGGED(row)):
             if there == here or (column in _GIVEN_ONLY and not row[0] & _GIVEN_ONLY[column]):
