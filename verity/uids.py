@@ -84,6 +84,12 @@ def of_claim(key: str) -> str:
     return derived("claim", key)
 
 
+def of_claim_beside(key: str, text: str) -> str:
+    """A claim imported without a uid whose key a claim of the database has, saying something else
+    (`verity merge` of a file without uids): a claim of its own, from its key and its text."""
+    return derived("claim beside", key, text)
+
+
 def of_question(key: str) -> str:
     return derived("question", key)
 

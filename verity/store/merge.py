@@ -58,12 +58,13 @@ class MergeOutcome:
                  (self.changes, "change"), (self.retractions, "retraction")]
         added = [f"{count:,} {word}{'es' if word == 'alias' and count != 1 else '' if count == 1 else 's'}"
                  for count, word in parts if count]
-        if not added:
-            return f"Merged {name}: nothing to add, this database has every record of it."
         resolved = len(self.resolutions)
-        return (f"Merged {name}: added {', '.join(added)}"
-                + (f"; resolved {resolved} {'difference' if resolved == 1 else 'differences'}:" if resolved else ".")
-                )
+        differences = f"resolved {resolved} {'difference' if resolved == 1 else 'differences'}:"
+        if not added:
+            if resolved:  # a file without uids that says what this database's records do not
+                return f"Merged {name}: nothing to add; {differences}"
+            return f"Merged {name}: nothing to add, this database has every record of it."
+        return f"Merged {name}: added {', '.join(added)}" + (f"; {differences}" if resolved else ".")
 
     @property
     def added(self) -> int:

@@ -1,0 +1,112 @@
+"""`verity merge FILE` of a file without uids (a version-1 export, a hand-written file), and
+what a merge leaves of the other desk's file: nothing of this desk's record is lost to a
+file that says something else, nothing the file says is dropped without a word, and the
+file merged is not touched (docs/desks.md).
+"""
+
+from __future__ import annotations
+
+import json
+
+from support import EXAMPLE_JSON
+
+from verity.store import Store
+
+FUNERAL = "balti-funeral-in-kunar"
+KILLED = "balti-was-killed"
+
+
+def example() -> dict:
+    return json.loads(EXAMPLE_JSON.read_text(encoding="utf-8"))
+
+
+def v1_file(path, claims, sources=(), stances=()):
+    """A version-1 file: records without uids, a claim's ruling as its fields."""
+    path.write_text(json.dumps({"verity": 1, "sources": list(sources), "claims": list(claims),
+                                "stances": list(stances)}), encoding="utf-8")
+    return path
+
+
+def claims_saying(db, text):
+    with Store.open(db) as store:
+        return store.conn.execute("SELECT key, ruling, ruling_explanation FROM claims WHERE text = ?",
+                                  [text]).fetchall()
+
+
+def stances_of_claim_saying(db, text):
+    with Store.open(db) as store:
+        return store.claim_record(store.conn.execute("SELECT id FROM claims WHERE text = ?",
+                                                     [text]).fetchone()[0]).stances
+
+
+def test_a_claim_of_a_file_without_uids_that_says_otherwise_is_kept_with_its_ruling(balti_db, cli, tmp_path):
+    desks = claims_saying(balti_db, example()["claims"][5]["text"])
+    short = "Mufti Khalid Balti's funeral was held in Kunar"
+    v1 = v1_file(tmp_path / "v1.json", [{"key": FUNERAL, "text": short, "ruling": "true",
+                                         "ruling_explanation": "hand"}])
+    result = cli("--db", balti_db, "merge", v1)
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"Merged {v1}: added 1 claim, 1 ruling; resolved 1 difference:"
+    assert f"claim {FUNERAL!r} and the older claim {FUNERAL!r} say different things: both are kept" in lines[1]
+    [(key, ruling, explanation)] = claims_saying(balti_db, short)
+    assert key.startswith(FUNERAL) and (ruling, explanation) == ("true", "hand")
+    assert [row[1:] for row in claims_saying(balti_db, example()["claims"][5]["text"])] == [
+        row[1:] for row in desks]  # the desk's claim, as it was
+    again = cli("--db", balti_db, "merge", v1)
+    assert again.exit_code == 0 and "nothing to add, this database has every record of it" in again.stderr
+
+
+def test_the_stances_of_such_a_claim_are_filed_under_it(balti_db, cli, tmp_path):
+    # the desk's own stance on its claim, word for word, on the file's claim of that key
+    stance = next(s for s in example()["stances"] if s["claim"] == KILLED)
+    source = next(s for s in example()["sources"] if s["name"] == stance["source"])
+    v1 = v1_file(tmp_path / "v1.json", [{"key": KILLED, "text": "Balti is alive and well"}], sources=[source],
+                 stances=[stance])
+    killed = example()["claims"][0]["text"]
+    before = [s.uid for s in stances_of_claim_saying(balti_db, killed)]
+    result = cli("--db", balti_db, "merge", v1)
+    assert result.exit_code == 0, result.output
+    assert "added 1 claim, 1 stance" in result.stderr
+    assert [s.uid for s in stances_of_claim_saying(balti_db, killed)] == before
+    [filed] = stances_of_claim_saying(balti_db, "Balti is alive and well")
+    assert (filed.source, filed.position, filed.quote) == (stance["source"], "affirms", stance["quote"])
+
+
+def test_a_version_1_ruling_of_the_same_claim_joins_its_history(balti_db, cli, tmp_path):
+    claim = example()["claims"][5]
+    v1 = v1_file(tmp_path / "v1.json", [{"key": FUNERAL, "text": claim["text"], "ruling": "false",
+                                         "ruling_explanation": "no funeral", "ruled_at": "2022-01-20T10:00:00Z",
+                                         "ruled_by": "amna"}])
+    result = cli("--db", balti_db, "merge", v1)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == f"Merged {v1}: added 1 ruling."
+    with Store.open(balti_db) as store:
+        found = store.claim_record(FUNERAL).claim
+        assert (found.ruling, found.ruling_explanation, found.ruled_by) == ("false", "no funeral", "amna")
+    assert "nothing to add" in cli("--db", balti_db, "merge", v1).stderr
+
+
+def test_what_such_a_file_says_of_the_same_records_otherwise_is_said(balti_db, cli, tmp_path):
+    claim, source = example()["claims"][5], example()["sources"][0]
+    v1 = v1_file(tmp_path / "v1.json",
+                 [{"key": FUNERAL, "text": claim["text"], "subject": "Someone else", "tags": ["ttp", "burial"]}],
+                 sources=[{"name": source["name"], "affiliation": "Inter-Services Intelligence"}])
+    result = cli("--db", balti_db, "merge", v1)
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"Merged {v1}: nothing to add; resolved 2 differences:"
+    said = "\n".join(lines[1:])
+    assert (f"source {source['name']!r} of the file, which has no uids and so says not when its values were "
+            "set, gives affiliation 'Inter-Services Intelligence' (here 'Government of Pakistan'): this "
+            "database's values stand") in said
+    assert f"verity source edit {source['name']!r} --affiliation 'Inter-Services Intelligence' --reason" in said
+    assert "gives subject 'Someone else' (here 'Mufti Khalid Balti'), tag 'burial': this database's" in said
+    assert f"verity claim edit {FUNERAL!r} --subject 'Someone else' --tag 'burial' --reason" in said
+    with Store.open(balti_db) as store:
+        assert store.claim_record(FUNERAL).claim.subject == "Mufti Khalid Balti"
+    # a value the record had before an edit is not news
+    assert cli("--db", balti_db, "claim", "edit", FUNERAL, "--subject", "Khalid Balti", "--reason", "x").exit_code == 0
+    old = v1_file(tmp_path / "old.json", [{"key": FUNERAL, "text": claim["text"], "subject": "Mufti Khalid Balti"}])
+    assert cli("--db", balti_db, "merge", old).stderr == (f"Merged {old}: nothing to add, this database has every "
+                                                          "record of it.\n")
