@@ -50,9 +50,8 @@ def test_a_claim_of_a_file_without_uids_that_says_otherwise_is_kept_with_its_rul
     assert lines[0] == f"Merged {v1}: added 1 claim, 1 ruling; resolved 1 difference:"
     assert f"claim {FUNERAL!r} and the older claim {FUNERAL!r} say different things: both are kept" in lines[1]
     [(key, ruling, explanation)] = claims_saying(balti_db, short)
-    assert key.startswith(FUNERAL) and (ruling, explanation) == ("true", "hand")
-    assert [row[1:] for row in claims_saying(balti_db, example()["claims"][5]["text"])] == [
-        row[1:] for row in desks]  # the desk's claim, as it was
+    assert key.startswith(FUNERAL + "-") and (ruling, explanation) == ("true", "hand")
+    assert claims_saying(balti_db, example()["claims"][5]["text"]) == desks  # the desk's claim keeps its key
     again = cli("--db", balti_db, "merge", v1)
     assert again.exit_code == 0 and "nothing to add, this database has every record of it" in again.stderr
 
@@ -110,3 +109,22 @@ def test_what_such_a_file_says_of_the_same_records_otherwise_is_said(balti_db, c
     old = v1_file(tmp_path / "old.json", [{"key": FUNERAL, "text": claim["text"], "subject": "Mufti Khalid Balti"}])
     assert cli("--db", balti_db, "merge", old).stderr == (f"Merged {old}: nothing to add, this database has every "
                                                           "record of it.\n")
+
+
+def test_a_claim_of_such_a_file_never_takes_the_key_of_the_desks_own(tmp_path, cli):
+    # the file says not when its claim was made: it counts as younger than the desk's, made today
+    db, other = tmp_path / "desk.db", tmp_path / "other.db"
+    assert cli("--db", db, "init").exit_code == 0 and cli("--db", other, "init").exit_code == 0
+    assert cli("--db", db, "claim", "add", "A strike in Kunar killed five", "--key", "strike-in-kunar").exit_code == 0
+    v1 = v1_file(tmp_path / "v1.json", [{"key": "strike-in-kunar", "text": "A strike in Kunar killed seven"}])
+    result = cli("--db", db, "merge", v1)
+    assert result.exit_code == 0, result.output
+    assert "the older claim 'strike-in-kunar' say different things: both are kept, the younger re-keyed " \
+           "'strike-in-kunar-" in result.stderr
+    assert claims_saying(db, "A strike in Kunar killed five") == [("strike-in-kunar", None, None)]
+    [(key, _ruling, _explanation)] = claims_saying(db, "A strike in Kunar killed seven")
+    assert key.startswith("strike-in-kunar-")
+    # and so on the desk that merges this one's file, the file's claim being older than none of its own
+    assert cli("--db", other, "claim", "add", "A strike in Kunar killed six", "--key", "strike-in-kunar").exit_code == 0
+    assert cli("--db", other, "merge", db).exit_code == 0
+    assert claims_saying(other, "A strike in Kunar killed seven")[0][0] == key
