@@ -6,9 +6,16 @@ file merged is not touched (docs/desks.md).
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import os
+import shutil
+import sqlite3
+import subprocess
 
-from support import EXAMPLE_JSON
+import pytest
+from support import EXAMPLE_DB, EXAMPLE_JSON, ROOT, as_if_from_a_newer_verity
 
 from verity.store import Store
 
@@ -128,3 +135,86 @@ def test_a_claim_of_such_a_file_never_takes_the_key_of_the_desks_own(tmp_path, c
     assert cli("--db", other, "claim", "add", "A strike in Kunar killed six", "--key", "strike-in-kunar").exit_code == 0
     assert cli("--db", other, "merge", db).exit_code == 0
     assert claims_saying(other, "A strike in Kunar killed seven")[0][0] == key
+
+
+# -- the other desk's file is not touched --------------------------------------------------
+
+
+def beside(path):
+    """The files in the folder of `path`, with their contents' digests."""
+    return {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in path.parent.iterdir()}
+
+
+@contextlib.contextmanager
+def read_only_folder(folder):
+    """`folder` as read-only media are: nothing can be made in it, nor any file in it written.
+    chmod stops a normal user; root, whom permissions do not stop, gets immutable files and
+    folder (chattr +i) where the file system allows it (the test is skipped where it does not)."""
+    files = [folder, *folder.iterdir()]
+    for path in files:
+        os.chmod(path, 0o555 if path.is_dir() else 0o444)
+    root = os.geteuid() == 0
+    if root and subprocess.run(["chattr", "+i", *map(str, files)], capture_output=True).returncode != 0:
+        pytest.skip("running as root on a file system without chattr +i: nothing makes a folder read-only to root")
+    try:
+        yield folder
+    finally:
+        if root:
+            subprocess.run(["chattr", "-i", *map(str, files)], check=True)
+        for path in files:
+            os.chmod(path, 0o755 if path.is_dir() else 0o644)
+
+
+def desk_file(tmp_path, name="theirs.db"):
+    """Another desk's database, alone in a folder of its own."""
+    folder = tmp_path / "stick"
+    folder.mkdir(exist_ok=True)
+    shutil.copy(EXAMPLE_DB, folder / name)
+    return folder / name
+
+
+@pytest.mark.parametrize("kind", ["current", "older", "newer", "truncated"])
+def test_merging_a_database_leaves_nothing_beside_it(tmp_path, cli, kind):
+    theirs = desk_file(tmp_path)
+    if kind == "older":
+        shutil.copy(ROOT / "tests" / "data" / "claims-before-sqlite-migrations.db", theirs)
+    elif kind == "newer":
+        as_if_from_a_newer_verity(theirs)
+    elif kind == "truncated":
+        theirs.write_bytes(theirs.read_bytes()[:60_000])
+    before = beside(theirs)
+    result = cli("--db", tmp_path / "here.db", "merge", theirs)
+    assert (result.exit_code == 0) == (kind in ("current", "older")), result.output
+    assert beside(theirs) == before
+
+
+def test_a_desks_database_on_read_only_media_merges(tmp_path, cli):
+    theirs = desk_file(tmp_path)
+    with read_only_folder(theirs.parent):
+        result = cli("--db", tmp_path / "here.db", "merge", theirs)
+    assert result.exit_code == 0, result.output
+    assert "added 14 sources, 17 claims" in result.stderr
+
+
+def test_what_keeps_a_database_from_being_merged_is_said(tmp_path, cli):
+    theirs = desk_file(tmp_path)
+    theirs.write_bytes(theirs.read_bytes()[:60_000])
+    result = cli("--db", tmp_path / "here.db", "merge", theirs)
+    assert result.exit_code == 1 and "malformed" in result.stderr and "not a verity database" not in result.stderr
+    # a file a program had open, its log beside it, on read-only media: SQLite cannot read it there
+    theirs = desk_file(tmp_path, "live.db")
+    writer = sqlite3.connect(theirs)
+    writer.execute("PRAGMA wal_autocheckpoint = 0")
+    writer.execute("UPDATE sources SET note = 'written, not yet checkpointed' WHERE id = 1")
+    writer.commit()
+    shutil.copy(theirs, tmp_path / "live.db")
+    shutil.copy(f"{theirs}-wal", tmp_path / "live.db-wal")
+    writer.close()
+    for suffix in ("", "-wal"):
+        shutil.copy(tmp_path / f"live.db{suffix}", f"{theirs}{suffix}")
+    with read_only_folder(theirs.parent):
+        result = cli("--db", tmp_path / "here.db", "merge", theirs)
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (f"Error: cannot read {theirs}: a program had it open (its -wal file, which holds its "
+                             "latest writes, is beside it) and its folder is read-only, so SQLite cannot read it "
+                             "there; copy it with its -wal file to a folder you can write, and merge the copy\n")
