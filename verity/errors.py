@@ -40,6 +40,10 @@ class DatabaseUnavailable(VerityError):
     """The database file cannot be opened or is not a verity database."""
 
 
+class NotVerityDatabase(DatabaseUnavailable):
+    """The file is not a verity database: not SQLite's, or a SQLite database of no verity tables."""
+
+
 class CannotWrite(VerityError):
     """A file verity was asked to write (a report, an export, metadata) cannot be written there."""
 

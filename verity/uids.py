@@ -84,6 +84,17 @@ def of_claim(key: str) -> str:
     return derived("claim", key)
 
 
+def of_claim_beside(key: str, text: str) -> str:
+    """A claim imported without a uid whose key a claim of the database has, saying something else
+    (`verity merge` of a file without uids): a claim of its own, from its key and its text, and
+    younger than any claim made (its time is in the year 6429 or later). The file says not when it
+    was made, so it does not take the key from the database's claim, which says; its first hex
+    digits, which its key ends with once it is re-keyed, are its content's."""
+    digest = hashlib.blake2b(_SEPARATOR.join(["claim beside", key, text]).encode("utf-8", "surrogatepass"),
+                             digest_size=16).digest()
+    return _format(1 << 47 | int.from_bytes(digest[:6], "big") >> 1, digest[6:], 8)
+
+
 def of_question(key: str) -> str:
     return derived("question", key)
 

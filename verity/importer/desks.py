@@ -3,15 +3,17 @@
 A database file is merged as it is (opened read-only; a copy of it upgraded first when
 an older verity wrote it). An export (version 2, JSON or JSONL) is first written as the
 database it came from — its records by uid, as they were — into a scratch database
-beside the system's temporary files, which is then merged the same way; records without
-a uid (a version-1 or hand-written file) take the uid of this database's record of the
-same name or key, else the one an import of them would give. docs/desks.md says what
-a merge adds and resolves.
+beside the system's temporary files, which is then merged the same way. A record without
+a uid (a version-1 or hand-written file) takes the uid of this database's record of the
+same name, or of the same key saying the same thing, else the one an import of it would
+give; a claim whose key this database's claim has, saying something else, is a claim of
+its own (`_Reader.claim_uid`). docs/desks.md says what a merge adds and resolves.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import sqlite3
@@ -20,13 +22,14 @@ from pathlib import Path
 from typing import Any, Iterator, Optional
 
 from .. import uids
-from ..errors import DatabaseUnavailable, InvalidValue, VerityError, unreadable
+from ..errors import DatabaseUnavailable, InvalidValue, NotVerityDatabase, VerityError, unreadable
 from ..formats import DocumentLines, Place, converter, document_records
 from ..jsonl import BOM, read_jsonl
 from ..models import Change, Claim, Question, Ruling, Source, Stance
-from ..store import Store, stance_values
+from ..store import Store, claim_row, stance_values
 from ..store.merge import MergeOutcome
 from ..store.resolve import rekeyed_from
+from ..store.settling import Resolution, shell_quoted
 from ..store.staging import Staging
 from . import EXTENSIONS, content_format, load_json_text, open_input
 from .rows import with_uid
@@ -64,9 +67,11 @@ def _merge_file(store: Store, path: Path, new_file: bool) -> MergeOutcome:
     if fmt not in ("json", "jsonl"):
         raise InvalidValue(NOT_A_DESK_FILE.format(path=path))
     with _scratch() as scratch:
-        stage_export(scratch, path, fmt, store)
+        differences = stage_export(scratch, path, fmt, store)
         scratch.close()
-        return store.merge_database(str(scratch.path), new_file=new_file)
+        outcome = store.merge_database(str(scratch.path), new_file=new_file)
+        outcome.resolutions += differences
+        return outcome
 
 
 def _blank(path: Path) -> bool:
@@ -91,8 +96,16 @@ def _merge_database(store: Store, path: Path, new_file: bool) -> MergeOutcome:
             return MergeOutcome()  # a database holds every record it holds: nothing to add
     try:
         other = Store.open(path, read_only=True)
-    except DatabaseUnavailable:
+    except NotVerityDatabase:
         raise InvalidValue(NOT_A_DESK_FILE.format(path=path)) from None
+    except DatabaseUnavailable:
+        log = Path(f"{path}-wal")
+        if log.exists() and not os.access(path.parent, os.W_OK):
+            raise DatabaseUnavailable(
+                f"cannot read {path}: a program had it open (its -wal file, which holds its latest writes, is "
+                "beside it) and its folder is read-only, so SQLite cannot read it there; copy it with its -wal "
+                "file to a folder you can write, and merge the copy") from None
+        raise  # what keeps it from being read (damaged, say): Store.open says which
     try:
         if other.written_by_newer:
             raise InvalidValue(f"{path} was written by a newer verity (migration {other.written_by_newer!r}); "
@@ -134,8 +147,10 @@ def _scratch() -> Iterator[Store]:
 # -- an export, staged as the database it came from ----------------------------------------
 
 
-def stage_export(scratch: Store, path: Path, fmt: str, here: Store) -> None:
-    """Write the export at `path` into the empty `scratch` database, records by uid."""
+def stage_export(scratch: Store, path: Path, fmt: str, here: Store) -> list[Resolution]:
+    """Write the export at `path` into the empty `scratch` database, records by uid. Returns
+    what its records without a uid say that this database's records of the same name or key
+    (and text) do not, and keep (`_Reader.differences`)."""
     with scratch.transaction():
         staging = Staging(scratch)
         reader = _Reader(staging, here, path)
@@ -151,6 +166,12 @@ def stage_export(scratch: Store, path: Path, fmt: str, here: Store) -> None:
         finally:
             handle.close()
         reader.finish()
+    return reader.resolutions
+
+
+# What a record of a file without uids may say that this database's record of its name (or key
+# and text) does not: the fields `source edit` and `claim edit` set (a claim's tags apart).
+_COMPARED = {"source": ("kind", "affiliation", "reliability", "url", "note"), "claim": ("subject", "note", "question")}
 
 
 class _Reader:
@@ -160,6 +181,10 @@ class _Reader:
         self.staging, self.here, self.path = staging, here, path
         self.aliases: list[tuple[str, str, str]] = []  # (table, record uid, alias), written after the changes
         self.merged: list[tuple[str, str, str]] = []  # (table, record uid, name or key of the record kept)
+        # The claims without a uid that are claims of their own beside this database's claim of
+        # their key (`claim_uid`), key -> uid: their stances' and rulings' uids are made from it.
+        self.apart: dict[str, str] = {}
+        self.resolutions: list[Resolution] = []
 
     def fail(self, place: Any, message: str) -> VerityError:
         return InvalidValue(f"{self.path}: {place}: {message}; merge a file that 'verity export' wrote")
@@ -189,6 +214,8 @@ class _Reader:
     def source(self, data: Any, place: Place) -> None:
         source, extra = self.structure(data, Source, place, ("aliases", "merged_into"))
         found = None if source.uid else self.here.source_named(source.name)
+        if found is not None:
+            self.differences("source", found, source)
         uid = source.uid or (found.uid if found else uids.of_source(source.name))
         self.staging.add_source(uid, (source.name, source.kind, source.affiliation, source.reliability, source.url,
                                       source.note), source.desk)
@@ -196,17 +223,79 @@ class _Reader:
 
     def claim(self, data: Any, place: Place) -> None:
         claim, extra = self.structure(data, Claim, place, ("aliases", "merged_into", "rulings"))
-        found = None if claim.uid else self.here.claim_keyed(claim.key)
-        uid = claim.uid or (found.uid if found and found.text == claim.text else uids.of_claim(claim.key))
-        from ..store import claim_row
-
+        uid = claim.uid or self.claim_uid(claim)
         self.staging.add_claim(uid, claim_row(claim), claim.question, rekeyed_from(claim.key, uid), claim.desk)
-        for index, ruling_data in enumerate(extra.get("rulings") or []):
-            ruling, _ = self.structure(ruling_data, Ruling, place.field("rulings").item(index), ())
-            self.staging.add_ruling(uid, ruling.uid or uids.of_ruling(claim.key, ruling.ruling, ruling.explanation,
+        rulings = [self.structure(ruling, Ruling, place.field("rulings").item(index), ())[0]
+                   for index, ruling in enumerate(extra.get("rulings") or [])]
+        if "rulings" not in data and claim.ruling is not None:
+            # A version-1 or hand-written file gives a claim's ruling and no history of it: that
+            # ruling is its history, as an import takes it (its first ruling).
+            rulings = [Ruling(ruling=claim.ruling, explanation=claim.ruling_explanation, ruled_at=claim.ruled_at,
+                              ruled_by=claim.ruled_by)]
+        named = self.apart.get(claim.key, claim.key)
+        for ruling in rulings:
+            self.staging.add_ruling(uid, ruling.uid or uids.of_ruling(named, ruling.ruling, ruling.explanation,
                                                                       ruling.ruled_at, ruling.ruled_by),
                                     (ruling.ruling, ruling.explanation, ruling.ruled_at, ruling.ruled_by, ruling.desk))
         self._extras("claims", uid, extra, claim.uid is None)
+
+    def claim_uid(self, claim: Claim) -> str:
+        """The uid of a claim the file gives none: that of this database's claim of its key when it
+        says the same (its text, now or before an edit), else the one an import gives it — unless
+        this database's claim of that key says something else: then the file's is a claim of its
+        own, beside it (merged as two desks' claims of one key are: docs/desks.md), as it is when
+        the file is merged again, whatever became of the claim of that key."""
+        beside = uids.of_claim_beside(claim.key, claim.text)
+        found = self.here.claim_with_uid(beside)  # a claim of its own since an earlier merge of it
+        if found is None:
+            found = self.here.claim_keyed(claim.key)
+            if found is None:
+                return uids.of_claim(claim.key)
+            if claim.text != found.text and claim.text not in self._former("claim", found.id).get("text", ()):
+                self.apart[claim.key] = beside
+                return beside
+        if found.uid == beside:
+            self.apart[claim.key] = beside
+        self.differences("claim", found, claim)
+        return found.uid
+
+    def differences(self, kind: str, kept: Any, given: Any) -> None:
+        """What the file's record without a uid says that this database's record of its name (or key
+        and text) does not: a value where it has another or none, or a tag it never had, that is not
+        one it had before an edit. The file says not when it set them, so this database's stand; each
+        such record is said, with the command that would take the file's values."""
+        said: list[tuple[str, Any, Any]] = []  # (field, the file's value, this database's)
+        for field in _COMPARED[kind]:
+            value = getattr(given, field)
+            if value not in (None, "") and value != getattr(kept, field):
+                said.append((field, value, getattr(kept, field)))
+        tags = [tag for tag in getattr(given, "tags", ()) if tag not in getattr(kept, "tags", ())]
+        if not said and not tags:
+            return
+        former = self._former(kind, kept.id)
+        said = [(field, value, now) for field, value, now in said if value not in former.get(field, ())]
+        had = {tag for old in former.get("tags", ()) for tag in json.loads(old)}
+        tags = [tag for tag in tags if tag not in had]
+        if not said and not tags:
+            return
+        name = kept.name if kind == "source" else kept.key
+        parts = [f"{field} {value!r} (here {now!r})" if now not in (None, "") else f"{field} {value!r} (here none)"
+                 for field, value, now in said]
+        parts += [f"tag {tag!r}" for tag in tags]
+        options = [f"--{field} {shell_quoted(value)}" for field, value, _now in said]
+        options += [f"--tag {shell_quoted(tag)}" for tag in tags]
+        self.resolutions.append(Resolution(
+            "edit", f"{kind} {name!r} of the file, which has no uids and so says not when its values were set, "
+                    f"gives {', '.join(parts)}: this database's values stand",
+            f"verity {kind} edit {shell_quoted(name)} {' '.join(options)} --reason '…'"))
+
+    def _former(self, kind: str, record_id: int) -> dict[str, set[str]]:
+        """The values each field of a record of this database had before an edit (tags as a JSON list)."""
+        former: dict[str, set[str]] = {}
+        for change in self.here.changes(record=(kind, record_id), described=False):
+            if change.action == "edit" and change.field and change.old is not None:
+                former.setdefault(change.field, set()).add(change.old)
+        return former
 
     def _extras(self, table: str, uid: str, extra: dict, hand_written: bool) -> None:
         for alias in extra.get("aliases") or []:
@@ -230,7 +319,10 @@ class _Reader:
         if claim_uid is None or source_uid is None:
             missing = f"claim {stance.claim!r}" if claim_uid is None else f"source {stance.source!r}"
             raise self.fail(place, f"its {missing} is not among the file's records")
-        values = with_uid(stance_values(stance), same_time, given_by)
+        values = stance_values(stance)
+        if stance.claim.strip() in self.apart:  # its uid from its claim's, not from the key another claim has
+            values = (self.apart[stance.claim.strip()], *values[1:])
+        values = with_uid(values, same_time, given_by)
         self.staging.add_stance(claim_uid, source_uid, values[2:])  # from its position on
 
     def change(self, data: Any, place: Place) -> None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Iterator, Optional, Sequence
 import attrs
 
 from .. import migrations, names, uids
-from ..errors import Conflict, DatabaseUnavailable
+from ..errors import Conflict, DatabaseUnavailable, NotVerityDatabase
 from ..models import VERDICTS, Claim, Reconciliation, Source, Stance, utc_now
 from ..reconcile import COUNTED, SUPERSEDED, StanceStatus, plain_status
 from ..trust import StoredEstimate
@@ -28,7 +28,7 @@ from .export import Export
 from .listings import ClaimFilter, Listings
 from .lookups import Lookups
 from .meanings import Meanings
-from .merge import Merging
+from .merge import Merging, reading_uri
 from .queries import Reports
 from .questions import Questions
 from .refresh import Reconciliations
@@ -195,7 +195,7 @@ class Store(Lookups, Corrections, Export, Listings, Merging, Settling, Concurren
                 f"cannot create {path}: folder {where.parent} does not exist; create it or choose another --db"
             )
         try:
-            target, uri = (f"{where.resolve().as_uri()}?mode=ro", True) if read_only else (path, False)
+            target, uri = (reading_uri(where), True) if read_only else (path, False)
             conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, uri=uri)
         except sqlite3.Error as ex:
             raise DatabaseUnavailable(f"cannot open {path}: {ex}; check the path and its permissions") from None
@@ -210,7 +210,7 @@ class Store(Lookups, Corrections, Export, Listings, Merging, Settling, Concurren
                 ) from None
             if "not a database" not in str(ex):
                 raise DatabaseUnavailable(f"cannot open {path}: {ex}; check the file and its permissions") from None
-            raise DatabaseUnavailable(
+            raise NotVerityDatabase(
                 f"{path} is not a SQLite database; point --db at a verity database or run 'verity init' on a new path"
             ) from None
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -240,13 +240,13 @@ class Store(Lookups, Corrections, Export, Listings, Merging, Settling, Concurren
         tables = self.conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
         if tables and not migrations.is_verity(self.conn):
             self.close()
-            raise DatabaseUnavailable(
+            raise NotVerityDatabase(
                 f"{self.path} is a SQLite database but not a verity database; "
                 "choose another --db or run 'verity init' on a new path"
             )
         if not tables and not may_create:
             self.close()
-            raise DatabaseUnavailable(
+            raise NotVerityDatabase(
                 f"{self.path} is an empty file, not a verity database; "
                 f"make it one with 'verity --db {self.path} init' or point --db at a verity database"
             )

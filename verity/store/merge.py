@@ -14,6 +14,7 @@ changed is reconciled again. docs/desks.md says it for users.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -23,6 +24,22 @@ from .resolve import question_key
 from .rows import CHANGE_COLUMNS, CLAIM_COLUMNS, RECORD_TABLES, SOURCE_COLUMNS, STANCE_COLUMNS
 from .settling import Resolution, Settled, Since
 from .upkeep import Upkeep
+
+# What SQLite keeps beside a database while a program has it open (or left open, stopped):
+# its write-ahead log and shared memory (WAL mode), or its rollback journal.
+SIDECARS = ("-wal", "-shm", "-journal")
+
+
+def reading_uri(path: str | os.PathLike) -> str:
+    """The URI that opens a database file for reading only. A file no program has open (nothing
+    of SIDECARS beside it) is read as it is, immutable: SQLite then makes nothing beside it — not
+    the -wal and -shm files a reader of a WAL database otherwise leaves there — and reads it on
+    read-only media. One a program has open, or left open, is read through SQLite's locks and
+    log, which hold its latest writes (and are that program's)."""
+    where = Path(path).resolve()
+    in_use = any(os.path.lexists(f"{where}{suffix}") for suffix in SIDECARS)
+    return where.as_uri() + ("?mode=ro" if in_use else "?mode=ro&immutable=1")
+
 
 # The unique indexes that hold a name (a key) to one record not merged into another: a merge
 # drops them while records come in and their pointers settle, and builds them again (which
@@ -58,12 +75,13 @@ class MergeOutcome:
                  (self.changes, "change"), (self.retractions, "retraction")]
         added = [f"{count:,} {word}{'es' if word == 'alias' and count != 1 else '' if count == 1 else 's'}"
                  for count, word in parts if count]
-        if not added:
-            return f"Merged {name}: nothing to add, this database has every record of it."
         resolved = len(self.resolutions)
-        return (f"Merged {name}: added {', '.join(added)}"
-                + (f"; resolved {resolved} {'difference' if resolved == 1 else 'differences'}:" if resolved else ".")
-                )
+        differences = f"resolved {resolved} {'difference' if resolved == 1 else 'differences'}:"
+        if not added:
+            if resolved:  # a file without uids that says what this database's records do not
+                return f"Merged {name}: nothing to add; {differences}"
+            return f"Merged {name}: nothing to add, this database has every record of it."
+        return f"Merged {name}: added {', '.join(added)}" + (f"; {differences}" if resolved else ".")
 
     @property
     def added(self) -> int:
@@ -77,10 +95,11 @@ class Merging:
     conn: sqlite3.Connection
 
     def merge_database(self, other: str, *, new_file: bool = False) -> MergeOutcome:
-        """Add every record of the verity database at `other` (opened read-only, up to date:
-        see verity.importer.desks) that this one lacks, in one transaction, and settle what they
-        resolve to. `new_file`: this database was created for the merge (see `bulk_load`)."""
-        uri = Path(other).resolve().as_uri() + "?mode=ro"
+        """Add every record of the verity database at `other` (up to date: see verity.importer.desks;
+        read as `reading_uri` says, never written) that this one lacks, in one transaction, and
+        settle what they resolve to. `new_file`: this database was created for the merge (see
+        `bulk_load`)."""
+        uri = reading_uri(other)
         try:
             with self._journal_for(new_file), self._without_foreign_keys():
                 self.conn.execute("ATTACH DATABASE ? AS other", [uri])

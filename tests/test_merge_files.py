@@ -1,0 +1,220 @@
+"""`verity merge FILE` of a file without uids (a version-1 export, a hand-written file), and
+what a merge leaves of the other desk's file: nothing of this desk's record is lost to a
+file that says something else, nothing the file says is dropped without a word, and the
+file merged is not touched (docs/desks.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+
+import pytest
+from support import EXAMPLE_DB, EXAMPLE_JSON, ROOT, as_if_from_a_newer_verity
+
+from verity.store import Store
+
+FUNERAL = "balti-funeral-in-kunar"
+KILLED = "balti-was-killed"
+
+
+def example() -> dict:
+    return json.loads(EXAMPLE_JSON.read_text(encoding="utf-8"))
+
+
+def v1_file(path, claims, sources=(), stances=()):
+    """A version-1 file: records without uids, a claim's ruling as its fields."""
+    path.write_text(json.dumps({"verity": 1, "sources": list(sources), "claims": list(claims),
+                                "stances": list(stances)}), encoding="utf-8")
+    return path
+
+
+def claims_saying(db, text):
+    with Store.open(db) as store:
+        return store.conn.execute("SELECT key, ruling, ruling_explanation FROM claims WHERE text = ?",
+                                  [text]).fetchall()
+
+
+def stances_of_claim_saying(db, text):
+    with Store.open(db) as store:
+        return store.claim_record(store.conn.execute("SELECT id FROM claims WHERE text = ?",
+                                                     [text]).fetchone()[0]).stances
+
+
+def test_a_claim_of_a_file_without_uids_that_says_otherwise_is_kept_with_its_ruling(balti_db, cli, tmp_path):
+    desks = claims_saying(balti_db, example()["claims"][5]["text"])
+    short = "Mufti Khalid Balti's funeral was held in Kunar"
+    v1 = v1_file(tmp_path / "v1.json", [{"key": FUNERAL, "text": short, "ruling": "true",
+                                         "ruling_explanation": "hand"}])
+    result = cli("--db", balti_db, "merge", v1)
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"Merged {v1}: added 1 claim, 1 ruling; resolved 1 difference:"
+    assert f"claim {FUNERAL!r} and the older claim {FUNERAL!r} say different things: both are kept" in lines[1]
+    [(key, ruling, explanation)] = claims_saying(balti_db, short)
+    assert key.startswith(FUNERAL + "-") and (ruling, explanation) == ("true", "hand")
+    assert claims_saying(balti_db, example()["claims"][5]["text"]) == desks  # the desk's claim keeps its key
+    again = cli("--db", balti_db, "merge", v1)
+    assert again.exit_code == 0 and "nothing to add, this database has every record of it" in again.stderr
+
+
+def test_the_stances_of_such_a_claim_are_filed_under_it(balti_db, cli, tmp_path):
+    # the desk's own stance on its claim, word for word, on the file's claim of that key
+    stance = next(s for s in example()["stances"] if s["claim"] == KILLED)
+    source = next(s for s in example()["sources"] if s["name"] == stance["source"])
+    v1 = v1_file(tmp_path / "v1.json", [{"key": KILLED, "text": "Balti is alive and well"}], sources=[source],
+                 stances=[stance])
+    killed = example()["claims"][0]["text"]
+    before = [s.uid for s in stances_of_claim_saying(balti_db, killed)]
+    result = cli("--db", balti_db, "merge", v1)
+    assert result.exit_code == 0, result.output
+    assert "added 1 claim, 1 stance" in result.stderr
+    assert [s.uid for s in stances_of_claim_saying(balti_db, killed)] == before
+    [filed] = stances_of_claim_saying(balti_db, "Balti is alive and well")
+    assert (filed.source, filed.position, filed.quote) == (stance["source"], "affirms", stance["quote"])
+
+
+def test_a_version_1_ruling_of_the_same_claim_joins_its_history(balti_db, cli, tmp_path):
+    claim = example()["claims"][5]
+    v1 = v1_file(tmp_path / "v1.json", [{"key": FUNERAL, "text": claim["text"], "ruling": "false",
+                                         "ruling_explanation": "no funeral", "ruled_at": "2022-01-20T10:00:00Z",
+                                         "ruled_by": "amna"}])
+    result = cli("--db", balti_db, "merge", v1)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == f"Merged {v1}: added 1 ruling."
+    with Store.open(balti_db) as store:
+        found = store.claim_record(FUNERAL).claim
+        assert (found.ruling, found.ruling_explanation, found.ruled_by) == ("false", "no funeral", "amna")
+    assert "nothing to add" in cli("--db", balti_db, "merge", v1).stderr
+
+
+def test_what_such_a_file_says_of_the_same_records_otherwise_is_said(balti_db, cli, tmp_path):
+    claim, source = example()["claims"][5], example()["sources"][0]
+    v1 = v1_file(tmp_path / "v1.json",
+                 [{"key": FUNERAL, "text": claim["text"], "subject": "Someone else", "tags": ["ttp", "burial"]}],
+                 sources=[{"name": source["name"], "affiliation": "Inter-Services Intelligence"}])
+    result = cli("--db", balti_db, "merge", v1)
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"Merged {v1}: nothing to add; resolved 2 differences:"
+    said = "\n".join(lines[1:])
+    assert (f"source {source['name']!r} of the file, which has no uids and so says not when its values were "
+            "set, gives affiliation 'Inter-Services Intelligence' (here 'Government of Pakistan'): this "
+            "database's values stand") in said
+    assert f"verity source edit {source['name']!r} --affiliation 'Inter-Services Intelligence' --reason" in said
+    assert "gives subject 'Someone else' (here 'Mufti Khalid Balti'), tag 'burial': this database's" in said
+    assert f"verity claim edit {FUNERAL!r} --subject 'Someone else' --tag 'burial' --reason" in said
+    with Store.open(balti_db) as store:
+        assert store.claim_record(FUNERAL).claim.subject == "Mufti Khalid Balti"
+    # a value the record had before an edit is not news
+    assert cli("--db", balti_db, "claim", "edit", FUNERAL, "--subject", "Khalid Balti", "--reason", "x").exit_code == 0
+    old = v1_file(tmp_path / "old.json", [{"key": FUNERAL, "text": claim["text"], "subject": "Mufti Khalid Balti"}])
+    assert cli("--db", balti_db, "merge", old).stderr == (f"Merged {old}: nothing to add, this database has every "
+                                                          "record of it.\n")
+
+
+def test_a_claim_of_such_a_file_never_takes_the_key_of_the_desks_own(tmp_path, cli):
+    # the file says not when its claim was made: it counts as younger than the desk's, made today
+    db, other = tmp_path / "desk.db", tmp_path / "other.db"
+    assert cli("--db", db, "init").exit_code == 0 and cli("--db", other, "init").exit_code == 0
+    assert cli("--db", db, "claim", "add", "A strike in Kunar killed five", "--key", "strike-in-kunar").exit_code == 0
+    v1 = v1_file(tmp_path / "v1.json", [{"key": "strike-in-kunar", "text": "A strike in Kunar killed seven"}])
+    result = cli("--db", db, "merge", v1)
+    assert result.exit_code == 0, result.output
+    assert "the older claim 'strike-in-kunar' say different things: both are kept, the younger re-keyed " \
+           "'strike-in-kunar-" in result.stderr
+    assert claims_saying(db, "A strike in Kunar killed five") == [("strike-in-kunar", None, None)]
+    [(key, _ruling, _explanation)] = claims_saying(db, "A strike in Kunar killed seven")
+    assert key.startswith("strike-in-kunar-")
+    # and so on the desk that merges this one's file, the file's claim being older than none of its own
+    assert cli("--db", other, "claim", "add", "A strike in Kunar killed six", "--key", "strike-in-kunar").exit_code == 0
+    assert cli("--db", other, "merge", db).exit_code == 0
+    assert claims_saying(other, "A strike in Kunar killed seven")[0][0] == key
+
+
+# -- the other desk's file is not touched --------------------------------------------------
+
+
+def beside(path):
+    """The files in the folder of `path`, with their contents' digests."""
+    return {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in path.parent.iterdir()}
+
+
+@contextlib.contextmanager
+def read_only_folder(folder):
+    """`folder` as read-only media are: nothing can be made in it, nor any file in it written.
+    chmod stops a normal user; root, whom permissions do not stop, gets immutable files and
+    folder (chattr +i) where the file system allows it (the test is skipped where it does not)."""
+    files = [folder, *folder.iterdir()]
+    for path in files:
+        os.chmod(path, 0o555 if path.is_dir() else 0o444)
+    root = os.geteuid() == 0
+    if root and subprocess.run(["chattr", "+i", *map(str, files)], capture_output=True).returncode != 0:
+        pytest.skip("running as root on a file system without chattr +i: nothing makes a folder read-only to root")
+    try:
+        yield folder
+    finally:
+        if root:
+            subprocess.run(["chattr", "-i", *map(str, files)], check=True)
+        for path in files:
+            os.chmod(path, 0o755 if path.is_dir() else 0o644)
+
+
+def desk_file(tmp_path, name="theirs.db"):
+    """Another desk's database, alone in a folder of its own."""
+    folder = tmp_path / "stick"
+    folder.mkdir(exist_ok=True)
+    shutil.copy(EXAMPLE_DB, folder / name)
+    return folder / name
+
+
+@pytest.mark.parametrize("kind", ["current", "older", "newer", "truncated"])
+def test_merging_a_database_leaves_nothing_beside_it(tmp_path, cli, kind):
+    theirs = desk_file(tmp_path)
+    if kind == "older":
+        shutil.copy(ROOT / "tests" / "data" / "claims-before-sqlite-migrations.db", theirs)
+    elif kind == "newer":
+        as_if_from_a_newer_verity(theirs)
+    elif kind == "truncated":
+        theirs.write_bytes(theirs.read_bytes()[:60_000])
+    before = beside(theirs)
+    result = cli("--db", tmp_path / "here.db", "merge", theirs)
+    assert (result.exit_code == 0) == (kind in ("current", "older")), result.output
+    assert beside(theirs) == before
+
+
+def test_a_desks_database_on_read_only_media_merges(tmp_path, cli):
+    theirs = desk_file(tmp_path)
+    with read_only_folder(theirs.parent):
+        result = cli("--db", tmp_path / "here.db", "merge", theirs)
+    assert result.exit_code == 0, result.output
+    assert "added 14 sources, 17 claims" in result.stderr
+
+
+def test_what_keeps_a_database_from_being_merged_is_said(tmp_path, cli):
+    theirs = desk_file(tmp_path)
+    theirs.write_bytes(theirs.read_bytes()[:60_000])
+    result = cli("--db", tmp_path / "here.db", "merge", theirs)
+    assert result.exit_code == 1 and "malformed" in result.stderr and "not a verity database" not in result.stderr
+    # a file a program had open, its log beside it, on read-only media: SQLite cannot read it there
+    theirs = desk_file(tmp_path, "live.db")
+    writer = sqlite3.connect(theirs)
+    writer.execute("PRAGMA wal_autocheckpoint = 0")
+    writer.execute("UPDATE sources SET note = 'written, not yet checkpointed' WHERE id = 1")
+    writer.commit()
+    shutil.copy(theirs, tmp_path / "live.db")
+    shutil.copy(f"{theirs}-wal", tmp_path / "live.db-wal")
+    writer.close()
+    for suffix in ("", "-wal"):
+        shutil.copy(tmp_path / f"live.db{suffix}", f"{theirs}{suffix}")
+    with read_only_folder(theirs.parent):
+        result = cli("--db", tmp_path / "here.db", "merge", theirs)
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (f"Error: cannot read {theirs}: a program had it open (its -wal file, which holds its "
+                             "latest writes, is beside it) and its folder is read-only, so SQLite cannot read it "
+                             "there; copy it with its -wal file to a folder you can write, and merge the copy\n")
