@@ -93,11 +93,16 @@ def test_a_hostile_name_is_refused_with_its_control_characters_shown(cli, balti_
     assert not any(b in result.stderr.encode() for b in UNSAFE_BYTES)
 
 
-@pytest.mark.parametrize("fmt", ["csv", "json", "markdown", "html"])
-def test_a_report_on_a_terminal_shows_control_characters_escaped(hostile_cli, fmt):
+ON_A_TERMINAL = [*(["report", "--format", fmt] for fmt in ("csv", "json", "markdown", "html")),
+                 *(["export", "--format", fmt] for fmt in ("csv", "json", "jsonl")),
+                 ["export", "--format", "claimreview", "--publisher", "Desk"]]
+
+
+@pytest.mark.parametrize("args", ON_A_TERMINAL, ids=" ".join)
+def test_a_report_or_export_on_a_terminal_shows_control_characters_escaped(hostile_cli, args):
     """Through a real terminal (a pseudo-terminal): what a person running `verity report` sees."""
     controller, terminal = pty.openpty()
-    process = subprocess.Popen([sys.executable, "-m", "verity", "--db", str(hostile_cli), "report", "--format", fmt],
+    process = subprocess.Popen([sys.executable, "-m", "verity", "--db", str(hostile_cli), *args],
                                stdout=terminal, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
     os.close(terminal)
     seen = b""
@@ -140,6 +145,16 @@ def _urls(value) -> list[str]:
     if isinstance(value, list):
         return [u for item in value for u in _urls(item)]
     return []
+
+
+def test_claimreview_cannot_end_the_script_element_it_is_published_in(cli, balti_db):
+    text = 'A post said "</script><script>alert(1)</script>" & <b>more</b>'
+    assert cli("--db", balti_db, "claim", "add", text, "--key", "script-in-text").exit_code == 0
+    assert cli("--db", balti_db, "claim", "rule", "script-in-text", "false").exit_code == 0
+    result = cli("--db", balti_db, "export", "--format", "claimreview", "--publisher", "Desk")
+    assert result.exit_code == 0, result.stderr
+    assert not set("<>&") & set(result.stdout)
+    assert [r["claimReviewed"] for r in json.loads(result.stdout) if "script" in r["claimReviewed"]] == [text]
 
 
 def test_claimreview_publishes_only_web_links(cli, unsafe_links):

@@ -132,8 +132,12 @@ def export(
         from ..claimreview import export_reviews
 
         reviews, notes = export_reviews(store, publisher, url)
+        # ClaimReview is published inside a page's <script type="application/ld+json">: a claim
+        # text holding "</script>" would end that element there. Escaped, the JSON is the same.
+        text = json.dumps(reviews, indent=2, ensure_ascii=False)
+        text = text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
         with _output(output, db_path(ctx)) as out:
-            out.write(json.dumps(reviews, indent=2, ensure_ascii=False) + "\n")
+            out.write(text + "\n")
         for note in notes:
             say(f"Note: {note}")
         if output is not None:
@@ -204,7 +208,12 @@ def _output(path: Optional[Path], database: str) -> Iterator[TextIO]:
     """stdout, or a file that appears whole or not at all (written aside, then renamed),
     never the open `database` nor the files SQLite keeps beside it."""
     if path is None:
-        yield sys.stdout
+        if sys.stdout.isatty():  # a terminal obeys the control characters a file only holds
+            from .output import Visible
+
+            yield Visible(sys.stdout)
+        else:
+            yield sys.stdout
         return
     from .output import written_atomically
 

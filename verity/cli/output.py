@@ -165,3 +165,19 @@ def silence_stdout() -> None:
         pass
     finally:
         os.close(devnull)
+
+
+class Visible:
+    """A text stream that shows control characters escaped (`names.visible_lines`) in what is
+    written to it: the CSV and JSON an export prints to a terminal."""
+
+    def __init__(self, out: TextIO):
+        self.out = out
+
+    def write(self, text: str) -> int:
+        from ..names import visible_lines
+
+        return self.out.write(visible_lines(text))
+
+    def __getattr__(self, name: str):
+        return getattr(self.out, name)
