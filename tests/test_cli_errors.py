@@ -46,6 +46,8 @@ BAD = [
     (["claim", "add", "?!"], ["cannot make a key", "--key"]),
     (["claim", "rule", "balti-was-killed", "mostly-flase"], ["not a ruling", "did you mean 'mostly-false'"]),
     (["claim", "rule", "nope", "true"], ["no claim 'nope'"]),
+    (["claim", "rule", "balti-was-killed", ""], ["the ruling is empty", "give a ruling: true, mostly-true"]),
+    (["stance", "add", "balti-was-killed", "TTP spokesman", " "], ["the position is empty", "give a position: affirms"]),
     (["claim", "list", "--verdict", "contestd"], ["not a verdict", "did you mean 'contested'"]),
     (["stance", "retract", "999", "--reason", "typo"], ["no stance with id 999", "from 1 to 1"]),
     (["stance", "retract", "1", "--reason", "  "], ["retraction reason is empty"]),
@@ -70,6 +72,16 @@ def test_bad_input_is_one_line_and_writes_nothing(cli, seeded, args, words):
         assert word in lines[0]
     assert "Traceback" not in result.stderr
     assert snapshot(seeded) == before
+
+
+def test_an_empty_db_is_refused_not_taken_for_claims_db(cli, seeded, tmp_path, monkeypatch):
+    """An empty --db (a variable that was never set, say) would else write to ./claims.db."""
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    result = cli("--db", "", "source", "add", "Typo")
+    assert (result.exit_code, result.stderr) == (
+        1, "Error: --db is empty; give a database file, or leave it out for ./claims.db\n")
+    assert list((tmp_path / "work").iterdir()) == []
 
 
 def test_debug_shows_the_exception(cli, seeded, monkeypatch):

@@ -159,8 +159,10 @@ def check_choice(kind: str, allowed: tuple[str, ...], value, field: str, fix: st
     """InvalidValue, with the closest allowed value (or the one a synonym of SYNONYMS[kind]
     points to), unless `value` is one of `allowed`."""
     if value not in allowed:
-        hint = did_you_mean(str(value), allowed, SYNONYMS.get(kind))
         article = "an" if kind[0] in "aeiou" else "a"
+        if value is None:  # given empty (tidied to None): there is nothing to mend
+            raise InvalidValue(f"the {kind} is empty; give {article} {kind}: {', '.join(allowed)}{fix}", field)
+        hint = did_you_mean(str(value), allowed, SYNONYMS.get(kind))
         raise InvalidValue(
             f"{value!r} is not {article} {kind}{hint}; use one of: {', '.join(allowed)}{fix}", field
         )

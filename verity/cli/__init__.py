@@ -139,6 +139,11 @@ def main_options(
 
     Example: verity --db balti.db reconcile --json
     """
+    if db is not None and not db.strip():  # else it would fall back to ./claims.db: another database
+        from ..errors import InvalidValue
+
+        given = "VERITY_DB" if os.environ.get("VERITY_DB") == db else "--db"
+        raise InvalidValue(f"{given} is empty; give a database file, or leave it out for ./claims.db")
     ctx.obj = {"db": db}
 
 
