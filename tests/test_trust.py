@@ -156,12 +156,16 @@ def test_saved_estimates_are_shown_and_marked_stale_by_a_later_write(desk, balti
     assert "## Questions" in report and f"[{KUNAR}](#{KUNAR})" in report
     with sqlite3.connect(balti_db) as conn:
         assert conn.execute("SELECT DISTINCT stale FROM claim_estimates").fetchall() == [(0,)]
+        assert conn.execute("SELECT DISTINCT stale FROM question_answers").fetchall() == [(0,)]
     desk("stance", "add", KILLED, "Associated Press", "affirms")
     shown = json.loads(desk("claim", "show", KILLED, "--json").stdout)["estimate"]
     assert shown["stale"] is True and shown["estimate"] == estimate  # kept as computed, marked stale
     assert "stale" in desk("claim", "show", KILLED).stdout
     with sqlite3.connect(balti_db) as conn:
         assert conn.execute("SELECT DISTINCT stale FROM claim_estimates").fetchall() == [(1,)]
+        # The answers of a question show their saved estimates marked stale too.
+        assert conn.execute("SELECT DISTINCT stale FROM question_answers WHERE estimate IS NOT NULL").fetchall() == [
+            (1,)]
     desk("assess", "--save")
     assert json.loads(desk("claim", "show", KILLED, "--json").stdout)["estimate"]["stale"] is False
 

@@ -410,6 +410,8 @@ DESCRIPTIONS: dict[str, dict[str, Any]] = {
             "denying_origins": "The denying side's " + _ORIGINS,
             "ruling": _RULING,
             "estimate": _ESTIMATE,
+            "stale": "1 once a later write could change the saved estimate (run 'verity assess --save' again), "
+                     "else 0; 0 too where none is saved.",
             "leading": "1 for the question's leading answer, else 0.",
             "claim_id": "The claim's id.",
             "question_id": "The question's id.",

@@ -245,6 +245,7 @@ def trust_views() -> dict[str, str]:
         "question_answers": """
             SELECT q.key AS question, c.key AS claim, c.text, r.verdict, r.affirming, r.affirming_origins,
                    r.denying, r.denying_origins, c.ruling, a.estimate,
+                   CASE WHEN run.stale_since IS NULL THEN 0 ELSE 1 END AS stale,
                    CASE WHEN qr.leading_id = c.id THEN 1 ELSE 0 END AS leading, c.id AS claim_id,
                    q.id AS question_id
             FROM claims c
@@ -252,6 +253,7 @@ def trust_views() -> dict[str, str]:
             JOIN reconciliations r ON r.claim_id = c.id
             LEFT JOIN question_reconciliations qr ON qr.question_id = q.id
             LEFT JOIN assessments a ON a.claim_id = c.id
+            LEFT JOIN assessment_runs run ON run.id = a.run_id
             WHERE c.merged_into IS NULL""",
         # The claims whose truth the desk's rulings settle (docs/estimates.md, "Track records").
         "claim_truths": f"""
