@@ -32,6 +32,9 @@ CASES: list[tuple[str, list[str]]] = [
     ("source name blank", ["source", "add", "   "]),
     ("source name with an escape sequence", ["source", "add", "Evil\x1b]0;pwned\x07\x1b[2J"]),
     ("source name with a newline", ["source", "add", "Two\nlines"]),
+    ("source name with a zero-width space", ["source", "add", "Amir Rana\u200b"]),
+    ("source name only a direction override", ["source", "add", "\u202e"]),
+    ("affiliation with a soft hyphen", ["source", "add", "New voice", "--affiliation", "Gov\u00adernment"]),
     ("source name only digits", ["source", "add", "12345"]),
     ("source name taken", ["source", "add", SOURCE]),
     ("source name taken in another case", ["source", "add", "afghan TALIBAN"]),
@@ -172,6 +175,7 @@ CASES: list[tuple[str, list[str]]] = [
     # -- import: a JSON document
     ("json empty file", ["import", "{file}"]),
     ("json not JSON", ["import", "{file}"]),
+    ("json source with a zero-width space in its name", ["import", "{file}"]),
     ("json a list", ["import", "{file}"]),
     ("json from a newer verity", ["import", "{file}"]),
     ("json source with half a character", ["import", "{file}"]),
@@ -234,6 +238,7 @@ FILES: dict[str, tuple[str, bytes]] = {
     "json logged_at not a time": (".json", ('{"verity": 1, "stances": [{' + LINE[len('{"type": "stance", '):]
                                             + ', "logged_at": "noon"}]}').encode()),
     "json source with an escape in its name": (".json", (S + '"Evil\\u001b[2J"}]}').encode()),
+    "json source with a zero-width space in its name": (".json", (S + '"Amir Rana\\u200b"}]}').encode()),
     "json stance on an unknown claim": (".json", b'{"verity": 1, "stances": [{"claim": "no-such", '
                                                  b'"source": "Afghan Taliban", "position": "denies"}]}'),
     "json source differing from the database's": (".json", (S + '"Afghan Taliban", "affiliation": "Other"}]}').encode()),

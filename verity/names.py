@@ -4,8 +4,9 @@ Source names, aliases and affiliations are matched after Unicode NFKC
 normalisation, `str.casefold()`, trimming and collapsing inner white space, in
 that order (docs/rules.md, "Names"): "Ömer" is "ömer", a composed "Café" is a
 decomposed one. A name may not be empty after that, nor hold a control
-character (Unicode category Cc: a newline, an escape); joiners inside a word
-(ZWNJ, ZWJ, written in Persian, Pashto and Urdu names) are letters' business and stay.
+character (Unicode category Cc: a newline, an escape) or an invisible one (Cf: a
+zero-width space, a soft hyphen); joiners inside a word (ZWNJ, ZWJ, written in
+Persian, Pashto and Urdu names) are letters' business and stay.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from typing import Optional
 from .errors import InvalidValue
 from .folding import fold
 
-__all__ = ["MAX_ID", "as_id", "check_name", "check_text", "control_character", "fold", "text_problem", "tidy", "visible", "visible_lines"]
+__all__ = ["MAX_ID", "as_id", "check_name", "check_text", "control_character", "fold", "invisible_character",
+           "text_problem", "tidy", "visible", "visible_lines"]
 
 MAX_ID = 2**63 - 1  # SQLite's largest integer
 
@@ -86,13 +88,33 @@ def check_text(text: str, what: str = "text", field: Optional[str] = None) -> st
     return text
 
 
+# The joiners a Persian, Pashto or Urdu name needs inside a word (docs/rules.md, "Names").
+_JOINERS = frozenset("\u200c\u200d")
+
+
+def invisible_character(text: str) -> Optional[str]:
+    """The first invisible formatting character (Unicode category Cf: a zero-width space, a soft
+    hyphen, a direction mark …) in `text` other than the joiners, named, or None."""
+    if text.isascii():
+        return None
+    for char in text:
+        if unicodedata.category(char) == "Cf" and char not in _JOINERS:
+            return f"U+{ord(char):04X} {unicodedata.name(char, 'FORMAT CHARACTER')}"
+    return None
+
+
 def check_name(name: str, what: str = "source name", example: str = "'Afghan government spokesperson'") -> str:
-    """`name` tidied, or InvalidValue when it is empty once folded or holds a control character."""
+    """`name` tidied, or InvalidValue when it is empty once folded, or holds a control character
+    or an invisible one (with it, one name would look like another and be a second source)."""
     if not isinstance(name, str):
         raise InvalidValue(f"{what} {name!r} is not text; give it as a string")
     bad = control_character(name)
     if bad:
         raise InvalidValue(f"{what} {name!r} holds a control character ({bad}); remove it")
+    unseen = invisible_character(name)
+    if unseen:
+        raise InvalidValue(f"{what} {name!r} holds an invisible character ({unseen}), which would make it look "
+                           "like a name it is not; remove it")
     check_text(name, what)
     if not fold(name):
         raise InvalidValue(f"{what} is empty; give a name such as {example}")
