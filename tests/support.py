@@ -75,3 +75,25 @@ def read_only(path: Path) -> Iterator[Path]:
     finally:
         if immutable:
             subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+@contextlib.contextmanager
+def read_only_folder(folder):
+    """`folder` as read-only media are: nothing can be made in it, nor any file in it written.
+    chmod stops a normal user; root, whom permissions do not stop, gets immutable files and
+    folder (chattr +i) where the file system allows it (the test is skipped where it does not)."""
+    import pytest
+
+    files = [folder, *folder.iterdir()]
+    for path in files:
+        os.chmod(path, 0o555 if path.is_dir() else 0o444)
+    root = os.geteuid() == 0
+    if root and subprocess.run(["chattr", "+i", *map(str, files)], capture_output=True).returncode != 0:
+        pytest.skip("running as root on a file system without chattr +i: nothing makes a folder read-only to root")
+    try:
+        yield folder
+    finally:
+        if root:
+            subprocess.run(["chattr", "-i", *map(str, files)], check=True)
+        for path in files:
+            os.chmod(path, 0o755 if path.is_dir() else 0o644)

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import EXAMPLE_DB, as_if_from_a_newer_verity, read_only
+from support import EXAMPLE_DB, as_if_from_a_newer_verity, read_only, read_only_folder
 
 
 def run(db: Path, *args: str, user=None, timeout=60) -> subprocess.CompletedProcess:
@@ -75,6 +75,25 @@ def test_a_read_only_file_cannot_be_written_and_says_so(read_only_copy):
     assert read_only_copy.read_bytes() == before
     listed = run(read_only_copy, "claim", "list")
     assert listed.returncode == 0 and "balti-was-killed" in listed.stdout
+
+
+def test_a_database_on_read_only_media_is_read_and_a_write_says_it_cannot_be(tmp_path):
+    """A folder nothing can be made in (a read-only mount, a stick with its lock on): SQLite
+    cannot make there the -shm file a reader of a WAL database needs."""
+    folder = tmp_path / "stick"
+    folder.mkdir()
+    db = folder / "claims.db"
+    shutil.copy(EXAMPLE_DB, db)
+    shutil.copy(Path(__file__).parent / "data" / "claims-before-sqlite-migrations.db", folder / "old.db")
+    with read_only_folder(folder):
+        listed = run(db, "claim", "list")
+        assert listed.returncode == 0 and "balti-was-killed" in listed.stdout, listed.stderr
+        line = one_clean_line(run(db, "source", "add", "A new voice"))
+        assert "read-only" in line
+        line = one_clean_line(run(folder / "old.db", "claim", "list"))
+        assert line == (f"Error: cannot upgrade {folder / 'old.db'}, which an older verity made: its folder is "
+                        "read-only; work on a copy you can write")
+        assert sorted(p.name for p in folder.iterdir()) == ["claims.db", "old.db"]
 
 
 def test_init_on_a_database_from_a_newer_verity_refuses_as_every_write_does(balti_db, cli):

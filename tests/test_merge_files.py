@@ -6,16 +6,13 @@ file merged is not touched (docs/desks.md).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import shutil
 import sqlite3
-import subprocess
 
 import pytest
-from support import EXAMPLE_DB, EXAMPLE_JSON, ROOT, as_if_from_a_newer_verity
+from support import EXAMPLE_DB, EXAMPLE_JSON, ROOT, as_if_from_a_newer_verity, read_only_folder
 
 from verity.store import Store
 
@@ -143,26 +140,6 @@ def test_a_claim_of_such_a_file_never_takes_the_key_of_the_desks_own(tmp_path, c
 def beside(path):
     """The files in the folder of `path`, with their contents' digests."""
     return {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in path.parent.iterdir()}
-
-
-@contextlib.contextmanager
-def read_only_folder(folder):
-    """`folder` as read-only media are: nothing can be made in it, nor any file in it written.
-    chmod stops a normal user; root, whom permissions do not stop, gets immutable files and
-    folder (chattr +i) where the file system allows it (the test is skipped where it does not)."""
-    files = [folder, *folder.iterdir()]
-    for path in files:
-        os.chmod(path, 0o555 if path.is_dir() else 0o444)
-    root = os.geteuid() == 0
-    if root and subprocess.run(["chattr", "+i", *map(str, files)], capture_output=True).returncode != 0:
-        pytest.skip("running as root on a file system without chattr +i: nothing makes a folder read-only to root")
-    try:
-        yield folder
-    finally:
-        if root:
-            subprocess.run(["chattr", "-i", *map(str, files)], check=True)
-        for path in files:
-            os.chmod(path, 0o755 if path.is_dir() else 0o644)
 
 
 def desk_file(tmp_path, name="theirs.db"):

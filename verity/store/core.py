@@ -203,6 +203,21 @@ class Store(Lookups, Corrections, Export, Listings, Merging, Settling, Concurren
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.DatabaseError as ex:
             conn.close()
+            if exists and not read_only and not os.access(where.parent, os.W_OK):
+                # A folder that cannot be written (read-only media, a read-only mount): SQLite
+                # cannot make the -shm a reader of a WAL database needs there. Read it as
+                # `verity merge` reads another desk's file; a write then says the file is read-only.
+                try:
+                    store = cls.open(path, read_only=True)
+                except DatabaseUnavailable:
+                    store = None  # not so either: say what the first attempt met
+                if store is not None:
+                    if not store.pending_migrations():
+                        return store
+                    store.close()
+                    raise DatabaseUnavailable(
+                        f"cannot upgrade {path}, which an older verity made: its folder is read-only; work on a "
+                        "copy you can write") from None
             if getattr(ex, "sqlite_errorname", "") == "SQLITE_READONLY_DIRECTORY" or "readonly" in str(ex):
                 raise DatabaseUnavailable(
                     f"cannot open {path}: its folder {where.parent.resolve()} is read-only, and SQLite writes its "
