@@ -260,6 +260,14 @@ def test_the_log_since_a_moment_in_another_time_zone_is_that_moment(cli, russia)
     assert [e["uid"] for e in json.loads(cli("log", "--since", in_kabul, "--json").stdout)] == [entries[0]["uid"]]
 
 
+def test_a_tag_is_matched_ignoring_case_as_claim_list_finds_it(cli, russia):
+    assert cli("claim", "edit", "military-depot", "--tag", "ukraine", "--reason", "r").exit_code == 0
+    result = cli("claim", "edit", "military-depot", "--tag", "Ukraine", "--reason", "r")
+    assert result.exit_code == 1 and "nothing to change" in result.stderr
+    assert cli("claim", "edit", "military-depot", "--untag", "UKRAINE", "--reason", "r").exit_code == 0
+    assert json.loads(cli("claim", "show", "military-depot", "--json").stdout)["tags"] == []
+
+
 @pytest.mark.parametrize("args, words", [
     (["source", "edit", "Nobody", "--kind", "x", "--reason", "r"], "no source 'Nobody'"),
     (["source", "edit", "Maria Zakharova", "--affiliation", "Goverment of Russia", "--reason", "r"],
@@ -279,6 +287,7 @@ def test_the_log_since_a_moment_in_another_time_zone_is_that_moment(cli, russia)
      "already has kind 'news outlet', no url; give a new value"),
     (["claim", "edit", "military-depot", "--key", "Not A Slug", "--reason", "r"], "is not a slug"),
     (["claim", "edit", "military-depot", "--untag", "absent", "--reason", "r"], "has no tag 'absent'"),
+    (["claim", "edit", "military-depot", "--tag", " ", "--reason", "r"], "a tag is empty"),
     (["claim", "edit", "military-depot", "--question", "no-such", "--reason", "r"], "no question 'no-such'"),
     (["claim", "merge", "military-depot", "--into", "military-depot", "--reason", "r"], "already one claim"),
     (["claim", "rule", "military-depot", "false", "--on", "yesterday"], "not an ISO date"),

@@ -222,12 +222,18 @@ class Corrections:
         with self.transaction():
             claim = self.get_claim(ref)
             tags = list(fields.pop("tags", claim.tags))
-            tags += [tag for tag in add_tags if tag not in tags]
-            missing = [tag for tag in remove_tags if tag not in tags]
+            if any(not tag.strip() for tag in (*add_tags, *remove_tags)):
+                raise InvalidValue("a tag is empty; give --tag or --untag a word, e.g. --tag ttp")
+            # A tag is matched ignoring case, as `claim list --tag` finds it: "TTP" is the tag "ttp".
+            for tag in add_tags:
+                if tag.strip().casefold() not in {have.casefold() for have in tags}:
+                    tags.append(tag.strip())
+            dropped = {tag.strip().casefold() for tag in remove_tags}
+            missing = [tag for tag in remove_tags if tag.strip().casefold() not in {t.casefold() for t in tags}]
             if missing:
                 raise InvalidValue(f"claim {claim.key!r} has no tag {missing[0]!r}; its tags are: "
                                    f"{', '.join(claim.tags) or 'none'}")
-            tags = [tag for tag in tags if tag not in set(remove_tags)]
+            tags = [tag for tag in tags if tag.casefold() not in dropped]
             question = fields.pop("question", attrs.NOTHING)
             edited = attrs.evolve(claim, tags=tuple(tags), **fields)
             changed = [field for field in ("key", "text", "subject", "tags", "note")
