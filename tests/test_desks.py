@@ -104,6 +104,24 @@ def test_merge_adds_what_it_lacks_and_says_what_it_resolved(two_desks, cli, monk
     assert views[0] == views[1]
 
 
+def test_a_record_merged_into_two_others_on_two_desks_is_never_said_to_join_them(two_desks, cli, monkeypatch):
+    with Store.open(two_desks["kabul"]) as kabul:
+        kabul.merge_claims("balti-killed-on-9-january-2022", "balti-was-killed", "the same killing")
+    time.sleep(0.002)  # London's merge is the later one, and stands
+    with Store.open(two_desks["london"]) as london:
+        london.merge_claims("balti-killed-on-9-january-2022", "balti-killed-in-targeted-attack", "the same")
+    desk(monkeypatch, "kabul")
+    result = cli("--db", two_desks["kabul"], "merge", two_desks["london"])
+    assert result.exit_code == 0, result.output
+    said = [line for line in result.stderr.splitlines() if "was merged into 'balti-was-killed'" in line]
+    assert said and "the later merge stands" in said[0]
+    # The two claims it was merged into are two claims: merging one into the other is offered
+    # only on that condition, never as the way to undo what the later merge did.
+    assert ("verity claim merge 'balti-killed-in-targeted-attack' --into 'balti-was-killed' --reason '…' (only if "
+            "'balti-killed-in-targeted-attack' and 'balti-was-killed' are one claim: a merged claim is never "
+            "pointed elsewhere)") in result.stderr
+
+
 def test_merge_json_prints_what_was_added_and_resolved(two_desks, cli):
     result = cli("--db", two_desks["kabul"], "merge", two_desks["london"], "--json")
     assert result.exit_code == 0
