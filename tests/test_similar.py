@@ -321,6 +321,26 @@ def test_claims_logged_twice_in_datasette(cli, tmp_path):
     assert "Claims logged twice" in page and "crash-again" in page
 
 
+def test_two_answers_of_one_question_are_never_likely_the_same(cli, tmp_path):
+    """They read alike by design ("killed 471" and "killed 100"); merging them would undo the question."""
+    assert cli("init").exit_code == 0
+    cli("question", "add", "toll", "How many did the attack kill?")
+    assert cli("claim", "add", "The attack killed 471 people", "--key", "toll-471", "--question", "toll").exit_code == 0
+    result = cli("claim", "add", "The attack killed 100 people", "--key", "toll-100", "--question", "toll")
+    assert result.exit_code == 0 and "likely the same" not in result.stderr
+    result = cli("claim", "add", "The attack killed 100 people, officials said", "--key", "toll-100-again")
+    assert "likely the same as 'toll-100'" in result.stderr  # not an answer: a repeat of one
+    pairs = lambda: {(p["claim"], p["same_as"]) for p in json.loads(cli("claim", "similar", "--all", "--json").stdout)}  # noqa: E731
+    assert pairs() == {("toll-100-again", "toll-100")}
+    # Moved into the question, it is an answer too; moved out, a claim like any other.
+    cli("claim", "edit", "toll-100-again", "--question", "toll", "--reason", "it answers it")
+    assert pairs() == set()
+    cli("claim", "edit", "toll-100", "--question", "", "--reason", "not an answer")
+    assert pairs() == {("toll-100", "toll-471"), ("toll-100-again", "toll-100")}
+    assert {(row["claim"], row["same_as"]) for row in Browser(tmp_path / "test.db").rows("claims-logged-twice.json")} \
+        == pairs()
+
+
 def test_claim_similar_all_compares_an_imports_claims(cli, tmp_path):
     lines = [{"type": "claim", "key": key, "text": text} for key, text, _s, _n in CLAIMS]
     lines.append({"type": "claim", "key": "crash-again", "text": "The crash was caused by an explosion on board!"})

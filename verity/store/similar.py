@@ -147,7 +147,11 @@ class Similarity:
         query = similar.claim_query(claim.text, claim.subject, claim.note)
         matches = similar.rank(query, self.similar_candidates(query, below_id=claim.id),
                                similar.DEFAULT_LIMIT)
-        return [m for m in matches if similar.likely_same_claims(claim.text, m)]
+        # Answers of one question exclude each other (rule 7): "killed 471" and "killed 100"
+        # read alike by design, and merging them would undo the question.
+        answers = {row[0] for row in self.conn.execute(
+            "SELECT o.id FROM claims c JOIN claims o ON o.question_id = c.question_id WHERE c.id = ?", [claim.id])}
+        return [m for m in matches if similar.likely_same_claims(claim.text, m) and m.id not in answers]
 
     @staticmethod
     def likely_same_warning(claim: Claim, match: similar.Match) -> str:
@@ -169,8 +173,8 @@ class Similarity:
                           [claim_id, utc_now()])
 
     def compare_again(self, was: Claim, now: Optional[Claim] = None) -> None:
-        """After a claim's text, subject or note changed (`now`: the claim as it is) or it was
-        merged (`now` None), keep the pairs a function of the claims as they are. Call in a
+        """After a claim's text, subject, note or question changed (`now`: the claim as it is) or
+        it was merged (`now` None), keep the pairs a function of the claims as they are. Call in a
         transaction.
 
         The claim is compared again, and so are the claims logged after it that kept a pair
