@@ -181,6 +181,17 @@ def test_json_is_the_reconcile_objects_plus_counted_stances(cli, balti):
     }
 
 
+def test_json_names_a_merged_sources_stance_by_the_source_it_counts_for(cli, balti):
+    assert cli("source", "add", "Bilal Karimi").exit_code == 0
+    assert cli("stance", "add", "balti-funeral-in-kunar", "Bilal Karimi", "denies").exit_code == 0
+    assert cli("source", "merge", "Bilal Karimi", "--into", "Afghan government spokesperson Bilal Karimi",
+               "--reason", "the same spokesperson").exit_code == 0
+    (kunar,) = [r for r in json.loads(report(cli, "-f", "json")) if r["claim"] == "balti-funeral-in-kunar"]
+    assert kunar["denying"] == ["Afghan government spokesperson Bilal Karimi"]
+    assert [s["source"] for s in kunar["stances"] if s["position"] == "denies"] == [
+        "Afghan government spokesperson Bilal Karimi"]
+
+
 def test_json_leaves_out_superseded_and_retracted_stances(cli, case):
     (bridge,) = [r for r in json.loads(report(cli, "-f", "json")) if r["claim"] == "bridge-collapsed"]
     assert [(s["source"], s["position"]) for s in bridge["stances"]] == [

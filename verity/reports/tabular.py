@@ -30,6 +30,7 @@ def counted_stances_json(view: ClaimView) -> list[dict]:
         data = {"id": v.stance.id, **to_json(v.stance)}
         for field in ("claim", "retracted"):  # the claim is the object's; counted ones are never retracted
             data.pop(field)
+        data["source"] = v.source.name  # a stance of a merged source counts as the kept source's (rule 1)
         data["source_affiliation"] = v.source.affiliation
         data["source_reliability"] = v.source.reliability
         stances.append(data)
