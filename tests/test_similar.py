@@ -194,6 +194,9 @@ def _bad_inputs(tmp_path):
     (tmp_path / "broken.jsonl").write_text('{"text": "whales"}\n{"text": \n', encoding="utf-8")
     (tmp_path / "empty.txt").write_text("\n\n", encoding="utf-8")
     (tmp_path / "long.txt").write_bytes(b"whales\n" + b"a" * (similar.MAX_LINE + 1))
+    (tmp_path / "half.jsonl").write_text('{"id": "ok", "text": "whales"}\n{"id": "t2", "text": "whales \\ud83d"}\n',
+                                         encoding="utf-8")  # a tweet cut inside an emoji
+    (tmp_path / "nan.jsonl").write_text('{"id": NaN, "text": "whales"}\n', encoding="utf-8")
     return {
         "empty query": (["claim", "similar", "  "], "empty"),
         "no query": (["claim", "similar"], "nothing to compare"),
@@ -203,6 +206,10 @@ def _bad_inputs(tmp_path):
         "line without text": (["claim", "similar", "--input", "notext.jsonl", "--json"], 'line 2 of notext.jsonl has no "text"'),
         "line not JSON": (["claim", "similar", "--input", "broken.jsonl", "--json"], "line 2 of broken.jsonl is not JSON"),
         "file without query": (["claim", "similar", "--input", "empty.txt"], "holds no query"),
+        "half a character": (["claim", "similar", "--input", "half.jsonl", "--json"],
+                             "line 2 of half.jsonl holds '\\ud83d', half of a character"),
+        "an id that is no id": (["claim", "similar", "--input", "nan.jsonl", "--json"],
+                                'line 1 of nan.jsonl has an "id" that is neither text nor a whole number (NaN)'),
         "a device that never ends": (["claim", "similar", "--input", "/dev/zero"],
                                      "cannot read /dev/zero: it is a device, not a file"),
         "a device of random bytes": (["claim", "similar", "--input", "/dev/urandom"], "it is a device"),
@@ -215,7 +222,7 @@ def _bad_inputs(tmp_path):
 
 @pytest.mark.parametrize("case", [
     "empty query", "no query", "text and file", "missing file", "binary file", "line without text",
-    "line not JSON", "file without query", "a device that never ends", "a device of random bytes", "a folder",
+    "line not JSON", "file without query", "half a character", "an id that is no id", "a device that never ends", "a device of random bytes", "a folder",
     "a line past the limit", "limit 0", "negative limit"])
 def test_bad_input_is_one_error_line_and_nothing_printed(desk, tmp_path, case):
     args, expected = _bad_inputs(tmp_path)[case]
@@ -270,6 +277,18 @@ def test_source_add_warns_of_a_name_or_affiliation_a_few_letters_off(desk):
     assert "Warning" not in unrelated.stderr
 
 
+def test_source_add_warns_of_a_merged_sources_names_as_the_kept_sources(desk):
+    desk("source", "add", "Zabihullah Mujahid")
+    desk("source", "add", "Z. Mujahid")
+    desk("source", "alias", "Zabihullah Mujahid", "Taliban spokesman")
+    desk("stance", "add", "explosion-on-board", "Zabihullah Mujahid", "denies")
+    assert desk("source", "merge", "Zabihullah Mujahid", "--into", "Z. Mujahid", "--reason", "one man").exit_code == 0
+    # Its name and its alias now name the source it was merged into, which counts its stance.
+    for typed, meant in (("Zabihulah Mujahid", "Zabihullah Mujahid"), ("Taliban spokesmn", "Taliban spokesman")):
+        result = desk("source", "add", typed)
+        assert f"did you mean {meant!r} (an alias of 'Z. Mujahid', 1 stance)?" in result.stderr, result.stderr
+
+
 # -- the index, whatever writes the claims -------------------------------------------
 
 
@@ -319,6 +338,17 @@ def test_claims_logged_twice_in_datasette(cli, tmp_path):
     assert all(row["score"] >= similar.LIKELY_SAME for row in rows)
     page = browser.page("/{db}/claims-logged-twice")
     assert "Claims logged twice" in page and "crash-again" in page
+
+
+def test_claims_merged_into_one_never_crowd_out_a_claim_sharing_its_words(tmp_path):
+    with Store.create(tmp_path / "desk.db") as store:
+        store.add_claim(Claim(key="bridge", text="Bridge collapsed in Karachi"))
+        store.add_claim(Claim(key="bridge-long", text="The old bridge in Karachi collapsed on Monday after rain"))
+        for n in range(similar.CANDIDATES + 2):  # more repeats, merged, than a look-up takes candidates
+            store.add_claim(Claim(key=f"dup-{n}", text="Bridge collapsed in Karachi"))
+            store.merge_claims(f"dup-{n}", "bridge", "the same claim")
+        assert [m.key for m in store.similar_claims("bridge collapsed Karachi", 5)] == ["bridge", "bridge-long"]
+        assert [m.key for m in store.lookalikes(store.get_claim("bridge"), 5)] == ["bridge-long"]
 
 
 def test_two_answers_of_one_question_are_never_likely_the_same(cli, tmp_path):

@@ -27,6 +27,7 @@ from typing import Any, BinaryIO, Iterable, Iterator, Optional, Protocol, Sequen
 import attrs
 
 from .errors import InvalidValue, check_readable, unreadable
+from .names import text_problem
 
 __all__ = ["CANDIDATES", "DEFAULT_LIMIT", "LIKELY_SAME", "MAX_LINE", "MEANING_CANDIDATES", "MEANING_WITHIN", "RELATED", "Candidate", "Closeness",
            "Match", "Query", "by_words", "to_read", "claim_meaning", "query_meaning", "claim_query", "clean_text", "meaning_text", "sigmoid",
@@ -422,7 +423,17 @@ def _queries(path: Path, handle: BinaryIO) -> list[Query]:
         if not isinstance(record, dict) or not isinstance(record.get("text"), str) or not record["text"].strip():
             raise InvalidValue(f"line {number} of {path} has no \"text\"; give each line a non-empty \"text\", "
                                "such as {\"id\": 1, \"text\": \"...\"}")
-        queries.append(Query(record.get("id", number), record["text"].strip()))
+        given = record.get("id", number)
+        if given is None:
+            given = number
+        if isinstance(given, bool) or not isinstance(given, (str, int)):
+            raise InvalidValue(f"line {number} of {path} has an \"id\" that is neither text nor a whole number "
+                               f"({json.dumps(given)}); give each line's \"id\" as a string or an integer, or none")
+        for value in (record["text"], given):
+            problem = isinstance(value, str) and text_problem(value)
+            if problem:  # found now, not when the query's answer is being printed
+                raise InvalidValue(f"line {number} of {path} {problem}")
+        queries.append(Query(given, record["text"].strip()))
     if not queries:
         raise InvalidValue(f"{path} holds no query; give one query per line, or JSON lines with \"text\"")
     return queries

@@ -20,11 +20,14 @@ if TYPE_CHECKING:
 
 # bm25 ordered and limited inside the full-text query, then joined: joining first would
 # fetch a claims row for every claim that shares a word with the query.
+# Merged claims are left out before the best are taken, not after: else claims merged into one
+# (which share its words) could fill every place (their ids come from claims_merged_into's index).
 _CANDIDATES = (
     "SELECT c.id, c.key, c.text, c.subject, c.note, f.bm25 FROM ("
     " SELECT rowid, bm25(claims_similar_fts) AS bm25 FROM claims_similar_fts"
-    " WHERE claims_similar_fts MATCH :match AND rowid != :exclude AND rowid < :below ORDER BY bm25 LIMIT :limit) AS f"
-    " JOIN claims AS c ON c.id = f.rowid WHERE c.merged_into IS NULL ORDER BY f.bm25, c.id"
+    " WHERE claims_similar_fts MATCH :match AND rowid != :exclude AND rowid < :below"
+    " AND rowid NOT IN (SELECT id FROM claims WHERE merged_into IS NOT NULL) ORDER BY bm25 LIMIT :limit) AS f"
+    " JOIN claims AS c ON c.id = f.rowid ORDER BY f.bm25, c.id"
 )
 
 # Above every id: `below` when all claims take part.
@@ -36,10 +39,11 @@ _HOLDING = "SELECT count(*) FROM (SELECT 1 FROM claims_similar_fts WHERE claims_
 # How many near spellings the trigram indexes hand over for the edit distance to judge.
 _NAME_CANDIDATES = 30
 
+# A merged source's name is one of the kept source's names (rule 1): found too, and said as its.
 _NEAR_NAMES = (
     "SELECT s.id, s.name, s.folded FROM (SELECT rowid FROM source_names_fts"
     " WHERE source_names_fts MATCH '{folded} : (' || :match || ')' ORDER BY bm25(source_names_fts) LIMIT :limit) AS f"
-    " JOIN sources AS s ON s.id = f.rowid WHERE s.merged_into IS NULL"
+    " JOIN sources AS s ON s.id = f.rowid"
 )
 _NEAR_ALIASES = (
     "SELECT a.source_id, a.alias, a.folded FROM (SELECT rowid FROM alias_names_fts"
@@ -241,7 +245,7 @@ class Similarity:
             if folded in seen or distance == 0 or len(seen) == _WARNED:
                 continue
             seen.add(folded)
-            owner = self._source_by_id(source_id)
+            owner = self._source_by_id(self.root_id("sources", source_id))  # the source it names now
             stances = self.stance_count(owner.id)
             whose = "a source" if fold(owner.name) == folded else f"an alias of {owner.name!r}"
             warnings.append(f"{source.name!r} is a new source; did you mean {spelling!r} ({whose}, "
