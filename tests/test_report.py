@@ -141,6 +141,12 @@ def test_verdict_filter_keeps_only_those_claims(cli, balti):
     assert keys == CONTESTED_BALTI + ["balti-killed-in-targeted-attack"]
     assert "| single-source |" not in text
 
+    # A merged claim counts as the claim it was merged into: it is no claim of its own in the total.
+    assert cli("claim", "merge", "balti-killed-on-9-january-2022", "--into", "balti-was-killed",
+               "--reason", "the same killing").exit_code == 0
+    text = report(cli, "--verdict", "contested", "--verdict", "unverified")
+    assert "claims of 16, those with verdict contested or unverified" in text
+
 
 def test_an_empty_database_makes_a_short_report(cli):
     cli("init")

@@ -123,7 +123,7 @@ class Reports:
         ))
         return ReportFigures(
             claims=sum(by_verdict.values()),
-            claims_in_database=self.conn.execute("SELECT count(*) FROM claims").fetchone()[0],
+            claims_in_database=self.conn.execute("SELECT count(*) FROM claims WHERE merged_into IS NULL").fetchone()[0],
             by_verdict=by_verdict,
             most_contested=contested,
             most_opposed=opposed,
