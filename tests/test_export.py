@@ -130,6 +130,31 @@ def test_output_through_a_link_writes_the_file_it_names_and_keeps_the_link(cli, 
     assert link.is_symlink() and real.read_text() == export(cli, "--format", "jsonl")
 
 
+def test_output_through_a_link_checks_the_folder_it_writes_in(cli, worked, tmp_path):
+    dangling = tmp_path / "latest.json"
+    dangling.symlink_to(tmp_path / "no" / "such" / "latest.json")
+    result = cli("export", "--output", dangling)
+    assert (result.exit_code, result.stderr) == (1, f"Error: cannot write {tmp_path / 'no' / 'such' / 'latest.json'}: "
+                                                    f"folder {tmp_path / 'no' / 'such'} does not exist; create it or "
+                                                    "choose another --output\n")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/stdout"), reason="needs /dev/stdout")
+def test_output_dev_stdout_appends_where_stdout_appends(db_path, worked, tmp_path):
+    import subprocess
+    import sys
+
+    log = tmp_path / "log.csv"
+    log.write_text("kept\n")
+    with open(log, "a") as appended:  # as `>> log.csv` opens it
+        process = subprocess.run([sys.executable, "-m", "verity", "--db", str(db_path), "export", "--format", "csv",
+                                  "--output", "/dev/stdout"], stdout=appended, stderr=subprocess.PIPE, text=True,
+                                 timeout=60)
+    assert process.returncode == 0, process.stderr
+    assert log.read_text().startswith("kept\nclaim,source,position,")
+    assert os.path.islink("/dev/stdout")
+
+
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full, a device that is always full")
 def test_stdout_on_a_full_disk_is_one_line(db_path, worked):
     import subprocess

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from pathlib import Path
-from typing import Iterable, Iterator, TextIO
+from typing import Iterable, Iterator, Optional, TextIO
 
 from ..errors import CannotWrite
 
@@ -75,18 +76,31 @@ def written_atomically(path: Path, protect: Iterable[str | os.PathLike] = (), wh
     import tempfile
 
     check_writable(path, protect, what, example)
+    descriptor = _descriptor(path)
+    if descriptor is not None:
+        # /dev/stdout, /dev/fd/3: a file this process has open already, perhaps to append to
+        # (`>> log`): written through that, never opened again (which would empty it) nor replaced.
+        yield from _written_to(path, descriptor)
+        return
     try:
         special = not stat.S_ISREG(os.stat(path).st_mode)
     except OSError:  # not there yet
         special = False
     if special:
-        # A device or a pipe (/dev/stdout, a FIFO a program reads) is written to as it is:
-        # renaming a file over it would put a file where the device was.
+        # A device or a pipe (a FIFO a program reads) is written to as it is: renaming a file
+        # over it would put a file where the device was.
         yield from _written_to(path)
         return
     # Through a link to the file it names: replacing the link would leave a file where it was.
-    path = Path(os.path.realpath(path))
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    # The folder it is in is then the one that must be writable.
+    real = Path(os.path.realpath(path))
+    if real != path.absolute():
+        check_writable(real, protect, what, example)
+    path = real
+    try:
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    except OSError as exc:
+        raise CannotWrite(f"cannot write {path}: {exc.strerror or exc}; choose another --output") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
             yield out
@@ -102,10 +116,30 @@ def written_atomically(path: Path, protect: Iterable[str | os.PathLike] = (), wh
         raise
 
 
-def _written_to(path: Path) -> Iterator[TextIO]:
-    """A text stream straight into an existing device or pipe, with its errors said in one line."""
+_DESCRIPTOR_LINK = re.compile(r"/(?:proc/(?:self|\d+)|dev)/fd/(\d+)")
+
+
+def _descriptor(path: Path) -> Optional[int]:
+    """The open file descriptor `path` names through its links (/dev/stdout is /proc/self/fd/1),
+    or None when it names none."""
+    hop = os.path.abspath(path)
+    for _ in range(40):  # as many links as the system follows
+        found = _DESCRIPTOR_LINK.fullmatch(hop)
+        if found and (hop.startswith("/dev/") or hop.split("/")[2] in ("self", str(os.getpid()))):
+            return int(found.group(1))
+        if not os.path.islink(hop):
+            return None
+        hop = os.path.normpath(os.path.join(os.path.dirname(hop), os.readlink(hop)))
+    return None
+
+
+def _written_to(path: Path, descriptor: Optional[int] = None) -> Iterator[TextIO]:
+    """A text stream straight into an existing device, pipe or open file (`descriptor`: written
+    through a copy of it, as it was opened), with its errors said in one line."""
     try:
-        with open(path, "w", encoding="utf-8", newline="") as out:
+        opened = (os.fdopen(os.dup(descriptor), "w", encoding="utf-8", newline="") if descriptor is not None
+                  else open(path, "w", encoding="utf-8", newline=""))
+        with opened as out:
             yield out
             out.flush()
     except OSError as exc:
