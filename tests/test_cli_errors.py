@@ -82,6 +82,11 @@ def test_an_empty_db_is_refused_not_taken_for_claims_db(cli, seeded, tmp_path, m
     assert (result.exit_code, result.stderr) == (
         1, "Error: --db is empty; give a database file, or leave it out for ./claims.db\n")
     assert list((tmp_path / "work").iterdir()) == []
+    monkeypatch.setenv("VERITY_DB", "")  # VERITY_DB=$DESK_DB, DESK_DB never set
+    result = cli("source", "add", "Typo")
+    assert (result.exit_code, result.stderr) == (
+        1, "Error: VERITY_DB is empty; give a database file, or leave it out for ./claims.db\n")
+    assert list((tmp_path / "work").iterdir()) == []
 
 
 def test_debug_shows_the_exception(cli, seeded, monkeypatch):

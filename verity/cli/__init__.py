@@ -139,10 +139,14 @@ def main_options(
 
     Example: verity --db balti.db reconcile --json
     """
-    if db is not None and not db.strip():  # else it would fall back to ./claims.db: another database
+    # Empty, either would fall back to ./claims.db: another database (`VERITY_DB=$DESK_DB verity …`
+    # with DESK_DB unset, say). click reads an empty variable as unset, so it is looked at here.
+    environment = os.environ.get("VERITY_DB")
+    if (db is not None and not db.strip()) or (db in (None, environment) and environment is not None
+                                               and not environment.strip()):
         from ..errors import InvalidValue
 
-        given = "VERITY_DB" if os.environ.get("VERITY_DB") == db else "--db"
+        given = "VERITY_DB" if db in (None, environment) and environment is not None else "--db"
         raise InvalidValue(f"{given} is empty; give a database file, or leave it out for ./claims.db")
     ctx.obj = {"db": db}
 
