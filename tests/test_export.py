@@ -166,8 +166,9 @@ def test_stdout_on_a_full_disk_is_one_line(db_path, worked):
         for args in (["export"], ["claim", "list", "--json"], ["reconcile", "--json"]):
             process = subprocess.run([sys.executable, "-m", "verity", "--db", str(db_path), *args], stdout=full,
                                      stderr=subprocess.PIPE, text=True, timeout=60)
-            assert (process.returncode, process.stderr) == (1, "Error: cannot write the output: No space left on "
-                                                               "device; make room, or write it elsewhere with --output\n")
+            assert (process.returncode, process.stderr) == (
+                1, "Error: cannot write the output: No space left on device (what the command wrote to the "
+                   "database is kept); make room, or send the output elsewhere\n")
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")

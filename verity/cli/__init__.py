@@ -71,8 +71,9 @@ class VerityApp(VerityGroup):
             silence_stdout()
             if exc.errno == errno.EPIPE:  # `verity stance list | head`: the reader has what it wanted
                 return None
-            typer.echo(f"Error: cannot write the output: {exc.strerror}; make room, or write it elsewhere with "
-                       "--output", err=True)
+            # A write before it stands (a stance logged is logged): only what it printed is lost.
+            typer.echo(f"Error: cannot write the output: {exc.strerror} (what the command wrote to the database "
+                       "is kept); make room, or send the output elsewhere", err=True)
             raise typer.Exit(1) from None
         except sqlite3.DatabaseError as exc:  # a read that met a damaged or locked file
             from ..store import database_problem
