@@ -174,6 +174,27 @@ def test_far_apart_from_standard_input_the_first_is_said_to_be_earlier(cli, tmp_
     # from the file itself, it is found
     result = cli("--db", db, "import", path)
     assert "differs from the stance at line 2 with the same uid (note: 'x' at line 2, 'y' here)" in result.stderr
+    # from a named pipe, read once as standard input is (reading it again would wait for ever)
+    import os
+    import subprocess
+    import sys
+
+    monkeypatch.undo()  # the process run below has the real BATCH
+    from verity.importer.records import BATCH
+
+    fifo = tmp_path / "stances.pipe"
+    os.mkfifo(fifo)
+    importing_it = subprocess.Popen([sys.executable, "-m", "verity", "--db", str(db), "import", str(fifo),
+                                     "--format", "csv"], stderr=subprocess.PIPE, text=True)
+    # the repeat a batch further on than its first (the process cannot be given a smaller BATCH)
+    fifo.write_text("claim,source,position,quote,said_on,note,uid\n" + f"k,Alpha,affirms,Q,2022-01-01,x,{UID}\n"
+                    + "".join(f"k,Alpha,affirms,Q{n},2022-01-01,,\n" for n in range(BATCH + 1))
+                    + f"k,Alpha,affirms,Q,2022-01-01,y,{UID}\n")
+    try:
+        _out, err = importing_it.communicate(timeout=60)
+    finally:
+        importing_it.kill()
+    assert "differs from the stance earlier in this file with the same uid (note: 'x' earlier" in err, err
 
 
 # -- how a difference shows its values ------------------------------------------------------------

@@ -112,8 +112,10 @@ def _import_file(load: BulkLoad, path: Path, fmt: Optional[str], create_missing:
     try:
         _check_content(handle, fmt, "standard input" if stream is not None else name, sniff)
         if fmt in ahead.READERS:  # a format read a record at a time: JSONL, CSV
+            # Only a file can be read again: a pipe (standard input, a FIFO) is read once.
+            again = stream is None and path.is_file()
             importer = Importer(load, create_missing=create_missing, missing_hint=MISSING_HINTS[fmt],
-                                reread=None if stream is not None else lambda: _read_again(path, fmt))
+                                reread=(lambda: _read_again(path, fmt)) if again else None)
             if stream is None and ahead.can_read_ahead(path, fmt):
                 with ahead.read_ahead(path, fmt, importer.user, progress) as records:
                     _add_all(importer, records)
