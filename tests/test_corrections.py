@@ -266,6 +266,8 @@ def test_a_tag_is_matched_ignoring_case_as_claim_list_finds_it(cli, russia):
     assert result.exit_code == 1 and "nothing to change" in result.stderr
     assert cli("claim", "edit", "military-depot", "--untag", "UKRAINE", "--reason", "r").exit_code == 0
     assert json.loads(cli("claim", "show", "military-depot", "--json").stdout)["tags"] == []
+    assert cli("claim", "add", "Depot hit", "--key", "depot-hit", "--tag", "TTP", "--tag", "ttp").exit_code == 0
+    assert json.loads(cli("claim", "show", "depot-hit", "--json").stdout)["tags"] == ["TTP"]
 
 
 @pytest.mark.parametrize("args, words", [

@@ -93,7 +93,7 @@ def test_a_version_1_ruling_of_the_same_claim_joins_its_history(balti_db, cli, t
 def test_what_such_a_file_says_of_the_same_records_otherwise_is_said(balti_db, cli, tmp_path):
     claim, source = example()["claims"][5], example()["sources"][0]
     v1 = v1_file(tmp_path / "v1.json",
-                 [{"key": FUNERAL, "text": claim["text"], "subject": "Someone else", "tags": ["ttp", "burial"]}],
+                 [{"key": FUNERAL, "text": claim["text"], "subject": "Someone else", "tags": ["TTP", "burial"]}],
                  sources=[{"name": source["name"], "affiliation": "Inter-Services Intelligence"}])
     result = cli("--db", balti_db, "merge", v1)
     assert result.exit_code == 0, result.output
@@ -104,6 +104,7 @@ def test_what_such_a_file_says_of_the_same_records_otherwise_is_said(balti_db, c
             "set, gives affiliation 'Inter-Services Intelligence' (here 'Government of Pakistan'): this "
             "database's values stand") in said
     assert f"verity source edit {source['name']!r} --affiliation 'Inter-Services Intelligence' --reason" in said
+    # (its "TTP" is the claim's tag "ttp", as tags are compared)
     assert "gives subject 'Someone else' (here 'Mufti Khalid Balti'), tag 'burial': this database's" in said
     assert f"verity claim edit {FUNERAL!r} --subject 'Someone else' --tag 'burial' --reason" in said
     with Store.open(balti_db) as store:

@@ -236,19 +236,25 @@ def _tidy_position(value):
     return value
 
 
+def tag_key(tag: str) -> str:
+    """What a tag is compared by: its letters, whatever their case ("TTP" is the tag "ttp"), as
+    `claim list --tag` finds it."""
+    return tag.strip().casefold()
+
+
 def _tidy_tags(value) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
         value = [value]
-    seen: dict[str, None] = {}
+    seen: dict[str, str] = {}
     for tag in value:
         if not isinstance(tag, str):
             raise InvalidValue(f"tag {tag!r} is not text; give each tag as a string", "tags")
         tag = names.check_text(tag.strip(), "tag", "tags")
         if tag:
-            seen.setdefault(tag, None)
-    return tuple(seen)
+            seen.setdefault(tag_key(tag), tag)  # the first spelling of each
+    return tuple(seen.values())
 
 
 _DATE_FIX = "use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM], e.g. 2022-01-10"

@@ -25,7 +25,7 @@ from .. import uids
 from ..errors import DatabaseUnavailable, InvalidValue, NotVerityDatabase, VerityError, unreadable
 from ..formats import DocumentLines, Place, converter, document_records
 from ..jsonl import BOM, read_jsonl
-from ..models import Change, Claim, Question, Ruling, Source, Stance
+from ..models import Change, Claim, Question, Ruling, Source, Stance, tag_key
 from ..store import Store, claim_row, stance_values
 from ..store.merge import MergeOutcome
 from ..store.resolve import rekeyed_from
@@ -269,13 +269,14 @@ class _Reader:
             value = getattr(given, field)
             if value not in (None, "") and value != getattr(kept, field):
                 said.append((field, value, getattr(kept, field)))
-        tags = [tag for tag in getattr(given, "tags", ()) if tag not in getattr(kept, "tags", ())]
+        tags = [tag for tag in getattr(given, "tags", ())
+                if tag_key(tag) not in {tag_key(have) for have in getattr(kept, "tags", ())}]
         if not said and not tags:
             return
         former = self._former(kind, kept.id)
         said = [(field, value, now) for field, value, now in said if value not in former.get(field, ())]
         had = {tag for old in former.get("tags", ()) for tag in json.loads(old)}
-        tags = [tag for tag in tags if tag not in had]
+        tags = [tag for tag in tags if tag_key(tag) not in {tag_key(old) for old in had}]
         if not said and not tags:
             return
         name = kept.name if kind == "source" else kept.key

@@ -28,6 +28,7 @@ from ..models import (
     future_date_warning,
     in_the_future,
     parse_ruling,
+    tag_key,
     utc_now,
 )
 from ..reconcile import TRUE_RULINGS
@@ -224,16 +225,13 @@ class Corrections:
             tags = list(fields.pop("tags", claim.tags))
             if any(not tag.strip() for tag in (*add_tags, *remove_tags)):
                 raise InvalidValue("a tag is empty; give --tag or --untag a word, e.g. --tag ttp")
-            # A tag is matched ignoring case, as `claim list --tag` finds it: "TTP" is the tag "ttp".
-            for tag in add_tags:
-                if tag.strip().casefold() not in {have.casefold() for have in tags}:
-                    tags.append(tag.strip())
-            dropped = {tag.strip().casefold() for tag in remove_tags}
-            missing = [tag for tag in remove_tags if tag.strip().casefold() not in {t.casefold() for t in tags}]
+            tags += [tag.strip() for tag in add_tags]  # one of each (models.tag_key): Claim keeps the first
+            dropped = {tag_key(tag) for tag in remove_tags}
+            missing = [tag for tag in remove_tags if tag_key(tag) not in {tag_key(t) for t in tags}]
             if missing:
                 raise InvalidValue(f"claim {claim.key!r} has no tag {missing[0]!r}; its tags are: "
                                    f"{', '.join(claim.tags) or 'none'}")
-            tags = [tag for tag in tags if tag.casefold() not in dropped]
+            tags = [tag for tag in tags if tag_key(tag) not in dropped]
             question = fields.pop("question", attrs.NOTHING)
             edited = attrs.evolve(claim, tags=tuple(tags), **fields)
             changed = [field for field in ("key", "text", "subject", "tags", "note")
