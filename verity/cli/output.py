@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Optional, TextIO
 
 from ..errors import CannotWrite
+from ..store.merge import SIDECARS
 
 
 def check_writable(path: Path, protect: Iterable[str | os.PathLike] = (), what: str = "report",
@@ -38,8 +39,7 @@ def check_writable(path: Path, protect: Iterable[str | os.PathLike] = (), what: 
 
 
 # Beside a database, SQLite keeps its write-ahead log and shared memory (WAL mode) or its
-# rollback journal: writing over any of them destroys what it holds, or will hold.
-SIDECARS = ("-wal", "-shm", "-journal")
+# rollback journal (store.merge.SIDECARS): writing over any of them destroys what it holds.
 
 
 def database_files(database: str | os.PathLike) -> list[Path]:

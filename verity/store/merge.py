@@ -31,14 +31,17 @@ SIDECARS = ("-wal", "-shm", "-journal")
 
 
 def reading_uri(path: str | os.PathLike) -> str:
-    """The URI that opens a database file for reading only. A file no program has open (nothing
-    of SIDECARS beside it) is read as it is, immutable: SQLite then makes nothing beside it — not
-    the -wal and -shm files a reader of a WAL database otherwise leaves there — and reads it on
-    read-only media. One a program has open, or left open, is read through SQLite's locks and
-    log, which hold its latest writes (and are that program's)."""
+    """The URI that opens a database file for reading only. On read-only media (its folder not
+    writable), a file no program has open (nothing of SIDECARS beside it) is read as it is,
+    immutable: SQLite could make there none of the -shm and -wal files a reader of a WAL
+    database needs, and no program can be writing it, as none could make its own. Anywhere else
+    it is read through SQLite's locks and log: a program may start writing it while it is read,
+    and an immutable read would then see pages half old, half new. A reader's -shm and -wal may
+    then be left beside it, empty; the file itself is never written."""
     where = Path(path).resolve()
     in_use = any(os.path.lexists(f"{where}{suffix}") for suffix in SIDECARS)
-    return where.as_uri() + ("?mode=ro" if in_use else "?mode=ro&immutable=1")
+    locked = not os.access(where.parent, os.W_OK)
+    return where.as_uri() + ("?mode=ro&immutable=1" if locked and not in_use else "?mode=ro")
 
 
 # The unique indexes that hold a name (a key) to one record not merged into another: a merge
