@@ -94,6 +94,20 @@ def test_a_database_on_read_only_media_is_read_and_a_write_says_it_cannot_be(tmp
         assert line == (f"Error: cannot upgrade {folder / 'old.db'}, which an older verity made: its folder is "
                         "read-only; work on a copy you can write")
         assert sorted(p.name for p in folder.iterdir()) == ["claims.db", "old.db"]
+    # A copy taken while a program had it open, its -wal beside it (without the -shm): what that
+    # holds cannot be read in place, and verity says so.
+    live = tmp_path / "live.db"
+    shutil.copy(EXAMPLE_DB, live)
+    writer = sqlite3.connect(live)
+    writer.execute("PRAGMA wal_autocheckpoint = 0")
+    writer.execute("UPDATE sources SET note = 'not yet checkpointed' WHERE id = 1")
+    writer.commit()
+    for suffix in ("", "-wal"):
+        shutil.copy(f"{live}{suffix}", f"{db}{suffix}")
+    writer.close()
+    with read_only_folder(folder):
+        line = one_clean_line(run(db, "claim", "list"))
+        assert line.startswith(f"Error: cannot read {db}: a program had it open (its -wal file") and "copy" in line
 
 
 def test_init_on_a_database_from_a_newer_verity_refuses_as_every_write_does(balti_db, cli):

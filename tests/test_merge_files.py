@@ -201,4 +201,4 @@ def test_what_keeps_a_database_from_being_merged_is_said(tmp_path, cli):
     assert result.exit_code == 1, result.output
     assert result.stderr == (f"Error: cannot read {theirs}: a program had it open (its -wal file, which holds its "
                              "latest writes, is beside it) and its folder is read-only, so SQLite cannot read it "
-                             "there; copy it with its -wal file to a folder you can write, and merge the copy\n")
+                             "there; copy it with its -wal file to a folder you can write, and use the copy\n")

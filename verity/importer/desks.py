@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Iterator, Optional
 
 from .. import uids
-from ..errors import DatabaseUnavailable, InvalidValue, NotVerityDatabase, VerityError, unreadable
+from ..errors import InvalidValue, NotVerityDatabase, VerityError, unreadable
 from ..formats import DocumentLines, Place, converter, document_records
 from ..jsonl import BOM, read_jsonl
 from ..models import Change, Claim, Question, Ruling, Source, Stance, tag_key
@@ -98,14 +98,6 @@ def _merge_database(store: Store, path: Path, new_file: bool) -> MergeOutcome:
         other = Store.open(path, read_only=True)
     except NotVerityDatabase:
         raise InvalidValue(NOT_A_DESK_FILE.format(path=path)) from None
-    except DatabaseUnavailable:
-        log = Path(f"{path}-wal")
-        if log.exists() and not os.access(path.parent, os.W_OK):
-            raise DatabaseUnavailable(
-                f"cannot read {path}: a program had it open (its -wal file, which holds its latest writes, is "
-                "beside it) and its folder is read-only, so SQLite cannot read it there; copy it with its -wal "
-                "file to a folder you can write, and merge the copy") from None
-        raise  # what keeps it from being read (damaged, say): Store.open says which
     try:
         if other.written_by_newer:
             raise InvalidValue(f"{path} was written by a newer verity (migration {other.written_by_newer!r}); "

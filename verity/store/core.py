@@ -207,17 +207,18 @@ class Store(Lookups, Corrections, Export, Listings, Merging, Settling, Concurren
                 # A folder that cannot be written (read-only media, a read-only mount): SQLite
                 # cannot make the -shm a reader of a WAL database needs there. Read it as
                 # `verity merge` reads another desk's file; a write then says the file is read-only.
-                try:
-                    store = cls.open(path, read_only=True)
-                except DatabaseUnavailable:
-                    store = None  # not so either: say what the first attempt met
-                if store is not None:
-                    if not store.pending_migrations():
-                        return store
-                    store.close()
-                    raise DatabaseUnavailable(
-                        f"cannot upgrade {path}, which an older verity made: its folder is read-only; work on a "
-                        "copy you can write") from None
+                store = cls.open(path, read_only=True)
+                if not store.pending_migrations():
+                    return store
+                store.close()
+                raise DatabaseUnavailable(
+                    f"cannot upgrade {path}, which an older verity made: its folder is read-only; work on a "
+                    "copy you can write") from None
+            if read_only and os.path.exists(f"{path}-wal") and not os.access(where.parent, os.W_OK):
+                raise DatabaseUnavailable(
+                    f"cannot read {path}: a program had it open (its -wal file, which holds its latest writes, is "
+                    "beside it) and its folder is read-only, so SQLite cannot read it there; copy it with its -wal "
+                    "file to a folder you can write, and use the copy") from None
             if getattr(ex, "sqlite_errorname", "") == "SQLITE_READONLY_DIRECTORY" or "readonly" in str(ex):
                 raise DatabaseUnavailable(
                     f"cannot open {path}: its folder {where.parent.resolve()} is read-only, and SQLite writes its "
