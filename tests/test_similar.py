@@ -369,6 +369,12 @@ def test_two_answers_of_one_question_are_never_likely_the_same(cli, tmp_path):
     assert pairs() == {("toll-100", "toll-471"), ("toll-100-again", "toll-100")}
     assert {(row["claim"], row["same_as"]) for row in Browser(tmp_path / "test.db").rows("claims-logged-twice.json")} \
         == pairs()
+    # Put in the question by an import (or a desk merge) rather than an edit: the same.
+    data = tmp_path / "answers.jsonl"
+    data.write_text(json.dumps({"type": "claim", "key": "toll-100", "text": "The attack killed 100 people",
+                                "question": "toll"}) + "\n", encoding="utf-8")
+    assert cli("import", data).exit_code == 0
+    assert pairs() == set()
 
 
 def test_claim_similar_all_compares_an_imports_claims(cli, tmp_path):

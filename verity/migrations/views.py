@@ -188,7 +188,9 @@ def views() -> dict[str, str]:
             FROM claim_lookalikes l
             JOIN claims a ON a.id = l.claim_id
             JOIN claims b ON b.id = l.same_as_id
-            WHERE a.merged_into IS NULL AND b.merged_into IS NULL""",
+            WHERE a.merged_into IS NULL AND b.merged_into IS NULL
+              -- two answers of one question exclude each other (rule 7): never one claim logged twice
+              AND (a.question_id IS NULL OR a.question_id IS NOT b.question_id)""",
         "ruling_disagreements": f"""
             SELECT * FROM (
               SELECT key AS claim, text, ruling, verdict, score, agreement,

@@ -416,11 +416,11 @@ class Store(Lookups, Corrections, Export, Listings, Merging, Settling, Concurren
             claim_id = self.conn.execute(CLAIM_INSERT, claim_insert_row(
                 claim_row(claim), claim.uid, claim.desk, utc_now(), self.user)).lastrowid
             claim = attrs.evolve(claim, id=claim_id)
-            if question_id is not None:  # before the look-up: another answer of it is never "the same"
+            if question_id is not None:
                 self.conn.execute("UPDATE claims SET question_id = ? WHERE id = ?", [question_id, claim_id])
             same = self.likely_same(claim)
             self.record_lookalikes(claim_id, same)
-            self.warnings = [self.likely_same_warning(claim, match) for match in same]
+            self.warnings = [self.likely_same_warning(claim, match) for match in self.logged_twice(claim_id, same)]
             self.refresh_reconciliations([claim_id])
         return attrs.evolve(claim, id=claim_id)
 

@@ -264,8 +264,7 @@ class Corrections:
             if "question" in changed or "key" in changed:  # rule 7 names answers by key
                 self.refresh_questions([q for q in (self._question_id(old_question), question_id) if q is not None]
                                        if "question" in changed else self.question_ids_of([claim.id]))
-            # What similarity reads, and the question whose answers are never one claim (docs/similar.md)
-            if {"text", "subject", "note", "question"}.intersection(changed):
+            if {"text", "subject", "note"}.intersection(changed):  # what similarity reads (docs/similar.md)
                 self.compare_again(claim, edited)
             if ALIKE["claims"].keys() & set(changed):  # two claims one by key and text since a desk merge
                 self.refresh_reconciliations(self.settle())

@@ -151,11 +151,15 @@ class Similarity:
         query = similar.claim_query(claim.text, claim.subject, claim.note)
         matches = similar.rank(query, self.similar_candidates(query, below_id=claim.id),
                                similar.DEFAULT_LIMIT)
-        # Answers of one question exclude each other (rule 7): "killed 471" and "killed 100"
-        # read alike by design, and merging them would undo the question.
-        answers = {row[0] for row in self.conn.execute(
-            "SELECT o.id FROM claims c JOIN claims o ON o.question_id = c.question_id WHERE c.id = ?", [claim.id])}
-        return [m for m in matches if similar.likely_same_claims(claim.text, m) and m.id not in answers]
+        return [m for m in matches if similar.likely_same_claims(claim.text, m)]
+
+    def logged_twice(self, claim_id: int, matches: list[similar.Match]) -> list[similar.Match]:
+        """Of a claim's kept pairs (`record_lookalikes`), those the view claims_logged_twice shows:
+        two answers of one question are never one claim logged twice (rule 7), whenever either
+        was put in the question, so the view, read as the pairs are, says it."""
+        shown = {row[0] for row in self.conn.execute(
+            "SELECT same_as_id FROM claims_logged_twice WHERE claim_id = ?", [claim_id])}
+        return [m for m in matches if m.id in shown]
 
     @staticmethod
     def likely_same_warning(claim: Claim, match: similar.Match) -> str:
@@ -177,8 +181,8 @@ class Similarity:
                           [claim_id, utc_now()])
 
     def compare_again(self, was: Claim, now: Optional[Claim] = None) -> None:
-        """After a claim's text, subject, note or question changed (`now`: the claim as it is) or
-        it was merged (`now` None), keep the pairs a function of the claims as they are. Call in a
+        """After a claim's text, subject or note changed (`now`: the claim as it is) or it was
+        merged (`now` None), keep the pairs a function of the claims as they are. Call in a
         transaction.
 
         The claim is compared again, and so are the claims logged after it that kept a pair
@@ -226,9 +230,7 @@ class Similarity:
     def lookalike_pairs(self) -> list[tuple[Claim, Claim, float]]:
         """Every kept pair of claims (neither merged) at or above "likely the same": (later, earlier, score)."""
         rows = self.conn.execute(
-            "SELECT l.claim_id, l.same_as_id, l.score FROM claim_lookalikes l "
-            "JOIN claims a ON a.id = l.claim_id JOIN claims b ON b.id = l.same_as_id "
-            "WHERE a.merged_into IS NULL AND b.merged_into IS NULL ORDER BY l.score DESC, l.claim_id, l.same_as_id"
+            "SELECT claim_id, same_as_id, score FROM claims_logged_twice ORDER BY score DESC, claim_id, same_as_id"
         ).fetchall()
         return [(self._claim_by_id(a), self._claim_by_id(b), score) for a, b, score in rows]
 
