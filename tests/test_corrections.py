@@ -260,14 +260,25 @@ def test_the_log_since_a_moment_in_another_time_zone_is_that_moment(cli, russia)
     assert [e["uid"] for e in json.loads(cli("log", "--since", in_kabul, "--json").stdout)] == [entries[0]["uid"]]
 
 
-def test_a_tag_is_matched_ignoring_case_as_claim_list_finds_it(cli, russia):
+def test_a_tag_is_matched_ignoring_case_as_claim_list_finds_it(cli, russia, tmp_path):
     assert cli("claim", "edit", "military-depot", "--tag", "ukraine", "--reason", "r").exit_code == 0
     result = cli("claim", "edit", "military-depot", "--tag", "Ukraine", "--reason", "r")
     assert result.exit_code == 1 and "nothing to change" in result.stderr
     assert cli("claim", "edit", "military-depot", "--untag", "UKRAINE", "--reason", "r").exit_code == 0
     assert json.loads(cli("claim", "show", "military-depot", "--json").stdout)["tags"] == []
-    assert cli("claim", "add", "Depot hit", "--key", "depot-hit", "--tag", "TTP", "--tag", "ttp").exit_code == 0
-    assert json.loads(cli("claim", "show", "depot-hit", "--json").stdout)["tags"] == ["TTP"]
+    assert cli("claim", "add", "Depot hit", "--key", "depot-hit", "--tag", "TTP", "--tag", "ttp",
+               "--tag", "Pakistan Army", "--tag", "pakistan  army").exit_code == 0
+    assert json.loads(cli("claim", "show", "depot-hit", "--json").stdout)["tags"] == ["TTP", "Pakistan Army"]
+    # spelt anew: removed, then added
+    assert cli("claim", "edit", "depot-hit", "--untag", "ttp", "--tag", "ttp", "--reason", "lower case").exit_code == 0
+    assert json.loads(cli("claim", "show", "depot-hit", "--json").stdout)["tags"] == ["Pakistan Army", "ttp"]
+
+    # an import of the claim with its tags spelt otherwise is the claim already there, not another
+    data = tmp_path / "depot.jsonl"
+    data.write_text(json.dumps({"type": "claim", "key": "depot-hit", "text": "Depot hit",
+                                "tags": ["TTP", "PAKISTAN  ARMY"]}) + "\n", encoding="utf-8")
+    result = cli("import", data)
+    assert result.exit_code == 0 and "1 claim already there" in result.stderr, result.output
 
 
 @pytest.mark.parametrize("args, words", [

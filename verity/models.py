@@ -237,9 +237,13 @@ def _tidy_position(value):
 
 
 def tag_key(tag: str) -> str:
-    """What a tag is compared by: its letters, whatever their case ("TTP" is the tag "ttp"), as
-    `claim list --tag` finds it."""
-    return tag.strip().casefold()
+    """What a tag is compared by: folded as a name is ("TTP" is the tag "ttp", "Pakistan  Army"
+    the tag "pakistan army"), as `claim list --tag` finds it."""
+    return names.fold(tag)
+
+
+def _tags_compared(tags: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(map(tag_key, tags))
 
 
 def _tidy_tags(value) -> tuple[str, ...]:
@@ -446,7 +450,8 @@ class Claim:
     )
     key: str = attrs.field(validator=_check_key)
     subject: Optional[str] = attrs.field(default=None, converter=_text)
-    tags: tuple[str, ...] = attrs.field(default=(), converter=_tidy_tags)
+    # Two claims whose tags differ only in spelling or order say the same (an import's check)
+    tags: tuple[str, ...] = attrs.field(default=(), converter=_tidy_tags, eq=_tags_compared)
     note: Optional[str] = attrs.field(default=None, converter=_text)
     ruling: Optional[str] = attrs.field(
         default=None, converter=_tidy_position, validator=_choice("ruling", RULINGS)

@@ -225,13 +225,14 @@ class Corrections:
             tags = list(fields.pop("tags", claim.tags))
             if any(not tag.strip() for tag in (*add_tags, *remove_tags)):
                 raise InvalidValue("a tag is empty; give --tag or --untag a word, e.g. --tag ttp")
-            tags += [tag.strip() for tag in add_tags]  # one of each (models.tag_key): Claim keeps the first
             dropped = {tag_key(tag) for tag in remove_tags}
             missing = [tag for tag in remove_tags if tag_key(tag) not in {tag_key(t) for t in tags}]
             if missing:
                 raise InvalidValue(f"claim {claim.key!r} has no tag {missing[0]!r}; its tags are: "
                                    f"{', '.join(claim.tags) or 'none'}")
-            tags = [tag for tag in tags if tag_key(tag) not in dropped]
+            # Removed, then added: --untag ttp --tag TTP spells a tag anew. One of each
+            # (models.tag_key): Claim keeps the first spelling.
+            tags = [tag for tag in tags if tag_key(tag) not in dropped] + [tag.strip() for tag in add_tags]
             question = fields.pop("question", attrs.NOTHING)
             edited = attrs.evolve(claim, tags=tuple(tags), **fields)
             changed = [field for field in ("key", "text", "subject", "tags", "note")
