@@ -117,9 +117,10 @@ def test_a_record_merged_into_two_others_on_two_desks_is_never_said_to_join_them
     assert said and "the later merge stands" in said[0]
     # The two claims it was merged into are two claims: merging one into the other is offered
     # only on that condition, never as the way to undo what the later merge did.
-    assert ("verity claim merge 'balti-killed-in-targeted-attack' --into 'balti-was-killed' --reason '…' (only if "
-            "'balti-killed-in-targeted-attack' and 'balti-was-killed' are one claim: a merged claim is never "
-            "pointed elsewhere)") in result.stderr
+    assert ("A merged claim is never pointed elsewhere; only if 'balti-killed-in-targeted-attack' and "
+            "'balti-was-killed' are one claim, merge them") in result.stderr
+    assert "verity claim merge 'balti-killed-in-targeted-attack' --into 'balti-was-killed' --reason '…'\n" in (
+        result.stderr)  # a command that can be pasted as it is
 
 
 def test_merge_json_prints_what_was_added_and_resolved(two_desks, cli):

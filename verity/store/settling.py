@@ -150,13 +150,12 @@ class Settling:
                         f"gives way: they are one {kind}, {root!r}")
                 command = f"verity {kind} show {shell_quoted(root)} (one {kind} either way; nothing to undo)"
             else:
-                text = (f"{kind} {record!r} was merged into {into!r} ({edge.at[:16]}) and, later, on another desk "
-                        f"into another: the later merge stands, and it counts as {root!r}'s")
                 # Not a way to point the record back at `into`: merging `root` into it would join two
-                # records that may well be two. Only if they are one does that merge say so.
-                command = (f"verity {kind} merge {shell_quoted(root)} --into {shell_quoted(into)} --reason '…' "
-                           f"(only if {root!r} and {into!r} are one {kind}: a merged {kind} is never pointed "
-                           "elsewhere)")
+                # records that may well be two. Only if they are one is that merge the fix.
+                text = (f"{kind} {record!r} was merged into {into!r} ({edge.at[:16]}) and, later, on another desk "
+                        f"into another: the later merge stands, and it counts as {root!r}'s. A merged {kind} is "
+                        f"never pointed elsewhere; only if {root!r} and {into!r} are one {kind}, merge them")
+                command = f"verity {kind} merge {shell_quoted(root)} --into {shell_quoted(into)} --reason '…'"
             found.append(Resolution("merge", text, command))
         return found
 
