@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 # bm25 ordered and limited inside the full-text query, then joined: joining first would
 # fetch a claims row for every claim that shares a word with the query.
 # Merged claims are left out before the best are taken, not after: else claims merged into one
-# (which share its words) could fill every place (their ids come from claims_merged_into's index).
+# (which share its words) could fill every place. Their ids are listed once a look-up, from
+# claims_merged_into's index, rather than looked up for every match (a common word matches
+# thousands of claims; a desk merges few).
 _CANDIDATES = (
     "SELECT c.id, c.key, c.text, c.subject, c.note, f.bm25 FROM ("
     " SELECT rowid, bm25(claims_similar_fts) AS bm25 FROM claims_similar_fts"
