@@ -85,7 +85,7 @@ def test_an_empty_db_is_refused_not_taken_for_claims_db(cli, seeded, tmp_path, m
     monkeypatch.setenv("VERITY_DB", "")  # VERITY_DB=$DESK_DB, DESK_DB never set
     result = cli("source", "add", "Typo")
     assert (result.exit_code, result.stderr) == (
-        1, "Error: VERITY_DB is empty; give a database file, or leave it out for ./claims.db\n")
+        1, "Error: VERITY_DB is empty; give a database file, or unset it for ./claims.db\n")
     assert list((tmp_path / "work").iterdir()) == []
 
 

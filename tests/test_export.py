@@ -167,8 +167,8 @@ def test_stdout_on_a_full_disk_is_one_line(db_path, worked):
             process = subprocess.run([sys.executable, "-m", "verity", "--db", str(db_path), *args], stdout=full,
                                      stderr=subprocess.PIPE, text=True, timeout=60)
             assert (process.returncode, process.stderr) == (
-                1, "Error: cannot write the output: No space left on device (what the command wrote to the "
-                   "database is kept); make room, or send the output elsewhere\n")
+                1, "Error: cannot write the output: No space left on device (any change the command made to "
+                   "the database stands); make room, or send the output elsewhere\n")
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")

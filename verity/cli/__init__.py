@@ -72,8 +72,8 @@ class VerityApp(VerityGroup):
             if exc.errno == errno.EPIPE:  # `verity stance list | head`: the reader has what it wanted
                 return None
             # A write before it stands (a stance logged is logged): only what it printed is lost.
-            typer.echo(f"Error: cannot write the output: {exc.strerror} (what the command wrote to the database "
-                       "is kept); make room, or send the output elsewhere", err=True)
+            typer.echo(f"Error: cannot write the output: {exc.strerror} (any change the command made to the "
+                       "database stands); make room, or send the output elsewhere", err=True)
             raise typer.Exit(1) from None
         except sqlite3.DatabaseError as exc:  # a read that met a damaged or locked file
             from ..store import database_problem
@@ -140,16 +140,8 @@ def main_options(
 
     Example: verity --db balti.db reconcile --json
     """
-    # Empty, either would fall back to ./claims.db: another database (`VERITY_DB=$DESK_DB verity …`
-    # with DESK_DB unset, say). click reads an empty variable as unset, so it is looked at here.
-    environment = os.environ.get("VERITY_DB")
-    if (db is not None and not db.strip()) or (db in (None, environment) and environment is not None
-                                               and not environment.strip()):
-        from ..errors import InvalidValue
-
-        given = "VERITY_DB" if db in (None, environment) and environment is not None else "--db"
-        raise InvalidValue(f"{given} is empty; give a database file, or leave it out for ./claims.db")
-    ctx.obj = {"db": db}
+    source = ctx.get_parameter_source("db")
+    ctx.obj = {"db": db, "db_given": "--db" if source is not None and source.name == "COMMANDLINE" else "VERITY_DB"}
 
 
 

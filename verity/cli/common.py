@@ -51,8 +51,19 @@ def command(app: typer.Typer, name: str):
 
 
 def db_path(ctx: typer.Context) -> str:
-    root = ctx.find_root()
-    return (root.obj or {}).get("db") or os.environ.get("VERITY_DB") or DEFAULT_DB
+    """The database a command works on: --db, else $VERITY_DB, else ./claims.db. Given empty,
+    either would be taken for ./claims.db, another database (`VERITY_DB=$DESK_DB verity …` with
+    DESK_DB unset, say): refused (click reads an empty variable as unset, so it is looked at here)."""
+    from ..errors import InvalidValue
+
+    obj = ctx.find_root().obj or {}
+    db, environment = obj.get("db"), os.environ.get("VERITY_DB")
+    if db is not None and not db.strip():
+        raise InvalidValue(f"{obj.get('db_given', '--db')} is empty; give a database file, or leave it out for "
+                           "./claims.db")
+    if db is None and environment is not None and not environment.strip():
+        raise InvalidValue("VERITY_DB is empty; give a database file, or unset it for ./claims.db")
+    return db or environment or DEFAULT_DB
 
 
 def open_store(ctx: typer.Context, create: bool = False):
