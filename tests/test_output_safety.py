@@ -95,7 +95,8 @@ def test_a_hostile_name_is_refused_with_its_control_characters_shown(cli, balti_
 
 ON_A_TERMINAL = [*(["report", "--format", fmt] for fmt in ("csv", "json", "markdown", "html")),
                  *(["export", "--format", fmt] for fmt in ("csv", "json", "jsonl")),
-                 ["export", "--format", "claimreview", "--publisher", "Desk"]]
+                 ["export", "--format", "claimreview", "--publisher", "Desk"],
+                 ["export", "--format", "csv", "--output", "/dev/stdout"]]
 
 
 @pytest.mark.parametrize("args", ON_A_TERMINAL, ids=" ".join)

@@ -140,7 +140,8 @@ def _written_to(path: Path, descriptor: Optional[int] = None) -> Iterator[TextIO
         opened = (os.fdopen(os.dup(descriptor), "w", encoding="utf-8", newline="") if descriptor is not None
                   else open(path, "w", encoding="utf-8", newline=""))
         with opened as out:
-            yield out
+            # a terminal obeys the control characters a file only holds (stdout's own rule)
+            yield Visible(out) if descriptor is not None and os.isatty(descriptor) else out
             out.flush()
     except OSError as exc:
         raise CannotWrite(f"cannot write {path}: {exc.strerror or exc}; check the device and choose another "
