@@ -20,6 +20,7 @@ from pathlib import Path
 
 import attrs
 
+from ..errors import DatabaseUnavailable
 from .resolve import question_key
 from .rows import CHANGE_COLUMNS, CLAIM_COLUMNS, RECORD_TABLES, SOURCE_COLUMNS, STANCE_COLUMNS
 from .settling import Resolution, Settled, Since
@@ -31,17 +32,22 @@ SIDECARS = ("-wal", "-shm", "-journal")
 
 
 def reading_uri(path: str | os.PathLike) -> str:
-    """The URI that opens a database file for reading only. On read-only media (its folder not
-    writable), a file no program has open (nothing of SIDECARS beside it) is read as it is,
-    immutable: SQLite could make there none of the -shm and -wal files a reader of a WAL
-    database needs, and no program can be writing it, as none could make its own. Anywhere else
-    it is read through SQLite's locks and log: a program may start writing it while it is read,
-    and an immutable read would then see pages half old, half new. A reader's -shm and -wal may
-    then be left beside it, empty; the file itself is never written."""
+    """The URI that opens a database file for reading only. A file no program has open (nothing
+    of SIDECARS beside it) is read as it is, immutable: SQLite then makes nothing beside it — not
+    the -shm and -wal a reader of a WAL database otherwise leaves there, owned by the reader, which
+    would stop the file's owner writing it on a shared folder — and reads it on read-only media.
+    One a program has open, or left open, is read through SQLite's locks and log, which hold its
+    latest writes (and are that program's). A program that starts writing an immutable file
+    while it is read is found by `file_state` (see `Merging.merge_database`)."""
     where = Path(path).resolve()
     in_use = any(os.path.lexists(f"{where}{suffix}") for suffix in SIDECARS)
-    locked = not os.access(where.parent, os.W_OK)
-    return where.as_uri() + ("?mode=ro&immutable=1" if locked and not in_use else "?mode=ro")
+    return where.as_uri() + ("?mode=ro" if in_use else "?mode=ro&immutable=1")
+
+
+def file_state(path: str | os.PathLike) -> tuple[int, int, int]:
+    """What changes when a file's bytes are written: which file it is, its size, when it changed."""
+    found = os.stat(path)
+    return found.st_ino, found.st_size, found.st_mtime_ns
 
 
 # The unique indexes that hold a name (a key) to one record not merged into another: a merge
@@ -102,13 +108,21 @@ class Merging:
         read as `reading_uri` says, never written) that this one lacks, in one transaction, and
         settle what they resolve to. `new_file`: this database was created for the merge (see
         `bulk_load`)."""
+        before = file_state(other)
         uri = reading_uri(other)
         try:
             with self._journal_for(new_file), self._without_foreign_keys():
                 self.conn.execute("ATTACH DATABASE ? AS other", [uri])
                 try:
                     with self.transaction():
-                        return self._merge_attached()
+                        outcome = self._merge_attached()
+                        # An immutable read sees no lock: a program that wrote the file meanwhile
+                        # may have left some pages read old and some new. Nothing is kept then.
+                        if uri.endswith("immutable=1") and file_state(other) != before:
+                            raise DatabaseUnavailable(
+                                f"{other} was written by another program while it was merged; nothing was "
+                                "merged: merge it again once that program is done")
+                        return outcome
                 finally:
                     self.conn.execute("DETACH DATABASE other")
         except BaseException:
