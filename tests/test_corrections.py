@@ -279,6 +279,14 @@ def test_a_tag_is_matched_ignoring_case_as_claim_list_finds_it(cli, russia, tmp_
                                 "tags": ["TTP", "PAKISTAN  ARMY"]}) + "\n", encoding="utf-8")
     result = cli("import", data)
     assert result.exit_code == 0 and "1 claim already there" in result.stderr, result.output
+    # and a claim that differs: its tags, spelt otherwise, are not among the differences named
+    data.write_text(json.dumps({"type": "claim", "key": "depot-hit", "text": "Depot hit", "note": "new",
+                                "tags": ["pakistan army", "TTP"]}) + "\n", encoding="utf-8")
+    result = cli("import", data)
+    assert result.exit_code == 1 and "(note: none in the database, 'new' here)" in result.stderr, result.output
+    # a tag taken out and put back as it was is no change
+    result = cli("claim", "edit", "depot-hit", "--untag", "ttp", "--tag", "ttp", "--reason", "r")
+    assert result.exit_code == 1 and "nothing to change" in result.stderr
 
 
 @pytest.mark.parametrize("args, words", [

@@ -460,7 +460,8 @@ def _differences(existing: Any, incoming: Any, there: str) -> str:
         if field.name == "id" or not field.eq:
             continue
         old, new = getattr(existing, field.name), getattr(incoming, field.name)
-        if old != new:
+        key = field.eq_key or (lambda value: value)  # as the model compares it (a claim's tags: models.tag_key)
+        if key(old) != key(new):
             parts.append(f"{field.name}: {_said(old)} {there}, {_said(new)} here")
     return "; ".join(parts)
 
