@@ -184,12 +184,16 @@ def test_far_apart_from_standard_input_the_first_is_said_to_be_earlier(cli, tmp_
 
     fifo = tmp_path / "stances.pipe"
     os.mkfifo(fifo)
+    import threading
+
     importing_it = subprocess.Popen([sys.executable, "-m", "verity", "--db", str(db), "import", str(fifo),
                                      "--format", "csv"], stderr=subprocess.PIPE, text=True)
-    # the repeat a batch further on than its first (the process cannot be given a smaller BATCH)
-    fifo.write_text("claim,source,position,quote,said_on,note,uid\n" + f"k,Alpha,affirms,Q,2022-01-01,x,{UID}\n"
-                    + "".join(f"k,Alpha,affirms,Q{n},2022-01-01,,\n" for n in range(BATCH + 1))
-                    + f"k,Alpha,affirms,Q,2022-01-01,y,{UID}\n")
+    # the repeat a batch further on than its first (the process cannot be given a smaller BATCH);
+    # written aside, so that a process that never opens the pipe fails the test rather than hangs it
+    text = ("claim,source,position,quote,said_on,note,uid\n" + f"k,Alpha,affirms,Q,2022-01-01,x,{UID}\n"
+            + "".join(f"k,Alpha,affirms,Q{n},2022-01-01,,\n" for n in range(BATCH + 1))
+            + f"k,Alpha,affirms,Q,2022-01-01,y,{UID}\n")
+    threading.Thread(target=fifo.write_text, args=(text,), daemon=True).start()
     try:
         _out, err = importing_it.communicate(timeout=60)
     finally:

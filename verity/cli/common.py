@@ -58,11 +58,10 @@ def db_path(ctx: typer.Context) -> str:
 
     obj = ctx.find_root().obj or {}
     db, environment = obj.get("db"), os.environ.get("VERITY_DB")
-    if db is not None and not db.strip():
-        raise InvalidValue(f"{obj.get('db_given', '--db')} is empty; give a database file, or leave it out for "
-                           "./claims.db")
-    if db is None and environment is not None and not environment.strip():
-        raise InvalidValue("VERITY_DB is empty; give a database file, or unset it for ./claims.db")
+    given = (obj.get("db_given", "--db"), db) if db is not None else ("VERITY_DB", environment)
+    if given[1] is not None and not given[1].strip():
+        fix = "leave it out" if given[0] == "--db" else "unset it"
+        raise InvalidValue(f"{given[0]} is empty; give a database file, or {fix} for ./claims.db")
     return db or environment or DEFAULT_DB
 
 

@@ -143,6 +143,10 @@ def _written_to(path: Path, descriptor: Optional[int] = None) -> Iterator[TextIO
             # a terminal obeys the control characters a file only holds (stdout's own rule)
             yield Visible(out) if descriptor is not None and os.isatty(descriptor) else out
             out.flush()
+    except BrokenPipeError:
+        if descriptor is None:
+            raise CannotWrite(f"cannot write {path}: its reader has gone; choose another --output") from None
+        raise  # stdout's own rule: `--output /dev/stdout | head` has what it wanted (cli.VerityApp)
     except OSError as exc:
         raise CannotWrite(f"cannot write {path}: {exc.strerror or exc}; check the device and choose another "
                           "--output") from None

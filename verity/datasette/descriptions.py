@@ -308,7 +308,8 @@ DESCRIPTIONS: dict[str, dict[str, Any]] = {
             "Pairs of claims that likely make the same statement (a similarity score of "
             f"{LIKELY_SAME} or more; docs/similar.md), the later claim beside the earlier: kept when "
             "a claim is added or corrected, and for an import's claims by 'verity claim similar --all'. "
-            "The named query 'Claims logged twice' lists those not merged yet."
+            "The named query 'Claims logged twice' lists those not merged yet, leaving out two answers of "
+            "one question (they read alike by design)."
         ),
         "columns": {
             "claim_id": "The later claim.",
@@ -616,7 +617,8 @@ DESCRIPTIONS: dict[str, dict[str, Any]] = {
         "description": (
             f"Pairs of claims that likely make the same statement in other words (a similarity score of "
             f"{LIKELY_SAME} or more; docs/similar.md), the later claim beside the earlier, neither merged "
-            "yet: merge the later into the earlier with 'verity claim merge'."
+            "yet, and never two answers of one question: merge the later into the earlier with "
+            "'verity claim merge'."
         ),
         "columns": {
             "score": "How alike the two claims read (0-1).",
