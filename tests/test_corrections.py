@@ -287,6 +287,9 @@ def test_a_tag_is_matched_ignoring_case_as_claim_list_finds_it(cli, russia, tmp_
     # a tag taken out and put back as it was is no change
     result = cli("claim", "edit", "depot-hit", "--untag", "ttp", "--tag", "ttp", "--reason", "r")
     assert result.exit_code == 1 and "nothing to change" in result.stderr
+    result = cli("claim", "edit", "depot-hit", "--untag", "ttp", "--tag", "ttp", "--tag", "PAKISTAN ARMY",
+                 "--reason", "r")  # (the second, one it has: the first spelling stays)
+    assert result.exit_code == 1 and "nothing to change" in result.stderr
 
 
 @pytest.mark.parametrize("args, words", [

@@ -188,10 +188,21 @@ def test_a_database_written_while_it_is_merged_is_not_merged(tmp_path, monkeypat
     monkeypatch.setattr(Merging, "_merge_attached", written_meanwhile)
     here = tmp_path / "here.db"
     Store.create(here).close()
-    with Store.open(here) as store, pytest.raises(DatabaseUnavailable, match="written by another program while"):
+    with Store.open(here) as store, pytest.raises(DatabaseUnavailable, match="written, moved or removed by another program while"):
         store.merge_database(str(theirs))
     with Store.open(here) as store:
         assert store.conn.execute("SELECT count(*) FROM sources").fetchone()[0] == 0
+    # moved away meanwhile (a sync tool renaming over it, say): the same, in one line
+    moved = desk_file(tmp_path, "moved.db")
+
+    def moved_meanwhile(self):
+        outcome = merge_attached(self)
+        moved.rename(moved.with_name("elsewhere.db"))
+        return outcome
+
+    monkeypatch.setattr(Merging, "_merge_attached", moved_meanwhile)
+    with Store.open(here) as store, pytest.raises(DatabaseUnavailable, match="moved or removed"):
+        store.merge_database(str(moved))
 
 
 def test_a_desks_database_on_read_only_media_merges(tmp_path, cli):

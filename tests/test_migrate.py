@@ -259,3 +259,16 @@ def test_an_older_database_upgrades_without_loss(db_path):
         assert (source.name, source.affiliation, source.reliability, count) == ("TTP spokesman", "TTP", "D", 1)
         assert source.uid == uids.of_source("TTP spokesman")  # what an import of it would give
         assert list(store.reconciliations()) == list(store.fresh_reconciliations())
+
+
+def test_a_database_upgraded_by_a_migration_renamed_before_release_is_no_newer_verity_s(db_path):
+    """m011 was briefly named m011_question_answers (and did m012's work too) before release."""
+    Store.create(db_path).close()
+    conn = sqlite3.connect(db_path)
+    conn.execute("UPDATE _sqlite_migrations SET name = 'm011_question_answers' "
+                 "WHERE name = 'm011_question_answers_stale'")
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm012_answers_never_logged_twice'")
+    conn.commit()
+    conn.close()
+    with Store.open(db_path) as store:
+        assert store.written_by_newer is None and store.pending_migrations() == []

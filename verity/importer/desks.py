@@ -27,7 +27,7 @@ from ..formats import DocumentLines, Place, converter, document_records
 from ..jsonl import BOM, read_jsonl
 from ..models import Change, Claim, Question, Ruling, Source, Stance, tag_key
 from ..store import Store, claim_row, stance_values
-from ..store.merge import MergeOutcome
+from ..store.merge import MergeOutcome, file_state, unchanged_since
 from ..store.resolve import rekeyed_from
 from ..store.settling import Resolution, shell_quoted
 from ..store.staging import Staging
@@ -94,6 +94,7 @@ def _merge_database(store: Store, path: Path, new_file: bool) -> MergeOutcome:
     with contextlib.suppress(OSError):
         if os.path.samefile(path, store.path):
             return MergeOutcome()  # a database holds every record it holds: nothing to add
+    before = file_state(path)
     try:
         other = Store.open(path, read_only=True)
     except NotVerityDatabase:
@@ -109,6 +110,7 @@ def _merge_database(store: Store, path: Path, new_file: bool) -> MergeOutcome:
             # into a new file: SQLite copies a database only into one, or one of its page size
             with contextlib.closing(sqlite3.connect(copy)) as target:
                 other.conn.backup(target)
+            unchanged_since(path, before)  # read immutable, as merge_database reads a current file
             Store.open(copy).close()
             return store.merge_database(copy, new_file=new_file)
     finally:

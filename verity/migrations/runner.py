@@ -57,9 +57,14 @@ def pending(conn: sqlite3.Connection) -> list[str]:
     return [name for name, _fn in MIGRATIONS if name not in done]
 
 
+# Migrations once named otherwise, before they were released: a database that has had one is
+# not a newer verity's (it has the rest of what it did still pending, which only makes views again).
+RETIRED = frozenset({"m011_question_answers"})
+
+
 def unknown(conn: sqlite3.Connection) -> list[str]:
     """Migrations the database has had that this verity does not know: a newer verity wrote it."""
-    known = {name for name, _fn in MIGRATIONS}
+    known = {name for name, _fn in MIGRATIONS} | RETIRED
     return [name for name in applied(conn) if name not in known]
 
 

@@ -233,8 +233,8 @@ class Corrections:
             # Removed, then added: --untag ttp --tag TTP spells a tag anew. One of each
             # (models.tag_key): Claim keeps the first spelling.
             tags = [tag for tag in tags if tag_key(tag) not in dropped] + [tag.strip() for tag in add_tags]
-            if sorted(tags) == sorted(claim.tags):  # removed and added back as it was: no change
-                tags = list(claim.tags)
+            if sorted(attrs.evolve(claim, tags=tuple(tags)).tags) == sorted(claim.tags):
+                tags = list(claim.tags)  # taken out and put back as they were: no change, not even of order
             question = fields.pop("question", attrs.NOTHING)
             edited = attrs.evolve(claim, tags=tuple(tags), **fields)
             changed = [field for field in ("key", "text", "subject", "tags", "note")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
+from typing import Optional
 
 import attrs
 
@@ -44,10 +45,22 @@ def reading_uri(path: str | os.PathLike) -> str:
     return where.as_uri() + ("?mode=ro" if in_use else "?mode=ro&immutable=1")
 
 
-def file_state(path: str | os.PathLike) -> tuple[int, int, int]:
-    """What changes when a file's bytes are written: which file it is, its size, when it changed."""
-    found = os.stat(path)
+def file_state(path: str | os.PathLike) -> Optional[tuple[int, int, int]]:
+    """What changes when a file's bytes are written: which file it is, its size, when it changed
+    (None once it is gone)."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
     return found.st_ino, found.st_size, found.st_mtime_ns
+
+
+def unchanged_since(path: str | os.PathLike, before: Optional[tuple[int, int, int]]) -> None:
+    """DatabaseUnavailable when another program wrote, moved or removed the file at `path` since
+    its `file_state` was `before`: an immutable read of it may have seen pages half old, half new."""
+    if file_state(path) != before:
+        raise DatabaseUnavailable(f"{path} was written, moved or removed by another program while it was merged; "
+                                  "nothing was merged: merge it again once that program is done")
 
 
 # The unique indexes that hold a name (a key) to one record not merged into another: a merge
@@ -118,10 +131,8 @@ class Merging:
                         outcome = self._merge_attached()
                         # An immutable read sees no lock: a program that wrote the file meanwhile
                         # may have left some pages read old and some new. Nothing is kept then.
-                        if uri.endswith("immutable=1") and file_state(other) != before:
-                            raise DatabaseUnavailable(
-                                f"{other} was written by another program while it was merged; nothing was "
-                                "merged: merge it again once that program is done")
+                        if uri.endswith("immutable=1"):
+                            unchanged_since(other, before)
                         return outcome
                 finally:
                     self.conn.execute("DETACH DATABASE other")
