@@ -213,6 +213,13 @@ def test_two_answers_of_one_question_ruled_true_draw_a_warning(cli, russia):
     assert result.stderr.startswith(
         "Warning: school and military-depot both answer question what-was-hit and are both ruled true, but its "
         "answers exclude each other; rule the one that is not: verity claim rule military-depot RULING")
+    # a claim ruled true put in the question afterwards: the same warning
+    cli("claim", "add", "The strike hit a hospital", "--key", "hospital")
+    cli("claim", "rule", "hospital", "true")
+    result = cli("claim", "edit", "hospital", "--question", "what-was-hit", "--reason", "it answers it")
+    assert result.exit_code == 0, result.output
+    assert ("Warning: hospital and military-depot both answer question what-was-hit and are both ruled true"
+            in result.stderr)
 
 
 def test_partial_dates_order_before_the_days_they_contain(cli, russia):

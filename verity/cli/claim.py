@@ -199,6 +199,8 @@ def edit(
               if value is not None}
     store = open_store(ctx)
     edited = store.edit_claim(claim, reason, add_tags=tag or (), remove_tags=untag or (), **fields)
+    for warning in store.warnings:
+        warn(warning)
     record = claim_record_json(store, store.claim_record(edited.id)) if json_ else None
     print_changed(f"Corrected claim {edited.key}.", record, json_)
 

@@ -269,6 +269,9 @@ class Corrections:
                                        if "question" in changed else self.question_ids_of([claim.id]))
             if {"text", "subject", "note"}.intersection(changed):  # what similarity reads (docs/similar.md)
                 self.compare_again(claim, edited)
+            self.warnings = []
+            if "question" in changed and edited.ruling in TRUE_RULINGS:  # as `rule_claim` warns
+                self.warnings = self._other_answers_true(attrs.evolve(edited, id=claim.id, question=question))
             if ALIKE["claims"].keys() & set(changed):  # two claims one by key and text since a desk merge
                 self.refresh_reconciliations(self.settle())
         return edited
