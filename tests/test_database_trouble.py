@@ -77,6 +77,7 @@ def test_a_read_only_file_cannot_be_written_and_says_so(read_only_copy):
     assert listed.returncode == 0 and "balti-was-killed" in listed.stdout
 
 
+@pytest.mark.slow  # six processes of verity
 def test_a_database_on_read_only_media_is_read_and_a_write_says_it_cannot_be(tmp_path):
     """A folder nothing can be made in (a read-only mount, a stick with its lock on): SQLite
     cannot make there the -shm file a reader of a WAL database needs."""

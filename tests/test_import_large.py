@@ -17,6 +17,8 @@ from verity.importer import records as importing
 from verity.models import Stance
 from verity.store import Store
 
+pytestmark = pytest.mark.slow  # big data: thousands of stances a test; left out of the quick run
+
 BALTI = json.loads(EXAMPLE_JSON.read_text(encoding="utf-8"))
 BATCH = importing.BATCH
 

@@ -161,6 +161,7 @@ def test_a_uid_given_to_two_stances_far_apart_is_refused_naming_both(tmp_path, m
     assert found["stances"] == []
 
 
+@pytest.mark.slow  # a process of verity importing a batch and more through a named pipe
 def test_far_apart_from_standard_input_the_first_is_said_to_be_earlier(cli, tmp_path, empty, monkeypatch):
     monkeypatch.setattr(importing, "BATCH", 2)
     db = empty()

@@ -370,6 +370,7 @@ def test_a_keep_that_cannot_commit_leaves_no_transaction_and_is_not_tried_again(
         reader.close()
 
 
+@pytest.mark.slow  # the model read by several threads at once
 def test_threads_sharing_the_model_each_get_their_vectors(monkeypatch, model):
     import threading
 
