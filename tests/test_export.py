@@ -155,19 +155,22 @@ def test_output_dev_stdout_appends_where_stdout_appends(db_path, worked, tmp_pat
     assert os.path.islink("/dev/stdout")
 
 
+@pytest.mark.slow  # processes of verity
 @pytest.mark.skipif(not os.path.exists("/dev/stdout"), reason="needs /dev/stdout")
 def test_output_dev_stdout_into_a_closed_pipe_stops_quietly_as_stdout_does(db_path, worked):
     import subprocess
     import sys
 
-    for output in ([], ["--output", "/dev/stdout"]):
-        process = subprocess.Popen([sys.executable, "-m", "verity", "--db", str(db_path), "export", "--format",
-                                    "jsonl", *output], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for output in (["export", "--format", "jsonl"], ["export", "--format", "jsonl", "--output", "/dev/stdout"],
+                   ["report"]):
+        process = subprocess.Popen([sys.executable, "-m", "verity", "--db", str(db_path), *output],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         process.stdout.close()  # `| head -c 0`: the reader is gone before anything is written
         _out, err = process.communicate(timeout=60)
         assert (process.returncode, err) == (0, ""), (output, err)
 
 
+@pytest.mark.slow  # processes of verity
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full, a device that is always full")
 def test_stdout_on_a_full_disk_is_one_line(db_path, worked):
     import subprocess

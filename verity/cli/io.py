@@ -208,12 +208,9 @@ def _output(path: Optional[Path], database: str) -> Iterator[TextIO]:
     """stdout, or a file that appears whole or not at all (written aside, then renamed),
     never the open `database` nor the files SQLite keeps beside it."""
     if path is None:
-        if sys.stdout.isatty():  # a terminal obeys the control characters a file only holds
-            from .output import Visible
+        from .output import on_screen
 
-            yield Visible(sys.stdout)
-        else:
-            yield sys.stdout
+        yield on_screen(sys.stdout)
         return
     from .output import written_atomically
 

@@ -140,8 +140,7 @@ def _written_to(path: Path, descriptor: Optional[int] = None) -> Iterator[TextIO
         opened = (os.fdopen(os.dup(descriptor), "w", encoding="utf-8", newline="") if descriptor is not None
                   else open(path, "w", encoding="utf-8", newline=""))
         with opened as out:
-            # a terminal obeys the control characters a file only holds (stdout's own rule)
-            yield Visible(out) if descriptor is not None and os.isatty(descriptor) else out
+            yield on_screen(out)
             out.flush()
     except BrokenPipeError:
         if descriptor is None:
@@ -204,6 +203,12 @@ def silence_stdout() -> None:
         pass
     finally:
         os.close(devnull)
+
+
+def on_screen(out: TextIO) -> TextIO:
+    """`out` as verity writes a document to it: on a terminal, which obeys the control characters
+    a file only holds, through `Visible`."""
+    return Visible(out) if out.isatty() else out
 
 
 class Visible:

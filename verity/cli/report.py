@@ -44,7 +44,7 @@ def report(
     import sys
 
     from ..reports import Report, check_verdicts, format_for
-    from .output import check_writable, silence_stdout, write_atomically, write_stream
+    from .output import check_writable, on_screen, write_atomically, write_stream
 
     fmt = format_for(format_, output)
     verdicts = check_verdicts(verdict)
@@ -56,16 +56,8 @@ def report(
         document = Report(store, verdicts, on_claim=tick)
         chunks = document.render(fmt)
         tick.start(document.steps(fmt))
-        if output is None:
-            if sys.stdout.isatty():  # CSV and JSON too: a terminal obeys what a file only holds
-                from ..names import visible_lines
-
-                chunks = map(visible_lines, chunks)
-            try:
-                write_stream(sys.stdout, chunks)
-            except BrokenPipeError:  # `verity report | head`: the reader has what it wanted
-                silence_stdout()
-                return
+        if output is None:  # (`verity report | head`: a reader gone is the command line's to handle)
+            write_stream(on_screen(sys.stdout), chunks)  # CSV and JSON too
         else:
             size = write_atomically(output, chunks, protect=[db_path(ctx)])
             say(f"Wrote {output} ({fmt}, {document.count()} claims, {size:,} bytes).")
