@@ -183,6 +183,16 @@ def test_output_through_a_link_or_another_spelling_is_refused(cli, balti, tmp_pa
     assert balti.read_bytes() == EXAMPLE_DB.read_bytes()
 
 
+@pytest.mark.parametrize("suffix", ["-wal", "-shm", "-journal"])
+def test_output_is_never_the_files_beside_a_linked_database(cli, balti, tmp_path, suffix):
+    # SQLite keeps a linked database's log beside the file the link leads to, not the link.
+    link = tmp_path / "link.db"
+    link.symlink_to(balti)
+    target = Path(str(balti) + suffix)
+    line = one_line(cli("--db", link, "export", "--format", "json", "--output", target))
+    assert "over the database" in line
+    assert not target.exists() and balti.read_bytes() == EXAMPLE_DB.read_bytes()
+
 # -- point 11: the small ones ----------------------------------------------------------------------
 
 

@@ -43,9 +43,13 @@ def check_writable(path: Path, protect: Iterable[str | os.PathLike] = (), what: 
 
 
 def database_files(database: str | os.PathLike) -> list[Path]:
-    """The database file and the files SQLite keeps beside it, whether they exist yet or not."""
-    path = Path(database)
-    return [path, *(path.with_name(path.name + suffix) for suffix in SIDECARS)]
+    """The database file and the files SQLite keeps beside it, whether they exist yet or not:
+    beside the name given and, when that is a link, beside the file it leads to, where SQLite
+    keeps them."""
+    files = []
+    for path in dict.fromkeys((Path(database), Path(os.path.realpath(database)))):
+        files += [path, *(path.with_name(path.name + suffix) for suffix in SIDECARS)]
+    return files
 
 
 def _same_file(path: Path, other: Path) -> bool:
