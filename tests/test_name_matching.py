@@ -41,6 +41,15 @@ def test_names_that_differ_as_unicode_says_stay_apart(cli, desk):
     assert cli("--db", desk, "source", "add", "می\u200dخواهم").exit_code == 0
 
 
+def test_messages_name_a_source_as_typed(cli, desk):
+    # As every listing shows it: a joiner is part of the name, not a character to escape.
+    name = "می\u200cخواهم"
+    added = cli("--db", desk, "source", "add", name)
+    assert added.exit_code == 0 and f"Added source '{name}' (id " in added.stderr
+    aliased = cli("--db", desk, "source", "alias", name, "O'Brien")
+    assert aliased.stderr == f"\"O'Brien\" now names source '{name}'.\n"
+
+
 @pytest.mark.parametrize("name, problem", [("", "empty"), ("   ", "empty"), ("\u3000", "empty"),
                                            ("A\nB", "control character"), ("A\x1b[2J", "control character"),
                                            ("A\x00", "control character")])

@@ -18,7 +18,7 @@ from typing import Optional
 from .errors import InvalidValue
 from .folding import fold
 
-__all__ = ["MAX_ID", "as_id", "check_name", "check_text", "control_character", "fold", "invisible_character",
+__all__ = ["MAX_ID", "as_id", "check_name", "check_text", "control_character", "fold", "invisible_character", "quoted",
            "text_problem", "tidy", "visible", "visible_lines"]
 
 MAX_ID = 2**63 - 1  # SQLite's largest integer
@@ -71,6 +71,14 @@ def visible(text: str) -> str:
         return text
     return _UNSHOWABLE.sub(_escaped, text)
 
+
+
+def quoted(text: str) -> str:
+    """`text` in quotes, as a message names a record: escaped as `visible` escapes it, and
+    otherwise as typed, where repr() would also escape the joiners and spaces of a name that
+    every listing shows as they are."""
+    shown = visible(text)
+    return f'"{shown}"' if "'" in shown and '"' not in shown else f"'{shown}'"
 
 _UNSHOWABLE_IN_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 

@@ -7,6 +7,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
+from ..names import quoted
 from .common import (
     JsonFlag,
     JsonRecordFlag,
@@ -63,7 +64,7 @@ def add(
     store = open_store(ctx)
     added = store.add_claim(claim)
     record = claim_record_json(store, store.claim_record(added.id)) if json_ else None
-    print_created(added.key, f"Added claim {added.key!r} (id {added.id}).", record, json_)
+    print_created(added.key, f"Added claim {quoted(added.key)} (id {added.id}).", record, json_)
     for warning in store.warnings:
         warn(warning)
 

@@ -4,6 +4,7 @@ from typing import Annotated
 
 import typer
 
+from ..names import quoted
 from .common import JsonFlag, JsonRecordFlag, command, group, open_store, print_created, print_json, print_table, say
 
 app = group("Add, list and show questions: claims that are competing answers to one question.")
@@ -31,7 +32,7 @@ def add(
     store = open_store(ctx)
     store.add_question(question)
     record = question_json(store.question_reconciliation(question.key)) if json_ else None
-    print_created(question.key, f"Added question {question.key!r}.", record, json_)
+    print_created(question.key, f"Added question {quoted(question.key)}.", record, json_)
 
 
 @command(app, "list")

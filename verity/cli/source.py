@@ -4,6 +4,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..names import quoted
 from .common import (
     JsonFlag,
     JsonRecordFlag,
@@ -57,7 +58,7 @@ def add(
         from .records import source_json
 
         record = source_json(added, 0)
-    print_created(added.id, f"Added source {added.name!r} (id {added.id}).", record, json_)
+    print_created(added.id, f"Added source {quoted(added.name)} (id {added.id}).", record, json_)
     for warning in store.warnings:
         warn(warning)
 
@@ -141,7 +142,7 @@ def edit(
     if url and address_warning(url):
         warn(address_warning(url))
     record = source_record_json(store, edited, store.stance_count(edited.id)) if json_ else None
-    print_changed(f"Corrected source {edited.name!r}: {', '.join(fields)}.", record, json_)
+    print_changed(f"Corrected source {quoted(edited.name)}: {', '.join(fields)}.", record, json_)
 
 
 @command(app, "alias")
@@ -165,7 +166,7 @@ def alias(
     for warning in store.warnings:
         warn(warning)
     record = source_record_json(store, found, store.stance_count(found.id)) if json_ else None
-    print_changed(f"{alias_name.strip()!r} now names source {found.name!r}.", record, json_)
+    print_changed(f"{quoted(alias_name.strip())} now names source {quoted(found.name)}.", record, json_)
 
 
 @command(app, "merge")
@@ -189,5 +190,5 @@ def merge(
     store = open_store(ctx)
     dup, kept = store.merge_sources(duplicate, into, reason)
     record = source_record_json(store, kept, store.stance_count(kept.id)) if json_ else None
-    print_changed(f"Merged source {dup.name!r} into {kept.name!r}: its stances now count as {kept.name!r}'s.",
+    print_changed(f"Merged source {quoted(dup.name)} into {quoted(kept.name)}: its stances now count as {quoted(kept.name)}'s.",
                   record, json_)
