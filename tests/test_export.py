@@ -102,6 +102,16 @@ def test_an_empty_database_exports_an_empty_document(cli, db_path):
     assert export(cli, "--format", "jsonl") == ""
 
 
+def test_messages_count_one_record_in_the_singular(cli, db_path, tmp_path):
+    cli("init")
+    cli("source", "add", "S")
+    cli("claim", "add", "A strike hit a house", "--key", "k")
+    cli("stance", "add", "k", "S", "denies")
+    target = tmp_path / "one.json"
+    assert cli("export", "--output", target).stderr == f"Wrote 1 source, 1 claim, 1 stance to {target}.\n"
+    report = cli("report", "--format", "csv", "--output", tmp_path / "r.csv").stderr
+    assert report.startswith(f"Wrote {tmp_path / 'r.csv'} (csv, 1 claim, ") and report.endswith(" bytes).\n")
+
 def test_output_file(cli, worked, tmp_path):
     target = tmp_path / "out.jsonl"
     result = cli("export", "--format", "jsonl", "--output", target)

@@ -67,7 +67,7 @@ def test_the_summary_comes_before_any_claim_is_read(large_db, fmt):
                 break
             before += chunk
         # the whole summary was written from SQL aggregates, without reading a claim
-        assert f"{CLAIMS} claims" in before
+        assert f"{CLAIMS:,} claims" in before
         assert "Sources most often on opposite sides" in before
         assert "Source " in before.split("Sources most often on opposite sides", 1)[1]
         while "claim-" not in after:
@@ -144,7 +144,7 @@ def test_a_long_report_shows_progress_on_a_terminal(large_db, tmp_path):
     assert process.stdout == b""
     terminal = seen.decode("utf-8", "replace")
     assert "Writing report" in terminal
-    assert f"Wrote {target} (markdown, {CLAIMS} claims" in terminal
+    assert f"Wrote {target} (markdown, {CLAIMS:,} claims" in terminal
     assert target.read_text(encoding="utf-8").count("\n### claim-") == CLAIMS
 
 
@@ -152,5 +152,5 @@ def test_no_progress_when_stderr_is_not_a_terminal(cli, large_db, tmp_path):
     target = tmp_path / "large.csv"
     result = cli("--db", large_db, "report", "--output", target)
     assert result.exit_code == 0
-    assert result.stderr.startswith(f"Wrote {target} (csv, {CLAIMS} claims")
+    assert result.stderr.startswith(f"Wrote {target} (csv, {CLAIMS:,} claims")
     assert result.stderr.count("\n") == 1

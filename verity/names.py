@@ -18,7 +18,7 @@ from typing import Optional
 from .errors import InvalidValue
 from .folding import fold
 
-__all__ = ["MAX_ID", "as_id", "check_name", "check_text", "control_character", "fold", "invisible_character", "quoted",
+__all__ = ["MAX_ID", "as_id", "check_name", "check_text", "control_character", "fold", "counted", "invisible_character", "quoted",
            "text_problem", "tidy", "visible", "visible_lines"]
 
 MAX_ID = 2**63 - 1  # SQLite's largest integer
@@ -72,6 +72,11 @@ def visible(text: str) -> str:
     return _UNSHOWABLE.sub(_escaped, text)
 
 
+
+def counted(n: int, word: str, words: str = "") -> str:
+    """'1 claim', '1,024 claims': how a message or a report counts things (`words` where the
+    plural is not `word` + s)."""
+    return f"{n:,} {word if n == 1 else (words or word + 's')}"
 
 def quoted(text: str) -> str:
     """`text` in quotes, as a message names a record: escaped as `visible` escapes it, and

@@ -9,6 +9,7 @@ from typing import Annotated, Callable, Iterator, Optional, TextIO
 import typer
 
 from ..errors import InvalidValue, check_readable
+from ..names import counted
 from .common import JsonRecordFlag, command, commands, db_path, open_store, print_changed, say
 
 PROGRESS_MIN_BYTES = 1 << 20  # smaller files are done before a bar would be worth drawing
@@ -141,7 +142,7 @@ def export(
         for note in notes:
             say(f"Note: {note}")
         if output is not None:
-            say(f"Wrote {len(reviews)} ClaimReviews to {output}.")
+            say(f"Wrote {counted(len(reviews), 'ClaimReview')} to {output}.")
         return
     if format == "csv":
         from ..csvio import write_csv
@@ -149,7 +150,7 @@ def export(
         with _output(output, db_path(ctx)) as out:
             counts = write_csv(store, out)
         if output is not None:
-            say(f"Wrote {counts['stances']:,} stances to {output}.")
+            say(f"Wrote {counted(counts['stances'], 'stance')} to {output}.")
         return
     from ..formats import write_document, write_jsonl
 
@@ -157,8 +158,8 @@ def export(
     with _output(output, db_path(ctx)) as out:
         counts = writer(store, out)
     if output is not None:
-        say(f"Wrote {counts['sources']:,} sources, {counts['claims']:,} claims, {counts['stances']:,} stances "
-            f"to {output}.")
+        say(f"Wrote {counted(counts['sources'], 'source')}, {counted(counts['claims'], 'claim')}, "
+            f"{counted(counts['stances'], 'stance')} to {output}.")
 
 
 @command(app, "merge")

@@ -5,6 +5,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
+from ..names import counted
 from .common import command, commands, db_path, open_store, say
 from .progress import progress_bar
 
@@ -60,4 +61,4 @@ def report(
             write_stream(on_screen(sys.stdout), chunks)  # CSV and JSON too
         else:
             size = write_atomically(output, chunks, protect=[db_path(ctx)])
-            say(f"Wrote {output} ({fmt}, {document.count()} claims, {size:,} bytes).")
+            say(f"Wrote {output} ({fmt}, {counted(document.count(), 'claim')}, {counted(size, 'byte')}).")

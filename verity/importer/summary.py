@@ -6,6 +6,7 @@ import attrs
 
 from ..errors import Conflict, InvalidValue
 from ..formats import MAX_ERRORS
+from ..names import counted
 
 
 @attrs.define
@@ -28,27 +29,23 @@ class ImportSummary:
 
     def line(self, name: str) -> str:
         """The one-line summary: 'Imported 3 sources, 2 claims, 10 stances from x.csv.'"""
-        text = (f"Imported {_count(self.sources, 'source')}, {_count(self.claims, 'claim')}, "
-                f"{_count(self.stances, 'stance')} from {name}")
+        text = (f"Imported {counted(self.sources, 'source')}, {counted(self.claims, 'claim')}, "
+                f"{counted(self.stances, 'stance')} from {name}")
         extra = []
-        created = [_count(n, what) for n, what in ((self.sources_created, "missing source"),
+        created = [counted(n, what) for n, what in ((self.sources_created, "missing source"),
                                                     (self.claims_created, "missing claim")) if n]
         if created:
             extra.append(f"created {' and '.join(created)}")
         present = []
         if self.sources_present:
-            present.append(_count(self.sources_present, "source"))
+            present.append(counted(self.sources_present, "source"))
         if self.claims_present:
-            present.append(_count(self.claims_present, "claim"))
+            present.append(counted(self.claims_present, "claim"))
         if present:
             extra.append(f"{' and '.join(present)} already there")
         if self.stances_present:
-            extra.append(f"{_count(self.stances_present, 'stance')} already logged, skipped")
+            extra.append(f"{counted(self.stances_present, 'stance')} already logged, skipped")
         return text + (f" ({'; '.join(extra)})" if extra else "") + "."
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 class Problems:

@@ -17,9 +17,10 @@ import attrs
 import jinja2
 
 from ..claimview import MARKS, SIDES
+from ..names import counted
 from ..reconcile import figure
 from .summary import MatrixSource
-from .text import SIDE_TITLES, VERDICT_TITLES, estimates_note, link_label, plural, safe_url
+from .text import SIDE_TITLES, VERDICT_TITLES, estimates_note, link_label, safe_url
 
 PIECES = 50  # of Jinja's strings per piece of the page
 
@@ -70,7 +71,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(number=figure, safe_url=safe_url, link_label=link_label, plural=plural)
+    env.filters.update(number=figure, safe_url=safe_url, link_label=link_label, plural=counted)
     env.globals.update(
         MARKS=MARKS,
         POSITION_LABELS=POSITION_LABELS,

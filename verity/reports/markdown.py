@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..claimview import MARKS, ClaimView, Side, StanceView
+from ..names import counted
 from ..reconcile import figure as number
-from .text import SIDE_TITLES, VERDICT_TITLES, estimates_note, link_label, md, md_line, plural, safe_url
+from .text import SIDE_TITLES, VERDICT_TITLES, estimates_note, link_label, md, md_line, safe_url
 
 
 def render(report) -> Iterator[str]:
@@ -36,11 +37,11 @@ def render(report) -> Iterator[str]:
 
 def summary(s) -> Iterator[str]:
     lines = ["# Contradiction report", ""]
-    scope = plural(s.claims, "claim")
+    scope = counted(s.claims, "claim")
     if s.filtered:
         scope += f" of {s.claims_in_database}, those with verdict {' or '.join(s.verdicts)}"
     lines += [
-        f"{scope}; {plural(s.sources, 'source')} with a stance that counts.",
+        f"{scope}; {counted(s.sources, 'source')} with a stance that counts.",
         "",
         "A **verdict** says how far the sources agree, not what is true; "
         "a **ruling** is the fact-checker's own conclusion. "
@@ -134,10 +135,10 @@ def side_lines(side: Side) -> list[str]:
         # Saying nobody denies (or affirms) is information; an empty neutral side is not.
         return [] if side.name == "neutral" else [f"{title}: none.", ""]
     if side.name == "neutral":
-        heading = f"{title} — {plural(side.sources, 'source')}, on neither side"
+        heading = f"{title} — {counted(side.sources, 'source')}, on neither side"
     else:
-        heading = (f"{title} — {plural(side.sources, 'source')}, "
-                   f"{plural(side.origins, 'independent origin')}")
+        heading = (f"{title} — {counted(side.sources, 'source')}, "
+                   f"{counted(side.origins, 'independent origin')}")
     lines = [heading, ""]
     for group in side.groups:
         if group.affiliated:

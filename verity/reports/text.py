@@ -75,10 +75,6 @@ VERDICT_TITLES = {
 }
 
 
-def plural(n: int, word: str, words: str = "") -> str:
-    return f"{n} {word if n == 1 else (words or word + 's')}"
-
-
 def estimates_note(saved) -> str:
     """What a report says of the stored estimates: (computed_at, stale_since) or None."""
     if saved is None:
