@@ -301,6 +301,24 @@ def test_everything_one_source_has_said(browser):
     assert query(browser, "source-statements", source="") == []
 
 
+
+def test_everything_one_source_has_said_finds_it_by_an_alias_or_a_merged_name(cli, balti_db):
+    # The desk merged a second spelling into Karimi: asked for by that spelling or an alias,
+    # the query lists the stances under the source they count for, its own among them.
+    db = ("--db", balti_db)
+    assert cli(*db, "source", "add", "Kabul spokesman Karimi B.").exit_code == 0
+    assert cli(*db, "stance", "add", "balti-funeral-in-kunar", "Kabul spokesman Karimi B.", "neutral").exit_code == 0
+    assert cli(*db, "source", "merge", "Kabul spokesman Karimi B.", "--into", "Afghan government spokesperson Bilal Karimi",
+               "--reason", "one spokesperson").exit_code == 0
+    assert cli(*db, "source", "alias", "Afghan government spokesperson Bilal Karimi", "Zabihullah deputy").exit_code == 0
+    browser = Browser(balti_db)
+    for asked in ("Kabul+spokesman", "zabihullah", "Bilal"):
+        rows = query(browser, "source-statements", source=asked)
+        assert {r["source"] for r in rows} == {"Afghan government spokesperson Bilal Karimi"}, asked
+        assert [r["claim"] for r in rows] == ["balti-was-killed", "balti-killed-in-nangarhar", "balti-funeral-in-kunar"]
+    assert query(browser, "source-statements", source="Kabul+spokesman+Karimi+B.+x") == []
+    assert query(browser, "source-statements", source="") == []
+
 def test_single_source_claims(browser):
     rows = query(browser, "single-source-claims")
     assert [r["claim"] for r in rows] == sorted(

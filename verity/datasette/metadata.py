@@ -127,12 +127,21 @@ QUERIES: dict[str, dict[str, str]] = {
         "title": "Everything one source has said",
         "description": (
             "Every stance a source has taken, oldest first, retracted ones included. Give the "
-            "source's name or part of it (ignoring case). status says whether the stance "
-            "counts, was superseded by a later one, or was retracted."
+            "source's name or part of it (ignoring case), or of one of its aliases, or of a source "
+            "merged into it. status says whether the stance counts, was superseded by a later one, "
+            "or was retracted."
         ),
+        # A source merged into another is found by its own name and aliases too: its stances are
+        # listed under the source they count for, as everywhere else.
         "sql": (
+            "with recursive named(id) as (\n"
+            "  select id from sources where :source != '' and name like '%' || :source || '%'\n"
+            "  union select source_id from aliases where :source != '' and source_id is not null\n"
+            "    and alias like '%' || :source || '%'\n"
+            "  union select merged_into from sources join named using (id) where merged_into is not null)\n"
             "select source, claim, claim_text, position, quote, said_on, via, url, status, note, logged_at, "
-            "stance_id\nfrom source_statements where :source != '' and source like '%' || :source || '%'\n"
+            "stance_id\nfrom source_statements\n"
+            "where source in (select name from sources where merged_into is null and id in named)\n"
             "order by source, said, stance_id"
         ),
     },
