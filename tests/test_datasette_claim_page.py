@@ -94,6 +94,17 @@ def test_a_claims_page_shows_its_reconciliation_sides_contradictions_and_every_s
     assert shown.index("Every stance, oldest first") < shown.index("The claim's fields") < shown.index("This data as")
 
 
+
+def test_a_merged_claims_page_says_it_shows_the_claim_it_was_merged_into(site, cli, balti_db):
+    db = ("--db", balti_db)
+    assert cli(*db, "claim", "add", "Balti died in Nangarhar", "--key", "balti-dup").exit_code == 0
+    assert cli(*db, "claim", "merge", "balti-dup", "--into", "balti-killed-in-nangarhar", "--reason", "same").exit_code == 0
+    shown = text(site.page("/{db}/claims/18"))
+    assert ("Claim 18 was merged into balti-killed-in-nangarhar (claim 2): its stances count there, and that claim "
+            "is shown here.") in shown
+    assert "Mufti Khalid Balti was killed in Nangarhar province, Afghanistan" in shown
+    assert "was merged into" not in text(site.page("/{db}/claims/2"))
+
 def test_other_row_pages_are_datasettes_own(balti):
     page = balti.page("/{db}/sources/1")
     assert "verity-claim" not in page and "This data as" in page

@@ -27,6 +27,9 @@ class ClaimPage:
     score: str
     agreement: str
     source_ids: dict  # source name -> id, for links to each source's page
+    # The id the page was asked for, when that claim was merged into the one shown: a merged
+    # claim's page shows the claim its stances count for, and says so.
+    merged_id: Optional[int] = None
 
     @property
     def claim(self):
@@ -49,4 +52,5 @@ def claim_page(conn: sqlite3.Connection, path: str, pk: str) -> Optional[ClaimPa
     view = claim_view(record)
     r = view.reconciliation
     return ClaimPage(view, figure(r.score), figure(r.agreement),
-                     {name: source.id for name, source in record.sources.items()})
+                     {name: source.id for name, source in record.sources.items()},
+                     None if record.claim.id == claim_id else claim_id)
