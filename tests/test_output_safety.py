@@ -86,6 +86,25 @@ def test_every_readable_output_shows_control_characters_escaped(cli, hostile_cli
         assert "pwned" in result.stdout  # shown, escaped
 
 
+
+JSON_READABLE = [["claim", "list", "--json"], ["claim", "show", "bidi", "--json"], ["stance", "list", "--json"],
+                 ["reconcile", "--json"], ["log", "--json"], ["assess", "--json"], ["source", "show", "1", "--json"],
+                 ["claim", "similar", "pay", "--words-only", "--json"]]
+
+
+@pytest.mark.parametrize("args", JSON_READABLE, ids=" ".join)
+def test_json_output_writes_what_a_terminal_obeys_as_escapes(cli, balti_db, args):
+    # JSON escapes the C0 controls itself, not DEL, the C1 controls or the bidi marks.
+    text = "pay \u202egnp.exe \x9b2J \x7f"
+    assert cli("--db", balti_db, "claim", "add", text, "--key", "bidi").exit_code == 0
+    assert cli("--db", balti_db, "stance", "add", "bidi", "1", "affirms", "--quote", text).exit_code == 0
+    result = cli("--db", balti_db, *args)
+    assert result.exit_code == 0, result.stderr
+    assert not any(b in result.stdout.encode() for b in (*UNSAFE_BYTES, b"\x7f"))
+    if args[:2] in (["claim", "list"], ["claim", "show"], ["stance", "list"]):
+        assert "\\u202e" in result.stdout  # the text is there, escaped
+    json.loads(result.stdout)  # still JSON, and the text reads back as it was
+
 def test_a_hostile_name_is_refused_with_its_control_characters_shown(cli, balti_db):
     result = cli("--db", balti_db, "source", "add", "Evil" + HOSTILE)
     assert result.exit_code == 1

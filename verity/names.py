@@ -19,7 +19,7 @@ from .errors import InvalidValue
 from .folding import fold
 
 __all__ = ["MAX_ID", "as_id", "check_name", "check_text", "control_character", "fold", "counted", "invisible_character", "quoted",
-           "text_problem", "tidy", "visible", "visible_lines"]
+           "json_visible", "text_problem", "tidy", "visible", "visible_lines"]
 
 MAX_ID = 2**63 - 1  # SQLite's largest integer
 
@@ -92,6 +92,17 @@ def visible_lines(text: str) -> str:
     """`visible`, for a whole document: its line breaks and tabs are its layout, and stay."""
     return _UNSHOWABLE_IN_LINES.sub(_escaped, text)
 
+
+
+# What JSON leaves as it is and a terminal obeys: DEL, the C1 controls and the bidi marks (JSON
+# escapes the C0 controls itself).
+_UNSHOWABLE_IN_JSON = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def json_visible(text: str) -> str:
+    """JSON text with the characters a terminal obeys written as JSON escapes (\\u009b): the
+    same JSON, read back, and nothing for a terminal to act on."""
+    return _UNSHOWABLE_IN_JSON.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 def check_text(text: str, what: str = "text", field: Optional[str] = None) -> str:
     """`text` itself, or InvalidValue when `text_problem` finds something in it."""

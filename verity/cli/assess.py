@@ -1,11 +1,10 @@
 """verity assess: what is probably true, from the sources' track records (docs/estimates.md)."""
 
-import sys
 from typing import Annotated, List, Optional
 
 import typer
 
-from .common import JsonFlag, command, commands, open_store, print_table, say
+from .common import JsonFlag, command, commands, open_store, print_table, say, write_json
 
 app = commands()
 
@@ -15,7 +14,7 @@ def print_json_lines(items) -> None:
     (compact): a desk's assessment lists a million basis stances."""
     import orjson
 
-    write, first = sys.stdout.write, True
+    write, first = write_json, True
     for item in items:
         write(("[\n  " if first else ",\n  ") + orjson.dumps(item).decode())
         first = False

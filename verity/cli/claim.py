@@ -1,7 +1,6 @@
 """verity claim ...: the statements being checked."""
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, List, Optional
 
@@ -20,6 +19,7 @@ from .common import (
     print_table,
     say,
     warn,
+    write_json,
 )
 from .progress import progress_bar
 
@@ -299,7 +299,7 @@ def similar_claims(
     if json_:
         for query in queries:
             matches = store.similar_claims(query.text, limit, meaning=meaning)
-            sys.stdout.write(json.dumps({"query": query.id, "matches": [
+            write_json(json.dumps({"query": query.id, "matches": [
                 {"claim": m.key, "score": m.score} for m in matches]}, ensure_ascii=False) + "\n")
         return
     rows = []

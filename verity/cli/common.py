@@ -73,8 +73,16 @@ def open_store(ctx: typer.Context, create: bool = False):
     return store
 
 
+def write_json(text: str) -> None:
+    """JSON text to stdout, every character a terminal would obey written as a JSON escape
+    (`names.json_visible`): every command's --json goes through here."""
+    from ..names import json_visible
+
+    sys.stdout.write(json_visible(text))
+
+
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    write_json(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def print_json_stream(items: Iterable[Any]) -> None:
@@ -82,7 +90,7 @@ def print_json_stream(items: Iterable[Any]) -> None:
     from ..formats import json_list
 
     for chunk in json_list(items):
-        sys.stdout.write(chunk)
+        write_json(chunk)
 
 
 def say(message: str) -> None:
