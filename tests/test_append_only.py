@@ -1,7 +1,8 @@
 """The record is append-only against any SQL, not only verity's own: through a plain `sqlite3`
 connection (as the sqlite3 shell or another program would write), with foreign keys on and off,
 no stance is deleted, edited, replaced, renumbered or un-retracted, no source, claim or question
-deleted or replaced, and no ruling, change or alias edited, deleted or replaced."""
+deleted, replaced, renumbered or given another uid, and no ruling, change or alias edited, deleted
+or replaced."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ STATEMENTS = [
     ("edit a quote", "UPDATE stances SET quote = 'rewritten' WHERE id = 1", "never edited"),
     ("renumber a stance", "UPDATE stances SET id = 9001 WHERE id = 1", "never edited"),
     ("renumber onto another", "UPDATE OR REPLACE stances SET id = 2 WHERE id = 1", "never edited"),
+    ("renumber a stance by its rowid", "UPDATE stances SET rowid = 9001 WHERE id = 1", "never edited"),
     ("change a stance's uid", "UPDATE stances SET uid = 'x' WHERE id = 1", "never edited"),
     ("INSERT OR REPLACE a stance", f"INSERT OR REPLACE INTO stances (id, uid, {STANCE_COLUMNS}) "
      f"SELECT id, uid, claim_id, source_id, 'denies', 'rewritten', url, said_on, via, note, logged_at, logged_by "
@@ -49,6 +51,20 @@ STATEMENTS = [
     ("REPLACE a source by uid", "INSERT OR REPLACE INTO sources (uid, name, folded) SELECT uid, 'y', 'y' "
      "FROM sources WHERE id = 2", "never replaced"),
     ("delete a question", "DELETE FROM questions", "never deleted"),
+    # What points to a record by id (stances, aliases, merges, rulings, a claim's question,
+    # saved estimates) would point at nothing: the record would lose them.
+    ("renumber a source", "UPDATE sources SET id = 9001 WHERE id = 1", "never renumbered"),
+    ("renumber a source by its rowid", "UPDATE sources SET rowid = 9001 WHERE id = 1", "never renumbered"),
+    ("renumber every source", "UPDATE sources SET id = id + 1000", "never renumbered"),
+    ("renumber a source onto another", "UPDATE OR REPLACE sources SET id = 2 WHERE id = 1", "never renumbered"),
+    ("renumber a claim", "UPDATE claims SET id = 9001 WHERE id = 1", "never renumbered"),
+    ("renumber a claim by its rowid", "UPDATE claims SET _rowid_ = 9001 WHERE id = 1", "never renumbered"),
+    ("renumber a question", "UPDATE questions SET id = 9001", "never renumbered"),
+    ("renumber an assessment run", "UPDATE assessment_runs SET oid = 9001", "never renumbered"),
+    ("change a source's uid", "UPDATE sources SET uid = 'x' WHERE id = 1", "keep their uid"),
+    ("change a claim's uid", "UPDATE claims SET uid = 'x' WHERE id = 1", "keep their uid"),
+    ("clear a claim's uid", "UPDATE claims SET uid = NULL WHERE id = 1", "keep their uid"),
+    ("change a question's uid", "UPDATE questions SET uid = 'x'", "keep their uid"),
     ("edit a ruling", "UPDATE rulings SET ruling = 'true'", "never edited"),
     ("delete a ruling", "DELETE FROM rulings", "never deleted"),
     ("edit a change", "UPDATE changes SET reason = 'other'", "never edited"),
@@ -85,13 +101,14 @@ def record(tmp_path_factory):
     Store.open(db).close()  # brought to this verity's schema, whatever the bundled file's
     conn = sqlite3.connect(db)
     conn.execute("INSERT INTO questions (id, uid, key, text) VALUES (1, 'q', 'balti-killed-where', 'Where?')")
+    conn.execute("INSERT INTO assessment_runs (id, method, computed_at) VALUES (1, 'test', '2022-02-01T00:00:00Z')")
     conn.commit()
     conn.close()
     return db
 
 
 def _everything(conn: sqlite3.Connection) -> dict:
-    tables = ("stances", "claims", "sources", "questions", "rulings", "changes", "aliases")
+    tables = ("stances", "claims", "sources", "questions", "rulings", "changes", "aliases", "assessment_runs")
     return {table: conn.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall() for table in tables}
 
 
@@ -128,4 +145,21 @@ def test_retracting_through_sql_is_still_possible_once(record, tmp_path):
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("UPDATE stances SET retracted_at = '2022-02-01T00:00:00Z', retraction_reason = 'test' WHERE id = 1")
     assert conn.execute("SELECT retraction_reason FROM stances WHERE id = 1").fetchone() == ("test",)
+    conn.execute("UPDATE sources SET id = id, uid = uid, note = 'edited' WHERE id = 1")  # neither changes
+    conn.close()
+
+
+def test_a_record_written_without_a_uid_may_be_given_one_once(record, tmp_path):
+    """A source or claim another program inserted without a uid may be given one through SQL,
+    as verity gives a stance one (m005); after that it keeps it."""
+    db = tmp_path / "copy.db"
+    shutil.copy(record, db)
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("INSERT INTO sources (name, folded) VALUES ('Written elsewhere', 'written elsewhere')")
+    conn.execute("INSERT INTO claims (key, text) VALUES ('written-elsewhere', 'Written elsewhere')")
+    for table in ("sources", "claims"):
+        conn.execute(f"UPDATE {table} SET uid = 'given' WHERE uid IS NULL")
+        assert conn.execute(f"SELECT count(*) FROM {table} WHERE uid = 'given'").fetchone() == (1,)
+        with pytest.raises(sqlite3.IntegrityError, match="keep their uid"):
+            conn.execute(f"UPDATE {table} SET uid = 'given again' WHERE uid = 'given'")
     conn.close()

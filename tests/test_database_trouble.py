@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 from support import EXAMPLE_DB, as_if_from_a_newer_verity, read_only, read_only_folder
 
+from verity.errors import DatabaseUnavailable
+from verity.store import Store
+
 
 def run(db: Path, *args: str, user=None, timeout=60) -> subprocess.CompletedProcess:
     env = {**os.environ, "VERITY_USER": "tester"}
@@ -124,3 +127,53 @@ def test_init_on_a_database_from_a_newer_verity_refuses_as_every_write_does(balt
     assert refused["init"].startswith(f"Error: {balti_db} was written by a newer verity")
     assert "m999_from_the_future" in refused["init"] and "upgrade verity" in refused["init"]
     assert balti_db.read_bytes() == before
+
+
+def _renumber_source_1(db: Path, *, before_m013: bool) -> None:
+    """Renumber source 1 by raw SQL, as someone could once the triggers that refuse it are
+    dropped; `before_m013`: in a database of the schema before them, which had none."""
+    from verity.migrations.m013 import NEVER_RENUMBERED, UID_KEPT
+
+    conn = sqlite3.connect(db)
+    dropped = [f"{table}_never_renumbered" for table in NEVER_RENUMBERED]
+    if before_m013:
+        dropped += [f"{table}_uid_kept" for table in UID_KEPT]
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm013_never_renumbered'")
+    for name in dropped:
+        conn.execute(f'DROP TRIGGER "{name}"')
+    conn.execute("UPDATE sources SET id = 1000 WHERE id = 1")  # stance 1 is one of its five
+    conn.commit()
+    conn.close()
+
+
+def test_a_database_damaged_before_its_upgrade_is_said_to_be_so_and_left_as_it_was(balti_db, cli):
+    """The upgrade finds stances whose source is not there: one line, and the file not upgraded."""
+    Store.open(balti_db).close()
+    _renumber_source_1(balti_db, before_m013=True)
+    before = balti_db.read_bytes()
+    result = cli("--db", balti_db, "stance", "list", "--claim", "balti-was-killed")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr == (f"Error: {balti_db} is damaged (stances row 1 points to a row of sources that is not "
+                             "there, and 4 more like it); restore it from a backup, or export what can still be "
+                             "read into a new database\n")
+    assert balti_db.read_bytes() == before
+    with sqlite3.connect(balti_db) as conn:
+        assert not conn.execute("SELECT 1 FROM _sqlite_migrations WHERE name = 'm013_never_renumbered'").fetchone()
+
+
+def test_a_write_meeting_a_stance_whose_source_is_not_there_says_the_file_is_damaged(balti_db, cli):
+    """Every write reconciles the claims it touches, and that is where a stance whose source was
+    renumbered is met: one line, nothing written (it was a traceback)."""
+    Store.open(balti_db).close()
+    _renumber_source_1(balti_db, before_m013=False)
+    damaged = (f"Error: {balti_db} is damaged (a stance names source 1, which is not there); restore it from a "
+               "backup, or export what can still be read into a new database\n")
+    for source in ("3", "1000"):
+        result = cli("--db", balti_db, "stance", "add", "balti-was-killed", source, "affirms",
+                     "--said-on", "2022-01-15")
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert result.stderr == damaged
+    with Store.open(balti_db) as store:
+        assert store.counts()["stances"] == 33
+        with pytest.raises(DatabaseUnavailable, match=r"is damaged \(a stance names source 1, which is not there\)"):
+            store.rebuild_reconciliations()  # one pass over every claim, as an import or a merge makes

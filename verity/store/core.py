@@ -92,6 +92,13 @@ def busy(exc: BaseException) -> bool:
     return "database is locked" in text or "database is busy" in text
 
 
+def damaged(path: str, what: str) -> DatabaseUnavailable:
+    """The one line for a file whose contents are broken, by SQLite's account or verity's (`what`)."""
+    return DatabaseUnavailable(
+        f"{path} is damaged ({what}); restore it from a backup, or export what can still be read into a new database"
+    )
+
+
 def database_problem(path: str, exc: sqlite3.DatabaseError) -> Optional[DatabaseUnavailable]:
     """What a SQLite error about the file itself means for the user, or None for any other error."""
     text = str(exc).lower()
@@ -106,10 +113,7 @@ def database_problem(path: str, exc: sqlite3.DatabaseError) -> Optional[Database
             "check their permissions, or work on a copy you can write"
         )
     if "malformed" in text or "not a database" in text or "corrupt" in text:
-        return DatabaseUnavailable(
-            f"{path} is damaged ({exc}); restore it from a backup, "
-            "or export what can still be read into a new database"
-        )
+        return damaged(path, str(exc))
     if "disk" in text and ("full" in text or "i/o" in text):
         return DatabaseUnavailable(f"cannot write to {path} ({exc}); free some disk space or check the disk")
     return None
@@ -243,6 +247,9 @@ class Store(Lookups, Corrections, Export, Listings, Merging, Settling, Concurren
         except sqlite3.OperationalError as ex:
             conn.close()
             raise DatabaseUnavailable(f"cannot upgrade {path}: {ex}; check that the file is writable") from None
+        except DatabaseUnavailable:
+            conn.close()
+            raise
         with contextlib.suppress(sqlite3.OperationalError):  # read-only: it stays as it is
             store._ensure_wal()  # e.g. after an import into a new file was killed (see Store.bulk_load)
         return store
@@ -329,6 +336,16 @@ class Store(Lookups, Corrections, Export, Listings, Merging, Settling, Concurren
                 # is filled now; a refresh that finds everything sound writes nothing.
                 self.refresh_reconciliations()
                 return applied
+        except sqlite3.IntegrityError:
+            # Rolled back: a reference that was broken before the upgrade (by raw SQL, or another
+            # program) is the file's damage, not the upgrade's.
+            broken = self.conn.execute("PRAGMA foreign_key_check").fetchall()
+            if not broken:
+                raise
+            table, rowid, parent, _fk = broken[0]
+            more = f", and {len(broken) - 1} more like it" if len(broken) > 1 else ""
+            raise damaged(self.path, f"{table} row {rowid} points to a row of {parent} that is not there{more}") \
+                from None
         finally:
             self.conn.execute("PRAGMA foreign_keys = ON")
 

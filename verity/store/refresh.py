@@ -108,15 +108,23 @@ def _with_counted_for(statuses: list[StanceStatus], moved: dict[int, tuple]) -> 
 class _SourceFactsOnDemand(dict):
     """SourceFacts by source id, each read from the database when first asked for."""
 
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite3.Connection, path: str):
         super().__init__()
         self.conn = conn
+        self.path = path
 
     def __missing__(self, source_id: int) -> SourceFacts:
-        name, affiliation, reliability = self.conn.execute(
+        row = self.conn.execute(
             "SELECT name, affiliation, reliability FROM sources WHERE id = ?", [source_id]
         ).fetchone()
-        facts = self[source_id] = SourceFacts.of(name, affiliation, reliability)
+        if row is None:
+            # Every write reconciles the claims it touches, so this is where a stance naming a
+            # source that is not there is met first: raw SQL with foreign keys off (the sqlite3
+            # shell's default) can insert one, or renumber its source once the triggers are dropped.
+            from .core import damaged  # core is built of this module's mixin
+
+            raise damaged(self.path, f"a stance names source {source_id}, which is not there")
+        facts = self[source_id] = SourceFacts.of(*row)
         return facts
 
 
@@ -125,6 +133,7 @@ class Reconciliations:
     each stance's status."""
 
     conn: sqlite3.Connection
+    path: str
 
     def _computed(
         self, claim_ids: Optional[Iterable[int]] = None
@@ -147,11 +156,11 @@ class Reconciliations:
         for claim_id, root in claim_roots.items():
             members.setdefault(root, [root]).append(claim_id)
         if claim_ids is None:
-            sources: dict[int, SourceFacts] = {
-                source_id: SourceFacts.of(name, affiliation, reliability)
+            sources: dict[int, SourceFacts] = _SourceFactsOnDemand(self.conn, self.path)
+            sources.update(
+                (source_id, SourceFacts.of(name, affiliation, reliability))
                 for source_id, name, affiliation, reliability in self.conn.execute(
-                    "SELECT id, name, affiliation, reliability FROM sources")
-            }
+                    "SELECT id, name, affiliation, reliability FROM sources"))
             rows = self.conn.execute(f"SELECT {_FACT_COLUMNS} FROM stances ORDER BY +claim_id, id")
             # Claims with others merged into them are read apart, with those others, below.
             ids: Iterable[int] = (claim_id for (claim_id,) in self.conn.execute(
@@ -161,7 +170,7 @@ class Reconciliations:
             if not members:
                 return
             claim_ids = members
-        sources = _SourceFactsOnDemand(self.conn)
+        sources = _SourceFactsOnDemand(self.conn, self.path)
         for chunk in _chunks(sorted({claim_roots.get(claim_id, claim_id) for claim_id in claim_ids})):
             read = [member for claim_id in chunk for member in members.get(claim_id, [claim_id])]
             rows = self.conn.execute(
