@@ -1,9 +1,11 @@
 """One instant, one spelling: dates are compared as text (docs/rules.md), so a time given with an
 offset is stored as the same instant in UTC, with Z, and 'YYYY-MM-DD HH:MM' as 'YYYY-MM-DDTHH:MM',
-whichever way it comes in (the command line, an import, a desk merge)."""
+whichever way it comes in (the command line, an import, a desk merge). And a date 'in the future' is
+one more than a day ahead of now, compared as instants."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sqlite3
@@ -173,3 +175,41 @@ def test_one_instant_spelled_two_ways_in_two_files_is_one_stance(cli, tmp_path):
         summary = json.loads(run(cli, "import", path, "--json").stdout)
         assert (summary["stances"], summary["stances_present"]) == (0, 2)
     assert stored("SELECT uid FROM stances ORDER BY id") == uids_before
+
+
+# -- the future: a day's grace, counted in hours -------------------------------------------------------
+
+
+def _at(hours: float, offset_hours: int = 0) -> str:
+    """Now plus `hours`, as an ISO date-time in the zone `offset_hours` east of UTC."""
+    zone = dt.timezone(dt.timedelta(hours=offset_hours))
+    moment = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=hours)).astimezone(zone)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + ("Z" if offset_hours == 0 else moment.strftime("%z")[:3] + ":00")
+
+
+def _day(days: int) -> str:
+    return (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=days)).date().isoformat()
+
+
+def test_a_ruling_more_than_a_day_ahead_is_refused_whatever_its_offset(cli, claim_x):
+    # 30 hours ahead, written in a zone 12 hours west: its text reads today or tomorrow
+    for on in (_at(30, -12), _at(25), _at(30)[:-1]):  # the last without an offset: read as UTC
+        result = cli("claim", "rule", "x", "true", "--on", on)
+        assert result.exit_code != 0, on
+        assert result.stderr.startswith("Error: ruling date ") and "is in the future" in result.stderr
+    assert stored("SELECT count(*) FROM rulings") == [(0,)]
+
+
+def test_a_ruling_within_a_day_is_taken_in_any_zone(cli, claim_x):
+    for on in (_at(23), _at(23, 14), _at(23, -12), _day(1)):  # a plain date counts from its start
+        run(cli, "claim", "rule", "x", "true", "--on", on)
+    assert "is in the future" in cli("claim", "rule", "x", "true", "--on", _day(2)).stderr
+
+
+def test_a_said_on_or_withdrawal_more_than_a_day_ahead_is_warned_of(cli, claim_x):
+    result = run(cli, "stance", "add", "x", "S", "affirms", "--said-on", _at(30, -12))
+    assert "Warning: --said-on " in result.stderr and "is in the future" in result.stderr
+    result = run(cli, "stance", "add", "x", "T", "affirms", "--said-on", _at(23, -12))
+    assert "Warning" not in result.stderr
+    result = run(cli, "stance", "retract", "1", "--reason", "withdrawn", "--on", _at(30, -12))
+    assert "Warning: --on " in result.stderr and "is in the future" in result.stderr

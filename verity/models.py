@@ -133,14 +133,22 @@ def address_warning(url: Optional[str]) -> Optional[str]:
             "it is kept as given")
 
 
+# How far ahead of now a date may lie before it is taken for a typo: a day, so that no desk
+# is refused its own today or now (it is already tomorrow east of UTC, up to 14 hours ahead;
+# a time typed without its offset may be a local one). A ruling dated within it stays the
+# claim's ruling over those made after it for at most that long.
+FUTURE_GRACE = dt.timedelta(days=1)
+
+
 def in_the_future(date: Optional[str]) -> bool:
-    """Whether a date (or a partial one) lies in the future. A day's grace: it is already
-    tomorrow east of UTC."""
+    """Whether a date (or a partial one) lies more than FUTURE_GRACE ahead of now, compared as
+    instants: a date, month or year from its start, in UTC, as a time without an offset is
+    read (`uids.milliseconds`). So a plain date is in the future from the day after tomorrow
+    (UTC), and 2022-01-20T23:59-12:00 is 2022-01-21T11:59Z."""
     if not date:
         return False
-    tomorrow = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1)).date().isoformat()
-    day = date[:10]
-    return day > tomorrow[:len(day)]
+    ahead = uids.milliseconds(date) / 1000 - dt.datetime.now(dt.timezone.utc).timestamp()
+    return ahead > FUTURE_GRACE.total_seconds()
 
 
 def future_date_warning(date: Optional[str], what: str = "--said-on", kept: str = "the stance") -> Optional[str]:
