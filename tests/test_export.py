@@ -73,7 +73,7 @@ def test_the_export_holds_what_only_the_database_knows(cli, worked):
     assert ruled["ruling"] == "mostly-false" and ruled["ruled_by"] == "tester" and ruled["ruled_at"]
     last = document["stances"][-1]
     assert last["logged_by"] == "tester" and last["logged_at"]
-    assert last["said_on"] == "2022-01-15T10:30:00+05:00"
+    assert last["said_on"] == "2022-01-15T05:30:00Z"  # given as 10:30:00+05:00: stored in UTC
     assert last["retracted"]["reason"] == "misheard on the radio" and last["retracted"]["by"] == "tester"
     assert last["quote"] == 'It seems "likely"\nthough unconfirmed'
     assert set(document["stances"][0]) == {"claim", "source", "position", "quote", "url", "said_on", "via",

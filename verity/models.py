@@ -133,14 +133,22 @@ def address_warning(url: Optional[str]) -> Optional[str]:
             "it is kept as given")
 
 
+# How far ahead of now a date may lie before it is taken for a typo: a day, so that no desk
+# is refused its own today or now (it is already tomorrow east of UTC, up to 14 hours ahead;
+# a time typed without its offset may be a local one). A ruling dated within it stays the
+# claim's ruling over those made after it for at most that long.
+FUTURE_GRACE = dt.timedelta(days=1)
+
+
 def in_the_future(date: Optional[str]) -> bool:
-    """Whether a date (or a partial one) lies in the future. A day's grace: it is already
-    tomorrow east of UTC."""
+    """Whether a date (or a partial one) lies more than FUTURE_GRACE ahead of now, compared as
+    instants: a date, month or year from its start, in UTC, as a time without an offset is
+    read (`uids.milliseconds`). So a plain date is in the future from the day after tomorrow
+    (UTC), and 2022-01-20T23:59-12:00 is 2022-01-21T11:59Z."""
     if not date:
         return False
-    tomorrow = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1)).date().isoformat()
-    day = date[:10]
-    return day > tomorrow[:len(day)]
+    ahead = uids.milliseconds(date) / 1000 - dt.datetime.now(dt.timezone.utc).timestamp()
+    return ahead > FUTURE_GRACE.total_seconds()
 
 
 def future_date_warning(date: Optional[str], what: str = "--said-on", kept: str = "the stance") -> Optional[str]:
@@ -266,7 +274,8 @@ _PARTIAL_DATE_FIX = "use YYYY-MM-DD, YYYY-MM or YYYY (when only the month or yea
 
 
 def check_date(value: Optional[str], what: str = "date", partial: bool = False) -> Optional[str]:
-    """Validate an ISO date (YYYY-MM-DD) or date-time and return it with a 'T' separator.
+    """Validate an ISO date (YYYY-MM-DD) or date-time and return it as verity stores it
+    (`_as_stored`): with a 'T' separator, and a time with an offset as that instant in UTC.
 
     With `partial`, a date known only to the month or year (YYYY-MM, YYYY) is
     accepted as well: it sorts before every day of that month or year.
@@ -283,16 +292,15 @@ def check_date(value: Optional[str], what: str = "date", partial: bool = False) 
         return value
     if _GOOD_DATE_RE.fullmatch(value):
         day = value[:10]
-        if day in _REAL_DAYS:
-            return value.replace(" ", "T", 1)
-        try:
-            dt.date.fromisoformat(day)
-        except ValueError:
-            raise InvalidValue(f"{what} {value!r} is not a real date or time; {_DATE_FIX}") from None
-        if len(_REAL_DAYS) >= 100_000:  # ~270 years of days; bounded however long the input
-            _REAL_DAYS.clear()
-        _REAL_DAYS.add(day)
-        return value.replace(" ", "T", 1)
+        if day not in _REAL_DAYS:
+            try:
+                dt.date.fromisoformat(day)
+            except ValueError:
+                raise InvalidValue(f"{what} {value!r} is not a real date or time; {_DATE_FIX}") from None
+            if len(_REAL_DAYS) >= 100_000:  # ~270 years of days; bounded however long the input
+                _REAL_DAYS.clear()
+            _REAL_DAYS.add(day)
+        return _as_stored(value, what)
     # Not the common shape: say whether it is not ISO at all, or ISO but not a real time.
     fix = _PARTIAL_DATE_FIX if partial else _DATE_FIX
     if not _DATE_RE.fullmatch(value):
@@ -300,12 +308,48 @@ def check_date(value: Optional[str], what: str = "date", partial: bool = False) 
     raise InvalidValue(f"{what} {value!r} is not a real date or time; {fix}")
 
 
-def _check_said_on(_instance, _attribute, value):
+def _as_stored(value: str, what: str) -> str:
+    """A date or date-time `_GOOD_DATE_RE` matched, as verity stores it. Dates are compared as
+    text (docs/rules.md), so one instant must have one spelling: a time with a ±HH:MM offset
+    becomes the same instant in UTC, with Z (2022-01-20T08:00-05:00 is 2022-01-20T13:00Z,
+    its seconds as given); the separator is 'T'. A date, and a time without an offset (its
+    zone unsaid), stay as given."""
+    if len(value) <= 16 or value[-6] not in "+-":  # past the date, only an offset has a sign
+        return value.replace(" ", "T", 1)
+    sign = 1 if value[-6] == "+" else -1
+    offset = dt.timedelta(hours=int(value[-5:-3]), minutes=int(value[-2:]))
     try:
-        check_date(value, "said-on date", partial=True)
-    except InvalidValue as exc:
-        exc.field = "said_on"
-        raise
+        moment = dt.datetime.fromisoformat(value[:10]).replace(hour=int(value[11:13]), minute=int(value[14:16]))
+        moment -= sign * offset
+    except OverflowError:
+        raise InvalidValue(f"{what} {value!r} is not a real date or time in UTC (before year 1 or after 9999); "
+                           f"{_DATE_FIX}") from None
+    seconds = value[16:-6]  # ':SS', ':SS.ffffff' or nothing: an offset is whole minutes
+    return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:{moment.minute:02d}{seconds}Z"
+
+
+def _date_field(what: str, partial: bool = False):
+    """The converter of a date field: its value checked by `check_date` (under the name `what`,
+    with `partial` dates or not) and as verity stores it, so that every way in (the command
+    line, an import, a desk merge) stores one instant one way. A partial date is a said-on or a
+    withdrawal date, typed by a person: tidied as text is, and empty is none. The others are
+    timestamps, written by verity or its files, and must be ISO date-times as they are."""
+
+    def convert(value, field):
+        if partial:
+            value = _checked_text(value, field)
+        elif value is None and field.default is None:
+            return None
+        elif not isinstance(value, str):
+            raise InvalidValue(f"{field.name} {value!r} is not an ISO date-time; use e.g. 2022-01-18T09:00:00Z",
+                               field.name)
+        try:
+            return check_date(value, what or field.name, partial)
+        except InvalidValue as exc:
+            exc.field = field.name
+            raise
+
+    return attrs.Converter(convert, takes_field=True)
 
 
 def _check_uid(_instance, attribute, value):
@@ -314,26 +358,9 @@ def _check_uid(_instance, attribute, value):
                            "(leave it out and verity gives the record one)", attribute.name)
 
 
-def _check_withdrawn_on(_instance, _attribute, value):
-    try:
-        check_date(value, "withdrawal date", partial=True)
-    except InvalidValue as exc:
-        exc.field = "on"
-        raise
-
-
-def _check_timestamp(_instance, attribute, value):
-    """logged_at and retraction times come from files too: they must be ISO date-times."""
-    if value is None and attribute.default is None:
-        return
-    if not isinstance(value, str):
-        raise InvalidValue(f"{attribute.name} {value!r} is not an ISO date-time; use e.g. 2022-01-18T09:00:00Z",
-                           attribute.name)
-    try:
-        check_date(value, attribute.name)
-    except InvalidValue as exc:
-        exc.field = attribute.name
-        raise
+_said_on = _date_field("said-on date", partial=True)
+_withdrawn_on = _date_field("withdrawal date", partial=True)
+_timestamp = _date_field("")  # logged_at, ruled_at, retraction and change times: named by their field
 
 
 def slugify(text: str) -> str:
@@ -457,7 +484,7 @@ class Claim:
         default=None, converter=_tidy_position, validator=_choice("ruling", RULINGS)
     )
     ruling_explanation: Optional[str] = attrs.field(default=None, converter=_text)
-    ruled_at: Optional[str] = attrs.field(default=None, validator=_check_timestamp)
+    ruled_at: Optional[str] = attrs.field(default=None, converter=_timestamp)
     ruled_by: Optional[str] = attrs.field(default=None)
     question: Optional[str] = attrs.field(default=None, eq=False, converter=_text)  # the key of its question
     uid: Optional[str] = attrs.field(default=None, eq=False, validator=_check_uid)
@@ -488,9 +515,9 @@ class Retraction:
         converter=_text,
         validator=_not_blank("retraction reason", "say why with --reason, e.g. 'logged against the wrong source'"),
     )
-    at: str = attrs.field(factory=utc_now, validator=_check_timestamp)
+    at: str = attrs.field(factory=utc_now, converter=_timestamp)
     by: Optional[str] = attrs.field(default=None)
-    on: Optional[str] = attrs.field(default=None, converter=_text, validator=_check_withdrawn_on)
+    on: Optional[str] = attrs.field(default=None, converter=_withdrawn_on)
 
 
 @attrs.frozen
@@ -502,10 +529,10 @@ class Stance:
     position: str = attrs.field(converter=_tidy_position, validator=_choice("position", POSITIONS))
     quote: Optional[str] = attrs.field(default=None, converter=_text)
     url: Optional[str] = attrs.field(default=None, converter=_text)
-    said_on: Optional[str] = attrs.field(default=None, converter=_text, validator=_check_said_on)
+    said_on: Optional[str] = attrs.field(default=None, converter=_said_on)
     via: Optional[str] = attrs.field(default=None, converter=_text)
     note: Optional[str] = attrs.field(default=None, converter=_text)
-    logged_at: str = attrs.field(factory=utc_now, validator=_check_timestamp)
+    logged_at: str = attrs.field(factory=utc_now, converter=_timestamp)
     logged_by: Optional[str] = attrs.field(default=None)
     retracted: Optional[Retraction] = attrs.field(default=None)
     uid: Optional[str] = attrs.field(default=None, eq=False, validator=_check_uid)
@@ -559,7 +586,7 @@ class Ruling:
 
     ruling: str = attrs.field(converter=_tidy_position, validator=_choice("ruling", RULINGS))
     explanation: Optional[str] = attrs.field(default=None, converter=_text)
-    ruled_at: Optional[str] = attrs.field(default=None)
+    ruled_at: Optional[str] = attrs.field(default=None, converter=_timestamp)
     ruled_by: Optional[str] = attrs.field(default=None)
     uid: Optional[str] = attrs.field(default=None, eq=False)
     desk: Optional[str] = attrs.field(default=None, eq=False)
@@ -574,7 +601,7 @@ class Change:
     """One recorded correction: a field of a record edited, an alias, a merge, a ruling, a
     retraction — who, when, the old and new value, and why."""
 
-    at: str = attrs.field(validator=_check_timestamp)
+    at: str = attrs.field(converter=_timestamp)
     by: Optional[str]
     action: str = attrs.field(validator=_choice("change action", ACTIONS))
     record_type: str = attrs.field(validator=_choice("record type", RECORD_TYPES))

@@ -79,7 +79,9 @@ def _nothing_given(fields: Iterable[str]) -> str:
 
 
 def _when(timestamp: str) -> str:
-    return timestamp[:16].replace("T", " ")
+    """A ruling's time as a warning names it, to the minute; 'UTC' when it is stored in UTC, as
+    every time given with an offset is (models.check_date), so that 08:00-05:00 reads 13:00 UTC."""
+    return timestamp[:16].replace("T", " ") + (" UTC" if len(timestamp) > 16 and timestamp.endswith("Z") else "")
 
 
 class Corrections:
