@@ -3,6 +3,7 @@ newer verity: one plain line that says so and what to do, never a traceback, not
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -177,3 +178,35 @@ def test_a_write_meeting_a_stance_whose_source_is_not_there_says_the_file_is_dam
         assert store.counts()["stances"] == 33
         with pytest.raises(DatabaseUnavailable, match=r"is damaged \(a stance names source 1, which is not there\)"):
             store.rebuild_reconciliations()  # one pass over every claim, as an import or a merge makes
+
+
+def test_records_another_program_inserted_are_given_uids_and_reconciled(balti_db, cli):
+    # The sqlite3 shell or sqlite-utils writes rows without a uid and reconciles nothing: the next
+    # verity to open the file gives them the uids an import would and counts their stances.
+    conn = sqlite3.connect(balti_db)
+    with conn:
+        conn.execute("INSERT INTO claims (key, text) VALUES ('raw-claim', 'A claim written by hand')")
+        conn.execute("INSERT INTO sources (name) VALUES ('Hand-written source')")
+        conn.execute("INSERT INTO sources (name) VALUES ('tahir khan (DAWN)')")  # a name one source has
+        conn.execute("INSERT INTO stances (claim_id, source_id, position, logged_at) SELECT c.id, s.id, 'denies', "
+                     "'2022-01-21T00:00:00Z' FROM claims c, sources s WHERE c.key = 'raw-claim' "
+                     "AND s.name = 'Hand-written source'")
+        conn.execute("INSERT INTO stances (claim_id, source_id, position, logged_at) SELECT c.id, s.id, 'denies', "
+                     "'2022-01-21T00:00:00Z' FROM claims c, sources s WHERE c.key = 'balti-was-killed' "
+                     "AND s.name = 'Hand-written source'")
+    conn.close()
+    listed = cli("--db", balti_db, "claim", "list", "--json")
+    assert listed.exit_code == 0, listed.stderr
+    verdicts = {c["key"]: c["verdict"] for c in json.loads(listed.stdout)}
+    assert verdicts["raw-claim"] == "single-source"
+    shown = cli("--db", balti_db, "claim", "show", "balti-was-killed")
+    assert shown.exit_code == 0 and "Hand-written source" in shown.stdout
+    conn = sqlite3.connect(balti_db)
+    assert conn.execute("SELECT count(*) FROM claims WHERE uid IS NULL").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM stances WHERE uid IS NULL").fetchone()[0] == 0
+    assert conn.execute("SELECT folded FROM sources WHERE name = 'Hand-written source'").fetchone()[0] == \
+        "hand-written source"
+    # ... but not a name another source has, which the index keeps to one source.
+    assert conn.execute("SELECT uid IS NOT NULL, folded FROM sources WHERE name = 'tahir khan (DAWN)'").fetchone() == \
+        (1, None)
+    conn.close()

@@ -252,6 +252,7 @@ class Store(Lookups, Corrections, Export, Listings, Merging, Settling, Concurren
             raise
         with contextlib.suppress(sqlite3.OperationalError):  # read-only: it stays as it is
             store._ensure_wal()  # e.g. after an import into a new file was killed (see Store.bulk_load)
+            store._adopt_rows_written_by_others()
         return store
 
     @classmethod
@@ -286,7 +287,10 @@ class Store(Lookups, Corrections, Export, Listings, Merging, Settling, Concurren
 
     def _adopt_rows_written_by_others(self) -> None:
         """Give a uid (and a source its folded name) to every record another program inserted
-        without one: the uid an import of the same record would give it."""
+        without one (the sqlite3 shell, sqlite-utils): the uid an import of the same record would
+        give it; and reconcile the claims they touch, which no verity command has. Until then
+        such a claim is missing from `claim list` and its stances from every verdict. The uid
+        columns are indexed, so the look on opening a sound file is one probe of each index."""
         if not self.conn.execute(
             "SELECT 1 FROM sources WHERE uid IS NULL UNION ALL SELECT 1 FROM claims WHERE uid IS NULL "
             "UNION ALL SELECT 1 FROM stances WHERE uid IS NULL LIMIT 1"
@@ -294,17 +298,25 @@ class Store(Lookups, Corrections, Export, Listings, Merging, Settling, Concurren
             return
         with self.transaction():
             for source_id, name in self.conn.execute("SELECT id, name FROM sources WHERE uid IS NULL").fetchall():
+                folded = names.fold(name)
+                if self.conn.execute("SELECT 1 FROM sources WHERE folded = ? AND merged_into IS NULL AND id != ?",
+                                     [folded, source_id]).fetchone():
+                    folded = None  # another source has the name: this one is found by its id until renamed
                 self.conn.execute("UPDATE sources SET uid = ?, folded = ? WHERE id = ?",
-                                  [self._free_uid("sources", uids.of_source(name)), names.fold(name), source_id])
+                                  [self._free_uid("sources", uids.of_source(name)), folded, source_id])
+            touched = set()
             for claim_id, key in self.conn.execute("SELECT id, key FROM claims WHERE uid IS NULL").fetchall():
                 self.conn.execute("UPDATE claims SET uid = ? WHERE id = ?",
                                   [self._free_uid("claims", uids.of_claim(key)), claim_id])
+                touched.add(claim_id)
             for row in self.conn.execute(
                 "SELECT s.id, c.key, src.name, s.position, s.quote, s.url, s.said_on, s.via, s.logged_at, "
-                "s.logged_by FROM stances s JOIN claims c ON c.id = s.claim_id JOIN sources src ON src.id = s.source_id "
-                "WHERE s.uid IS NULL").fetchall():
+                "s.logged_by, s.claim_id FROM stances s JOIN claims c ON c.id = s.claim_id "
+                "JOIN sources src ON src.id = s.source_id WHERE s.uid IS NULL").fetchall():
                 self.conn.execute("UPDATE stances SET uid = ? WHERE id = ?",
-                                  [self._free_uid("stances", uids.of_stance(*row[1:])), row[0]])
+                                  [self._free_uid("stances", uids.of_stance(*row[1:10])), row[0]])
+                touched.add(row[10])
+            self.refresh_reconciliations(touched)
 
     def _free_uid(self, table: str, uid: str) -> str:
         """`uid`, unless a record of `table` has it already: then a new one."""
