@@ -56,9 +56,14 @@ def shell_quoted(text: Optional[str]) -> str:
     return "'" + str(text).replace("'", "'\\''") + "'"
 
 
-def _of_desk(desk: Optional[str]) -> str:
-    """' of desk D' after a record's name in a resolution, or nothing for a record of no desk."""
-    return f" of desk {desk}" if desk else ""
+def _whose(desk: Optional[str], table: str, record_id: int, since: Since) -> str:
+    """Whose a record is, after its name in a resolution: ' of desk D'; for a record of no desk
+    (made where VERITY_DESK was not set, or read from a file without uids), where it was: ' of
+    the file' when this merge brought it, else ' of this database'. Two records of one name or
+    key are told apart so."""
+    if desk:
+        return f" of desk {desk}"
+    return " of the file" if since.new(table, record_id) else " of this database"
 
 
 class Settling:
@@ -118,15 +123,15 @@ class Settling:
             return
         for source_id, into in pointers.into.items():
             if pointers.kind[source_id] == EDGE_NAME and (since.new("sources", source_id) or since.new("sources", into)):
-                settled.resolutions.append(self._same_name(source_id, into))
+                settled.resolutions.append(self._same_name(source_id, into, since))
         settled.resolutions += self._dropped_merges("sources", pointers.dropped, since)
 
-    def _same_name(self, source_id: int, into: int) -> Resolution:
+    def _same_name(self, source_id: int, into: int, since: Since) -> Resolution:
         (name, desk), (kept, kept_desk) = (self.conn.execute("SELECT name, desk FROM sources WHERE id = ?",
                                                              [i]).fetchone() for i in (source_id, into))
         root = self._record_name("sources", self.root_id("sources", into))
-        text = (f"source {name!r}{_of_desk(desk)} and {kept!r}"
-                f"{_of_desk(kept_desk)}, one name created apart, are one source: "
+        text = (f"source {name!r}{_whose(desk, 'sources', source_id, since)} and {kept!r}"
+                f"{_whose(kept_desk, 'sources', into, since)}, one name created apart, are one source: "
                 f"the younger is merged into the older ({root!r})")
         command = (f"verity source edit {shell_quoted(root)} --name '<another name>' --reason '…' "
                    f"(if they are two sources: {name!r} then names the younger)")
@@ -199,28 +204,31 @@ class Settling:
             return
         for claim_id, into in pointers.into.items():
             if pointers.kind[claim_id] == EDGE_NAME and (since.new("claims", claim_id) or since.new("claims", into)):
-                settled.resolutions.append(self._same_claim(claim_id, into))
+                settled.resolutions.append(self._same_claim(claim_id, into, since))
         for claim_id in roots:
             if keys[claim_id] != own[claim_id]:
                 holder = next(i for i in roots if keys[i] == own[claim_id])
                 if since.new("claims", claim_id) or since.new("claims", holder):
-                    settled.resolutions.append(self._rekeyed(claim_id, holder, own[claim_id], keys[claim_id]))
+                    settled.resolutions.append(self._rekeyed(claim_id, holder, own[claim_id], keys[claim_id],
+                                                             since))
         settled.resolutions += self._dropped_merges("claims", pointers.dropped, since)
 
-    def _same_claim(self, claim_id: int, into: int) -> Resolution:
+    def _same_claim(self, claim_id: int, into: int, since: Since) -> Resolution:
         key, desk = self.conn.execute("SELECT key, desk FROM claims WHERE id = ?", [claim_id]).fetchone()
         root = self._record_name("claims", self.root_id("claims", into))
-        text = (f"claim {key!r}{_of_desk(desk)}, logged apart with the same key and text "
+        text = (f"claim {key!r}{_whose(desk, 'claims', claim_id, since)}, logged apart with the same key and text "
                 f"as an older one, is that claim: merged into {root!r}")
         command = (f"verity claim edit {shell_quoted(root)} --text '<what it says>' --reason '…' "
                    "(if they are two claims: the younger then gets a key of its own)")
         return Resolution("key", text, command)
 
-    def _rekeyed(self, claim_id: int, holder: int, key: str, new_key: str) -> Resolution:
-        desk = self.conn.execute("SELECT desk FROM claims WHERE id = ?", [claim_id]).fetchone()[0]
-        holder_desk = self.conn.execute("SELECT desk FROM claims WHERE id = ?", [holder]).fetchone()[0]
-        text = (f"claim {key!r}{_of_desk(desk)} and the older claim {key!r}"
-                f"{_of_desk(holder_desk)} say different things: both are kept, "
+    def _rekeyed(self, claim_id: int, holder: int, key: str, new_key: str, since: Since) -> Resolution:
+        (desk, said), (holder_desk, held) = (self.conn.execute("SELECT desk, text FROM claims WHERE id = ?",
+                                                               [i]).fetchone() for i in (claim_id, holder))
+        whose, holders = _whose(desk, "claims", claim_id, since), _whose(holder_desk, "claims", holder, since)
+        if whose == holders:  # of one desk, or both of the file: what each says tells them apart
+            whose, holders = f"{whose} ({said!r})", f"{holders} ({held!r})"
+        text = (f"claim {key!r}{whose} and the older claim {key!r}{holders} say different things: both are kept, "
                 f"the younger re-keyed {new_key!r}")
         command = (f"verity claim merge {new_key} --into {key} --reason '…' (if they are one claim), or "
                    f"verity claim edit {new_key} --key <a better key> --reason '…'")
