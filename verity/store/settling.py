@@ -4,8 +4,9 @@ After a merge has added another desk's records (verity.store.merge), and after a
 that can change it (a new name, key or text, a merge: verity.store.corrections), `settle`
 reads the records and writes back what the rules of `verity.store.resolve` make of them:
 merges and records one by name (`rows.ALIKE`) become pointers (`merged_into`), claims and
-questions that share the key their desks gave them are re-keyed (the oldest keeps it), and a
-claim whose question a change set is in the question it names. After a merge it also says,
+questions that share the key their desks gave them are re-keyed (the oldest keeps it), a
+question asked alike on two desks is one (its answers the older's), and a claim whose
+question a change set is in the question it names. After a merge it also says,
 as one `Resolution` each, what it decided that no one desk did. docs/desks.md ("What a merge
 resolves") says it for users.
 """
@@ -18,7 +19,16 @@ from typing import Iterable, Optional
 import attrs
 
 from .. import uids
-from .resolve import EDGE_NAME, MergeEdge, claim_keys, groups_of, merge_pointers, question_own_key
+from .resolve import (
+    EDGE_NAME,
+    MergeEdge,
+    claim_keys,
+    groups_of,
+    merge_pointers,
+    one_question,
+    question_key,
+    question_own_key,
+)
 from .rows import RECORD_TABLES, USER_KEY, alike
 
 
@@ -235,10 +245,15 @@ class Settling:
         return Resolution("key", text, command)
 
     def _question_named(self, key: Optional[str]) -> Optional[int]:
-        """The question a change naming `key` moves a claim to: of the questions desks gave that key,
-        the oldest (the one that keeps it), else none."""
+        """The question a change naming `key` moves a claim to: the one whose key it is, once the keys
+        are settled (a question a merge re-keyed is named by its new key: `claim edit --question
+        KEY-xxxxxxxx`); else, of the questions desks gave that key, the oldest (the one that keeps
+        it); else none."""
         if not key:
             return None
+        row = self.conn.execute("SELECT id FROM questions WHERE key = ?", [key]).fetchone()
+        if row is not None:
+            return row[0]
         found = [(uid, question_id) for question_id, uid, own in self.conn.execute(
             "SELECT id, uid, key FROM questions WHERE key = ? OR key LIKE ? ESCAPE '\\'",
             [key, key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "-%"])
@@ -263,27 +278,54 @@ class Settling:
                 settled.claims.add(row[0])
 
     def _settle_questions(self, since: Optional[Since], settled: Settled) -> None:
-        """Questions that share the key their desks gave them: the oldest keeps it, the others are re-keyed."""
-        self._settle_claims_questions(settled)
-        rows = self.conn.execute("SELECT id, uid, key FROM questions").fetchall()
+        """Questions that share the key their desks gave them: one that has an older one's text too is
+        that question (`resolve.one_question`): its answers are the older's, and it keeps its record
+        under `question_key`; of the others, the oldest keeps the key and the younger are re-keyed.
+        Then each claim a change put in a question is in the question that change names."""
+        rows = self.conn.execute("SELECT id, uid, key, text FROM questions").fetchall()
         own = {row[0]: question_own_key(row[2], row[1]) for row in rows}
-        if len(set(own.values())) == len(own) and all(own[row[0]] == row[2] for row in rows):
-            return
-        uid_of = {row[0]: row[1] for row in rows}
-        # Only the keys desks gave count as taken: what is re-keyed is then the same on every desk.
-        keys = claim_keys(sorted(own), uid_of, own, set(own.values()))
-        changed = [(row[0], keys[row[0]]) for row in rows if keys[row[0]] != row[2]]
-        # Keys are unique at every step: each changed question lets its key go first (its uid is unique).
-        self.conn.executemany("UPDATE questions SET key = uid WHERE id = ?", [(i,) for i, _key in changed])
-        self.conn.executemany("UPDATE questions SET key = ? WHERE id = ?", [(key, i) for i, key in changed])
+        one: dict[int, int] = {}
+        keys: dict[int, str] = {}
+        if len(set(own.values())) != len(own) or any(own[row[0]] != row[2] for row in rows):
+            uid_of = {row[0]: row[1] for row in rows}
+            one = one_question(rows)
+            # Only the keys desks gave count as taken: what is re-keyed is then the same on every desk.
+            keys = claim_keys(sorted(i for i in own if i not in one), uid_of, own, set(own.values()))
+            keys.update((i, question_key(own[i], uid_of[i])) for i in one)
+            changed = [(row[0], keys[row[0]]) for row in rows if keys[row[0]] != row[2]]
+            # Keys are unique at every step: each changed question lets its key go first (its uid is unique).
+            self.conn.executemany("UPDATE questions SET key = uid WHERE id = ?", [(i,) for i, _key in changed])
+            self.conn.executemany("UPDATE questions SET key = ? WHERE id = ?", [(key, i) for i, key in changed])
+        self._settle_claims_questions(settled)  # by the keys settled, which name a re-keyed question
+        for younger, older in sorted(one.items()):  # its answers are the older's, on every desk
+            moved = [claim_id for (claim_id,) in self.conn.execute("SELECT id FROM claims WHERE question_id = ?",
+                                                                   [younger])]
+            if moved:
+                self.conn.execute("UPDATE claims SET question_id = ? WHERE question_id = ?", [older, younger])
+                settled.claims.update(moved)
+        if one:
+            self.conn.execute(f"DELETE FROM question_reconciliations WHERE question_id IN ({', '.join('?' * len(one))})",
+                              list(one))
         if since is None:
             return
         for question_id, key in sorted(keys.items()):  # re-keyed now, or as it came in (`_merge_questions`)
+            if question_id in one:
+                continue
             if key != own[question_id] and any(since.new("questions", i) for i in own if own[i] == own[question_id]):
                 settled.resolutions.append(Resolution(
                     "question", f"question {own[question_id]!r} was added on two desks; the younger is "
                     f"re-keyed {key!r}", f"verity claim edit CLAIM --question {own[question_id]} --reason '…' "
                     "(to move a claim of the younger to the older)"))
+        for younger, older in sorted(one.items()):
+            if since.new("questions", younger) or since.new("questions", older):
+                (desk, text), older_desk = (self.conn.execute("SELECT desk, text FROM questions WHERE id = ?",
+                                                              [younger]).fetchone(),
+                                            self.conn.execute("SELECT desk FROM questions WHERE id = ?",
+                                                              [older]).fetchone()[0])
+                settled.resolutions.append(Resolution(
+                    "question", f"question {own[younger]!r}{_whose(desk, 'questions', younger, since)} and the "
+                    f"older question {keys[older]!r}{_whose(older_desk, 'questions', older, since)}, asked apart "
+                    f"with the same key and text ({text!r}), are one question: the answers of both are its answers"))
 
     def _report_shared_aliases(self, since: Since, settled: Settled) -> None:
         """One alias given to two sources on different desks: it finds the one given it last."""
