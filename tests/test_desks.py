@@ -376,14 +376,16 @@ def test_two_sources_one_by_name_are_two_again_once_renamed(two_desks, cli):
         assert list(kabul.reconciliations()) == list(kabul.fresh_reconciliations())
 
 
-def test_questions_of_two_desks_merge_and_their_stored_rule_7_is_current(tmp_path, monkeypatch):
+@pytest.mark.parametrize("asked", ["Where was Balti killed?", "Where was Balti buried?"])
+def test_questions_of_two_desks_merge_and_their_stored_rule_7_is_current(tmp_path, monkeypatch, asked):
     from verity.models import Question
 
     paths = [tmp_path / "kabul.db", tmp_path / "london.db"]
-    for path, name, text in zip(paths, ("kabul", "london"), ("killed in Nangarhar", "killed in Kunar")):
+    for path, name, text, question in zip(paths, ("kabul", "london"), ("killed in Nangarhar", "killed in Kunar"),
+                                          ("Where was Balti killed?", asked)):
         desk(monkeypatch, name)
         with Store.create(path) as store:
-            store.add_question(Question(key="balti-killed-where", text="Where was Balti killed?"))
+            store.add_question(Question(key="balti-killed-where", text=question))
             store.add_source(Source(name=f"{name} official"))
             store.add_claim(Claim(key=f"balti-{name}", text=text, question="balti-killed-where"))
             store.add_stance(Stance(claim=f"balti-{name}", source=f"{name} official", position="affirms"))
@@ -394,7 +396,10 @@ def test_questions_of_two_desks_merge_and_their_stored_rule_7_is_current(tmp_pat
         assert keys[0] == "balti-killed-where" and keys[1].startswith("balti-killed-where-")
         stored = dict(kabul.conn.execute(
             "SELECT q.key, r.verdict FROM question_reconciliations r JOIN questions q ON q.id = r.question_id"))
-        assert stored == {key: kabul.question_reconciliation(key).verdict for key in keys}
+        # one question asked alike on two desks is one, with both answers (docs/desks.md)
+        listed = keys if asked != "Where was Balti killed?" else keys[:1]
+        assert stored == {key: kabul.question_reconciliation(key).verdict for key in listed}
+        assert sum(len(kabul.question_reconciliation(key).answers) for key in listed) == 2
 
 
 def test_a_jsonl_export_with_a_byte_order_mark_or_leading_space_merges_as_what_it_holds(cli, tmp_path):

@@ -86,6 +86,9 @@ def test_two_records_of_one_name_that_differ_are_told_apart_by_uid(cli, tmp_path
     lines = [json.loads(line) for line in run(cli, "--db", db, "export", "--format", "jsonl").stdout.splitlines()]
     claim = next(line for line in lines if line["type"] == "claim" and line["uid"] == second)
     stance = next(line for line in lines if line["type"] == "stance")
+    # the export names the stance's claim by its uid too (two claims have its key); a file that
+    # names it by its key alone (an earlier verity's) means the file's claim of that key
+    assert stance.pop("claim_uid") == first
     file.write_text(json.dumps(claim) + "\n" + json.dumps(stance) + "\n", encoding="utf-8")
     before = snapshot(db)
     result = cli("--db", db, "import", file)

@@ -53,7 +53,8 @@ def test_a_claim_of_a_file_without_uids_that_says_otherwise_is_kept_with_its_rul
     assert result.exit_code == 0, result.output
     lines = result.stderr.splitlines()
     assert lines[0] == f"Merged {v1}: added 1 claim, 1 ruling; resolved 1 difference:"
-    assert f"claim {FUNERAL!r} and the older claim {FUNERAL!r} say different things: both are kept" in lines[1]
+    assert (f"claim {FUNERAL!r} of the file and the older claim {FUNERAL!r} of this database say different "
+            "things: both are kept") in lines[1]
     [(key, ruling, explanation)] = claims_saying(balti_db, short)
     assert key.startswith(FUNERAL + "-") and (ruling, explanation) == ("true", "hand")
     assert claims_saying(balti_db, example()["claims"][5]["text"]) == desks  # the desk's claim keeps its key
@@ -125,8 +126,8 @@ def test_a_claim_of_such_a_file_never_takes_the_key_of_the_desks_own(tmp_path, c
     v1 = v1_file(tmp_path / "v1.json", [{"key": "strike-in-kunar", "text": "A strike in Kunar killed seven"}])
     result = cli("--db", db, "merge", v1)
     assert result.exit_code == 0, result.output
-    assert "the older claim 'strike-in-kunar' say different things: both are kept, the younger re-keyed " \
-           "'strike-in-kunar-" in result.stderr
+    assert "of the file and the older claim 'strike-in-kunar' of this database say different things: both are " \
+           "kept, the younger re-keyed 'strike-in-kunar-" in result.stderr
     assert claims_saying(db, "A strike in Kunar killed five") == [("strike-in-kunar", None, None)]
     [(key, _ruling, _explanation)] = claims_saying(db, "A strike in Kunar killed seven")
     assert key.startswith("strike-in-kunar-")

@@ -12,7 +12,10 @@ rules (a uid must be a uid). Every error names its line (the line a row starts
 on, as a spreadsheet shows it) and column.
 
 `write_csv` writes every stance of a database with every one of these columns:
-what `verity export --format csv` writes, and `verity import` reads back.
+what `verity export --format csv` writes, and `verity import` reads back. Where two
+claims of the database share a key, or two sources a name, it adds claim_uid and
+source_uid: the uid of a row's claim and source, where its key or name alone is
+ambiguous (an import finds the record by it, and checks it has that key or name).
 """
 
 from __future__ import annotations
@@ -31,6 +34,11 @@ COLUMNS = ("claim", "source", "position", "quote", "url", "said_on", "via", "not
 RETRACTION_COLUMNS = {"retracted_at": "at", "retraction_reason": "reason", "retracted_by": "by",
                       "retracted_on": "on"}
 _RETRACTION_FIELDS = {field: column for column, field in RETRACTION_COLUMNS.items()}
+# The uid of a row's claim and of its source, where another claim has its key (another source its
+# name): what the export writes, in these two columns, where the database has such records (and a
+# key or name alone would leave the import to guess which is meant: docs/import-export.md).
+REFERENCE_COLUMNS = ("claim_uid", "source_uid")
+READ_COLUMNS = COLUMNS + REFERENCE_COLUMNS
 REQUIRED = ("claim", "source", "position")
 PROGRESS_EVERY = 2_000
 
@@ -132,19 +140,22 @@ def _stance(names: list[str], row: list[str]) -> dict[str, Any]:
 
 
 def write_csv(store, out: TextIO) -> dict[str, int]:
-    """Write every stance of `store`, in logging order, one row each under a header of COLUMNS;
-    returns how many. Each cell is written as it is (no quote put before a leading '='): the
-    export is data for `read_csv`, which takes a cell as it stands, not a report."""
+    """Write every stance of `store`, in logging order, one row each under a header of COLUMNS
+    (and REFERENCE_COLUMNS where two claims share a key or two sources a name); returns how many.
+    Each cell is written as it is (no quote put before a leading '='): the export is data for
+    `read_csv`, which takes a cell as it stands, not a report."""
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    references = store.names_shared()
+    writer.writerow(READ_COLUMNS if references else COLUMNS)
     count = 0
-    for stance in store.all_stances():
+    for entry in store.stance_entries():
+        stance = entry.stance
         retracted = stance.retracted
         writer.writerow([stance.claim, stance.source, stance.position, stance.quote, stance.url, stance.said_on,
                          stance.via, stance.note, stance.logged_at, stance.logged_by,
                          retracted.at if retracted else None, retracted.reason if retracted else None,
                          retracted.by if retracted else None, retracted.on if retracted else None,
-                         stance.uid, stance.desk])
+                         stance.uid, stance.desk, *((entry.claim_uid, entry.source_uid) if references else ())])
         count += 1
     return {"stances": count}
 
@@ -152,12 +163,12 @@ def write_csv(store, out: TextIO) -> dict[str, int]:
 def _header_problems(header: list[str], names: list[str]) -> list[str]:
     problems = []
     for raw, name in zip(header, names):
-        if name not in COLUMNS:
-            hint = did_you_mean(name, COLUMNS)
+        if name not in READ_COLUMNS:
+            hint = did_you_mean(name, READ_COLUMNS)
             problems.append(f"unknown column {raw!r}{hint}; the columns are: {', '.join(COLUMNS)}")
     seen = set()
     for name in names:
-        if name in seen and name in COLUMNS:
+        if name in seen and name in READ_COLUMNS:
             problems.append(f"column {name!r} appears twice; keep one")
         seen.add(name)
     missing = [name for name in REQUIRED if name not in names]
@@ -166,5 +177,5 @@ def _header_problems(header: list[str], names: list[str]) -> list[str]:
     return problems
 
 
-__all__ = ["COLUMNS", "FORMULA_STARTS", "column_name", "read_csv", "spreadsheet_cell", "spreadsheet_text",
+__all__ = ["COLUMNS", "FORMULA_STARTS", "READ_COLUMNS", "REFERENCE_COLUMNS", "column_name", "read_csv", "spreadsheet_cell", "spreadsheet_text",
            "write_csv"]

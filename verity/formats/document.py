@@ -14,8 +14,12 @@ from .places import Place
 FORMAT_VERSION = 2  # what export writes; import reads this and every version before it
 READ_VERSIONS = (1, 2)
 RECORD_TYPES = {"question": Question, "source": Source, "claim": Claim, "stance": Stance, "change": Change}
-# What a version-2 document adds to a record beyond its model's fields (docs/import-export.md).
-RECORD_EXTRAS = {"source": ("aliases", "merged_into"), "claim": ("aliases", "rulings", "merged_into")}
+# What a version-2 document adds to a record beyond its model's fields (docs/import-export.md). A
+# field ending _uid names the record the field before it names by key or name, where another
+# record of the file has that key or name too (what an export writes then, and only then).
+RECORD_EXTRAS = {"source": ("aliases", "merged_into", "merged_into_uid"),
+                 "claim": ("aliases", "rulings", "merged_into", "merged_into_uid"),
+                 "stance": ("claim_uid", "source_uid")}
 
 
 def document_records(data: Any, lines: Optional["DocumentLines"] = None) -> Iterator[tuple[str, Any, Place]]:

@@ -15,23 +15,37 @@ def document_of(store) -> dict:
     return {"verity": FORMAT_VERSION, **{part: list(records) for part, records in _export_parts(store)}}
 
 
+def _with_uids(record: dict, **uids: Any) -> dict:
+    """A record with the uid of each record it names by a key or name that another record of the
+    export has too (`Store.stance_entries`), and only then: a file without such a name is as it was."""
+    record.update((field, uid) for field, uid in uids.items() if uid is not None)
+    return record
+
+
 def source_json(entry: Any) -> dict:
     """A source as a document holds it: its fields, then its aliases and what it was merged into."""
-    return {**converter.unstructure(entry.source), "aliases": list(entry.aliases), "merged_into": entry.merged_into}
+    return _with_uids({**converter.unstructure(entry.source), "aliases": list(entry.aliases),
+                       "merged_into": entry.merged_into}, merged_into_uid=entry.merged_into_uid)
 
 
 def claim_json(entry: Any) -> dict:
     """A claim as a document holds it: its fields (its ruling the latest), then its old keys,
     its ruling history (oldest first) and what it was merged into."""
-    return {**converter.unstructure(entry.claim), "aliases": list(entry.aliases),
-            "rulings": [converter.unstructure(ruling) for ruling in entry.rulings], "merged_into": entry.merged_into}
+    return _with_uids({**converter.unstructure(entry.claim), "aliases": list(entry.aliases),
+                       "rulings": [converter.unstructure(ruling) for ruling in entry.rulings],
+                       "merged_into": entry.merged_into}, merged_into_uid=entry.merged_into_uid)
+
+
+def stance_json(entry: Any) -> dict:
+    """A stance as a document holds it: its fields, its claim by key and its source by name."""
+    return _with_uids(converter.unstructure(entry.stance), claim_uid=entry.claim_uid, source_uid=entry.source_uid)
 
 
 def _export_parts(store) -> Iterator[tuple[str, Iterable[Any]]]:
     yield "questions", map(converter.unstructure, store.questions())
     yield "sources", map(source_json, store.source_entries())
     yield "claims", map(claim_json, store.claim_entries())
-    yield "stances", map(converter.unstructure, store.all_stances())
+    yield "stances", map(stance_json, store.stance_entries())
     yield "changes", map(converter.unstructure, store.all_changes())
 
 

@@ -23,9 +23,10 @@ from typing import Any, Iterator, Optional
 
 from .. import uids
 from ..errors import InvalidValue, NotVerityDatabase, VerityError, unreadable
-from ..formats import DocumentLines, Place, converter, document_records
+from ..formats import RECORD_EXTRAS, DocumentLines, Place, converter, document_records
 from ..jsonl import BOM, read_jsonl
 from ..models import Change, Claim, Question, Ruling, Source, Stance, tag_key
+from ..names import fold
 from ..store import Store, claim_row, stance_values
 from ..store.merge import MergeOutcome, file_state, unchanged_since
 from ..store.resolve import rekeyed_from
@@ -174,7 +175,8 @@ class _Reader:
     def __init__(self, staging: Staging, here: Store, path: Path):
         self.staging, self.here, self.path = staging, here, path
         self.aliases: list[tuple[str, str, str]] = []  # (table, record uid, alias), written after the changes
-        self.merged: list[tuple[str, str, str]] = []  # (table, record uid, name or key of the record kept)
+        # (table, record uid, name or key of the record kept, its uid where the file gives it, where)
+        self.merged: list[tuple[str, str, str, Optional[str], Place]] = []
         # The claims without a uid that are claims of their own beside this database's claim of
         # their key (`claim_uid`), key -> uid: their stances' and rulings' uids are made from it.
         self.apart: dict[str, str] = {}
@@ -206,17 +208,17 @@ class _Reader:
         self.staging.add_question(uid, question.key, question.text, question.desk)
 
     def source(self, data: Any, place: Place) -> None:
-        source, extra = self.structure(data, Source, place, ("aliases", "merged_into"))
+        source, extra = self.structure(data, Source, place, RECORD_EXTRAS["source"])
         found = None if source.uid else self.here.source_named(source.name)
         if found is not None:
             self.differences("source", found, source)
         uid = source.uid or (found.uid if found else uids.of_source(source.name))
         self.staging.add_source(uid, (source.name, source.kind, source.affiliation, source.reliability, source.url,
                                       source.note), source.desk)
-        self._extras("sources", uid, extra, source.uid is None)
+        self._extras("sources", uid, extra, source.uid is None, place)
 
     def claim(self, data: Any, place: Place) -> None:
-        claim, extra = self.structure(data, Claim, place, ("aliases", "merged_into", "rulings"))
+        claim, extra = self.structure(data, Claim, place, RECORD_EXTRAS["claim"])
         uid = claim.uid or self.claim_uid(claim)
         self.staging.add_claim(uid, claim_row(claim), claim.question, rekeyed_from(claim.key, uid), claim.desk)
         rulings = [self.structure(ruling, Ruling, place.field("rulings").item(index), ())[0]
@@ -231,7 +233,7 @@ class _Reader:
             self.staging.add_ruling(uid, ruling.uid or uids.of_ruling(named, ruling.ruling, ruling.explanation,
                                                                       ruling.ruled_at, ruling.ruled_by),
                                     (ruling.ruling, ruling.explanation, ruling.ruled_at, ruling.ruled_by, ruling.desk))
-        self._extras("claims", uid, extra, claim.uid is None)
+        self._extras("claims", uid, extra, claim.uid is None, place)
 
     def claim_uid(self, claim: Claim) -> str:
         """The uid of a claim the file gives none: that of this database's claim of its key when it
@@ -292,13 +294,14 @@ class _Reader:
                 former.setdefault(change.field, set()).add(change.old)
         return former
 
-    def _extras(self, table: str, uid: str, extra: dict, hand_written: bool) -> None:
+    def _extras(self, table: str, uid: str, extra: dict, hand_written: bool, place: Place) -> None:
         for alias in extra.get("aliases") or []:
             self.aliases.append((table, uid, str(alias)))
         # A merge is a change, which an export carries; a record without a uid (a hand-written
         # file) may say it was merged with no change to say so.
+        into_uid = self._uid(extra, "merged_into_uid", place)
         if hand_written and extra.get("merged_into"):
-            self.merged.append((table, uid, str(extra["merged_into"])))
+            self.merged.append((table, uid, str(extra["merged_into"]), into_uid, place))
 
     def stance(self, data: Any, place: Place) -> None:
         # Logged now, by whoever merges it, unless the file says when and by whom (as an import
@@ -308,9 +311,12 @@ class _Reader:
         given_by = isinstance(data, dict) and "logged_by" in data
         if isinstance(data, dict) and not given_by:
             data = {**data, "logged_by": self.here.user}
-        stance, _ = self.structure(data, Stance, place, ())
-        claim_uid = self.staging.claim_keyed(stance.claim)
-        source_uid = self.staging.source_named(stance.source)
+        stance, refs = self.structure(data, Stance, place, RECORD_EXTRAS["stance"])
+        # By its uid where the file gives it (another record of the file has its key or name), else by it.
+        claim_uid = self._referenced("claim", self._uid(refs, "claim_uid", place), stance.claim, place, "claim") \
+            or self.staging.claim_keyed(stance.claim)
+        source_uid = self._referenced("source", self._uid(refs, "source_uid", place), stance.source, place, "source") \
+            or self.staging.source_named(stance.source)
         if claim_uid is None or source_uid is None:
             missing = f"claim {stance.claim!r}" if claim_uid is None else f"source {stance.source!r}"
             raise self.fail(place, f"its {missing} is not among the file's records")
@@ -319,6 +325,28 @@ class _Reader:
             values = (self.apart[stance.claim.strip()], *values[1:])
         values = with_uid(values, same_time, given_by)
         self.staging.add_stance(claim_uid, source_uid, values[2:])  # from its position on
+
+    def _uid(self, extra: dict, field: str, place: Place) -> Optional[str]:
+        """The uid a record gives in `field` (claim_uid, merged_into_uid …), checked; None if none."""
+        uid = extra.get(field)
+        if uid is not None and not uids.is_uid(uid):
+            raise self.fail(place.field(field), f"expected a uid (a UUID in lower case, as verity writes uids), "
+                                                f"got {uid!r}")
+        return uid
+
+    def _referenced(self, kind: str, uid: Optional[str], named: str, place: Place, field: str) -> Optional[str]:
+        """`uid`, the uid a record gives (in `field`_uid) of the claim (`kind` "claim") or source its
+        `field` names by key or name, `named`, when it is the file's record of that key or name;
+        None when no uid is given; else the merge fails, saying why."""
+        if uid is None:
+            return None
+        found = self.staging.name_of(kind, uid)
+        if found is None:
+            raise self.fail(place.field(f"{field}_uid"), f"no {kind} of the file has uid {uid}")
+        if (found != named) if kind == "claim" else (fold(found) != fold(named)):
+            raise self.fail(place.field(f"{field}_uid"), f"uid {uid} is the {kind} {found!r}, not {named!r} as its "
+                                                         f"{field} says")
+        return uid
 
     def change(self, data: Any, place: Place) -> None:
         self.staging.flush()
@@ -336,8 +364,9 @@ class _Reader:
         self.staging.flush()
         for table, uid, alias in self.aliases:
             self.staging.add_alias(table, uid, alias)
-        for table, uid, into in self.merged:
-            self.staging.add_merge(table, uid, into)
+        for table, uid, into, into_uid, place in self.merged:
+            kind = "source" if table == "sources" else "claim"
+            self.staging.add_merge(table, uid, into, self._referenced(kind, into_uid, into, place, "merged_into"))
 
     def _uid_here(self, table: str, column: str, value: str) -> Optional[str]:
         return self.here.uid_of(table, column, value)

@@ -6,18 +6,18 @@ refer to a record later in the file. Part of `records.Importer`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
+from .. import uids
 from ..formats import RECORD_EXTRAS, Place, structure_record_list
 from ..models import Change, Question, Ruling
-from ..names import fold
 from ..store import BulkLoad, Store
 from .summary import Problems
 
 
 class Extras:
     """`records.Importer`'s handling of a document's extras. The importer sets what it uses
-    (below) and gives `error`."""
+    (below) and gives `error`, and `_with_uid` and `_names_it` (`references.References`)."""
 
     store: Store
     load: BulkLoad
@@ -42,6 +42,19 @@ class Extras:
         if merged is not None and not isinstance(merged, str):
             self.error("expected the name (or key) of the record it was merged into, or null",
                        place.field("merged_into"))
+        for name in names:  # the uid of the record the field before names, where another has its name
+            if not name.endswith("_uid") or extras.get(name) is None:
+                continue
+            named = name[:-len("_uid")]
+            if not uids.is_uid(extras[name]):
+                self.error(f"expected a uid (a UUID in lower case, as verity writes uids), or null; got "
+                           f"{extras[name]!r}", place.field(name))
+            elif extras.get(named, data.get(named)) is None:
+                self.error(f"{name} is the uid of the record {named} names, and this {kind} gives no {named}; "
+                           f"give {named} too, or leave {name} out", place.field(name))
+            else:
+                continue
+            extras[name] = None
         if "rulings" in extras:
             rulings, errors = structure_record_list(extras["rulings"], Ruling, place.field("rulings"))
             for text in errors:
@@ -77,7 +90,7 @@ class Extras:
                 self.load.add_rulings(record_id, extras["rulings"])
             if "merged_into" in extras:
                 self._merge(table, record_id, extras["merged_into"], sorted(merges.get(uid, ())),
-                            place.field("merged_into"))
+                            place, extras.get("merged_into_uid"))
         for claim_id, ruling in self._first_rulings:
             self.load.add_rulings(claim_id, [ruling])
         for claim_id, key, place in self._questions:
@@ -89,19 +102,31 @@ class Extras:
                 self.load.link_question(claim_id, question_id)
 
     def _merge(self, table: str, record_id: int, name: str, changes: list[tuple[str, str, str]],
-               place: Place) -> None:
-        """Point a record at the one its file says it was merged into, by that one's name or key.
-        Two records may share it (one merged into the other, or a desk merge's re-keyed claim
-        given its key back), so it is found as the pointer came to be (verity.store.resolve):
+               record: Place, uid: Optional[str] = None) -> None:
+        """Point a record at the one its file says it was merged into, by that one's name or key,
+        and its uid where the file gives it (`merged_into_uid`: an export does where another
+        record has that name or key). Two records may share it (one merged into the other, or a
+        desk merge's re-keyed claim given its key back), so without its uid it is found as the
+        pointer came to be (verity.store.resolve):
         the one a merge change of the record (the latest) merged it into; else the oldest one
         with it by name; else the record that holds the name (not merged into another), else
         one merged that has it, else the one with it as an alias. One that names itself so is
         merged into nothing: a record is never merged into itself (an earlier verity could
         write such a file)."""
         into = None
-        for _at, _uid, target in reversed(changes):
+        kind = "source" if table == "sources" else "claim"
+        if uid is not None:
+            found_uid = self._with_uid(kind, uid)
+            if found_uid is None or not self._names_it(kind, found_uid[1], name):
+                said = "is not in the file or the database" if found_uid is None else f"is {found_uid[1]!r}"
+                self.error(f"merged_into_uid {uid} {said}, not the {kind} {name!r} merged_into names; make them "
+                           "agree, or leave merged_into_uid out", record.field("merged_into_uid"))
+                return
+            into = found_uid[0]
+        place = record.field("merged_into")
+        for _at, _uid, target in [] if into is not None else reversed(changes):
             found = self.store.source_with_uid(target) if table == "sources" else self.store.claim_with_uid(target)
-            if found is not None and (fold(found.name) == fold(name) if table == "sources" else found.key == name):
+            if found is not None and self._names_it(kind, found.name if table == "sources" else found.key, name):
                 into = found.id
                 break
         if into is None:

@@ -49,6 +49,11 @@ class Importer(References, Extras):
         self._broken_claims: set[str] = set()  # keys said to be missing or failed: their stances say nothing new
         self._broken_sources: set[str] = set()  # folded names, likewise
         self._claim_keys: dict[str, str] = {}  # --create-missing: a claim reference as written -> its claim's key
+        # A uid the file gives a claim that is a claim of the database's with another uid (its key and
+        # fields the same) -> (its id, its key): what a stance's claim_uid finds it by. Most claims
+        # have their uid in the database, and are found there.
+        self._claim_uids: dict[str, tuple[int, str]] = {}
+        self._broken_uids: set[str] = set()  # of sources and claims that failed: their stances say nothing new
         self._reviewed: set[str] = set()  # keys of claims found equal to a reviewed claim (ClaimReview)
         self._rows: list[tuple] = []  # staged stances: bulk.STAGED_COLUMNS, or STAGED_UNRETRACTED
         # (record number, place) of each, to say where one is that would edit a stance logged
@@ -87,7 +92,7 @@ class Importer(References, Extras):
         self._merged = "merged_into" in extras
         record_id = None  # of the source or claim, for what `_apply_later` adds to it
         if kind == "stance":
-            self._stance_data(data, place)
+            self._stance_data(data, place, extras)
         elif kind == "claim":
             quick = quick_claim(data, self._claim_values) if isinstance(data, dict) else None
             if quick is not None:  # the quick way, for a claim that gives its key (most of them)
@@ -108,13 +113,14 @@ class Importer(References, Extras):
         if extras and record_id is not None:  # else it failed, and said why
             self._later.append((kind, record_id, data.get("uid"), extras, place))
 
-    def _stance_data(self, data: Any, place: Place) -> None:
+    def _stance_data(self, data: Any, place: Place, refs: Optional[dict] = None) -> None:
+        """A stance record; `refs`: the uid of its claim or source it gives (claim_uid, source_uid)."""
         same_time = True
         given_by = True
         if isinstance(data, dict):
             quick = quick_stance(data, self.user, self._stance_values)  # most stances
             if quick is not None:
-                self._stage(quick, place)
+                self._stage(quick, place, refs)
                 return
             if "logged_by" not in data:
                 given_by = False
@@ -122,7 +128,7 @@ class Importer(References, Extras):
             same_time = "logged_at" in data  # else it is logged now, and a re-import matches on content
         stance = self._checked("stance", data, place)
         if stance is not None:
-            self.stance(stance, place, same_time, given_by)
+            self.stance(stance, place, same_time, given_by, refs)
         elif isinstance(data, dict):  # its references may be wrong too: say so
             if isinstance(data.get("claim"), str) and data["claim"].strip():
                 self._claim_key(data["claim"].strip(), place)
@@ -138,6 +144,8 @@ class Importer(References, Extras):
         for text in errors:
             self.problems.add(self.record, text)
         if isinstance(data, dict):  # so that its stances add no second error
+            if kind in ("claim", "source") and isinstance(data.get("uid"), str):
+                self._broken_uids.add(data["uid"])
             if kind == "claim":
                 key = data.get("key")
                 if not isinstance(key, str) and isinstance(data.get("text"), str):
@@ -237,6 +245,10 @@ class Importer(References, Extras):
         claim_id = self._same_claim(existing, claim or claim_of_values(row), place)
         if claim_id is not None:
             _remember(self._claim_ids, row[0], claim_id, pending)
+            if given and existing.uid != given:
+                self._claim_uids[given] = (claim_id, row[0])
+        elif given:
+            self._broken_uids.add(given)
         return claim_id
 
     def _added_claim(self, claim_id: int, row: tuple, pending: bool = False) -> None:
@@ -278,9 +290,11 @@ class Importer(References, Extras):
         self.error(f"too many claims with keys like {claim.key!r}", place)  # pragma: no cover
         return None
 
-    def stance(self, stance: Stance, place: Place, same_time: bool = True, given_by: bool = True) -> None:
-        """Log a stance, unless one just like it was logged before this import."""
-        self._stage(staged(stance_values(stance), same_time, given_by), place)
+    def stance(self, stance: Stance, place: Place, same_time: bool = True, given_by: bool = True,
+               refs: Optional[dict] = None) -> None:
+        """Log a stance, unless one just like it was logged before this import. `refs`: the uid of
+        its claim or source, where its file gives it (claim_uid, source_uid)."""
+        self._stage(staged(stance_values(stance), same_time, given_by), place, refs)
 
     def review(self, claim: Claim, authors: Iterable[tuple[Source, Stance, Place]], place: Place) -> None:
         """A reviewed claim (`claimreview.Reviews`): the claim, with the first free key made from
@@ -299,33 +313,62 @@ class Importer(References, Extras):
 
     # -- stances, staged and written in batches -------------------------------------
 
-    def _stage(self, row: tuple, place: Place) -> None:
+    def _stage(self, row: tuple, place: Place, refs: Optional[dict] = None) -> None:
         """Stage a stance given as `quick_stance` gives it, with the ids of its claim (one
-        there before the stance was read) and its source. One whose uid another stance has
-        (logged before, or earlier in the file) is compared with it as its batch is written."""
+        there before the stance was read) and its source: by their uids where `refs` gives them
+        (`_referenced`), else by key and name. One whose uid another stance has (logged before,
+        or earlier in the file) is compared with it as its batch is written."""
         claim: Optional[str] = row[1].strip()
-        if self.create_missing:  # the reference may make a claim (its source is looked at even if not)
-            claim = self._claim_key(claim, place)
-        claim_id = None if claim is None else self._claim_ids.get(claim)
-        if claim_id is None and claim is not None:
-            # a claim there before the import: by its key or an old one, as `stance add` finds it
-            found = self.store.find_claim(claim)
-            if found is None:
-                self._no_claim(claim, place, self.record, self.load.claim_limit)
-            else:
-                claim_id = self._claim_ids[claim] = found.id
-        source_id = self._source_ids.get(row[2])
-        if source_id is None:
-            source_id = self._source_id(row[2].strip(), place)
+        claim_id = None
+        if refs and refs.get("claim_uid"):
+            claim_id = self._referenced("claim", refs["claim_uid"], claim, place)
+        else:
+            if self.create_missing:  # the reference may make a claim (its source is looked at even if not)
+                claim = self._claim_key(claim, place)
+            claim_id = None if claim is None else self._claim_ids.get(claim)
+            if claim_id is None and claim is not None:
+                # a claim there before the import: by its key or an old one, as `stance add` finds it
+                found = self.store.find_claim(claim)
+                if found is None:
+                    self._no_claim(claim, place, self.record, self.load.claim_limit)
+                else:
+                    claim_id = self._claim_ids[claim] = found.id
+        if refs and refs.get("source_uid"):
+            source_id = self._referenced("source", refs["source_uid"], row[2].strip(), place)
             if source_id is None:
                 return
-            self._source_ids[row[2]] = source_id  # this spelling, as written, from now on
+        else:
+            source_id = self._source_ids.get(row[2])
+            if source_id is None:
+                source_id = self._source_id(row[2].strip(), place)
+                if source_id is None:
+                    return
+                self._source_ids[row[2]] = source_id  # this spelling, as written, from now on
         if claim_id is None:
             return
         self._rows.append((row[0], claim_id, source_id, *row[3:]))
         self._places.append((self.record, place))
         if len(self._rows) >= BATCH:
             self._write()
+
+    def _referenced(self, kind: str, uid: str, named: str, place: Place) -> Optional[int]:
+        """The id of the claim (`kind` "claim") or source a stance gives the uid of, as well as its key
+        or name (which another record of its file has too): the record of the file with that uid, or
+        of the database. None after saying it is not there, or is another than the key or name says."""
+        if uid in self._broken_uids:
+            return None  # its own error is already said
+        found = self._with_uid(kind, uid)
+        agrees = found is not None and self._names_it(kind, found[1], named)
+        field, by = place.field(f"{kind}_uid"), "key" if kind == "claim" else "name"
+        if found is None:
+            self.error(f"no {kind} with uid {uid} in this file (before this stance) or the database; give the "
+                       f"uid of the {kind} {named!r}, or leave {kind}_uid out to find it by its {by}", field)
+        elif not agrees:
+            self.error(f"{kind}_uid {uid} is the {kind} {found[1]!r}, not {named!r} as its {kind} says; make them "
+                       f"agree, or leave {kind}_uid out to find it by its {by}", field)
+        else:
+            return found[0]
+        return None
 
     def _write(self) -> None:
         """Write the staged stances (unless the import has failed already: then it stops, but

@@ -33,6 +33,30 @@ class References:
     _broken_claims: set[str]
     _broken_sources: set[str]
     _claim_keys: dict[str, str]
+    _claim_uids: dict[str, tuple[int, str]]
+    _source_uids: dict[str, tuple[int, Source, Optional[str]]]
+
+    def _with_uid(self, kind: str, uid: str) -> Optional[tuple[int, str]]:
+        """The claim (`kind` "claim") or source with this uid, as (its id, its key or name): the
+        record of this import its file gives the uid (which may be the database's record of its
+        key or name, with another uid), else the database's; else None."""
+        if kind == "claim":
+            found = self._claim_uids.get(uid)
+            if found is None:
+                claim = self.store.claim_with_uid(uid)
+                found = None if claim is None else (claim.id, claim.key)
+            return found
+        known = self._source_uids.get(uid)
+        if known is not None:
+            return known[0], known[1].name
+        source = self.store.source_with_uid(uid)
+        return None if source is None else (source.id, source.name)
+
+    @staticmethod
+    def _names_it(kind: str, name: str, named: str) -> bool:
+        """Whether `named`, a key or name a record of the file gives, names the claim or source of
+        key or name `name`: the same key, or the same name as names are matched."""
+        return name == named if kind == "claim" else fold(name) == fold(named)
 
     def _claim_key(self, ref: str, place: Place) -> Optional[str]:
         """The key of the claim a stance names as it is read (--create-missing may make it); None

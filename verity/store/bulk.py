@@ -402,8 +402,9 @@ class BulkLoad:
              self.user, question.desk]).lastrowid
 
     def question_id(self, key: str) -> Optional[int]:
+        """The question of this key (the older one, for one asked on two desks: `Store.same_question`)."""
         row = self.conn.execute("SELECT id FROM questions WHERE key = ?", [key]).fetchone()
-        return row[0] if row else None
+        return self.store.same_question(row[0]) if row else None
 
     def link_question(self, claim_id: int, question_id: int) -> None:
         self.conn.execute("UPDATE claims SET question_id = ? WHERE id = ? AND question_id IS NULL",

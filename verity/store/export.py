@@ -7,8 +7,8 @@ from typing import Iterator, Optional
 
 import attrs
 
-from ..models import Change, Claim, Question, Ruling, Source
-from .rows import CLAIM_SELECT, source_from_row
+from ..models import Change, Claim, Question, Ruling, Source, Stance
+from .rows import CLAIM_SELECT, STANCE_SELECT, source_from_row, stance_from_row
 
 
 @attrs.frozen
@@ -18,6 +18,7 @@ class SourceEntry:
     source: Source
     aliases: tuple[str, ...]
     merged_into: Optional[str]  # the name of the source it was merged into
+    merged_into_uid: Optional[str] = None  # that source's uid, where another source has its name
 
 
 @attrs.frozen
@@ -28,6 +29,17 @@ class ClaimEntry:
     aliases: tuple[str, ...]
     rulings: tuple[Ruling, ...]
     merged_into: Optional[str]  # the key of the claim it was merged into
+    merged_into_uid: Optional[str] = None  # that claim's uid, where another claim has its key
+
+
+@attrs.frozen
+class StanceEntry:
+    """A stance as an export writes it: its claim by key and its source by name, and the uid of
+    either where another record of the export has that key or name (docs/import-export.md)."""
+
+    stance: Stance
+    claim_uid: Optional[str] = None
+    source_uid: Optional[str] = None
 
 
 class Export:
@@ -38,12 +50,14 @@ class Export:
     def source_entries(self) -> Iterator[SourceEntry]:
         """Every source, merged ones included, by name."""
         aliases = self._aliases("source_id")
-        names = dict(self.conn.execute("SELECT id, name FROM sources"))
+        names = {record_id: (name, uid) for record_id, name, uid in self.conn.execute("SELECT id, name, uid FROM sources")}
+        shared = self._shared("sources")
         columns = self._columns("sources")
         for row in self.conn.execute("SELECT * FROM sources ORDER BY folded, name, uid"):
             data = dict(zip(columns, row))
-            yield SourceEntry(source_from_row(data), tuple(aliases.get(data["id"], ())),
-                              names.get(data["merged_into"]))
+            name, uid = names.get(data["merged_into"], (None, None))
+            yield SourceEntry(source_from_row(data), tuple(aliases.get(data["id"], ())), name,
+                              uid if name in shared else None)
 
     def claim_entries(self) -> Iterator[ClaimEntry]:
         """Every claim, merged ones included, in the order they were added."""
@@ -55,12 +69,36 @@ class Export:
             ruling, explanation, ruled_at, ruled_by, uid, desk = row
             rulings.setdefault(claim_id, []).append(Ruling(ruling=ruling, explanation=explanation, ruled_at=ruled_at,
                                                            ruled_by=ruled_by, uid=uid, desk=desk))
-        keys = dict(self.conn.execute("SELECT id, key FROM claims"))
+        keys = {record_id: (key, uid) for record_id, key, uid in self.conn.execute("SELECT id, key, uid FROM claims")}
+        shared = self._shared("claims")
         for row in self.conn.execute(f"{CLAIM_SELECT} ORDER BY c.id"):
             claim = self._claim_from_row(row)
             merged = self.conn.execute("SELECT merged_into FROM claims WHERE id = ?", [claim.id]).fetchone()[0]
-            yield ClaimEntry(claim, tuple(aliases.get(claim.id, ())), tuple(rulings.get(claim.id, ())),
-                             keys.get(merged))
+            key, uid = keys.get(merged, (None, None))
+            yield ClaimEntry(claim, tuple(aliases.get(claim.id, ())), tuple(rulings.get(claim.id, ())), key,
+                             uid if key in shared else None)
+
+    def stance_entries(self) -> Iterator[StanceEntry]:
+        """Every stance ever logged, in logging order, with the uid of its claim (of its source)
+        where another claim has its key (another source its name)."""
+        keys, names = self._shared("claims"), self._shared("sources")
+        for row in self.conn.execute(STANCE_SELECT.replace(" FROM ", ", c.uid, src.uid FROM ", 1) + " ORDER BY s.id"):
+            stance = stance_from_row(row[:-2])
+            yield StanceEntry(stance, row[-2] if stance.claim in keys else None,
+                              row[-1] if stance.source in names else None)
+
+    def names_shared(self) -> bool:
+        """Whether two claims share a key or two sources a name: then some stance may give the uid
+        of its claim or source (`stance_entries`)."""
+        return bool(self._shared("claims") or self._shared("sources"))
+
+    def _shared(self, table: str) -> set[str]:
+        """The keys (of claims) or names (of sources, spelt alike) that more than one record has: a
+        desk merge's re-keyed claim given its key back, a record merged into another of its name.
+        A file that named such a record by it alone would leave its reader to guess which it is."""
+        column = "key" if table == "claims" else "name"
+        return {name for (name,) in self.conn.execute(
+            f"SELECT {column} FROM {table} GROUP BY {column} COLLATE BINARY HAVING count(*) > 1")}
 
     def questions(self) -> Iterator[Question]:
         """Every question, by key."""

@@ -18,6 +18,7 @@ from ..errors import Duplicate, NotFound, did_you_mean
 from ..models import Question, utc_now
 from ..names import as_id
 from ..reconcile import QuestionReconciliation, reconcile_question
+from .resolve import one_question
 from .rows import RECONCILIATION_COLUMNS, reconciliation_from_row
 
 _CHUNK = 500
@@ -74,8 +75,23 @@ class Questions:
             fix = ("see 'verity question list', or add it with 'verity question add KEY TEXT'" if keys
                    else "add it with 'verity question add KEY TEXT'")
             raise NotFound(f"no question {text!r}{hint}; {fix}")
+        kept = self.same_question(row[0])
+        if kept != row[0]:  # asked on two desks: the older question is the one
+            row = self.conn.execute("SELECT id, key, text, uid, desk FROM questions WHERE id = ?", [kept]).fetchone()
         question_id, key, question_text, uid, desk = row
         return question_id, Question(key=key, text=question_text, uid=uid, desk=desk)
+
+    def questions_one_with_older(self) -> dict[int, int]:
+        """Each question that two desks asked apart, the younger, -> the older it is one with: the
+        same key (as its desk gave it) and the same text (`resolve.one_question`). It has no answers
+        and no stored verdict; its key finds the older (docs/desks.md)."""
+        return one_question(self.conn.execute(
+            "SELECT id, uid, key, text FROM questions WHERE text IN "
+            "(SELECT text FROM questions GROUP BY text HAVING count(*) > 1)"))
+
+    def same_question(self, question_id: int) -> int:
+        """The question a question is: itself, or the older one it is one with."""
+        return self.questions_one_with_older().get(question_id, question_id)
 
     def questions_listed(self) -> Iterator[ListedQuestion]:
         """Every question, by key, with what rule 7 stored of it."""
@@ -117,6 +133,8 @@ class Questions:
                 questions += self.conn.execute(f"SELECT id, key, text FROM questions WHERE id IN ({marks})",
                                                chunk).fetchall()
                 answers += self.conn.execute(_ANSWERS + f" AND c.question_id IN ({marks})", chunk).fetchall()
+        one = self.questions_one_with_older()
+        questions = [row for row in questions if row[0] not in one]  # the older is the one listed
         by_question: dict[int, list] = {}
         for row in answers:
             by_question.setdefault(row[0], []).append(row)

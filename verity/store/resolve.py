@@ -17,7 +17,10 @@ that merged in different orders hold the same records with the same values. The 
 - claims not merged into another that share a key keep it for the oldest; every younger
   one gets `KEY-<first 8 hex digits of its uid>` (questions too: the same rule; while a
   merge settles them, a question whose key is taken holds `question_key`). `rekeyed_from`
-  reads back the key a desk gave a claim or question re-keyed either way.
+  reads back the key a desk gave a claim or question re-keyed either way;
+- questions of the same key (as their desks gave it) and the same text are one question
+  (`one_question`), as such claims are: each younger one is the oldest, whose answers its
+  answers are; it keeps its record, under `question_key` (questions have no pointer).
 
 Pure functions over plain values; the store reads the rows and writes what changed.
 """
@@ -157,6 +160,20 @@ def question_key(key: str, uid: str) -> str:
 def question_own_key(key: str, uid: str) -> str:
     """The key a question's desk gave it: its key without the uid suffix a merge added."""
     return rekeyed_from(key, uid) or key
+
+
+def one_question(questions: Iterable[tuple[int, str, str, str]]) -> dict[int, int]:
+    """Of questions (id, uid, key, text), each that has the key its desk gave it (`question_own_key`)
+    and the text of an older one (by uid) -> the oldest such: two desks asked one question."""
+    groups: dict[tuple[str, str], list[tuple[str, int]]] = {}
+    for question_id, uid, key, text in questions:
+        groups.setdefault((question_own_key(key, uid), text), []).append((uid, question_id))
+    one = {}
+    for members in groups.values():
+        members.sort()
+        for _uid, question_id in members[1:]:
+            one[question_id] = members[0][1]
+    return one
 
 
 def rekeyed_from(key: str, uid: str) -> Optional[str]:

@@ -4,8 +4,9 @@ After a merge has added another desk's records (verity.store.merge), and after a
 that can change it (a new name, key or text, a merge: verity.store.corrections), `settle`
 reads the records and writes back what the rules of `verity.store.resolve` make of them:
 merges and records one by name (`rows.ALIKE`) become pointers (`merged_into`), claims and
-questions that share the key their desks gave them are re-keyed (the oldest keeps it), and a
-claim whose question a change set is in the question it names. After a merge it also says,
+questions that share the key their desks gave them are re-keyed (the oldest keeps it), a
+question asked alike on two desks is one (its answers the older's), and a claim whose
+question a change set is in the question it names. After a merge it also says,
 as one `Resolution` each, what it decided that no one desk did. docs/desks.md ("What a merge
 resolves") says it for users.
 """
@@ -18,7 +19,16 @@ from typing import Iterable, Optional
 import attrs
 
 from .. import uids
-from .resolve import EDGE_NAME, MergeEdge, claim_keys, groups_of, merge_pointers, question_own_key
+from .resolve import (
+    EDGE_NAME,
+    MergeEdge,
+    claim_keys,
+    groups_of,
+    merge_pointers,
+    one_question,
+    question_key,
+    question_own_key,
+)
 from .rows import RECORD_TABLES, USER_KEY, alike
 
 
@@ -56,9 +66,14 @@ def shell_quoted(text: Optional[str]) -> str:
     return "'" + str(text).replace("'", "'\\''") + "'"
 
 
-def _of_desk(desk: Optional[str]) -> str:
-    """' of desk D' after a record's name in a resolution, or nothing for a record of no desk."""
-    return f" of desk {desk}" if desk else ""
+def _whose(desk: Optional[str], table: str, record_id: int, since: Since) -> str:
+    """Whose a record is, after its name in a resolution: ' of desk D'; for a record of no desk
+    (made where VERITY_DESK was not set, or read from a file without uids), where it was: ' of
+    the file' when this merge brought it, else ' of this database'. Two records of one name or
+    key are told apart so."""
+    if desk:
+        return f" of desk {desk}"
+    return " of the file" if since.new(table, record_id) else " of this database"
 
 
 class Settling:
@@ -118,15 +133,15 @@ class Settling:
             return
         for source_id, into in pointers.into.items():
             if pointers.kind[source_id] == EDGE_NAME and (since.new("sources", source_id) or since.new("sources", into)):
-                settled.resolutions.append(self._same_name(source_id, into))
+                settled.resolutions.append(self._same_name(source_id, into, since))
         settled.resolutions += self._dropped_merges("sources", pointers.dropped, since)
 
-    def _same_name(self, source_id: int, into: int) -> Resolution:
+    def _same_name(self, source_id: int, into: int, since: Since) -> Resolution:
         (name, desk), (kept, kept_desk) = (self.conn.execute("SELECT name, desk FROM sources WHERE id = ?",
                                                              [i]).fetchone() for i in (source_id, into))
         root = self._record_name("sources", self.root_id("sources", into))
-        text = (f"source {name!r}{_of_desk(desk)} and {kept!r}"
-                f"{_of_desk(kept_desk)}, one name created apart, are one source: "
+        text = (f"source {name!r}{_whose(desk, 'sources', source_id, since)} and {kept!r}"
+                f"{_whose(kept_desk, 'sources', into, since)}, one name created apart, are one source: "
                 f"the younger is merged into the older ({root!r})")
         command = (f"verity source edit {shell_quoted(root)} --name '<another name>' --reason '…' "
                    f"(if they are two sources: {name!r} then names the younger)")
@@ -199,38 +214,46 @@ class Settling:
             return
         for claim_id, into in pointers.into.items():
             if pointers.kind[claim_id] == EDGE_NAME and (since.new("claims", claim_id) or since.new("claims", into)):
-                settled.resolutions.append(self._same_claim(claim_id, into))
+                settled.resolutions.append(self._same_claim(claim_id, into, since))
         for claim_id in roots:
             if keys[claim_id] != own[claim_id]:
                 holder = next(i for i in roots if keys[i] == own[claim_id])
                 if since.new("claims", claim_id) or since.new("claims", holder):
-                    settled.resolutions.append(self._rekeyed(claim_id, holder, own[claim_id], keys[claim_id]))
+                    settled.resolutions.append(self._rekeyed(claim_id, holder, own[claim_id], keys[claim_id],
+                                                             since))
         settled.resolutions += self._dropped_merges("claims", pointers.dropped, since)
 
-    def _same_claim(self, claim_id: int, into: int) -> Resolution:
+    def _same_claim(self, claim_id: int, into: int, since: Since) -> Resolution:
         key, desk = self.conn.execute("SELECT key, desk FROM claims WHERE id = ?", [claim_id]).fetchone()
         root = self._record_name("claims", self.root_id("claims", into))
-        text = (f"claim {key!r}{_of_desk(desk)}, logged apart with the same key and text "
+        text = (f"claim {key!r}{_whose(desk, 'claims', claim_id, since)}, logged apart with the same key and text "
                 f"as an older one, is that claim: merged into {root!r}")
         command = (f"verity claim edit {shell_quoted(root)} --text '<what it says>' --reason '…' "
                    "(if they are two claims: the younger then gets a key of its own)")
         return Resolution("key", text, command)
 
-    def _rekeyed(self, claim_id: int, holder: int, key: str, new_key: str) -> Resolution:
-        desk = self.conn.execute("SELECT desk FROM claims WHERE id = ?", [claim_id]).fetchone()[0]
-        holder_desk = self.conn.execute("SELECT desk FROM claims WHERE id = ?", [holder]).fetchone()[0]
-        text = (f"claim {key!r}{_of_desk(desk)} and the older claim {key!r}"
-                f"{_of_desk(holder_desk)} say different things: both are kept, "
+    def _rekeyed(self, claim_id: int, holder: int, key: str, new_key: str, since: Since) -> Resolution:
+        (desk, said), (holder_desk, held) = (self.conn.execute("SELECT desk, text FROM claims WHERE id = ?",
+                                                               [i]).fetchone() for i in (claim_id, holder))
+        whose, holders = _whose(desk, "claims", claim_id, since), _whose(holder_desk, "claims", holder, since)
+        if whose == holders:  # of one desk, or both of the file: what each says tells them apart
+            whose, holders = f"{whose} ({said!r})", f"{holders} ({held!r})"
+        text = (f"claim {key!r}{whose} and the older claim {key!r}{holders} say different things: both are kept, "
                 f"the younger re-keyed {new_key!r}")
         command = (f"verity claim merge {new_key} --into {key} --reason '…' (if they are one claim), or "
                    f"verity claim edit {new_key} --key <a better key> --reason '…'")
         return Resolution("key", text, command)
 
     def _question_named(self, key: Optional[str]) -> Optional[int]:
-        """The question a change naming `key` moves a claim to: of the questions desks gave that key,
-        the oldest (the one that keeps it), else none."""
+        """The question a change naming `key` moves a claim to: the one whose key it is, once the keys
+        are settled (a question a merge re-keyed is named by its new key: `claim edit --question
+        KEY-xxxxxxxx`); else, of the questions desks gave that key, the oldest (the one that keeps
+        it); else none."""
         if not key:
             return None
+        row = self.conn.execute("SELECT id FROM questions WHERE key = ?", [key]).fetchone()
+        if row is not None:
+            return row[0]
         found = [(uid, question_id) for question_id, uid, own in self.conn.execute(
             "SELECT id, uid, key FROM questions WHERE key = ? OR key LIKE ? ESCAPE '\\'",
             [key, key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "-%"])
@@ -255,27 +278,54 @@ class Settling:
                 settled.claims.add(row[0])
 
     def _settle_questions(self, since: Optional[Since], settled: Settled) -> None:
-        """Questions that share the key their desks gave them: the oldest keeps it, the others are re-keyed."""
-        self._settle_claims_questions(settled)
-        rows = self.conn.execute("SELECT id, uid, key FROM questions").fetchall()
+        """Questions that share the key their desks gave them: one that has an older one's text too is
+        that question (`resolve.one_question`): its answers are the older's, and it keeps its record
+        under `question_key`; of the others, the oldest keeps the key and the younger are re-keyed.
+        Then each claim a change put in a question is in the question that change names."""
+        rows = self.conn.execute("SELECT id, uid, key, text FROM questions").fetchall()
         own = {row[0]: question_own_key(row[2], row[1]) for row in rows}
-        if len(set(own.values())) == len(own) and all(own[row[0]] == row[2] for row in rows):
-            return
-        uid_of = {row[0]: row[1] for row in rows}
-        # Only the keys desks gave count as taken: what is re-keyed is then the same on every desk.
-        keys = claim_keys(sorted(own), uid_of, own, set(own.values()))
-        changed = [(row[0], keys[row[0]]) for row in rows if keys[row[0]] != row[2]]
-        # Keys are unique at every step: each changed question lets its key go first (its uid is unique).
-        self.conn.executemany("UPDATE questions SET key = uid WHERE id = ?", [(i,) for i, _key in changed])
-        self.conn.executemany("UPDATE questions SET key = ? WHERE id = ?", [(key, i) for i, key in changed])
+        one: dict[int, int] = {}
+        keys: dict[int, str] = {}
+        if len(set(own.values())) != len(own) or any(own[row[0]] != row[2] for row in rows):
+            uid_of = {row[0]: row[1] for row in rows}
+            one = one_question(rows)
+            # Only the keys desks gave count as taken: what is re-keyed is then the same on every desk.
+            keys = claim_keys(sorted(i for i in own if i not in one), uid_of, own, set(own.values()))
+            keys.update((i, question_key(own[i], uid_of[i])) for i in one)
+            changed = [(row[0], keys[row[0]]) for row in rows if keys[row[0]] != row[2]]
+            # Keys are unique at every step: each changed question lets its key go first (its uid is unique).
+            self.conn.executemany("UPDATE questions SET key = uid WHERE id = ?", [(i,) for i, _key in changed])
+            self.conn.executemany("UPDATE questions SET key = ? WHERE id = ?", [(key, i) for i, key in changed])
+        self._settle_claims_questions(settled)  # by the keys settled, which name a re-keyed question
+        for younger, older in sorted(one.items()):  # its answers are the older's, on every desk
+            moved = [claim_id for (claim_id,) in self.conn.execute("SELECT id FROM claims WHERE question_id = ?",
+                                                                   [younger])]
+            if moved:
+                self.conn.execute("UPDATE claims SET question_id = ? WHERE question_id = ?", [older, younger])
+                settled.claims.update(moved)
+        if one:
+            self.conn.execute(f"DELETE FROM question_reconciliations WHERE question_id IN ({', '.join('?' * len(one))})",
+                              list(one))
         if since is None:
             return
         for question_id, key in sorted(keys.items()):  # re-keyed now, or as it came in (`_merge_questions`)
+            if question_id in one:
+                continue
             if key != own[question_id] and any(since.new("questions", i) for i in own if own[i] == own[question_id]):
                 settled.resolutions.append(Resolution(
                     "question", f"question {own[question_id]!r} was added on two desks; the younger is "
                     f"re-keyed {key!r}", f"verity claim edit CLAIM --question {own[question_id]} --reason '…' "
                     "(to move a claim of the younger to the older)"))
+        for younger, older in sorted(one.items()):
+            if since.new("questions", younger) or since.new("questions", older):
+                (desk, text), older_desk = (self.conn.execute("SELECT desk, text FROM questions WHERE id = ?",
+                                                              [younger]).fetchone(),
+                                            self.conn.execute("SELECT desk FROM questions WHERE id = ?",
+                                                              [older]).fetchone()[0])
+                settled.resolutions.append(Resolution(
+                    "question", f"question {own[younger]!r}{_whose(desk, 'questions', younger, since)} and the "
+                    f"older question {keys[older]!r}{_whose(older_desk, 'questions', older, since)}, asked apart "
+                    f"with the same key and text ({text!r}), are one question: the answers of both are its answers"))
 
     def _report_shared_aliases(self, since: Since, settled: Settled) -> None:
         """One alias given to two sources on different desks: it finds the one given it last."""

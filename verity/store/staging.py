@@ -71,6 +71,12 @@ class Staging:
         row = self.conn.execute("SELECT uid FROM claims WHERE key = ? ORDER BY uid LIMIT 1", [key]).fetchone()
         return row[0] if row else None
 
+    def name_of(self, kind: str, uid: str) -> Optional[str]:
+        """The key of the file's claim (`kind` "claim") with this uid, or the name of its source; else None."""
+        table, column = ("claims", "key") if kind == "claim" else ("sources", "name")
+        row = self.conn.execute(f"SELECT {column} FROM {table} WHERE uid = ?", [uid]).fetchone()
+        return row[0] if row else None
+
     def source_named(self, name: str) -> Optional[str]:
         """The uid of the source a stance of the file means by this name: the one of the file's
         records spelt as it spells it, else the one with this name or alias as names are matched;
@@ -104,11 +110,13 @@ class Staging:
                           [uids.of_alias(uid, alias), record, alias, fold(alias) if table == "sources" else alias,
                            *given])
 
-    def add_merge(self, table: str, uid: str, into: str) -> None:
-        """A record the file says was merged into another (by name or key), kept as the merge change
-        that says so when the file has none and their names do not make them one already."""
+    def add_merge(self, table: str, uid: str, into: str, into_uid: Optional[str] = None) -> None:
+        """A record the file says was merged into another (by name or key, and uid where the file
+        gives it), kept as the merge change that says so when the file has none and their names do
+        not make them one already."""
         kind = "source" if table == "sources" else "claim"
-        into_uid = self.source_named(into) if table == "sources" else self.claim_keyed(into)
+        if into_uid is None:
+            into_uid = self.source_named(into) if table == "sources" else self.claim_keyed(into)
         if into_uid is None or into_uid == uid or self.merged(table, uid) or self.same_by_name(table, uid, into_uid):
             return
         at = "1970-01-01T00:00:00.000000Z"  # when is not said: older than any merge that says it
