@@ -1,7 +1,7 @@
 """One instant, one spelling: dates are compared as text (docs/rules.md), so a time given with an
-offset is stored as the same instant in UTC, with Z, and 'YYYY-MM-DD HH:MM' as 'YYYY-MM-DDTHH:MM',
-whichever way it comes in (the command line, an import, a desk merge). And a date 'in the future' is
-one more than a day ahead of now, compared as instants."""
+offset is stored as the same instant in UTC, with Z, 'YYYY-MM-DD HH:MM' as 'YYYY-MM-DDTHH:MM:00', and
+a time given to the minute with its seconds, whichever way it comes in (the command line, an import,
+a desk merge). And a date 'in the future' is one more than a day ahead of now, compared as instants."""
 
 from __future__ import annotations
 
@@ -71,7 +71,22 @@ def test_a_time_with_a_space_is_stored_and_ordered_as_with_a_t(cli, claim_x):
     run(cli, "stance", "add", "x", "T", "denies", "--said-on", "2022-01-10 09:00")
     run(cli, "stance", "add", "x", "T", "affirms", "--said-on", "2022-01-10T08:00")
     assert statuses(cli, "x") == {1: "counted", 2: "superseded"}
-    assert stored("SELECT said_on FROM stances ORDER BY id") == [("2022-01-10T09:00",), ("2022-01-10T08:00",)]
+    assert stored("SELECT said_on FROM stances ORDER BY id") == [("2022-01-10T09:00:00",), ("2022-01-10T08:00:00",)]
+
+
+def test_a_time_given_to_the_minute_is_stored_with_its_seconds_and_sorts_before_them(cli, claim_x):
+    """'10:00Z' sorted after '10:00:30Z' as text (':' before 'Z'): one precision, to the second."""
+    run(cli, "stance", "add", "x", "S", "affirms", "--said-on", "2022-01-20T10:00:30Z")
+    run(cli, "stance", "add", "x", "S", "denies", "--said-on", "2022-01-20T10:00Z")
+    run(cli, "stance", "add", "x", "T", "denies", "--said-on", "2022-01-20 10:01")
+    assert statuses(cli, "x") == {1: "counted", 2: "superseded", 3: "counted"}
+    assert stored("SELECT said_on FROM stances ORDER BY id") == [
+        ("2022-01-20T10:00:30Z",), ("2022-01-20T10:00:00Z",), ("2022-01-20T10:01:00",)]
+    run(cli, "claim", "rule", "x", "false", "--on", "2022-01-20T10:00:30Z")
+    result = run(cli, "claim", "rule", "x", "true", "--on", "2022-01-20T05:00-05:00")  # 10:00 UTC: earlier
+    assert "is earlier than x's ruling" in result.stderr
+    assert stored("SELECT ruling, ruled_at FROM claims") == [("false", "2022-01-20T10:00:30Z")]
+    assert stored("SELECT ruled_at FROM rulings ORDER BY id") == [("2022-01-20T10:00:30Z",), ("2022-01-20T10:00:00Z",)]
 
 
 def test_plain_partial_and_unzoned_dates_stay_as_given(cli, claim_x):
@@ -84,7 +99,7 @@ def test_plain_partial_and_unzoned_dates_stay_as_given(cli, claim_x):
 def test_a_withdrawal_given_with_an_offset_is_stored_in_utc(cli, claim_x):
     run(cli, "stance", "add", "x", "S", "affirms", "--said-on", "2022-01-10")
     run(cli, "stance", "retract", "1", "--reason", "withdrawn", "--on", "2022-01-11 23:30+05:30")
-    assert stored("SELECT retracted_on FROM stances") == [("2022-01-11T18:00Z",)]
+    assert stored("SELECT retracted_on FROM stances") == [("2022-01-11T18:00:00Z",)]
 
 
 def test_an_offset_past_the_years_verity_keeps_is_refused_in_one_line(cli, claim_x):
@@ -107,7 +122,7 @@ _FILE = [
 ]
 _STORED_STANCES = [
     ("2022-01-20T10:00:00Z", "2022-01-21T09:00:00Z", None, None),
-    ("2022-01-20T13:00:00Z", "2022-01-21T09:00:00Z", "2022-01-22T12:00:00Z", "2022-01-21T18:00Z"),
+    ("2022-01-20T13:00:00Z", "2022-01-21T09:00:00Z", "2022-01-22T12:00:00Z", "2022-01-21T18:00:00Z"),
 ]
 _STANCES_SQL = "SELECT said_on, logged_at, retracted_at, retracted_on FROM stances ORDER BY id"
 
@@ -140,7 +155,7 @@ def test_a_desk_file_s_ruling_history_and_changes_are_stored_in_utc(cli, tmp_pat
     run(cli, "--db", tmp_path / "other.db", "init")
     run(cli, "--db", tmp_path / "other.db", "merge", tmp_path / "desk.json")
     assert stored("SELECT ruling, ruled_at FROM rulings ORDER BY ruled_at", tmp_path / "other.db") == [
-        ("false", "2022-01-20T10:00:00Z"), ("true", "2022-01-20T13:00Z")]
+        ("false", "2022-01-20T10:00:00Z"), ("true", "2022-01-20T13:00:00Z")]
     assert ("true", "2022-01-20T13:00:01Z") in stored("SELECT new, at FROM changes", tmp_path / "other.db")
 
 

@@ -172,8 +172,8 @@ def test_the_quick_way_to_a_claim_row_gives_what_the_model_gives(data):
 
 
 def _reference_check_date(value):
-    """check_date as first written (the loose pattern, then Python's own parsers decide), and a
-    time with an offset as the same instant in UTC."""
+    """check_date as first written (the loose pattern, then Python's own parsers decide), a time
+    with an offset as the same instant in UTC, and a time given to the minute with its seconds."""
     import datetime as dt
     import re
 
@@ -191,14 +191,16 @@ def _reference_check_date(value):
             raise ValueError("offset")
     except ValueError:
         return "not real"
-    if tz and tz != "Z":  # stored as the same instant in UTC, its seconds as given
+    if tz and tz != "Z":  # stored as the same instant in UTC, its seconds as given (or :00)
         local = dt.datetime(int(match.group(1)), int(match.group(2)), int(match.group(3)),
                             int(match.group(4)), int(match.group(5)))
         try:
             utc = local - (1 if tz[0] == "+" else -1) * dt.timedelta(hours=int(tz[1:3]), minutes=int(tz[4:6]))
         except OverflowError:
             return "not real"
-        return f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}{value[16:-6]}Z"
+        return f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}{value[16:-6] or ':00'}Z"
+    if match.group(4) is not None and match.group(6) is None:  # given to the minute: stored with its seconds
+        return value[:16].replace(" ", "T", 1) + ":00" + (tz or "")
     return value.replace(" ", "T", 1)
 
 

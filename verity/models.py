@@ -275,7 +275,8 @@ _PARTIAL_DATE_FIX = "use YYYY-MM-DD, YYYY-MM or YYYY (when only the month or yea
 
 def check_date(value: Optional[str], what: str = "date", partial: bool = False) -> Optional[str]:
     """Validate an ISO date (YYYY-MM-DD) or date-time and return it as verity stores it
-    (`_as_stored`): with a 'T' separator, and a time with an offset as that instant in UTC.
+    (`_as_stored`): with a 'T' separator, a time with its seconds, and a time with an offset
+    as that instant in UTC.
 
     With `partial`, a date known only to the month or year (YYYY-MM, YYYY) is
     accepted as well: it sorts before every day of that month or year.
@@ -311,21 +312,30 @@ def check_date(value: Optional[str], what: str = "date", partial: bool = False) 
 def _as_stored(value: str, what: str) -> str:
     """A date or date-time `_GOOD_DATE_RE` matched, as verity stores it. Dates are compared as
     text (docs/rules.md), so one instant must have one spelling: a time with a ±HH:MM offset
-    becomes the same instant in UTC, with Z (2022-01-20T08:00-05:00 is 2022-01-20T13:00Z,
-    its seconds as given); the separator is 'T'. A date, and a time without an offset (its
-    zone unsaid), stay as given."""
-    if len(value) <= 16 or value[-6] not in "+-":  # past the date, only an offset has a sign
-        return value.replace(" ", "T", 1)
-    sign = 1 if value[-6] == "+" else -1
-    offset = dt.timedelta(hours=int(value[-5:-3]), minutes=int(value[-2:]))
-    try:
-        moment = dt.datetime.fromisoformat(value[:10]).replace(hour=int(value[11:13]), minute=int(value[14:16]))
-        moment -= sign * offset
-    except OverflowError:
-        raise InvalidValue(f"{what} {value!r} is not a real date or time in UTC (before year 1 or after 9999); "
-                           f"{_DATE_FIX}") from None
-    seconds = value[16:-6]  # ':SS', ':SS.ffffff' or nothing: an offset is whole minutes
-    return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:{moment.minute:02d}{seconds}Z"
+    becomes the same instant in UTC, with Z (2022-01-20T08:00-05:00 is 2022-01-20T13:00:00Z);
+    a time given to the minute gets its seconds (10:00 is 10:00:00, else it would sort after
+    10:00:30); the separator is 'T'. A date, a time's zone when it has none (unsaid) or Z, and
+    a fraction of a second stay as given."""
+    offset = len(value) > 16 and value[-6] in "+-"  # past the date, only an offset has a sign
+    if len(value) == 10 or (len(value) >= 19 and value[10] == "T" and not offset):
+        return value  # a date; a time with 'T', its seconds and no offset (as utc_now writes it): as stored
+    time, zone = value[11:], ""
+    if offset:
+        time, zone = value[11:-6], "Z"
+        sign = 1 if value[-6] == "+" else -1
+        try:
+            moment = dt.datetime.fromisoformat(value[:10]).replace(hour=int(value[11:13]), minute=int(value[14:16]))
+            moment -= sign * dt.timedelta(hours=int(value[-5:-3]), minutes=int(value[-2:]))
+        except OverflowError:
+            raise InvalidValue(f"{what} {value!r} is not a real date or time in UTC (before year 1 or after 9999); "
+                               f"{_DATE_FIX}") from None
+        day, hours = f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}", f"{moment.hour:02d}:{moment.minute:02d}"
+    else:
+        if time.endswith("Z"):
+            time, zone = time[:-1], "Z"
+        day, hours = value[:10], time[:5]
+    seconds = time[5:] or ":00"  # ':SS', ':SS.ffffff' or nothing: an offset is whole minutes
+    return f"{day}T{hours}{seconds}{zone}"
 
 
 def _date_field(what: str, partial: bool = False):

@@ -27,6 +27,7 @@ from .rows import (
     CLAIM_INSERT,
     RECORD_TABLES,
     RETRACTION_COLUMNS,
+    SET_LATEST_RULING,
     SOURCE_COLUMNS,
     SOURCE_INSERT,
     STANCE_COLUMNS,
@@ -460,10 +461,7 @@ class BulkLoad:
                 "INSERT INTO rulings (uid, claim_id, ruling, explanation, ruled_at, ruled_by, desk) "
                 "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE NOT EXISTS (SELECT 1 FROM rulings WHERE uid = ?1)",
                 [uid, claim_id, ruling.ruling, ruling.explanation, ruling.ruled_at, ruling.ruled_by, ruling.desk])
-        self.conn.execute(
-            "UPDATE claims SET (ruling, ruling_explanation, ruled_at, ruled_by) = (SELECT ruling, explanation, "
-            "ruled_at, ruled_by FROM rulings WHERE claim_id = ?1 ORDER BY ruled_at IS NULL, ruled_at DESC, uid DESC "
-            "LIMIT 1) WHERE id = ?1", [claim_id])
+        self.conn.execute(SET_LATEST_RULING + " WHERE id = ?", [claim_id])
 
     def record_id(self, record_type: str, uid: str) -> Optional[int]:
         """The id of the source, claim, stance or question with this uid, or None."""

@@ -16,7 +16,7 @@ from typing import Optional
 
 from ..names import fold
 from .corrections import CLAIM_FIELDS, RECONCILED_SOURCE_FIELDS, SOURCE_FIELDS
-from .rows import RECORD_TABLES, RETRACTION_COLUMNS, USER_KEY
+from .rows import RECORD_TABLES, RETRACTION_COLUMNS, SET_LATEST_RULING, USER_KEY
 from .settling import Resolution, Settled, Since, shell_quoted
 
 _RETRACTION = ", ".join(RETRACTION_COLUMNS)
@@ -112,11 +112,8 @@ class ConcurrentEdits:
 
     def _latest_rulings(self, since: Since) -> None:
         """A claim's ruling is the latest of its history (ruled_at, then uid): for each that gained one."""
-        self.conn.execute(
-            "UPDATE claims SET (ruling, ruling_explanation, ruled_at, ruled_by) = (SELECT ruling, explanation, "
-            "ruled_at, ruled_by FROM rulings r WHERE r.claim_id = claims.id ORDER BY ruled_at IS NULL, "
-            "ruled_at DESC, uid DESC LIMIT 1) WHERE id IN (SELECT claim_id FROM rulings WHERE id > ?)",
-            [since.ids["rulings"]])
+        self.conn.execute(SET_LATEST_RULING + " WHERE id IN (SELECT claim_id FROM rulings WHERE id > ?)",
+                          [since.ids["rulings"]])
 
     def _earliest_retractions(self, since: Since) -> set[int]:
         """Take the other file's retraction of each stance both hold where this one has none, or a

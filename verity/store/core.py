@@ -345,7 +345,10 @@ class Store(Lookups, Corrections, Export, Listings, Merging, Settling, Concurren
                 if problems:
                     raise sqlite3.IntegrityError(f"foreign keys broken by an upgrade: {problems[:5]}")
                 # What a migration adds for the reconciler to fill (m004's stance statuses)
-                # is filled now; a refresh that finds everything sound writes nothing.
+                # is filled now, after each claim's ruling is its latest again (m014 rewrote
+                # ruling times, which can change which is); a refresh that finds everything
+                # sound writes nothing.
+                self.refresh_rulings()
                 self.refresh_reconciliations()
                 return applied
         except sqlite3.IntegrityError:

@@ -14,8 +14,10 @@ from typing import Iterable, Iterator, Optional, Sequence
 from ..models import Reconciliation
 from ..reconcile import COUNTED, Outcome, SourceFacts, StanceFact, StanceStatus, reconcile_stances
 from .rows import (
+    NOT_LATEST_RULING,
     RECONCILIATION_SELECT,
     RECONCILIATION_UPSERT,
+    SET_LATEST_RULING,
     STANCE_STATUS_DELETE,
     STANCE_STATUS_SELECT,
     STANCE_STATUS_WRITE,
@@ -218,6 +220,12 @@ class Reconciliations:
         # Rule 7 reads the reconciliations of a question's answers: their questions follow.
         self.refresh_questions(None if ids is None else self.question_ids_of(ids))
         return count + len(claims)
+
+    def refresh_rulings(self) -> int:
+        """Give every claim with a ruling history its latest ruling as its ruling, where it has
+        another (inside the caller's transaction; an upgrade that rewrote ruling times, m014, can
+        change which is latest); returns how many claims changed. Sound tables: nothing written."""
+        return self.conn.execute(f"{SET_LATEST_RULING} WHERE {NOT_LATEST_RULING}").rowcount
 
     def _stored_statuses(self, claim_ids: Optional[Sequence[int]]) -> dict[int, tuple]:
         """The stored stance_statuses rows of these claims' stances (of every claim's when

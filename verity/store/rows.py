@@ -148,6 +148,15 @@ CLAIM_COLUMNS = (*CLAIM_FIELDS, *PROVENANCE_COLUMNS)
 # A claim's row with its question's key (as `Store._claim_from_row` reads it).
 CLAIM_SELECT = "SELECT c.*, q.key AS question FROM claims c LEFT JOIN questions q ON q.id = c.question_id"
 CLAIM_INSERT = f"INSERT INTO claims ({', '.join(CLAIM_COLUMNS)}) VALUES ({', '.join('?' * len(CLAIM_COLUMNS))})"
+# A claim's ruling is the latest of its ruling history: by ruled_at (one without a date last), then
+# by uid. SET_LATEST_RULING gives it to the claims its caller's WHERE names.
+_RULING = "ruling, ruling_explanation, ruled_at, ruled_by"
+_LATEST_RULING = ("SELECT ruling, explanation, ruled_at, ruled_by FROM rulings r WHERE r.claim_id = claims.id "
+                  "ORDER BY ruled_at IS NULL, ruled_at DESC, uid DESC LIMIT 1")
+SET_LATEST_RULING = f"UPDATE claims SET ({_RULING}) = ({_LATEST_RULING})"
+# The claims with a ruling history whose ruling is not its latest ruling.
+NOT_LATEST_RULING = (f"EXISTS (SELECT 1 FROM rulings r WHERE r.claim_id = claims.id) "
+                     f"AND ({_RULING}) IS NOT ({_LATEST_RULING})")
 
 
 def claim_insert_row(row: tuple, uid: str, desk: Optional[str], at: Optional[str], by: Optional[str]) -> tuple:
