@@ -34,7 +34,13 @@ def write_lines(path: Path, stances: int, claims: int = 200, sources: int = 40) 
 
 
 class Cli:
-    """verity's real command line, run in this process through typer's CliRunner."""
+    """verity's real command line, run in this process through typer's CliRunner.
+
+    The command tree is built once for all the tests, as it is once per run of verity: typer's
+    runner would build it again for every call, a few milliseconds each over thousands of
+    calls. Not while a test sets typer's completion variables, which typer reads as it builds."""
+
+    built = None
 
     def __init__(self):
         from typer.testing import CliRunner
@@ -44,7 +50,28 @@ class Cli:
     def __call__(self, *args: str, input: str | None = None):
         from verity.cli import app
 
-        return self.runner.invoke(app, [str(a) for a in args], input=input, prog_name="verity")
+        args = [str(a) for a in args]
+        if any(name.startswith("_TYPER") for name in os.environ):
+            return self.runner.invoke(app, args, input=input, prog_name="verity")
+        if Cli.built is None:
+            from typer.main import get_command
+
+            Cli.built = get_command(app)
+        with _given(Cli.built):
+            return self.runner.invoke(app, args, input=input, prog_name="verity")
+
+
+@contextlib.contextmanager
+def _given(command) -> Iterator[None]:
+    """typer's runner, handed the command tree already built (it builds one from the app)."""
+    import typer.testing
+
+    build = typer.testing._get_command
+    typer.testing._get_command = lambda _app: command
+    try:
+        yield
+    finally:
+        typer.testing._get_command = build
 
 
 FUTURE_MIGRATION = "m999_from_the_future"

@@ -12,13 +12,15 @@ from verity.errors import NotFound
 
 
 @pytest.fixture
-def seeded(cli, db_path):
-    assert cli("init").exit_code == 0
-    assert cli("source", "add", "Afghan government spokesperson", "--affiliation", "Islamic Emirate").exit_code == 0
-    assert cli("source", "add", "TTP spokesman", "--affiliation", "TTP").exit_code == 0
-    assert cli("claim", "add", "Mufti Khalid Balti was killed", "--key", "balti-was-killed").exit_code == 0
-    assert cli("stance", "add", "balti-was-killed", "TTP spokesman", "affirms").exit_code == 0
-    return db_path
+def seeded(cli, db_path, built_once):
+    def steps(path):
+        for args in (["init"], ["source", "add", "Afghan government spokesperson", "--affiliation", "Islamic Emirate"],
+                     ["source", "add", "TTP spokesman", "--affiliation", "TTP"],
+                     ["claim", "add", "Mufti Khalid Balti was killed", "--key", "balti-was-killed"],
+                     ["stance", "add", "balti-was-killed", "TTP spokesman", "affirms"]):
+            assert cli("--db", path, *args).exit_code == 0
+
+    return built_once("seeded", steps, db_path)
 
 
 def snapshot(path):

@@ -19,8 +19,12 @@ def snapshot(path) -> dict:
 
 
 @pytest.fixture
-def russia(cli, db_path):
+def russia(cli, db_path, built_once):
     """A small desk: a typo in an affiliation splits one government into two origins."""
+    return built_once("russia", lambda path: _russia(cli, path), db_path)
+
+
+def _russia(cli, path):
     for args in (
         ["init"],
         ["source", "add", "Dmitry Peskov, Kremlin spokesman", "--affiliation", "Government of Russia"],
@@ -32,9 +36,8 @@ def russia(cli, db_path):
         ["stance", "add", "military-depot", "Maria Zakharova", "affirms", "--said-on", "2023-08-03"],
         ["stance", "add", "military-depot", "Kyiv Independent", "denies", "--said-on", "2023-08-03"],
     ):
-        result = cli(*args)
+        result = cli("--db", path, *args)
         assert result.exit_code == 0, (args, result.output)
-    return db_path
 
 
 def reconciled(cli, claim="military-depot") -> dict:

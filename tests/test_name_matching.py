@@ -14,12 +14,14 @@ assert DECOMPOSED_CAFE != "Café"
 
 
 @pytest.fixture
-def desk(cli, db_path):
+def desk(cli, db_path, built_once):
     """A database with 'Ömer' (affiliated), 'Café', and a claim."""
-    for args in (["init"], ["source", "add", "Ömer", "--affiliation", "Türkiye Government"],
-                 ["source", "add", "Café"], ["claim", "add", "Something happened", "--key", "s"]):
-        assert cli("--db", db_path, *args).exit_code == 0
-    return db_path
+    def steps(path):
+        for args in (["init"], ["source", "add", "Ömer", "--affiliation", "Türkiye Government"],
+                     ["source", "add", "Café"], ["claim", "add", "Something happened", "--key", "s"]):
+            assert cli("--db", path, *args).exit_code == 0
+
+    return built_once("names", steps, db_path)
 
 
 @pytest.mark.parametrize("name", ["ömer", "ÖMER", "  Ömer ", "O\u0308mer", "Ｏ\u0308mer", "café", DECOMPOSED_CAFE,

@@ -96,11 +96,14 @@ def test_a_claims_look_alikes_leave_it_out(store):
 
 
 @pytest.fixture
-def desk(cli):
-    assert cli("init").exit_code == 0
-    for key, text, subject, note in CLAIMS:
-        args = ["claim", "add", text, "--key", key] + (["--subject", subject] if subject else [])
-        assert cli(*args, *(["--note", note] if note else [])).exit_code == 0
+def desk(cli, db_path, built_once):
+    def steps(path):
+        assert cli("--db", path, "init").exit_code == 0
+        for key, text, subject, note in CLAIMS:
+            args = ["claim", "add", text, "--key", key] + (["--subject", subject] if subject else [])
+            assert cli("--db", path, *args, *(["--note", note] if note else [])).exit_code == 0
+
+    built_once("similar", steps, db_path)
     return cli
 
 
