@@ -16,7 +16,7 @@ set size as GNU time (`/usr/bin/time -f %M`) reports it, not a sample. Results a
 | import | `verity --db D import verity.jsonl` into a new file | `sqlite-utils insert P sources/claims/stances X.jsonl --nl --pk id` into plain tables of a new file |
 | reconcile | `verity --db D reconcile --json > /dev/null` | `sqlite-utils query D "<one SQL pass>" > /dev/null`: the counted stances (window function), sides, origins, score and agreement of every claim, over the same stances and sources tables of D |
 | assess | `verity --db D assess --json > /dev/null`, on D and on a copy of the same desk with about 20% of its claims grouped into questions of 2-4 answers | `verity --db D reconcile --json > /dev/null` on the same database, interleaved (target: assess at most 2x) |
-| merge | `verity --db D merge desk.db`: a desk's database (the import's) into a new file | `verity --db D import verity.jsonl` of the same data into a new file |
+| merge | `verity --db D merge desk.db`: a desk's database (the import's) into a new file; and `verity --db D merge verity.jsonl`, its export | `verity --db D import verity.jsonl` of the same data into a new file |
 | merge (desks sharing 90%) | `verity --db A merge B.db`: two desks of N stances sharing 90% (a copy of A each run) | `verity --db A import own.jsonl` of the 10% of stances B alone has, whose claims and sources A has (a copy of A each run), plus `sqlite-utils query B "<a scan of B's stances>"` |
 | stance-add | `verity --db D stance add CLAIM SOURCE affirms --quote ... --said-on ...` | `sqlite-utils insert D peer_stances -` of the same row (with ids) into a plain table of the same database |
 | claim-add | `verity --db D claim add TEXT --key K` (the text close to a logged claim's: the look-alike search runs and warns) | `sqlite-utils insert D peer_claims -` of the same row into a plain table of the same database |
@@ -330,12 +330,15 @@ def bench_merge(results: Results, size: str, data: Path, db: Path, work: Path, r
         results.skip("merge", size, "there is no 'verity merge' command yet")
         return
     target, peer_db = work / f"merged-{size}.db", work / f"imported-{size}.db"
-    mine, theirs = [], []
+    mine, theirs, exported = [], [], []
     for _ in range(repeat):
         _remove_db(target)
         mine.append(run(verity(target, "merge", str(db))).check("verity merge"))
         _remove_db(peer_db)
         theirs.append(run(verity(peer_db, "import", str(data / "verity.jsonl"))).check("verity import"))
+        # A desk that sends its export instead of its database: the file is staged, then merged.
+        _remove_db(target)
+        exported.append(run(verity(target, "merge", str(data / "verity.jsonl"))).check("verity merge of an export"))
     with sqlite3.connect(target) as merged, sqlite3.connect(db) as desk:
         counts = [conn.execute("SELECT count(*), count(DISTINCT uid) FROM stances").fetchone()
                   for conn in (merged, desk)]
@@ -349,6 +352,10 @@ def bench_merge(results: Results, size: str, data: Path, db: Path, work: Path, r
     results.add("merge into a new file", size, t_mine, t_theirs, target=f"<= {MERGE_RATIO}x import"
                 + ("" if judged else " at 1m"), ok=(t_mine <= MERGE_RATIO * t_theirs) if judged else None,
                 note="" if counts[0] == counts[1] else f"merged {counts[0]} of {counts[1]} stances", runs=runs)
+    runs = {"verity": [r.seconds for r in exported], "peer": runs["peer"]}
+    t_export = median(runs["verity"])
+    results.add("merge of an export into a new file", size, t_export, t_theirs, target=f"<= {MERGE_RATIO}x import"
+                + ("" if judged else " at 1m"), ok=(t_export <= MERGE_RATIO * t_theirs) if judged else None, runs=runs)
 
     a, b, own = shared_desks(size, data, work)
     copy = work / f"desk-a-copy-{size}.db"

@@ -32,6 +32,11 @@ class Staging:
             conn.execute(f'DROP TRIGGER "{name}"')
         for name in UNIQUE_WHILE_SETTLED:
             conn.execute(f'DROP INDEX IF EXISTS "{name}"')
+        # ... but each of the file's stances looks its claim and source up by key and name
+        # (`claim_keyed`, `source_named`): without an index, each look-up reads every claim.
+        conn.execute("CREATE INDEX staging_claims_key ON claims (key, uid)")
+        conn.execute("CREATE INDEX staging_sources_name ON sources (name, uid)")
+        conn.execute("CREATE INDEX staging_sources_folded ON sources (folded, uid)")
         self.sources: dict[str, int] = {}  # uid -> id
         self.claims: dict[str, int] = {}
         self.questions: dict[str, int] = {}
