@@ -136,3 +136,52 @@ def test_an_import_killed_while_writing_a_new_file_leaves_no_database_or_a_whole
     if db.exists() and db.stat().st_size:
         counts = assert_whole(db)
         assert counts["stances"] in (0, 8_000)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP], ids=["kill", "closed terminal"])
+def test_a_kill_or_a_closed_terminal_leaves_nothing_half_written(tmp_path, stop):
+    # As Ctrl-C does: an --output's partial file is removed and the old file kept, and a new
+    # file's import is removed, instead of left for the next command to trip over.
+    source = write_lines(tmp_path / "some.jsonl", 60_000, claims=300, sources=30)
+    db = tmp_path / "desk.db"
+    assert verity(db, "import", str(source)).wait(timeout=300) == 0
+    target = tmp_path / "out.json"
+    target.write_text("the export of yesterday\n")
+    exporting = verity(db, "export", "--output", str(target))
+    while exporting.poll() is None and not any(p.name.endswith(".partial") for p in tmp_path.iterdir()):
+        time.sleep(0.01)
+    exporting.send_signal(stop)
+    assert exporting.wait(timeout=60) in (0, 128 + stop)  # 0: it had finished
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+    if exporting.returncode:
+        assert target.read_text() == "the export of yesterday\n"
+    new = tmp_path / "new.db"
+    importing = verity(new, "import", str(source))
+    while importing.poll() is None and not new.exists():
+        time.sleep(0.01)
+    time.sleep(0.3)
+    importing.send_signal(stop)
+    assert importing.wait(timeout=60) in (0, 128 + stop)
+    assert not importing.returncode or not [p for p in tmp_path.iterdir() if p.name.startswith("new.db")]
+
+
+@pytest.mark.slow
+def test_a_merge_stopped_at_any_moment_says_nothing_but_that_it_stopped(tmp_path, balti):
+    # Stopped while it still reads the other file, a merge must not trade what stopped it for
+    # an error about letting go of that file (a traceback, the database "locked").
+    source = write_lines(tmp_path / "desk.jsonl", 60_000, claims=300, sources=30)
+    desk = tmp_path / "desk.db"
+    assert verity(desk, "import", str(source)).wait(timeout=300) == 0
+    before = _stance_count(balti)
+    for delay in (0.3, 0.6, 0.9, 1.2, 1.5, 2.0):
+        merging = verity(balti, "merge", str(desk))
+        time.sleep(delay)
+        merging.send_signal(signal.SIGTERM)
+        _out, err = merging.communicate(timeout=120)
+        assert merging.returncode in (0, 128 + signal.SIGTERM)
+        assert b"Traceback" not in err and b"locked" not in err, err.decode()[-500:]
+        if merging.returncode == 0:
+            break
+        assert _stance_count(balti) == before
+    assert_whole(balti)

@@ -7,6 +7,7 @@ Commands open the store, make one call, and print. Errors a user can cause are
 import errno
 import importlib
 import os
+import signal
 import sqlite3
 from typing import Annotated, Optional
 
@@ -147,4 +148,18 @@ def main_options(
 
 
 def main() -> None:
+    _stop_cleanly_on(signal.SIGTERM, getattr(signal, "SIGHUP", None))
     app(prog_name="verity")
+
+
+def _stop_cleanly_on(*signals) -> None:
+    """A `kill`, a `timeout` or a closed terminal stops verity as Ctrl-C does: by an exception,
+    so that what it was writing is rolled back or removed (an --output's partial file, a new
+    file's import) instead of left behind. A signal the caller chose to ignore (nohup) stays
+    ignored."""
+    def stop(signum, _frame):
+        raise SystemExit(128 + signum)
+
+    for sig in signals:
+        if sig is not None and signal.getsignal(sig) is signal.SIG_DFL:
+            signal.signal(sig, stop)

@@ -126,6 +126,7 @@ class Merging:
         try:
             with self._journal_for(new_file), self._without_foreign_keys():
                 self.conn.execute("ATTACH DATABASE ? AS other", [uri])
+                failed = False
                 try:
                     with self.transaction():
                         outcome = self._merge_attached()
@@ -134,8 +135,17 @@ class Merging:
                         if uri.endswith("immutable=1"):
                             unchanged_since(other, before)
                         return outcome
+                except BaseException:
+                    failed = True
+                    raise
                 finally:
-                    self.conn.execute("DETACH DATABASE other")
+                    try:
+                        self.conn.execute("DETACH DATABASE other")
+                    except sqlite3.OperationalError:
+                        # A merge cut short (a full disk, Ctrl-C) may leave a read of the other file
+                        # open, which holds it: what stopped the merge is what to say, not this.
+                        if not failed:
+                            raise
         except BaseException:
             if new_file:
                 self._delete_file()
