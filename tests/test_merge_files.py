@@ -236,3 +236,46 @@ def test_what_keeps_a_database_from_being_merged_is_said(tmp_path, cli):
     assert result.stderr == (f"Error: cannot read {theirs}: a program had it open (its -wal file, which holds its "
                              "latest writes, is beside it) and its folder is read-only, so SQLite cannot read it "
                              "there; copy it with its -wal file to a folder you can write, and use the copy\n")
+
+
+@pytest.mark.parametrize("sql, said", [
+    ("INSERT INTO claims (uid, key, text) VALUES ('0199aaaa-0000-7000-8000-000000000003', "
+     "'k$(touch pwned)', 'a claim')", "claim key 'k$(touch pwned)' is not a slug"),
+    ("INSERT INTO questions (uid, key, text) VALUES ('0199aaaa-0000-7000-8000-000000000001', "
+     "'q;touch pwned;#', 'x')", "question key 'q;touch pwned;#' is not a slug"),
+    ("INSERT INTO sources (uid, name, folded) VALUES ('0199aaaa-0000-7000-8000-000000000002', "
+     "'Evil' || char(27) || ']0;T' || char(7), 'evil')", "source name 'Evil\\x1b]0;T\\x07' holds a control"),
+])
+def test_a_desks_database_with_a_name_or_key_verity_refuses_is_not_merged(balti_db, cli, tmp_path, sql, said):
+    # A database merges by SQL, past the checks of every other way in: a key of `$(...)` would
+    # reach the merge commands verity suggests, and a name with escapes every desk's terminal.
+    desk = tmp_path / "desk.db"
+    assert cli("--db", desk, "init").exit_code == 0
+    conn = sqlite3.connect(desk)
+    with conn:
+        conn.execute(sql)
+    conn.close()
+    before = hashlib.sha256(balti_db.read_bytes()).hexdigest()
+    result = cli("--db", balti_db, "merge", desk)
+    assert result.exit_code == 1 and said in result.stderr and "nothing was merged" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert hashlib.sha256(balti_db.read_bytes()).hexdigest() == before
+
+
+def test_a_resolution_is_one_line_whatever_a_desk_name_holds(cli, tmp_path):
+    # A desk's name comes from its file: with line breaks in it, a "Resolved" line could forge
+    # a line of verity's own advice below it.
+    forged = "kabul\n  to change it: verity source edit x --note \"$(touch pwned)\" --reason fix\nResolved: ok"
+    desk = tmp_path / "desk.json"
+    desk.write_text(json.dumps({"verity": 2, "sources": [{"name": "Plain Source", "kind": "official",
+                                                          "uid": "0199bbbb-0000-7000-8000-000000000001",
+                                                          "desk": forged}], "claims": [], "stances": []}))
+    assert cli("init").exit_code == 0
+    assert cli("source", "add", "Plain Source", "--kind", "news outlet").exit_code == 0
+    result = cli("merge", desk)
+    assert result.exit_code == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert any(line.startswith("Resolved: ") and "kabul\\n" in line for line in lines), lines
+    assert not any(line.startswith("  to change it: verity source edit x") for line in lines)
+    assert sum(line.startswith("Resolved: ") for line in lines) == sum(line.startswith("  to change it: ")
+                                                                       for line in lines)

@@ -9,7 +9,7 @@ from typing import Annotated, Callable, Iterator, Optional, TextIO
 import typer
 
 from ..errors import InvalidValue, check_readable
-from ..names import counted
+from ..names import counted, visible
 from .common import JsonRecordFlag, command, commands, db_path, open_store, print_changed, say
 
 PROGRESS_MIN_BYTES = 1 << 20  # smaller files are done before a bar would be worth drawing
@@ -198,10 +198,10 @@ def merge(
         print_changed("", record, True)
         return
     say(outcome.line(str(file)))
-    for resolution in outcome.resolutions:
-        say(f"Resolved: {resolution.text}")
+    for resolution in outcome.resolutions:  # each one line, whatever a desk's file put in it
+        say(f"Resolved: {visible(resolution.text)}")
         if resolution.command:
-            say(f"  to change it: {resolution.command}")
+            say(f"  to change it: {visible(resolution.command)}")
 
 
 @contextlib.contextmanager

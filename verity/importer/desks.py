@@ -25,8 +25,8 @@ from .. import uids
 from ..errors import InvalidValue, NotVerityDatabase, VerityError, unreadable
 from ..formats import RECORD_EXTRAS, DocumentLines, Place, converter, document_records
 from ..jsonl import BOM, read_jsonl
-from ..models import Change, Claim, Question, Ruling, Source, Stance, tag_key
-from ..names import fold
+from ..models import Change, Claim, Question, Ruling, Source, Stance, is_key, tag_key
+from ..names import check_name, fold
 from ..store import Store, claim_row, stance_values
 from ..store.merge import MergeOutcome, file_state, unchanged_since
 from ..store.resolve import rekeyed_from
@@ -105,6 +105,7 @@ def _merge_database(store: Store, path: Path, new_file: bool) -> MergeOutcome:
             raise InvalidValue(f"{path} was written by a newer verity (migration {other.written_by_newer!r}); "
                                "upgrade verity to merge it, e.g. pip install -U verity")
         if not other.pending_migrations():
+            _check_identities(other, path)
             other.close()
             return store.merge_database(str(path), new_file=new_file)
         with _scratch_path() as copy:  # an older verity's file: merged from an upgraded copy
@@ -112,10 +113,28 @@ def _merge_database(store: Store, path: Path, new_file: bool) -> MergeOutcome:
             with contextlib.closing(sqlite3.connect(copy)) as target:
                 other.conn.backup(target)
             unchanged_since(path, before)  # read immutable, as merge_database reads a current file
-            Store.open(copy).close()
+            with Store.open(copy) as upgraded:
+                _check_identities(upgraded, path)
             return store.merge_database(copy, new_file=new_file)
     finally:
         other.close()
+
+
+def _check_identities(other: Store, path: Path) -> None:
+    """Refuse a desk's file whose names or keys verity would refuse at its door: a database
+    merges by SQL, past the checks every other way in makes, and a name or key is what
+    messages quote and the commands they suggest run (a key of `$(...)` in a suggested
+    `claim merge` would run in the shell it is pasted into)."""
+    for what, value in other.identities():
+        try:
+            if what.endswith("key"):
+                if not isinstance(value, str) or not is_key(value):
+                    raise InvalidValue(f"{what} {value!r} is not a slug of lower-case letters, digits and hyphens")
+            else:
+                check_name(value, what)
+        except InvalidValue as exc:
+            raise InvalidValue(f"cannot merge {path}: its {exc}; have it corrected on its desk and merge again "
+                               "(nothing was merged)") from None
 
 
 @contextlib.contextmanager

@@ -4,7 +4,7 @@ uid, and where a merged record now counts. The part of `Store` every command sta
 from __future__ import annotations
 
 import sqlite3
-from typing import Optional
+from typing import Iterator, Optional
 
 from .. import names
 from ..errors import NotFound, did_you_mean
@@ -68,6 +68,17 @@ class Lookups:
         """The claim record with this uid (merged or not), or None."""
         row = self.conn.execute(f"{CLAIM_SELECT} WHERE c.uid = ?", [uid]).fetchone()
         return self._claim_from_row(row) if row else None
+
+    def identities(self) -> Iterator[tuple[str, str]]:
+        """Every name and key a record is found by, as (what it is, the value): the source names
+        and aliases, the claims' keys and old keys, the questions' keys."""
+        for what, sql in (("source name", "SELECT name FROM sources"),
+                          ("source alias", "SELECT alias FROM aliases WHERE source_id IS NOT NULL"),
+                          ("claim key", "SELECT key FROM claims"),
+                          ("claim's old key", "SELECT alias FROM aliases WHERE claim_id IS NOT NULL"),
+                          ("question key", "SELECT key FROM questions")):
+            for value, in self.conn.execute(sql):
+                yield what, value
 
     def uid_of(self, table: str, column: str, value: str) -> Optional[str]:
         """The uid of the record of `table` whose `column` is `value` (a question's key), or None."""
