@@ -279,3 +279,16 @@ def test_a_resolution_is_one_line_whatever_a_desk_name_holds(cli, tmp_path):
     assert not any(line.startswith("  to change it: verity source edit x") for line in lines)
     assert sum(line.startswith("Resolved: ") for line in lines) == sum(line.startswith("  to change it: ")
                                                                        for line in lines)
+
+
+def test_a_suggested_command_quotes_a_key_another_program_wrote(cli, tmp_path):
+    # A file opened directly may hold a key no verity made: the command verity suggests must not
+    # run it in the shell it is pasted into.
+    assert cli("init").exit_code == 0
+    conn = sqlite3.connect(tmp_path / "test.db")
+    with conn:
+        conn.execute("INSERT INTO claims (key, text) VALUES ('k$(touch pwned)', 'The bridge was closed on Monday')")
+    conn.close()
+    added = cli("claim", "add", "The bridge was closed on Monday", "--key", "bridge-closed")
+    assert added.exit_code == 0
+    assert "verity claim merge bridge-closed --into 'k$(touch pwned)' --reason" in added.stderr

@@ -18,7 +18,7 @@ from typing import Optional
 from .errors import InvalidValue
 from .folding import fold
 
-__all__ = ["MAX_ID", "as_id", "check_name", "check_text", "control_character", "fold", "counted", "invisible_character", "quoted",
+__all__ = ["MAX_ID", "as_id", "check_name", "check_text", "control_character", "fold", "counted", "invisible_character", "quoted", "shell_quoted", "shell_word",
            "json_visible", "text_problem", "tidy", "visible", "visible_lines"]
 
 MAX_ID = 2**63 - 1  # SQLite's largest integer
@@ -155,3 +155,20 @@ def as_id(ref: str) -> Optional[int]:
         return None
     number = int(text)
     return number if number <= MAX_ID else None
+
+
+def shell_quoted(text: Optional[str]) -> str:
+    """A name or value as a shell command takes it (in the command a `Resolution` gives)."""
+    if text is None:
+        return "''"
+    return "'" + str(text).replace("'", "'\\''") + "'"
+
+
+_PLAIN_WORD = re.compile(r"[A-Za-z0-9._/-]+")
+
+
+def shell_word(text: str) -> str:
+    """A key as a suggested command gives it: as it is when it is a plain word (every key verity
+    makes), else quoted (`shell_quoted`), so that a key another program wrote into the file
+    cannot run in the shell the command is pasted into."""
+    return text if _PLAIN_WORD.fullmatch(text) else shell_quoted(text)

@@ -26,11 +26,11 @@ from ..errors import InvalidValue, NotVerityDatabase, VerityError, unreadable
 from ..formats import RECORD_EXTRAS, DocumentLines, Place, converter, document_records
 from ..jsonl import BOM, read_jsonl
 from ..models import Change, Claim, Question, Ruling, Source, Stance, is_key, tag_key
-from ..names import check_name, fold
+from ..names import check_name, fold, shell_quoted
 from ..store import Store, claim_row, stance_values
 from ..store.merge import MergeOutcome, file_state, unchanged_since
 from ..store.resolve import rekeyed_from
-from ..store.settling import Resolution, shell_quoted
+from ..store.settling import Resolution
 from ..store.staging import Staging
 from . import EXTENSIONS, content_format, load_json_text, open_input
 from .rows import with_uid

@@ -14,10 +14,10 @@ import json
 import sqlite3
 from typing import Optional
 
-from ..names import fold
+from ..names import fold, shell_quoted
 from .corrections import CLAIM_FIELDS, RECONCILED_SOURCE_FIELDS, SOURCE_FIELDS
 from .rows import RECORD_TABLES, RETRACTION_COLUMNS, SET_LATEST_RULING, USER_KEY
-from .settling import Resolution, Settled, Since, shell_quoted
+from .settling import Resolution, Settled, Since
 
 _RETRACTION = ", ".join(RETRACTION_COLUMNS)
 

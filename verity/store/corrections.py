@@ -305,7 +305,7 @@ class Corrections:
         has = f"keeps its ruling, {kept.ruling} ({_when(kept.ruled_at)})" if kept.ruling else "has no ruling"
         return (f"{dup.key} was ruled {dup.ruling} ({_when(dup.ruled_at)}); its rulings stay in its history and do "
                 f"not carry over: {kept.key} {has}. If {dup.ruling} is right for {kept.key}, rule it: "
-                f"verity claim rule {kept.key} {dup.ruling}")
+                f"verity claim rule {names.shell_word(kept.key)} {dup.ruling}")
 
     def rule_claim(self, ref: str | int, ruling: str, explanation: Optional[str] = None,
                    on: Optional[str] = None, by: Optional[str] = None) -> Claim:
@@ -355,7 +355,7 @@ class Corrections:
             f"AND c.merged_into IS NULL AND c.ruling IN ({', '.join('?' * len(TRUE_RULINGS))}) ORDER BY c.key",
             [claim.question, claim.id, *TRUE_RULINGS])]
         return [f"{claim.key} and {key} both answer question {claim.question} and are both ruled true, but its "
-                f"answers exclude each other; rule the one that is not: verity claim rule {key} RULING"
+                f"answers exclude each other; rule the one that is not: verity claim rule {names.shell_word(key)} RULING"
                 for key in others]
 
     def rulings(self, ref: str | int) -> list[Ruling]:

@@ -19,6 +19,7 @@ from typing import Iterable, Optional
 import attrs
 
 from .. import uids
+from ..names import shell_quoted, shell_word
 from .resolve import (
     EDGE_NAME,
     MergeEdge,
@@ -59,11 +60,6 @@ class Settled:
     resolutions: list[Resolution] = attrs.field(factory=list)
 
 
-def shell_quoted(text: Optional[str]) -> str:
-    """A name or value as a shell command takes it (in the command a `Resolution` gives)."""
-    if text is None:
-        return "''"
-    return "'" + str(text).replace("'", "'\\''") + "'"
 
 
 def _whose(desk: Optional[str], table: str, record_id: int, since: Since) -> str:
@@ -240,8 +236,8 @@ class Settling:
             whose, holders = f"{whose} ({said!r})", f"{holders} ({held!r})"
         text = (f"claim {key!r}{whose} and the older claim {key!r}{holders} say different things: both are kept, "
                 f"the younger re-keyed {new_key!r}")
-        command = (f"verity claim merge {new_key} --into {key} --reason '…' (if they are one claim), or "
-                   f"verity claim edit {new_key} --key <a better key> --reason '…'")
+        command = (f"verity claim merge {shell_word(new_key)} --into {shell_word(key)} --reason '…' (if they are "
+                   f"one claim), or verity claim edit {shell_word(new_key)} --key <a better key> --reason '…'")
         return Resolution("key", text, command)
 
     def _question_named(self, key: Optional[str]) -> Optional[int]:
@@ -314,7 +310,7 @@ class Settling:
             if key != own[question_id] and any(since.new("questions", i) for i in own if own[i] == own[question_id]):
                 settled.resolutions.append(Resolution(
                     "question", f"question {own[question_id]!r} was added on two desks; the younger is "
-                    f"re-keyed {key!r}", f"verity claim edit CLAIM --question {own[question_id]} --reason '…' "
+                    f"re-keyed {key!r}", f"verity claim edit CLAIM --question {shell_word(own[question_id])} --reason '…' "
                     "(to move a claim of the younger to the older)"))
         for younger, older in sorted(one.items()):
             if since.new("questions", younger) or since.new("questions", older):

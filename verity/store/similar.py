@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Iterator, Optional
 from .. import similar
 from ..errors import edit_distance, typo_limit
 from ..models import Claim, is_key, utc_now
-from ..names import as_id, fold
+from ..names import as_id, fold, shell_word
 
 if TYPE_CHECKING:
     from ..models import Source
@@ -168,7 +168,7 @@ class Similarity:
         """What `claim add` says of a claim already logged that is likely the same."""
         return (f"claim {claim.key!r} is likely the same as {match.key!r} (score {match.score:.2f}): "
                 f"{_shortened(match.text)!r}; if it is, log the stances on {match.key!r} and merge this one into it: "
-                f"verity claim merge {claim.key} --into {match.key} --reason \"the same claim\"")
+                f"verity claim merge {shell_word(claim.key)} --into {shell_word(match.key)} --reason \"the same claim\"")
 
     def record_lookalikes(self, claim_id: int, matches: list[similar.Match]) -> None:
         """Keep the earlier claims likely the same as a claim (`likely_same`), replacing what was
