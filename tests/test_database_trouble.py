@@ -210,3 +210,24 @@ def test_records_another_program_inserted_are_given_uids_and_reconciled(balti_db
     assert conn.execute("SELECT uid IS NOT NULL, folded FROM sources WHERE name = 'tahir khan (DAWN)'").fetchone() == \
         (1, None)
     conn.close()
+
+
+def test_a_desk_file_with_an_unfinished_write_beside_it_says_so_and_how_to_undo_it(balti_db, cli, tmp_path):
+    # A program killed while writing a file in rollback-journal mode leaves its -journal: SQLite
+    # must undo that write before anyone reads the file, which a read-only open cannot.
+    desk = tmp_path / "desk.db"
+    shutil.copy(EXAMPLE_DB, desk)
+    subprocess.run([sys.executable, "-c", (
+        "import os, sqlite3\n"
+        f"c = sqlite3.connect({str(desk)!r}, isolation_level=None)\n"
+        "c.execute('PRAGMA journal_mode=DELETE'); c.execute('PRAGMA cache_size=2'); c.execute('BEGIN')\n"
+        "c.execute('CREATE TABLE junk (x)')\n"
+        "c.executemany('INSERT INTO junk VALUES (?)', [('y' * 1000,)] * 5000)\n"
+        "os._exit(0)\n")], check=True)
+    assert Path(f"{desk}-journal").exists()
+    result = cli("--db", tmp_path / "new.db", "merge", desk)
+    assert result.exit_code == 1 and len(result.stderr.splitlines()) == 1
+    assert "unfinished write" in result.stderr and f"verity --db {desk} claim list" in result.stderr
+    assert not (tmp_path / "new.db").exists()
+    assert cli("--db", desk, "claim", "list").exit_code == 0  # undoes it
+    assert cli("--db", tmp_path / "new.db", "merge", desk).exit_code == 0

@@ -223,6 +223,12 @@ class Store(Lookups, Corrections, Export, Listings, Merging, Settling, Concurren
                     f"cannot read {path}: a program had it open (its -wal file, which holds its latest writes, is "
                     "beside it) and its folder is read-only, so SQLite cannot read it there; copy it with its -wal "
                     "file to a folder you can write, and use the copy") from None
+            if getattr(ex, "sqlite_errorname", "") == "SQLITE_READONLY_ROLLBACK":
+                raise DatabaseUnavailable(
+                    f"cannot read {path}: a program stopped while writing it left its unfinished write in "
+                    f"{path}-journal, which SQLite must undo before the file can be read, and cannot while it only "
+                    f"reads; open it once where it may be written (verity --db {path} claim list) and try again"
+                ) from None
             if getattr(ex, "sqlite_errorname", "") == "SQLITE_READONLY_DIRECTORY" or "readonly" in str(ex):
                 raise DatabaseUnavailable(
                     f"cannot open {path}: its folder {where.parent.resolve()} is read-only, and SQLite writes its "
