@@ -185,3 +185,18 @@ def test_a_merge_stopped_at_any_moment_says_nothing_but_that_it_stopped(tmp_path
             break
         assert _stance_count(balti) == before
     assert_whole(balti)
+
+
+@pytest.mark.slow
+def test_two_imports_into_one_new_file_started_together_both_land(tmp_path):
+    # The one that finds the file just made, still empty, waits for its maker to write its
+    # tables instead of calling it an empty file that is not a verity database.
+    one = write_lines(tmp_path / "one.jsonl", 3_000, claims=50, sources=10)
+    two = tmp_path / "two.jsonl"
+    two.write_text(one.read_text().replace("Source ", "Other source ").replace("claim-", "other-claim-"))
+    for round_ in range(3):
+        db = tmp_path / f"new-{round_}.db"
+        first, second = verity(db, "import", str(one)), verity(db, "import", str(two))
+        errors = [p.communicate(timeout=120)[1] for p in (first, second)]
+        assert (first.returncode, second.returncode) == (0, 0), errors
+        assert assert_whole(db)["stances"] == 6_000

@@ -11,6 +11,7 @@ import contextlib
 import getpass
 import os
 import sqlite3
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Optional, Sequence
 
@@ -267,7 +268,9 @@ class Store(Lookups, Corrections, Export, Listings, Merging, Settling, Concurren
         return cls.open(path, create=True)
 
     def _check_is_verity(self, may_create: bool) -> None:
-        tables = self.conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+        tables = self._tables()
+        if not tables and not may_create:
+            tables = self._tables_once_made()
         if tables and not migrations.is_verity(self.conn):
             self.close()
             raise NotVerityDatabase(
@@ -290,6 +293,30 @@ class Store(Lookups, Corrections, Export, Listings, Merging, Settling, Concurren
                 self.conn.execute("PRAGMA journal_mode = DELETE")
                 self.conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
                 self.conn.execute("VACUUM")
+
+    def _tables(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+
+    def _tables_once_made(self, wait: float = 0.5) -> int:
+        """The tables of an empty file made just now, once the verity that made it (two imports
+        into one new file, started together) has written them: it takes a few milliseconds
+        between making the file and writing its first tables. None come in `wait` seconds, or
+        the file is older than that: 0."""
+        try:
+            if time.time() - os.path.getmtime(self.path) > wait:
+                return 0
+        except OSError:
+            return 0
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            try:
+                tables = self._tables()
+            except sqlite3.DatabaseError:  # its maker failed and removed it, or it is mid-write
+                continue
+            if tables:
+                return tables
+        return 0
 
     def _adopt_rows_written_by_others(self) -> None:
         """Give a uid (and a source its folded name) to every record another program inserted
