@@ -115,8 +115,10 @@ class Extras:
         write such a file)."""
         into = None
         kind = "source" if table == "sources" else "claim"
+        found_uid = None if uid is None else self._with_uid(kind, uid)
+        if found_uid is not None and found_uid[0] == record_id:
+            uid = None  # a uid naming the record itself says nothing: found by name, as without one
         if uid is not None:
-            found_uid = self._with_uid(kind, uid)
             if found_uid is None or not self._names_it(kind, found_uid[1], name):
                 said = "is not in the file or the database" if found_uid is None else f"is {found_uid[1]!r}"
                 self.error(f"merged_into_uid {uid} {said}, not the {kind} {name!r} merged_into names; make them "

@@ -96,9 +96,13 @@ class Export:
         """The keys (of claims) or names (of sources, spelt alike) that more than one record has: a
         desk merge's re-keyed claim given its key back, a record merged into another of its name.
         A file that named such a record by it alone would leave its reader to guess which it is."""
-        column = "key" if table == "claims" else "name"
+        if table == "claims":
+            return {key for (key,) in self.conn.execute(
+                "SELECT key FROM claims GROUP BY key COLLATE BINARY HAVING count(*) > 1")}
+        # Names are matched as they fold ('Reuters', 'reuters'): each spelling of a name shared so.
         return {name for (name,) in self.conn.execute(
-            f"SELECT {column} FROM {table} GROUP BY {column} COLLATE BINARY HAVING count(*) > 1")}
+            "SELECT name FROM sources WHERE folded IN (SELECT folded FROM sources GROUP BY folded "
+            "HAVING count(*) > 1)")}
 
     def questions(self) -> Iterator[Question]:
         """Every question, by key."""
