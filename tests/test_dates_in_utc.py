@@ -228,3 +228,11 @@ def test_a_said_on_or_withdrawal_more_than_a_day_ahead_is_warned_of(cli, claim_x
     assert "Warning" not in result.stderr
     result = run(cli, "stance", "retract", "1", "--reason", "withdrawn", "--on", _at(30, -12))
     assert "Warning: --on " in result.stderr and "is in the future" in result.stderr
+
+
+@pytest.mark.parametrize("fraction", ["5", "50", "500", "5000", "50000", "500000"])
+def test_a_fraction_of_a_second_reads_the_same_however_many_digits(fraction):
+    # Python 3.10 reads only three or six: the future check would have passed over the others.
+    from verity import uids
+
+    assert uids.milliseconds(f"2099-01-01T10:00:00.{fraction}Z") == uids.milliseconds("2099-01-01T10:00:00Z") + 500

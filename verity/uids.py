@@ -46,6 +46,9 @@ def new() -> str:
     return _format(time.time_ns() // 1_000_000, os.urandom(10), 7)
 
 
+_FRACTION = re.compile(r"\.(\d+)")
+
+
 def milliseconds(iso: Optional[str]) -> int:
     """An ISO date or date-time as milliseconds since 1970 (UTC when it has no offset); 0 if none."""
     if not iso:
@@ -55,6 +58,8 @@ def milliseconds(iso: Optional[str]) -> int:
         text += "-01-01"
     elif len(text) == 7:
         text += "-01"
+    # Python 3.10 reads a fraction of a second of three or six digits only: given six.
+    text = _FRACTION.sub(lambda found: "." + (found.group(1) + "00000")[:6], text)
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
