@@ -178,6 +178,8 @@ def test_a_write_meeting_a_stance_whose_source_is_not_there_says_the_file_is_dam
         assert store.counts()["stances"] == 33
         with pytest.raises(DatabaseUnavailable, match=r"is damaged \(a stance names source 1, which is not there\)"):
             store.rebuild_reconciliations()  # one pass over every claim, as an import or a merge makes
+    assessed = cli("--db", balti_db, "assess")  # the estimate reads every counted stance too
+    assert assessed.exit_code == 1 and assessed.stderr == damaged
 
 
 def test_records_another_program_inserted_are_given_uids_and_reconciled(balti_db, cli):

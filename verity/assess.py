@@ -38,6 +38,18 @@ def _index(ids: np.ndarray) -> np.ndarray:
     return table
 
 
+def _rows_of(table: np.ndarray, ids: np.ndarray, what: str, store) -> np.ndarray:
+    """The rows (`_index`) of the records counted stances name; a record that is not there (a
+    file damaged outside verity) is said to be, as every write says it."""
+    rows = table[np.minimum(ids, len(table) - 1)] if len(table) else np.full(len(ids), -1, np.int64)
+    missing = (ids >= len(table)) | (rows < 0)
+    if missing.any():
+        from .store.core import damaged
+
+        raise damaged(store.path, f"a stance names {what} {int(ids[missing][0])}, which is not there")
+    return rows
+
+
 def _codes(values) -> np.ndarray:
     """Dense integer codes for hashable values, in the order first met."""
     seen: dict = {}
@@ -165,7 +177,8 @@ def assess(store) -> DeskAssessment:
         parts[2].append(np.fromiter(map(_POSITION_CODE.__getitem__, (s[2] for s in chunk)), np.int8, n))
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int8))
     claim_id, source_id, position = (np.concatenate(p) if p else e for p, e in zip(parts, empty))
-    stance_claim, stance_source = claim_rows[claim_id], source_rows[source_id]
+    stance_claim, stance_source = _rows_of(claim_rows, claim_id, "claim", store), _rows_of(source_rows, source_id,
+                                                                                         "source", store)
     value = _POSITION_VALUES[position]
     fit = truth.estimate_arrays(src_origin=origin, src_class=src_class, src_kind=kind, claim_group=group,
                                 group_is_question=is_question, claim_label=label, st_claim=stance_claim,
