@@ -233,3 +233,42 @@ def test_a_desk_file_with_an_unfinished_write_beside_it_says_so_and_how_to_undo_
     assert not (tmp_path / "new.db").exists()
     assert cli("--db", desk, "claim", "list").exit_code == 0  # undoes it
     assert cli("--db", tmp_path / "new.db", "merge", desk).exit_code == 0
+
+
+def _insert(path, *statements):
+    conn = sqlite3.connect(path)
+    with conn:
+        for statement in statements:
+            conn.execute(statement)
+    conn.close()
+
+
+def test_records_another_program_wrote_take_nothing_verity_would_refuse(balti_db, cli):
+    # A name an alias already has stays that alias's source's; a key no verity would give waits
+    # unlisted, as it did before, instead of breaking every listing.
+    _insert(balti_db, "INSERT INTO sources (name) VALUES ('TTP spokesman')",
+            "INSERT INTO claims (key, text) VALUES ('Bad Key $(touch x)', 't'), ('3', 'only digits')")
+    listed = cli("--db", balti_db, "claim", "list")
+    assert listed.exit_code == 0, listed.stderr
+    logged = cli("--db", balti_db, "stance", "add", "ttp-numbers-4000-to-10000-fighters", "TTP spokesman", "affirms")
+    assert logged.exit_code == 0 and "TTP spokesman Mohammad Khurasani affirms" in logged.stderr
+
+
+def test_a_file_verity_may_not_write_is_read_with_such_records_as_they_are(balti_db, cli):
+    _insert(balti_db, "INSERT INTO sources (name) VALUES ('Hand source')")
+    with read_only(balti_db):
+        listed = cli("--db", balti_db, "claim", "list")
+    assert listed.exit_code == 0 and "militant-groups" in listed.stdout, listed.stderr
+
+
+def test_a_desks_file_with_records_without_a_uid_is_merged_once_verity_has_given_them_theirs(balti_db, cli, tmp_path):
+    desk = tmp_path / "desk.db"
+    shutil.copy(EXAMPLE_DB, desk)
+    _insert(desk, "INSERT INTO sources (name) VALUES ('Desk hand source')",
+            "INSERT INTO stances (claim_id, source_id, position, logged_at) SELECT 1, id, 'denies', "
+            "'2022-01-21T00:00:00Z' FROM sources WHERE name = 'Desk hand source'")
+    refused = cli("--db", balti_db, "merge", desk)
+    assert refused.exit_code == 1 and "without a uid" in refused.stderr and "claim list" in refused.stderr
+    assert cli("--db", desk, "claim", "list").exit_code == 0  # gives them theirs
+    merged = cli("--db", balti_db, "merge", desk)
+    assert merged.exit_code == 0 and "1 source, 1 stance" in merged.stderr, merged.stderr

@@ -292,3 +292,17 @@ def test_a_suggested_command_quotes_a_key_another_program_wrote(cli, tmp_path):
     added = cli("claim", "add", "The bridge was closed on Monday", "--key", "bridge-closed")
     assert added.exit_code == 0
     assert "verity claim merge bridge-closed --into 'k$(touch pwned)' --reason" in added.stderr
+
+
+def test_a_desk_whose_older_verity_took_a_name_with_an_invisible_mark_still_merges(balti_db, cli, tmp_path):
+    # Refused at the door since, but kept where an older verity took it: as a name it can be
+    # corrected, but its old spelling stays an alias for good, and the desk must still merge.
+    desk = tmp_path / "desk.db"
+    assert cli("--db", desk, "init").exit_code == 0
+    conn = sqlite3.connect(desk)
+    with conn:
+        conn.execute("INSERT INTO sources (uid, name, folded) VALUES ('0199aaaa-0000-7000-8000-0000000000a1', "
+                     "'Amir\u200f Rana', 'amir\u200f rana')")
+    conn.close()
+    merged = cli("--db", balti_db, "merge", desk)
+    assert merged.exit_code == 0 and "added 1 source" in merged.stderr, merged.stderr

@@ -26,7 +26,7 @@ from ..errors import InvalidValue, NotVerityDatabase, VerityError, unreadable
 from ..formats import RECORD_EXTRAS, DocumentLines, Place, converter, document_records
 from ..jsonl import BOM, read_jsonl
 from ..models import Change, Claim, Question, Ruling, Source, Stance, is_key, tag_key
-from ..names import check_name, fold, shell_quoted
+from ..names import control_character, fold, shell_quoted
 from ..store import Store, claim_row, stance_values
 from ..store.merge import MergeOutcome, file_state, unchanged_since
 from ..store.resolve import rekeyed_from
@@ -130,11 +130,17 @@ def _check_identities(other: Store, path: Path) -> None:
             if what.endswith("key"):
                 if not isinstance(value, str) or not is_key(value):
                     raise InvalidValue(f"{what} {value!r} is not a slug of lower-case letters, digits and hyphens")
-            else:
-                check_name(value, what)
+            elif control_character(value):
+                raise InvalidValue(f"{what} {value!r} holds a control character ({control_character(value)})")
         except InvalidValue as exc:
             raise InvalidValue(f"cannot merge {path}: its {exc}; have it corrected on its desk and merge again "
                                "(nothing was merged)") from None
+    unnamed = other.records_without_uid()
+    if unnamed:  # a merge tells records apart by uid: these would be dropped, or taken for others
+        raise InvalidValue(f"cannot merge {path}: {unnamed} of its records were written into it by another program "
+                           f"without a uid, by which desks tell records apart; open it once with verity where it may "
+                           f"be written (verity --db {path} claim list), which gives them theirs, and merge again "
+                           "(nothing was merged)")
 
 
 @contextlib.contextmanager

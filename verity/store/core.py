@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Iterator, Optional, Sequence
 import attrs
 
 from .. import migrations, names, uids
-from ..errors import Conflict, DatabaseUnavailable, NotVerityDatabase
+from ..errors import Conflict, DatabaseUnavailable, NotVerityDatabase, VerityError
 from ..models import VERDICTS, Claim, Reconciliation, Source, Stance, utc_now
 from ..reconcile import COUNTED, SUPERSEDED, StanceStatus, plain_status
 from ..trust import StoredEstimate
@@ -259,7 +259,7 @@ class Store(Lookups, Corrections, Export, Listings, Merging, Settling, Concurren
             raise
         with contextlib.suppress(sqlite3.OperationalError):  # read-only: it stays as it is
             store._ensure_wal()  # e.g. after an import into a new file was killed (see Store.bulk_load)
-            store._adopt_rows_written_by_others()
+        store._adopt_rows_written_by_others()
         return store
 
     @classmethod
@@ -319,37 +319,61 @@ class Store(Lookups, Corrections, Export, Listings, Merging, Settling, Concurren
         return 0
 
     def _adopt_rows_written_by_others(self) -> None:
-        """Give a uid (and a source its folded name) to every record another program inserted
+        """Give a uid (and a source its folded name) to each record another program inserted
         without one (the sqlite3 shell, sqlite-utils): the uid an import of the same record would
         give it; and reconcile the claims they touch, which no verity command has. Until then
-        such a claim is missing from `claim list` and its stances from every verdict. The uid
-        columns are indexed, so the look on opening a sound file is one probe of each index."""
+        such a claim is missing from `claim list` and its stances from every verdict.
+
+        Only records verity would have taken itself, and never at a reader's cost: a claim whose
+        key is no slug, or is another claim's old key, and a stance on a record left so, wait as
+        they are (unlisted, as before); a source whose name another source has, merged or as an
+        alias, is given no name to be found by (its id finds it). A file this process may not
+        write, or that another program is writing, is left for a later open, without a wait.
+        The uid columns are indexed: on a sound file the look is one probe of each index."""
         if not self.conn.execute(
             "SELECT 1 FROM sources WHERE uid IS NULL UNION ALL SELECT 1 FROM claims WHERE uid IS NULL "
             "UNION ALL SELECT 1 FROM stances WHERE uid IS NULL LIMIT 1"
         ).fetchone():
             return
-        with self.transaction():
-            for source_id, name in self.conn.execute("SELECT id, name FROM sources WHERE uid IS NULL").fetchall():
-                folded = names.fold(name)
-                if self.conn.execute("SELECT 1 FROM sources WHERE folded = ? AND merged_into IS NULL AND id != ?",
-                                     [folded, source_id]).fetchone():
-                    folded = None  # another source has the name: this one is found by its id until renamed
-                self.conn.execute("UPDATE sources SET uid = ?, folded = ? WHERE id = ?",
-                                  [self._free_uid("sources", uids.of_source(name)), folded, source_id])
-            touched = set()
-            for claim_id, key in self.conn.execute("SELECT id, key FROM claims WHERE uid IS NULL").fetchall():
-                self.conn.execute("UPDATE claims SET uid = ? WHERE id = ?",
-                                  [self._free_uid("claims", uids.of_claim(key)), claim_id])
-                touched.add(claim_id)
-            for row in self.conn.execute(
-                "SELECT s.id, c.key, src.name, s.position, s.quote, s.url, s.said_on, s.via, s.logged_at, "
-                "s.logged_by, s.claim_id FROM stances s JOIN claims c ON c.id = s.claim_id "
-                "JOIN sources src ON src.id = s.source_id WHERE s.uid IS NULL").fetchall():
-                self.conn.execute("UPDATE stances SET uid = ? WHERE id = ?",
-                                  [self._free_uid("stances", uids.of_stance(*row[1:10])), row[0]])
-                touched.add(row[10])
-            self.refresh_reconciliations(touched)
+        from ..models import is_key
+
+        sources = [(source_id, name) for source_id, name in self.conn.execute(
+            "SELECT id, name FROM sources WHERE uid IS NULL").fetchall() if isinstance(name, str)]
+        claims = [(claim_id, key) for claim_id, key in self.conn.execute(
+            "SELECT c.id, c.key FROM claims c WHERE c.uid IS NULL AND NOT EXISTS "
+            "(SELECT 1 FROM aliases a WHERE a.claim_id IS NOT NULL AND a.folded = c.key)").fetchall()
+            if isinstance(key, str) and is_key(key)]
+        self.conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            with self.transaction():
+                for source_id, name in sources:
+                    folded = names.fold(name)
+                    if self.conn.execute(
+                            "SELECT 1 FROM sources WHERE folded = ? AND id != ? UNION ALL "
+                            "SELECT 1 FROM aliases WHERE source_id IS NOT NULL AND folded = ?",
+                            [folded, source_id, folded]).fetchone():
+                        folded = None
+                    self.conn.execute("UPDATE sources SET uid = ?, folded = ? WHERE id = ?",
+                                      [self._free_uid("sources", uids.of_source(name)), folded, source_id])
+                touched = set()
+                for claim_id, key in claims:
+                    self.conn.execute("UPDATE claims SET uid = ? WHERE id = ?",
+                                      [self._free_uid("claims", uids.of_claim(key)), claim_id])
+                    touched.add(claim_id)
+                for row in self.conn.execute(
+                    "SELECT s.id, c.key, src.name, s.position, s.quote, s.url, s.said_on, s.via, s.logged_at, "
+                    "s.logged_by, s.claim_id FROM stances s JOIN claims c ON c.id = s.claim_id "
+                    "JOIN sources src ON src.id = s.source_id "
+                    "WHERE s.uid IS NULL AND c.uid IS NOT NULL AND src.uid IS NOT NULL").fetchall():
+                    self.conn.execute("UPDATE stances SET uid = ? WHERE id = ?",
+                                      [self._free_uid("stances", uids.of_stance(*row[1:10])), row[0]])
+                    touched.add(row[10])
+                if touched:
+                    self.refresh_reconciliations(touched)
+        except (VerityError, sqlite3.Error):
+            pass  # read-only, busy or damaged: the rows wait, as they are, for an open that can
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     def _free_uid(self, table: str, uid: str) -> str:
         """`uid`, unless a record of `table` has it already: then a new one."""

@@ -80,6 +80,12 @@ class Lookups:
             for value, in self.conn.execute(sql):
                 yield what, value
 
+    def records_without_uid(self) -> int:
+        """How many sources, claims and stances another program wrote without a uid, which no
+        verity has given one yet (see `Store._adopt_rows_written_by_others`)."""
+        return sum(self.conn.execute(f"SELECT count(*) FROM {table} WHERE uid IS NULL").fetchone()[0]
+                   for table in ("sources", "claims", "stances"))
+
     def uid_of(self, table: str, column: str, value: str) -> Optional[str]:
         """The uid of the record of `table` whose `column` is `value` (a question's key), or None."""
         if (table, column) not in {("questions", "key"), ("sources", "name"), ("claims", "key")}:
