@@ -330,6 +330,7 @@ def bench_merge(results: Results, size: str, data: Path, db: Path, work: Path, r
         results.skip("merge", size, "there is no 'verity merge' command yet")
         return
     target, peer_db = work / f"merged-{size}.db", work / f"imported-{size}.db"
+    from_export = work / f"merged-export-{size}.db"
     mine, theirs, exported = [], [], []
     for _ in range(repeat):
         _remove_db(target)
@@ -337,8 +338,8 @@ def bench_merge(results: Results, size: str, data: Path, db: Path, work: Path, r
         _remove_db(peer_db)
         theirs.append(run(verity(peer_db, "import", str(data / "verity.jsonl"))).check("verity import"))
         # A desk that sends its export instead of its database: the file is staged, then merged.
-        _remove_db(target)
-        exported.append(run(verity(target, "merge", str(data / "verity.jsonl"))).check("verity merge of an export"))
+        _remove_db(from_export)
+        exported.append(run(verity(from_export, "merge", str(data / "verity.jsonl"))).check("verity merge of an export"))
     with sqlite3.connect(target) as merged, sqlite3.connect(db) as desk:
         counts = [conn.execute("SELECT count(*), count(DISTINCT uid) FROM stances").fetchone()
                   for conn in (merged, desk)]
@@ -346,6 +347,7 @@ def bench_merge(results: Results, size: str, data: Path, db: Path, work: Path, r
     desk.close()
     _remove_db(target)
     _remove_db(peer_db)
+    _remove_db(from_export)
     runs = {"verity": [r.seconds for r in mine], "peer": [r.seconds for r in theirs]}
     t_mine, t_theirs = median(runs["verity"]), median(runs["peer"])
     judged = parse_size(size) >= TARGET_SIZE

@@ -18,7 +18,7 @@ from typing import Optional
 from .errors import InvalidValue
 from .folding import fold
 
-__all__ = ["MAX_ID", "as_id", "check_name", "check_text", "control_character", "fold", "counted", "invisible_character", "quoted", "shell_quoted", "shell_word",
+__all__ = ["MAX_ID", "as_id", "check_name", "check_text", "control_character", "fold", "counted", "invisible_character", "quoted", "shell_quoted", "shell_word", "Visible",
            "json_visible", "text_problem", "tidy", "visible", "visible_lines"]
 
 MAX_ID = 2**63 - 1  # SQLite's largest integer
@@ -172,3 +172,18 @@ def shell_word(text: str) -> str:
     makes), else quoted (`shell_quoted`), so that a key another program wrote into the file
     cannot run in the shell the command is pasted into."""
     return text if _PLAIN_WORD.fullmatch(text) else shell_quoted(text)
+
+
+class Visible:
+    """A text stream that shows control characters escaped (`visible_lines`) in what is written
+    to it: the CSV and JSON an export prints to a terminal, and the console of `verity browse`,
+    where the libraries it runs print what a request asked for as it came."""
+
+    def __init__(self, out):
+        self.out = out
+
+    def write(self, text: str) -> int:
+        return self.out.write(visible_lines(text))
+
+    def __getattr__(self, name: str):
+        return getattr(self.out, name)

@@ -9,6 +9,7 @@ import importlib
 import os
 import signal
 import sqlite3
+import sys
 from typing import Annotated, Optional
 
 import typer
@@ -149,7 +150,20 @@ def main_options(
 
 def main() -> None:
     _stop_cleanly_on(signal.SIGTERM, getattr(signal, "SIGHUP", None))
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _interrupted)
     app(prog_name="verity")
+
+
+def quiet_while_stopping() -> None:
+    """Stopping midway leaves generators over the database to be finalised after it is closed:
+    each would print 'Exception ignored in ...' with a traceback, about nothing the user did."""
+    sys.unraisablehook = lambda _unraisable: None
+
+
+def _interrupted(_signum, _frame):
+    quiet_while_stopping()
+    raise KeyboardInterrupt
 
 
 def _stop_cleanly_on(*signals) -> None:
@@ -158,6 +172,7 @@ def _stop_cleanly_on(*signals) -> None:
     file's import) instead of left behind. A signal the caller chose to ignore (nohup) stays
     ignored."""
     def stop(signum, _frame):
+        quiet_while_stopping()
         raise SystemExit(128 + signum)
 
     for sig in signals:

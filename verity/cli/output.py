@@ -211,21 +211,7 @@ def silence_stdout() -> None:
 
 def on_screen(out: TextIO) -> TextIO:
     """`out` as verity writes a document to it: on a terminal, which obeys the control characters
-    a file only holds, through `Visible`."""
+    a file only holds, through `names.Visible`."""
+    from ..names import Visible
+
     return Visible(out) if out.isatty() else out
-
-
-class Visible:
-    """A text stream that shows control characters escaped (`names.visible_lines`) in what is
-    written to it: the CSV and JSON an export prints to a terminal."""
-
-    def __init__(self, out: TextIO):
-        self.out = out
-
-    def write(self, text: str) -> int:
-        from ..names import visible_lines
-
-        return self.out.write(visible_lines(text))
-
-    def __getattr__(self, name: str):
-        return getattr(self.out, name)

@@ -7,9 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import os
+import signal
 import socket
+import sys
+import threading
 from typing import Callable, Optional
 
+from ..names import Visible
 from . import Browsable, CannotListen, PortInUse, metadata_for
 from .metadata import RECONCILIATION_VIEW, SETTINGS, datasette_major, metadata_and_config
 
@@ -69,6 +74,11 @@ def serve(
 
     Ctrl-C stops it cleanly at any point, while it starts as well as while it serves."""
     sock = listen(host, port)
+    console = sys.stdout, sys.stderr
+    # What Datasette and uvicorn print of a request (an SQL error quoting it, a warning) shows
+    # its control characters escaped: any web page can send this server a link full of them.
+    sys.stdout, sys.stderr = Visible(sys.stdout), Visible(sys.stderr)
+    hung_up = _hang_up_as_terminate()
     try:
         import uvicorn
 
@@ -84,4 +94,17 @@ def serve(
         # shut down. Either way stopping is what was asked for, not an error.
         pass
     finally:
+        sys.stdout, sys.stderr = console
+        if hung_up is not None:
+            signal.signal(signal.SIGHUP, hung_up)
         sock.close()
+
+
+def _hang_up_as_terminate():
+    """A closed terminal stops the server as `kill` does, which uvicorn handles (it shuts down,
+    quietly); returns the handler it replaced, or None. Ignored (nohup), it stays ignored."""
+    hangup = getattr(signal, "SIGHUP", None)
+    if hangup is None or threading.current_thread() is not threading.main_thread() \
+            or signal.getsignal(hangup) is signal.SIG_IGN:
+        return None
+    return signal.signal(hangup, lambda _signum, _frame: os.kill(os.getpid(), signal.SIGTERM))
