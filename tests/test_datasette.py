@@ -317,6 +317,7 @@ def test_everything_one_source_has_said_finds_it_by_an_alias_or_a_merged_name(cl
         assert {r["source"] for r in rows} == {"Afghan government spokesperson Bilal Karimi"}, asked
         assert [r["claim"] for r in rows] == ["balti-was-killed", "balti-killed-in-nangarhar", "balti-funeral-in-kunar"]
     assert query(browser, "source-statements", source="Kabul+spokesman+Karimi+B.+x") == []
+    assert query(browser, "source-statements", source="%25") == query(browser, "source-statements", source="_") == []
     assert query(browser, "source-statements", source="") == []
 
 def test_single_source_claims(browser):

@@ -132,12 +132,13 @@ QUERIES: dict[str, dict[str, str]] = {
             "or was retracted."
         ),
         # A source merged into another is found by its own name and aliases too: its stances are
-        # listed under the source they count for, as everywhere else.
+        # listed under the source they count for, as everywhere else. The name is looked for as
+        # typed (instr, not like: '%' and '_' are characters of a name, not wildcards).
         "sql": (
             "with recursive named(id) as (\n"
-            "  select id from sources where :source != '' and name like '%' || :source || '%'\n"
+            "  select id from sources where :source != '' and instr(lower(name), lower(:source)) > 0\n"
             "  union select source_id from aliases where :source != '' and source_id is not null\n"
-            "    and alias like '%' || :source || '%'\n"
+            "    and instr(lower(alias), lower(:source)) > 0\n"
             "  union select merged_into from sources join named using (id) where merged_into is not null)\n"
             "select source, claim, claim_text, position, quote, said_on, via, url, status, note, logged_at, "
             "stance_id\nfrom source_statements\n"
