@@ -11,7 +11,7 @@ The views the migrations create are generated from the rules' own constants
 from __future__ import annotations
 
 # In the order they are applied: each module registers its migration on import.
-from . import m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011, m012, m013, m014  # noqa: F401
+from . import m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011, m012, m013, m014, m015  # noqa: F401
 from .runner import MIGRATIONS, applied, apply, is_verity, migration_set, pending, unknown
 from .views import create_trust_views, create_views, trust_views, views
 
