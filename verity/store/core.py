@@ -250,9 +250,11 @@ class Store(Lookups, Corrections, Export, Listings, Merging, Settling, Concurren
         if newer or read_only:
             return store
         try:
-            store.migrate()
+            store._migrate_when_free()
         except sqlite3.OperationalError as ex:
             conn.close()
+            if busy(ex):
+                raise database_problem(path, ex) from None
             raise DatabaseUnavailable(f"cannot upgrade {path}: {ex}; check that the file is writable") from None
         except DatabaseUnavailable:
             conn.close()
@@ -293,6 +295,20 @@ class Store(Lookups, Corrections, Export, Listings, Merging, Settling, Concurren
                 self.conn.execute("PRAGMA journal_mode = DELETE")
                 self.conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
                 self.conn.execute("VACUUM")
+
+    def _migrate_when_free(self) -> None:
+        """`migrate`, waiting for another verity that is making or upgrading the file: SQLite
+        answers "locked" at once, without the busy wait, where waiting could deadlock (two
+        connections that both read the schema, then both want to write it)."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                self.migrate()
+                return
+            except sqlite3.OperationalError as ex:
+                if not busy(ex) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def _tables(self) -> int:
         return self.conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
