@@ -154,3 +154,23 @@ def test_two_databases_of_no_desk_are_told_apart_by_where_their_claims_were(cli,
     said = run(cli, "--db", tmp_path / "copy.db", "merge", older).stderr  # both new here: both the file's
     assert ("claim 'k' of the file ('A drone killed five') and the older claim 'k' of the file "
             "('A strike hit a house') say different things") in said
+
+
+def test_the_key_a_desk_gives_a_re_keyed_claim_is_the_key_it_keeps(cli, tmp_path, monkeypatch):
+    # The merge's own advice ("claim edit KEY-xxxxxxxx --key <a better key>") must stick: the
+    # claim kept what it was re-keyed from, and the settling of any later merge re-keyed it again.
+    paths = {}
+    for desk, text in (("kabul", "Balti died in Nangarhar"), ("london", "Balti was killed in Nangarhar province")):
+        monkeypatch.setenv("VERITY_DESK", desk)
+        paths[desk] = tmp_path / f"{desk}.db"
+        assert cli("--db", paths[desk], "init").exit_code == 0
+        assert cli("--db", paths[desk], "claim", "add", text, "--key", "balti-nangarhar").exit_code == 0
+    monkeypatch.setenv("VERITY_DESK", "kabul")
+    assert cli("--db", paths["kabul"], "merge", paths["london"]).exit_code == 0
+    rekeyed = [c["key"] for c in json.loads(cli("--db", paths["kabul"], "claim", "list", "--json").stdout)
+               if c["key"] != "balti-nangarhar"][0]
+    edited = cli("--db", paths["kabul"], "claim", "edit", rekeyed, "--key", "balti-nangarhar-province", "--reason", "k")
+    assert edited.exit_code == 0
+    assert cli("--db", paths["kabul"], "merge", paths["london"]).exit_code == 0  # settles again
+    keys = sorted(c["key"] for c in json.loads(cli("--db", paths["kabul"], "claim", "list", "--json").stdout))
+    assert keys == ["balti-nangarhar", "balti-nangarhar-province"]

@@ -264,6 +264,9 @@ class Corrections:
             if "question" in changed:
                 columns.append("question_id")
                 values.append(question_id)
+            if "key" in changed:  # a key the desk chose: no later merge re-keys it from the one it had
+                columns.append("rekeyed_from")
+                values.append(None)
             self.conn.execute(f"UPDATE claims SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?",
                               values + [claim.id])
             if "question" in changed or "key" in changed:  # rule 7 names answers by key
