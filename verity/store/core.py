@@ -341,9 +341,9 @@ class Store(Lookups, Corrections, Export, Listings, Merging, Settling, Concurren
         such a claim is missing from `claim list` and its stances from every verdict.
 
         Only records verity would have taken itself, and never at a reader's cost: a claim whose
-        key is no slug, or is another claim's old key, and a stance on a record left so, wait as
-        they are (unlisted, as before); a source whose name another source has, merged or as an
-        alias, is given no name to be found by (its id finds it). A file this process may not
+        key is no slug, and a stance on it, wait as they are (unlisted, as before); a source whose
+        name another source has, or has as an alias, is merged into that source, as a desk merge
+        makes two records of one name one source. A file this process may not
         write, or that another program is writing, is left for a later open, without a wait.
         The uid columns are indexed: on a sound file the look is one probe of each index."""
         if not self.conn.execute(
@@ -356,22 +356,26 @@ class Store(Lookups, Corrections, Export, Listings, Merging, Settling, Concurren
         sources = [(source_id, name) for source_id, name in self.conn.execute(
             "SELECT id, name FROM sources WHERE uid IS NULL").fetchall() if isinstance(name, str)]
         claims = [(claim_id, key) for claim_id, key in self.conn.execute(
-            "SELECT c.id, c.key FROM claims c WHERE c.uid IS NULL AND NOT EXISTS "
-            "(SELECT 1 FROM aliases a WHERE a.claim_id IS NOT NULL AND a.folded = c.key)").fetchall()
-            if isinstance(key, str) and is_key(key)]
+            "SELECT id, key FROM claims WHERE uid IS NULL").fetchall() if isinstance(key, str) and is_key(key)]
         self.conn.execute("PRAGMA busy_timeout = 0")
+        touched: set[int] = set()
         try:
             with self.transaction():
                 for source_id, name in sources:
                     folded = names.fold(name)
-                    if self.conn.execute(
-                            "SELECT 1 FROM sources WHERE folded = ? AND id != ? UNION ALL "
-                            "SELECT 1 FROM aliases WHERE source_id IS NOT NULL AND folded = ?",
-                            [folded, source_id, folded]).fetchone():
-                        folded = None
-                    self.conn.execute("UPDATE sources SET uid = ?, folded = ? WHERE id = ?",
-                                      [self._free_uid("sources", uids.of_source(name)), folded, source_id])
-                touched = set()
+                    holder = self.conn.execute(
+                        "SELECT id FROM sources WHERE folded = ? AND id != ? UNION ALL "
+                        "SELECT source_id FROM aliases WHERE source_id IS NOT NULL AND folded = ? LIMIT 1",
+                        [folded, source_id, folded]).fetchone()
+                    # One name is one source: a second record of a name verity has is merged into
+                    # the source that has it, as a desk merge makes two desks' records of one name.
+                    into = None if holder is None else self.root_id("sources", holder[0])
+                    self.conn.execute("UPDATE sources SET uid = ?, folded = ?, merged_into = ? WHERE id = ?",
+                                      [self._free_uid("sources", uids.of_source(name)), folded,
+                                       None if into == source_id else into, source_id])
+                    if into is not None:
+                        touched.update(claim_id for claim_id, in self.conn.execute(
+                            "SELECT DISTINCT claim_id FROM stances WHERE source_id = ?", [source_id]))
                 for claim_id, key in claims:
                     self.conn.execute("UPDATE claims SET uid = ? WHERE id = ?",
                                       [self._free_uid("claims", uids.of_claim(key)), claim_id])
