@@ -278,3 +278,16 @@ def test_a_desks_file_with_records_without_a_uid_is_merged_once_verity_has_given
     assert cli("--db", desk, "claim", "list").exit_code == 0  # gives them theirs
     merged = cli("--db", balti_db, "merge", desk)
     assert merged.exit_code == 0 and "1 source, 1 stance" in merged.stderr, merged.stderr
+
+
+@pytest.mark.parametrize("source_id, said", [("-1", "names source -1"), ("'x'", "not an id")])
+def test_assess_on_a_stance_naming_no_source_says_the_file_is_damaged(balti_db, cli, source_id, said):
+    # A negative id would wrap to the last source's row and count as that source's stance.
+    conn = sqlite3.connect(balti_db)
+    with conn:
+        conn.execute("PRAGMA foreign_keys = OFF")
+        conn.execute(f"INSERT INTO stances (claim_id, source_id, position, logged_at, logged_by, uid) VALUES "
+                     f"(1, {source_id}, 'denies', '2026-01-01T00:00:00Z', 'raw', '0199aaaa-0000-7000-8000-0000000000ff')")
+    conn.close()
+    assessed = cli("--db", balti_db, "assess")
+    assert assessed.exit_code == 1 and "is damaged" in assessed.stderr and said in assessed.stderr

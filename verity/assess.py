@@ -41,8 +41,8 @@ def _index(ids: np.ndarray) -> np.ndarray:
 def _rows_of(table: np.ndarray, ids: np.ndarray, what: str, store) -> np.ndarray:
     """The rows (`_index`) of the records counted stances name; a record that is not there (a
     file damaged outside verity) is said to be, as every write says it."""
-    rows = table[np.minimum(ids, len(table) - 1)] if len(table) else np.full(len(ids), -1, np.int64)
-    missing = (ids >= len(table)) | (rows < 0)
+    rows = table[np.clip(ids, 0, len(table) - 1)] if len(table) else np.full(len(ids), -1, np.int64)
+    missing = (ids < 0) | (ids >= len(table)) | (rows < 0)  # a negative id would wrap to the last row
     if missing.any():
         from .store.core import damaged
 
@@ -172,8 +172,13 @@ def assess(store) -> DeskAssessment:
     parts: tuple[list, list, list] = ([], [], [])
     for chunk in data.stances:
         n = len(chunk)
-        parts[0].append(np.fromiter((s[0] for s in chunk), np.int64, n))
-        parts[1].append(np.fromiter((s[1] for s in chunk), np.int64, n))
+        try:
+            parts[0].append(np.fromiter((s[0] for s in chunk), np.int64, n))
+            parts[1].append(np.fromiter((s[1] for s in chunk), np.int64, n))
+        except (TypeError, ValueError):  # an id that is no whole number: written outside verity
+            from .store.core import damaged
+
+            raise damaged(store.path, "a stance names its claim or source by something that is not an id") from None
         parts[2].append(np.fromiter(map(_POSITION_CODE.__getitem__, (s[2] for s in chunk)), np.int8, n))
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int8))
     claim_id, source_id, position = (np.concatenate(p) if p else e for p, e in zip(parts, empty))
