@@ -280,7 +280,7 @@ def test_a_desks_file_with_records_without_a_uid_is_merged_once_verity_has_given
     assert merged.exit_code == 0 and "1 source, 1 stance" in merged.stderr, merged.stderr
 
 
-@pytest.mark.parametrize("source_id, said", [("-1", "names source -1"), ("'x'", "not an id")])
+@pytest.mark.parametrize("source_id, said", [("-1", "names source -1"), ("'x'", "not an id"), ("1.5", "not an id")])
 def test_assess_on_a_stance_naming_no_source_says_the_file_is_damaged(balti_db, cli, source_id, said):
     # A negative id would wrap to the last source's row and count as that source's stance.
     conn = sqlite3.connect(balti_db)
@@ -291,3 +291,31 @@ def test_assess_on_a_stance_naming_no_source_says_the_file_is_damaged(balti_db, 
     conn.close()
     assessed = cli("--db", balti_db, "assess")
     assert assessed.exit_code == 1 and "is damaged" in assessed.stderr and said in assessed.stderr
+
+
+@pytest.mark.parametrize("renamed", [False, True], ids=["its name", "its old name"])
+def test_a_record_written_under_a_sources_name_stays_that_sources_through_later_merges(cli, tmp_path, monkeypatch,
+                                                                                        renamed):
+    # Adopted as merged into the source that has the name (or has it as an alias), on record as
+    # a merge, so that the settling of a later desk merge keeps it so on every desk.
+    monkeypatch.setenv("VERITY_DESK", "kabul")
+    a, b, c = (tmp_path / f"{name}.db" for name in "abc")
+    for args in (["init"], ["source", "add", "Witness One", "--reliability", "B"],
+                 ["claim", "add", "The strike hit a school", "--key", "strike"],
+                 ["stance", "add", "strike", "Witness One", "affirms"]):
+        assert cli("--db", a, *args).exit_code == 0
+    if renamed:
+        assert cli("--db", a, "source", "edit", "Witness One", "--name", "Witness Uno", "--reason", "r").exit_code == 0
+    shutil.copy(a, b)
+    _insert(a, "INSERT INTO sources (name) VALUES ('witness one')",
+            "INSERT INTO stances (claim_id, source_id, position, logged_at, logged_by) SELECT 1, id, 'denies', "
+            "'2026-01-02T00:00:00Z', 'rawtool' FROM sources WHERE name = 'witness one'")
+    kept = "Witness Uno" if renamed else "Witness One"
+    monkeypatch.setenv("VERITY_DESK", "delhi")
+    assert cli("--db", c, "init").exit_code == 0 and cli("--db", c, "claim", "add", "Else", "--key", "e").exit_code == 0
+    for desk, into, other in (("kabul", a, c), ("london", b, a), ("kabul", a, b)):
+        monkeypatch.setenv("VERITY_DESK", desk)
+        assert cli("--db", into, "merge", other).exit_code == 0
+    for db in (a, b):
+        listed = json.loads(cli("--db", db, "source", "list", "--json").stdout)
+        assert [(s["name"], s["reliability"], s["stances"]) for s in listed] == [(kept, "B", 2)]

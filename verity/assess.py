@@ -172,13 +172,13 @@ def assess(store) -> DeskAssessment:
     parts: tuple[list, list, list] = ([], [], [])
     for chunk in data.stances:
         n = len(chunk)
-        try:
-            parts[0].append(np.fromiter((s[0] for s in chunk), np.int64, n))
-            parts[1].append(np.fromiter((s[1] for s in chunk), np.int64, n))
-        except (TypeError, ValueError):  # an id that is no whole number: written outside verity
+        # An id that is no whole number (written outside verity) would be cut to one: 1.5 to 1.
+        if not all(s[0].__class__ is int and s[1].__class__ is int for s in chunk):
             from .store.core import damaged
 
-            raise damaged(store.path, "a stance names its claim or source by something that is not an id") from None
+            raise damaged(store.path, "a stance names its claim or source by something that is not an id")
+        parts[0].append(np.fromiter((s[0] for s in chunk), np.int64, n))
+        parts[1].append(np.fromiter((s[1] for s in chunk), np.int64, n))
         parts[2].append(np.fromiter(map(_POSITION_CODE.__getitem__, (s[2] for s in chunk)), np.int8, n))
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int8))
     claim_id, source_id, position = (np.concatenate(p) if p else e for p, e in zip(parts, empty))

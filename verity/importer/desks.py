@@ -133,9 +133,10 @@ def _check_identities(other: Store, path: Path) -> None:
             elif control_character(value):
                 raise InvalidValue(f"{what} {value!r} holds a control character ({control_character(value)})")
         except InvalidValue as exc:
-            raise InvalidValue(f"cannot merge {path}: its {exc}; have it corrected on its desk, in SQL as another "
-                               "program wrote it there (verity takes no such value, so cannot change it), and merge "
-                               "again (nothing was merged)") from None
+            fix = ("with 'verity source edit --name'" if what == "source name" else
+                   "in SQL, as another program wrote it there (verity takes no such key, so cannot change it)")
+            raise InvalidValue(f"cannot merge {path}: its {exc}; have it corrected on its desk {fix}, and merge again "
+                               "(nothing was merged)") from None
     unnamed = other.records_without_uid()
     if unnamed:  # a merge tells records apart by uid: these would be dropped, or taken for others
         raise InvalidValue(f"cannot merge {path}: {unnamed} of its records were written into it by another program "

@@ -370,9 +370,16 @@ class Store(Lookups, Corrections, Export, Listings, Merging, Settling, Concurren
                     # One name is one source: a second record of a name verity has is merged into
                     # the source that has it, as a desk merge makes two desks' records of one name.
                     into = None if holder is None else self.root_id("sources", holder[0])
+                    # ... and younger than it, as it is (a uid from its name alone would make it the
+                    # oldest of all, and the next desk merge would merge the holder into it).
+                    uid = uids.new() if into is not None else self._free_uid("sources", uids.of_source(name))
                     self.conn.execute("UPDATE sources SET uid = ?, folded = ?, merged_into = ? WHERE id = ?",
-                                      [self._free_uid("sources", uids.of_source(name)), folded,
-                                       None if into == source_id else into, source_id])
+                                      [uid, folded, None if into == source_id else into, source_id])
+                    if into is not None and into != source_id:  # a merge on record, as every merge is,
+                        # which the settling of a later desk merge keeps (it undoes one it cannot see)
+                        self._change("merge", "source", source_id, uid, "merged_into", None,
+                                     self._uid("sources", into), "written into the file by another program "
+                                     "under a name this source has")
                     if into is not None:
                         touched.update(claim_id for claim_id, in self.conn.execute(
                             "SELECT DISTINCT claim_id FROM stances WHERE source_id = ?", [source_id]))

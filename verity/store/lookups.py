@@ -70,12 +70,10 @@ class Lookups:
         return self._claim_from_row(row) if row else None
 
     def identities(self) -> Iterator[tuple[str, str]]:
-        """Every name and key a record is found by, as (what it is, the value): the source names
-        and aliases, the claims' keys and old keys, the questions' keys."""
+        """Every name and key a record is found by now, as (what it is, the value): the source
+        names, the claims' and the questions' keys (not the aliases: a history, kept as it was)."""
         for what, sql in (("source name", "SELECT name FROM sources"),
-                          ("source alias", "SELECT alias FROM aliases WHERE source_id IS NOT NULL"),
                           ("claim key", "SELECT key FROM claims"),
-                          ("claim's old key", "SELECT alias FROM aliases WHERE claim_id IS NOT NULL"),
                           ("question key", "SELECT key FROM questions")):
             for value, in self.conn.execute(sql):
                 yield what, value
