@@ -154,6 +154,10 @@ class DeskAssessment:
 
 def assess(store) -> DeskAssessment:
     """Fit the model to every claim of the desk in `store` (see verity.truth)."""
+    if store.stances_not_by_id():  # numpy would cut 1.5 to source 1, and count it
+        from .store.core import damaged
+
+        raise damaged(store.path, "a stance names its claim or source by something that is not an id")
     data = store.assessment_input()
     sources, claims = data.sources, data.claims
     source_ids = np.fromiter((s[0] for s in sources), np.int64, len(sources))
@@ -172,11 +176,6 @@ def assess(store) -> DeskAssessment:
     parts: tuple[list, list, list] = ([], [], [])
     for chunk in data.stances:
         n = len(chunk)
-        # An id that is no whole number (written outside verity) would be cut to one: 1.5 to 1.
-        if not all(s[0].__class__ is int and s[1].__class__ is int for s in chunk):
-            from .store.core import damaged
-
-            raise damaged(store.path, "a stance names its claim or source by something that is not an id")
         parts[0].append(np.fromiter((s[0] for s in chunk), np.int64, n))
         parts[1].append(np.fromiter((s[1] for s in chunk), np.int64, n))
         parts[2].append(np.fromiter(map(_POSITION_CODE.__getitem__, (s[2] for s in chunk)), np.int8, n))

@@ -65,6 +65,12 @@ class Trust:
                                 [source_id]).fetchone()
         return row[0] if row else None
 
+    def stances_not_by_id(self) -> bool:
+        """Whether a stance names its claim or source by something other than a whole number (a
+        file written outside verity, with its foreign keys off)."""
+        return self.conn.execute("SELECT 1 FROM stances WHERE typeof(claim_id) != 'integer' "
+                                 "OR typeof(source_id) != 'integer' LIMIT 1").fetchone() is not None
+
     def assessment_input(self) -> AssessmentInput:
         """Everything `verity assess` estimates from, read in three passes (the stances in
         chunks, as the caller consumes them)."""
