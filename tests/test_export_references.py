@@ -33,11 +33,15 @@ def counts(db: Path, verdict_of: str) -> str:
 
 
 @pytest.fixture
-def key_given_back(tmp_path, cli, monkeypatch) -> Path:
+def key_given_back(tmp_path, cli, monkeypatch, built_once) -> Path:
     """a.db: its claim 'k' ("A strike hit a house", denied by S) and desk b's younger 'k' ("A drone
     killed five", affirmed by T), re-keyed by the desk merge; then a's 'k' merged into 'other', so
     b's takes the key 'k' back. Two claims of the database have the key 'k'."""
-    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    return built_once("key-given-back", lambda a: _key_given_back(a, a.with_name("b.db"), cli, monkeypatch),
+                      tmp_path / "a.db")
+
+
+def _key_given_back(a: Path, b: Path, cli, monkeypatch) -> None:
     monkeypatch.setenv("VERITY_DESK", "a")
     run(cli, "--db", a, "init")
     run(cli, "--db", a, "source", "add", "S")
@@ -54,7 +58,7 @@ def key_given_back(tmp_path, cli, monkeypatch) -> Path:
     run(cli, "--db", a, "claim", "merge", "k", "--into", "other", "--reason", "the same")
     with sqlite3.connect(a) as conn:
         assert conn.execute("SELECT count(*) FROM claims WHERE key = 'k'").fetchone()[0] == 2
-    return a
+    conn.close()
 
 
 @pytest.mark.parametrize("suffix", [".json", ".jsonl"])

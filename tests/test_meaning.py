@@ -15,6 +15,9 @@ from verity.meaning import Meaning
 from verity.models import Claim
 from verity.store import Store
 
+# The model reads real texts here (a 12-layer transformer on the CPU): the full run's, not the quick one's.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def model() -> Meaning:

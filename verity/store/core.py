@@ -313,7 +313,7 @@ class Store(Lookups, Corrections, Export, Listings, Merging, Settling, Concurren
     def _tables(self) -> int:
         return self.conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
 
-    def _tables_once_made(self, wait: float = 0.5) -> int:
+    def _tables_once_made(self, wait: float = 0.3) -> int:
         """The tables of an empty file made just now, once the verity that made it (two imports
         into one new file, started together) has written them: it takes a few milliseconds
         between making the file and writing its first tables. None come in `wait` seconds, or
