@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 
+import pytest
 from support import ROOT
 
 
@@ -36,6 +37,7 @@ def checkout(tmp_path, venv: bool):
     return repo, env
 
 
+@pytest.mark.slow  # runs processes of verity
 def test_build_sh_uses_the_projects_venv_when_it_is_not_active(tmp_path):
     repo, env = checkout(tmp_path, venv=True)
     result = subprocess.run(["sh", str(repo / "examples" / "build.sh"), "out.db"], capture_output=True, text=True,

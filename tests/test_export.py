@@ -149,6 +149,7 @@ def test_output_through_a_link_checks_the_folder_it_writes_in(cli, worked, tmp_p
                                                     "choose another --output\n")
 
 
+@pytest.mark.slow  # runs processes of verity
 @pytest.mark.skipif(not os.path.exists("/dev/stdout"), reason="needs /dev/stdout")
 def test_output_dev_stdout_appends_where_stdout_appends(db_path, worked, tmp_path):
     import subprocess

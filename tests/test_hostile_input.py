@@ -207,6 +207,7 @@ def test_import_of_a_device_says_so(cli, balti):
     assert "device" in line and "no such file" not in line
 
 
+@pytest.mark.slow  # runs processes of verity
 def test_import_reads_from_a_pipe(cli, balti, tmp_path):
     fifo = tmp_path / "pipe.jsonl"
     os.mkfifo(fifo)
@@ -218,6 +219,7 @@ def test_import_reads_from_a_pipe(cli, balti, tmp_path):
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow  # runs processes of verity
 def test_import_into_an_existing_empty_file_does_not_make_it_a_database(cli, tmp_path):
     empty = tmp_path / "empty.db"
     empty.write_bytes(b"")

@@ -195,6 +195,7 @@ def test_the_import_bar_on_a_terminal_starts_no_thread(tmp_path, monkeypatch):
         told(io.PROGRESS_MIN_BYTES + 1)
 
 
+@pytest.mark.slow  # runs processes of verity
 def test_the_reader_ends_when_the_importer_is_killed(tmp_path):
     # A writer killed (SIGKILL: no clean-up) must not leave its reader blocked on a full pipe.
     lines = write_lines(tmp_path / "many.jsonl", 20_000)

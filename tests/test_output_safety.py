@@ -118,6 +118,7 @@ ON_A_TERMINAL = [*(["report", "--format", fmt] for fmt in ("csv", "json", "markd
                  ["export", "--format", "csv", "--output", "/dev/stdout"]]
 
 
+@pytest.mark.slow  # runs processes of verity
 @pytest.mark.parametrize("args", ON_A_TERMINAL, ids=" ".join)
 def test_a_report_or_export_on_a_terminal_shows_control_characters_escaped(hostile_cli, args):
     """Through a real terminal (a pseudo-terminal): what a person running `verity report` sees."""
