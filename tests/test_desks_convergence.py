@@ -181,6 +181,16 @@ def snapshot(store: Store) -> dict:
     return {"records": records, "reconcile": reconciled, "questions": questions, "export": exported}
 
 
+def export_of(store, folder: Path, fmt: str) -> Path:
+    """`store`'s export in `folder`, as `verity export --format FMT` writes it (json or jsonl)."""
+    from verity.formats import write_document, write_jsonl
+
+    path = folder / f"export.{fmt}"
+    with open(path, "w", encoding="utf-8") as out:
+        (write_document if fmt == "json" else write_jsonl)(store, out)
+    return path
+
+
 @contextlib.contextmanager
 def desks_after(ops: list[tuple]) -> Iterator[tuple[Path, list[Store]]]:
     """The desks' stores, in a folder of their own, once they have done `ops`; afterwards every

@@ -266,9 +266,8 @@ def test_in_any_state_desks_reach_an_export_files_each_stance_on_its_record():
     the very claim and source record it was logged on, not only by what it counts for."""
     from hypothesis import HealthCheck, example, given, settings
     from hypothesis import strategies as st
-    from test_desks_convergence import DESKS, KEYS, NAMES, POSITIONS, desks_after, merged_operations
+    from test_desks_convergence import DESKS, KEYS, NAMES, POSITIONS, desks_after, export_of, merged_operations
 
-    from verity.formats import write_document, write_jsonl
     from verity.importer import import_file
     from verity.importer.desks import merge_file
     from verity.store import Store
@@ -290,9 +289,7 @@ def test_in_any_state_desks_reach_an_export_files_each_stance_on_its_record():
             ops.insert(min(at, len(ops)), op)
         with desks_after(ops) as (folder, stores):
             store = stores[which]
-            path = folder / f"export.{fmt}"
-            with open(path, "w", encoding="utf-8") as out:
-                (write_document if fmt == "json" else write_jsonl)(store, out)
+            path = export_of(store, folder, fmt)
             kept = stances_filed(store)
             for how, name in ((import_file, "imported.db"), (merge_file, "merged.db")):
                 with Store.create(folder / name) as copy:

@@ -196,18 +196,15 @@ def test_the_jsonl_export_of_an_empty_database_merges_as_nothing(cli, tmp_path):
 def round_trip(ops: list[tuple], which: int, fmt: str) -> None:
     """Desks do `ops` (adds, edits, merges, desk merges: test_desks_convergence's); desk `which`'s
     export then imports into an empty database as the same records, and again adds nothing."""
-    from test_desks_convergence import desks_after, snapshot
+    from test_desks_convergence import desks_after, export_of, snapshot
 
-    from verity.formats import write_document, write_jsonl
     from verity.importer import import_file
     from verity.importer.desks import merge_file
     from verity.store import Store
 
     with desks_after(ops) as (folder, stores):
         store = stores[which]
-        path = folder / f"export.{fmt}"
-        with open(path, "w", encoding="utf-8") as out:
-            (write_document if fmt == "json" else write_jsonl)(store, out)
+        path = export_of(store, folder, fmt)
         kept = snapshot(store)
         with Store.create(folder / "copy.db") as copy:
             import_file(copy, path)

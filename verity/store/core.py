@@ -19,7 +19,7 @@ import attrs
 
 from .. import migrations, names, uids
 from ..errors import Conflict, DatabaseUnavailable, NotVerityDatabase, VerityError
-from ..models import VERDICTS, Claim, Reconciliation, Source, Stance, utc_now
+from ..models import VERDICTS, Claim, Reconciliation, Source, Stance, is_key, utc_now
 from ..reconcile import COUNTED, SUPERSEDED, StanceStatus, plain_status
 from ..trust import StoredEstimate
 from .bulk import BUSY_TIMEOUT_MS, Bulk
@@ -346,13 +346,8 @@ class Store(Lookups, Corrections, Export, Listings, Merging, Settling, Concurren
         makes two records of one name one source. A file this process may not
         write, or that another program is writing, is left for a later open, without a wait.
         The uid columns are indexed: on a sound file the look is one probe of each index."""
-        if not self.conn.execute(
-            "SELECT 1 FROM sources WHERE uid IS NULL UNION ALL SELECT 1 FROM claims WHERE uid IS NULL "
-            "UNION ALL SELECT 1 FROM stances WHERE uid IS NULL LIMIT 1"
-        ).fetchone():
+        if not self.records_without_uid():
             return
-        from ..models import is_key
-
         sources = [(source_id, name) for source_id, name in self.conn.execute(
             "SELECT id, name FROM sources WHERE uid IS NULL").fetchall() if isinstance(name, str)]
         claims = [(claim_id, key) for claim_id, key in self.conn.execute(
